@@ -1,0 +1,16 @@
+# Compiler launcher, warnings and sanitizers shared by every target.
+find_program(MYNASIM_CCACHE ccache)
+if(MYNASIM_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${MYNASIM_CCACHE}")
+endif()
+
+add_library(mynasim_options INTERFACE)
+target_compile_options(mynasim_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+# Boost.Asio spawns many coroutine frames; keep the debug build usable.
+target_compile_definitions(mynasim_options INTERFACE BOOST_ASIO_NO_DEPRECATED)
+
+if(MYNASIM_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_compile_options(mynasim_options INTERFACE ${_san})
+  target_link_options(mynasim_options INTERFACE ${_san})
+endif()

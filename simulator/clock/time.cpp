@@ -1,0 +1,200 @@
+#include "clock/time.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace mynasim {
+namespace {
+
+using namespace std::chrono;
+
+// Reads exactly n digits at text[pos] and advances pos.
+bool read_digits(std::string_view text, std::size_t& pos, std::size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  int value = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  out = value;
+  pos += n;
+  return true;
+}
+
+bool expect(std::string_view text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+std::optional<sys_days> make_date(int y, int m, int d) {
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days{ymd};
+}
+
+}  // namespace
+
+local_minutes to_local_minutes(instant t) {
+  return floor<minutes>(t.time_since_epoch() + jst_offset).count();
+}
+
+instant from_local_minutes(local_minutes m) {
+  return instant{duration_cast<millis>(minutes{m} - jst_offset)};
+}
+
+sys_days local_day(instant t) { return floor<days>(t + jst_offset); }
+
+int local_minute_of_day(instant t) {
+  auto local = t + jst_offset;
+  return static_cast<int>(floor<minutes>(local - floor<days>(local)).count());
+}
+
+std::optional<sys_days> parse_date(std::string_view text) {
+  std::size_t pos = 0;
+  int y = 0, m = 0, d = 0;
+  if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, m) ||
+      !expect(text, pos, '-') || !read_digits(text, pos, 2, d) || pos != text.size())
+    return std::nullopt;
+  return make_date(y, m, d);
+}
+
+std::optional<instant> parse_instant(std::string_view text) {
+  std::size_t pos = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, mo) ||
+      !expect(text, pos, '-') || !read_digits(text, pos, 2, d))
+    return std::nullopt;
+  auto date = make_date(y, mo, d);
+  if (!date) return std::nullopt;
+  millis frac{0};
+  if (pos < text.size()) {
+    if (text[pos] != 'T' && text[pos] != ' ') return std::nullopt;
+    ++pos;
+    if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi))
+      return std::nullopt;
+    if (pos < text.size() && text[pos] == ':') {
+      ++pos;
+      if (!read_digits(text, pos, 2, s)) return std::nullopt;
+      if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        int scale = 100, ms = 0, ndigits = 0;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+          ms += (text[pos] - '0') * scale;
+          scale /= 10;
+          ++pos;
+          ++ndigits;
+        }
+        if (ndigits == 0) return std::nullopt;
+        frac = millis{ms};
+      }
+    }
+    if (h > 24 || mi > 59 || s > 60 || (h == 24 && (mi != 0 || s != 0))) return std::nullopt;
+  }
+  minutes offset = jst_offset;  // no designator: JST
+  if (pos < text.size()) {
+    char c = text[pos++];
+    if (c == 'Z') {
+      offset = minutes{0};
+    } else if (c == '+' || c == '-') {
+      int oh = 0, om = 0;
+      if (!read_digits(text, pos, 2, oh)) return std::nullopt;
+      if (pos < text.size() && text[pos] == ':') ++pos;
+      if (!read_digits(text, pos, 2, om) || oh > 23 || om > 59) return std::nullopt;
+      offset = minutes{oh * 60 + om} * (c == '-' ? -1 : 1);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (pos != text.size()) return std::nullopt;
+  auto local = *date + hours{h} + minutes{mi} + seconds{s};
+  return instant{duration_cast<millis>(local.time_since_epoch() - offset) + frac};
+}
+
+std::string format_instant(instant t) {
+  auto local = t + jst_offset;
+  auto day = floor<days>(local);
+  year_month_day ymd{day};
+  hh_mm_ss hms{local - day};
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                        static_cast<long>(hms.seconds().count()));
+  std::string out(buf, static_cast<std::size_t>(n));
+  if (auto ms = hms.subseconds().count(); ms != 0) {
+    std::snprintf(buf, sizeof buf, ".%03ld", static_cast<long>(ms));
+    out += buf;
+  }
+  out += "+09:00";
+  return out;
+}
+
+std::string format_date(sys_days d) {
+  year_month_day ymd{d};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::optional<millis> parse_duration(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.size() < 3 || text[0] != 'P') return std::nullopt;
+  std::size_t pos = 1;
+  bool in_time = false, any = false;
+  double total_ms = 0;
+  while (pos < text.size()) {
+    if (text[pos] == 'T') {
+      if (in_time) return std::nullopt;
+      in_time = true;
+      ++pos;
+      continue;
+    }
+    std::size_t start = pos;
+    while (pos < text.size() && ((text[pos] >= '0' && text[pos] <= '9') || text[pos] == '.')) ++pos;
+    if (start == pos || pos >= text.size()) return std::nullopt;
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(text.data() + start, text.data() + pos, value);
+    if (ec != std::errc{} || ptr != text.data() + pos) return std::nullopt;
+    char unit = text[pos++];
+    double scale = 0;
+    if (!in_time && unit == 'W') scale = 7 * 86400e3;
+    else if (!in_time && unit == 'D') scale = 86400e3;
+    else if (in_time && unit == 'H') scale = 3600e3;
+    else if (in_time && unit == 'M') scale = 60e3;
+    else if (in_time && unit == 'S') scale = 1e3;
+    else return std::nullopt;
+    total_ms += value * scale;
+    any = true;
+  }
+  if (!any || total_ms > 1e15) return std::nullopt;
+  auto ms = millis{static_cast<std::int64_t>(total_ms + 0.5)};
+  return negative ? -ms : ms;
+}
+
+std::optional<int> parse_clock_time(std::string_view text) {
+  std::size_t pos = 0;
+  int h = 0, m = 0;
+  if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, m) ||
+      pos != text.size())
+    return std::nullopt;
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
+std::string format_clock_time(int minute_of_day) {
+  std::string out = "00:00";
+  out[0] = static_cast<char>('0' + minute_of_day / 600 % 10);
+  out[1] = static_cast<char>('0' + minute_of_day / 60 % 10);
+  out[3] = static_cast<char>('0' + minute_of_day % 60 / 10);
+  out[4] = static_cast<char>('0' + minute_of_day % 10);
+  return out;
+}
+
+}  // namespace mynasim

@@ -1,0 +1,65 @@
+#include "clock/virtual_clock.hpp"
+
+namespace mynasim {
+
+virtual_clock::virtual_clock(clock_settings settings, real_source real, wall_source wall)
+    : settings_(settings), real_(std::move(real)), wall_(std::move(wall)) {
+  if (!real_) real_ = [] { return std::chrono::steady_clock::now(); };
+  if (!wall_) wall_ = [] { return std::chrono::time_point_cast<millis>(std::chrono::system_clock::now()); };
+  reset();
+}
+
+void virtual_clock::reset() {
+  std::lock_guard lock(mutex_);
+  anchor_virtual_ = settings_.start ? *settings_.start : wall_();
+  anchor_real_ = real_();
+  speed_ = settings_.speed;
+  frozen_ = settings_.frozen;
+}
+
+instant virtual_clock::now_locked() const {
+  if (frozen_) return anchor_virtual_;
+  auto elapsed = std::chrono::duration<double, std::milli>(real_() - anchor_real_).count() * speed_;
+  return anchor_virtual_ + millis{static_cast<std::int64_t>(elapsed)};
+}
+
+void virtual_clock::rebase_locked() {
+  anchor_virtual_ = now_locked();
+  anchor_real_ = real_();
+}
+
+instant virtual_clock::now() const {
+  std::lock_guard lock(mutex_);
+  return now_locked();
+}
+
+clock_state virtual_clock::state() const {
+  std::lock_guard lock(mutex_);
+  return {now_locked(), speed_, frozen_};
+}
+
+void virtual_clock::set_now(instant t) {
+  std::lock_guard lock(mutex_);
+  anchor_virtual_ = t;
+  anchor_real_ = real_();
+}
+
+void virtual_clock::set_speed(double speed) {
+  std::lock_guard lock(mutex_);
+  rebase_locked();
+  speed_ = speed;
+}
+
+void virtual_clock::set_frozen(bool frozen) {
+  std::lock_guard lock(mutex_);
+  rebase_locked();
+  frozen_ = frozen;
+}
+
+void virtual_clock::advance(millis by) {
+  std::lock_guard lock(mutex_);
+  rebase_locked();
+  anchor_virtual_ += by;
+}
+
+}  // namespace mynasim

@@ -1,0 +1,54 @@
+// The one clock every time rule reads. It follows the wall clock by default, and can be
+// moved, frozen or sped up at runtime; it is shared by every system of the world.
+#pragma once
+
+#include <functional>
+#include <mutex>
+
+#include "clock/time.hpp"
+
+namespace mynasim {
+
+struct clock_settings {
+  std::optional<instant> start;  // none: start at the wall clock's now
+  double speed = 1.0;            // simulated seconds per real second
+  bool frozen = false;
+};
+
+struct clock_state {
+  instant now;
+  double speed;
+  bool frozen;
+};
+
+class virtual_clock {
+ public:
+  using real_source = std::function<std::chrono::steady_clock::time_point()>;
+  using wall_source = std::function<instant()>;
+
+  explicit virtual_clock(clock_settings settings = {}, real_source real = {}, wall_source wall = {});
+
+  instant now() const;
+  clock_state state() const;
+
+  void set_now(instant t);
+  void set_speed(double speed);  // keeps the current instant
+  void set_frozen(bool frozen);  // keeps the current instant
+  void advance(millis by);
+  void reset();  // back to the settings it was built with
+
+ private:
+  instant now_locked() const;
+  void rebase_locked();
+
+  clock_settings settings_;
+  real_source real_;
+  wall_source wall_;
+  mutable std::mutex mutex_;
+  instant anchor_virtual_;
+  std::chrono::steady_clock::time_point anchor_real_;
+  double speed_ = 1.0;
+  bool frozen_ = false;
+};
+
+}  // namespace mynasim

@@ -1,0 +1,235 @@
+#include "config/world.hpp"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "config/yaml_reader.hpp"
+
+namespace mynasim {
+namespace fs = std::filesystem;
+
+const char* to_string(system_kind k) {
+  switch (k) {
+    case system_kind::portal: return "portal";
+    case system_kind::network: return "network";
+    case system_kind::juki: return "juki";
+    case system_kind::intermediate: return "intermediate";
+  }
+  return "unknown";
+}
+
+const system_config* world_config::find_system(std::string_view id) const {
+  for (const auto& s : systems)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+namespace {
+
+millis read_duration(const yaml_value& v, millis min = millis{0}) {
+  auto d = parse_duration(v.as_string());
+  if (!d) v.fail("expected an ISO-8601 duration such as PT15S, got '" + v.as_string() + "'");
+  if (*d < min) v.fail("duration must be at least " + std::to_string(min.count()) + " ms");
+  return *d;
+}
+
+millis duration_or(const yaml_map& m, const std::string& key, millis fallback, millis min = millis{1}) {
+  auto v = m.find(key);
+  return v ? read_duration(*v, min) : fallback;
+}
+
+std::string resolve_path(const std::string& base_dir, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path path(p);
+  return (path.is_absolute() ? path : fs::path(base_dir) / path).lexically_normal().string();
+}
+
+void parse_tls(const yaml_value& v, tls_config& tls, const std::string& dir) {
+  yaml_map m(v);
+  tls.enabled = m.bool_or("enabled", tls.enabled);
+  tls.cert_file = resolve_path(dir, m.string_or("cert_file", tls.cert_file));
+  tls.key_file = resolve_path(dir, m.string_or("key_file", tls.key_file));
+  tls.require_client_cert = m.bool_or("require_client_cert", tls.require_client_cert);
+  tls.client_ca_file = resolve_path(dir, m.string_or("client_ca_file", tls.client_ca_file));
+  m.done();
+  if (tls.cert_file.empty() != tls.key_file.empty()) v.fail("cert_file and key_file go together");
+  if (tls.require_client_cert && !tls.enabled) v.fail("require_client_cert needs enabled: true");
+}
+
+void parse_listener(const yaml_value& v, listener_config& l, const std::string& dir) {
+  yaml_map m(v);
+  l.enabled = m.bool_or("enabled", l.enabled);
+  l.address = m.string_or("address", l.address);
+  l.port = static_cast<std::uint16_t>(m.int_or("port", l.port, 0, 65535));
+  if (auto tls = m.find("tls")) parse_tls(*tls, l.tls, dir);
+  l.bearer_token = m.string_or("bearer_token", l.bearer_token);
+  m.done();
+}
+
+void parse_server(const yaml_value& v, server_config& s, const std::string& dir) {
+  yaml_map m(v);
+  if (auto listeners = m.find("listeners")) {
+    yaml_map lm(*listeners);
+    for (auto* l : {&s.app, &s.sp, &s.admin, &s.systems})
+      if (auto lv = lm.find(l->name)) parse_listener(*lv, *l, dir);
+    lm.done();
+  }
+  s.threads = static_cast<int>(m.int_or("threads", s.threads, 0, 64));
+  s.read_timeout = duration_or(m, "read_timeout", s.read_timeout);
+  s.write_timeout = duration_or(m, "write_timeout", s.write_timeout);
+  s.handshake_timeout = duration_or(m, "handshake_timeout", s.handshake_timeout);
+  s.shutdown_grace = duration_or(m, "shutdown_grace", s.shutdown_grace, millis{0});
+  s.header_limit = static_cast<std::size_t>(m.int_or("header_limit", static_cast<std::int64_t>(s.header_limit), 1024, 1 << 20));
+  s.body_limit = static_cast<std::size_t>(m.int_or("body_limit", static_cast<std::int64_t>(s.body_limit), 1024, 64 << 20));
+  s.max_connections = static_cast<std::size_t>(m.int_or("max_connections", static_cast<std::int64_t>(s.max_connections), 1, 1 << 20));
+  s.certs_dir = resolve_path(dir, m.string_or("certs_dir", "../certs/generated"));
+  s.certs_script = resolve_path(dir, m.string_or("certs_script", "../certs/generate.sh"));
+  m.done();
+}
+
+void parse_clock(const yaml_value& v, clock_settings& c) {
+  yaml_map m(v);
+  if (auto start = m.find("start")) {
+    auto t = parse_instant(start->as_string());
+    if (!t) start->fail("expected an ISO-8601 instant such as 2026-12-28T20:55:00+09:00");
+    c.start = *t;
+  }
+  c.speed = m.double_or("speed", c.speed, 0.0, 1e6);
+  c.frozen = m.bool_or("frozen", c.frozen);
+  m.done();
+}
+
+void parse_holidays(const yaml_value& v, holiday_adjustments& h) {
+  yaml_map m(v);
+  if (auto add = m.find("add")) {
+    for (const auto& item : add->items()) {
+      yaml_map im(item);
+      auto dv = im.get("date");
+      auto d = parse_date(dv.as_string());
+      if (!d) dv.fail("expected a date YYYY-MM-DD");
+      auto name = im.get("name").as_string();
+      if (name.empty()) item.fail("a holiday needs a name");
+      h.add.push_back({*d, name});
+      im.done();
+    }
+  }
+  if (auto remove = m.find("remove")) {
+    for (const auto& item : remove->items()) {
+      auto d = parse_date(item.as_string());
+      if (!d) item.fail("expected a date YYYY-MM-DD");
+      h.remove.push_back(*d);
+    }
+  }
+  m.done();
+}
+
+system_kind parse_kind(const yaml_value& v) {
+  auto s = v.as_string();
+  if (s == "portal") return system_kind::portal;
+  if (s == "network") return system_kind::network;
+  if (s == "juki") return system_kind::juki;
+  if (s == "intermediate") return system_kind::intermediate;
+  v.fail("unknown system kind '" + s + "' (portal, network, juki, intermediate)");
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 40 || id.front() == '-' || id.back() == '-') return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+system_config parse_system(const yaml_value& v) {
+  yaml_map m(v);
+  system_config s;
+  auto idv = m.get("id");
+  s.id = idv.as_string();
+  if (!valid_id(s.id)) idv.fail("system id must be lower-case letters, digits and '-' (got '" + s.id + "')");
+  s.name = m.get("name").as_string();
+  s.kind = parse_kind(m.get("kind"));
+  s.part_of = m.string_or("part_of", "");
+  s.table = m.string_or("table", "");
+  s.note = m.string_or("note", "");
+  s.rules = parse_operating_rules(m);
+  m.done();
+  return s;
+}
+
+// Sections an entry file or an included file may hold.
+const std::set<std::string> list_sections = {"systems"};
+const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays"};
+
+void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
+             std::set<std::string>& seen_files, int depth) {
+  auto canonical = fs::weakly_canonical(file).string();
+  if (depth > 8) throw config_error(file + ": includes nested too deeply");
+  if (!seen_files.insert(canonical).second) throw config_error(file + ": included twice (include cycle?)");
+  auto doc = load_yaml_file(file);
+  if (doc.is_null()) return;
+  yaml_map m(doc);
+  auto dir = fs::path(canonical).parent_path().string();
+  if (auto inc = m.find("include"))
+    for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1);
+  for (const auto& kv : doc.node()) {
+    auto key = kv.first.Scalar();
+    if (key == "include") continue;
+    if (!list_sections.count(key) && !map_sections.count(key)) continue;  // reported by done()
+    auto v = m.get(key);
+    if (map_sections.count(key) && !sections[key].empty())
+      v.fail("section '" + key + "' is already defined in " + sections[key].front().file());
+    sections[key].push_back(v);
+  }
+  m.done();
+}
+
+}  // namespace
+
+world_config load_world(const std::string& entry_file) {
+  world_config w;
+  w.entry_file = fs::weakly_canonical(entry_file).string();
+  std::map<std::string, std::vector<yaml_value>> sections;
+  std::set<std::string> seen;
+  collect(w.entry_file, sections, seen, 0);
+  auto dir = fs::path(w.entry_file).parent_path().string();
+
+  if (auto& s = sections["name"]; !s.empty()) w.name = s.front().as_string();
+  if (auto& s = sections["server"]; !s.empty()) parse_server(s.front(), w.server, fs::path(s.front().file()).parent_path().string());
+  else parse_server(load_yaml_string("{}", w.entry_file), w.server, dir);
+  if (auto& s = sections["logging"]; !s.empty()) {
+    yaml_map m(s.front());
+    auto format = m.string_or("format", "json");
+    if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
+    w.logging.json = format == "json";
+    w.logging.requests = m.bool_or("requests", true);
+    m.done();
+  }
+  if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
+  if (auto& s = sections["holidays"]; !s.empty()) parse_holidays(s.front(), w.holidays);
+
+  std::map<std::string, std::string> ids;
+  std::vector<yaml_value> system_values;
+  for (const auto& list : sections["systems"])
+    for (const auto& item : list.items()) {
+      auto sys = parse_system(item);
+      if (ids.count(sys.id)) item.fail("duplicate system id '" + sys.id + "' (first in " + ids[sys.id] + ")");
+      ids[sys.id] = item.where();
+      w.systems.push_back(std::move(sys));
+      system_values.push_back(item);
+    }
+  for (std::size_t i = 0; i < w.systems.size(); ++i) {
+    const auto& sys = w.systems[i];
+    if (!sys.part_of.empty() && !w.find_system(sys.part_of))
+      yaml_map(system_values[i]).get("part_of").fail("unknown system '" + sys.part_of + "'");
+  }
+  for (auto kind : {system_kind::portal, system_kind::network, system_kind::juki}) {
+    int n = 0;
+    for (const auto& sys : w.systems) n += sys.kind == kind;
+    if (n != 1)
+      throw config_error(w.entry_file + ": systems: the world needs exactly one system of kind '" +
+                         to_string(kind) + "' (found " + std::to_string(n) + ")");
+  }
+  return w;
+}
+
+}  // namespace mynasim

@@ -1,0 +1,94 @@
+// The simulated world as plain structs: parsed once from YAML, validated strictly, then
+// handed to every system. Nothing here knows about sockets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "calendar/holidays.hpp"
+#include "calendar/operating_rules.hpp"
+#include "clock/virtual_clock.hpp"
+
+namespace mynasim {
+
+struct tls_config {
+  bool enabled = false;
+  std::string cert_file;  // empty: the generated one in certs_dir
+  std::string key_file;
+  bool require_client_cert = false;  // mutual TLS
+  std::string client_ca_file;        // empty: the generated dev CA
+};
+
+struct listener_config {
+  std::string name;
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  tls_config tls;
+  std::string bearer_token;  // admin only; required when bound beyond loopback
+};
+
+inline listener_config make_listener(std::string name, std::uint16_t port, bool tls) {
+  listener_config l;
+  l.name = std::move(name);
+  l.port = port;
+  l.tls.enabled = tls;
+  return l;
+}
+
+struct server_config {
+  listener_config app = make_listener("app", 8443, true);
+  listener_config sp = make_listener("sp", 9443, true);
+  listener_config admin = make_listener("admin", 8081, false);
+  listener_config systems = make_listener("systems", 8090, false);
+  int threads = 1;
+  millis read_timeout{15000};
+  millis write_timeout{15000};
+  millis handshake_timeout{5000};
+  millis shutdown_grace{5000};
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t max_connections = 2048;
+  std::string certs_dir;     // resolved absolute path
+  std::string certs_script;  // resolved absolute path of certs/generate.sh
+};
+
+enum class system_kind { portal, network, juki, intermediate };
+const char* to_string(system_kind k);
+
+struct system_config {
+  std::string id;        // ASCII, DNS-safe: used in URLs and container names
+  std::string name;      // exactly as the guideline's tables name it
+  system_kind kind = system_kind::intermediate;
+  std::string part_of;   // a sub-part of another system (e.g. a daily-stopping component)
+  std::string table;     // the guideline row it models, e.g. "表2.5-4 No.9"
+  operating_rules rules;
+  std::string note;      // remarks column, verbatim
+};
+
+struct logging_config {
+  bool json = true;
+  bool requests = true;
+};
+
+struct world_config {
+  std::string entry_file;  // absolute path of the entry YAML
+  std::string name = "mynasim default world";
+  server_config server;
+  logging_config logging;
+  clock_settings clock;
+  holiday_adjustments holidays;
+  std::vector<system_config> systems;
+
+  const system_config* find_system(std::string_view id) const;
+};
+
+// Loads the entry file and everything it includes; throws config_error.
+world_config load_world(const std::string& entry_file);
+
+// Parses the operating-rule part of one system mapping (exposed for unit tests).
+class yaml_map;
+operating_rules parse_operating_rules(const yaml_map& map);
+
+}  // namespace mynasim

@@ -1,0 +1,146 @@
+#include "config/yaml_reader.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace mynasim {
+
+std::string yaml_value::where() const {
+  auto mark = node_.Mark();
+  std::ostringstream out;
+  out << *file_;
+  if (mark.line >= 0) out << ':' << mark.line + 1 << ':' << mark.column + 1;
+  return out.str();
+}
+
+void yaml_value::fail(const std::string& message) const {
+  throw config_error(where() + ": " + (path_.empty() ? std::string("(document)") : path_) + ": " + message);
+}
+
+std::string yaml_value::as_string() const {
+  if (!node_.IsScalar()) fail("expected a string");
+  return node_.Scalar();
+}
+
+std::int64_t yaml_value::as_int(std::int64_t min, std::int64_t max) const {
+  if (!node_.IsScalar()) fail("expected an integer");
+  const auto& s = node_.Scalar();
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) fail("expected an integer, got '" + s + "'");
+  if (v < min || v > max)
+    fail("value " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  return v;
+}
+
+double yaml_value::as_double(double min, double max) const {
+  if (!node_.IsScalar()) fail("expected a number");
+  const auto& s = node_.Scalar();
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
+  if (!(v >= min && v <= max)) fail("value " + s + " out of range");
+  return v;
+}
+
+bool yaml_value::as_bool() const {
+  if (!node_.IsScalar()) fail("expected true or false");
+  const auto& s = node_.Scalar();
+  if (s == "true") return true;
+  if (s == "false") return false;
+  fail("expected true or false, got '" + s + "'");
+}
+
+std::vector<yaml_value> yaml_value::items() const {
+  if (!node_.IsSequence()) fail("expected a list");
+  std::vector<yaml_value> out;
+  std::size_t i = 0;
+  for (const auto& n : node_) out.emplace_back(n, file_, path_ + "[" + std::to_string(i++) + "]");
+  return out;
+}
+
+std::vector<std::string> yaml_value::strings() const {
+  std::vector<std::string> out;
+  for (const auto& item : items()) out.push_back(item.as_string());
+  return out;
+}
+
+yaml_map::yaml_map(yaml_value value) : value_(std::move(value)) {
+  if (!value_.is_map()) value_.fail("expected a mapping");
+}
+
+yaml_value yaml_map::child(const std::string& key, const YAML::Node& node) const {
+  used_.insert(key);
+  return yaml_value(node, std::make_shared<const std::string>(value_.file()),
+                    value_.path().empty() ? key : value_.path() + "." + key);
+}
+
+bool yaml_map::has(const std::string& key) const { return static_cast<bool>(value_.node()[key]); }
+
+std::optional<yaml_value> yaml_map::find(const std::string& key) const {
+  auto node = value_.node()[key];
+  if (!node) return std::nullopt;
+  return child(key, node);
+}
+
+yaml_value yaml_map::get(const std::string& key) const {
+  auto v = find(key);
+  if (!v) value_.fail("missing required key '" + key + "'");
+  return *v;
+}
+
+std::string yaml_map::string_or(const std::string& key, std::string fallback) const {
+  auto v = find(key);
+  return v ? v->as_string() : std::move(fallback);
+}
+
+std::int64_t yaml_map::int_or(const std::string& key, std::int64_t fallback, std::int64_t min,
+                              std::int64_t max) const {
+  auto v = find(key);
+  return v ? v->as_int(min, max) : fallback;
+}
+
+double yaml_map::double_or(const std::string& key, double fallback, double min, double max) const {
+  auto v = find(key);
+  return v ? v->as_double(min, max) : fallback;
+}
+
+bool yaml_map::bool_or(const std::string& key, bool fallback) const {
+  auto v = find(key);
+  return v ? v->as_bool() : fallback;
+}
+
+void yaml_map::done() const {
+  for (const auto& kv : value_.node()) {
+    auto key = kv.first.Scalar();
+    if (!used_.count(key)) {
+      yaml_value(kv.first, std::make_shared<const std::string>(value_.file()),
+                 value_.path().empty() ? key : value_.path() + "." + key)
+          .fail("unknown key '" + key + "'");
+    }
+  }
+}
+
+namespace {
+yaml_value parse(const std::string& text, const std::string& name) {
+  try {
+    return yaml_value(YAML::Load(text), std::make_shared<const std::string>(name), "");
+  } catch (const YAML::Exception& e) {
+    throw config_error(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                       ": YAML syntax error: " + e.msg);
+  }
+}
+}  // namespace
+
+yaml_value load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error(path + ": cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+yaml_value load_yaml_string(const std::string& text, const std::string& name) { return parse(text, name); }
+
+}  // namespace mynasim

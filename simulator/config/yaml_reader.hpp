@@ -1,0 +1,78 @@
+// Strict, typed reading of YAML: every error names file, line, column and YAML path, and
+// unknown keys are errors. Only config/*.cpp includes this header.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mynasim {
+
+// Thrown for any invalid configuration; what() is the one line users see.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class yaml_value {
+ public:
+  yaml_value(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
+      : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return *file_; }
+  const YAML::Node& node() const { return node_; }
+  bool is_map() const { return node_.IsMap(); }
+  bool is_sequence() const { return node_.IsSequence(); }
+  bool is_scalar() const { return node_.IsScalar(); }
+  bool is_null() const { return node_.IsNull(); }
+
+  std::string as_string() const;
+  std::int64_t as_int(std::int64_t min, std::int64_t max) const;
+  double as_double(double min, double max) const;
+  bool as_bool() const;
+  std::vector<yaml_value> items() const;  // a sequence's elements
+  std::vector<std::string> strings() const;
+
+  // "file:line:col: path: message"
+  [[noreturn]] void fail(const std::string& message) const;
+  std::string where() const;
+
+ private:
+  YAML::Node node_;
+  std::shared_ptr<const std::string> file_;
+  std::string path_;
+};
+
+// Reads a mapping; done() rejects keys nobody asked for.
+class yaml_map {
+ public:
+  explicit yaml_map(yaml_value value);
+
+  bool has(const std::string& key) const;
+  yaml_value get(const std::string& key) const;  // required
+  std::optional<yaml_value> find(const std::string& key) const;
+  std::string string_or(const std::string& key, std::string fallback) const;
+  std::int64_t int_or(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const;
+  double double_or(const std::string& key, double fallback, double min, double max) const;
+  bool bool_or(const std::string& key, bool fallback) const;
+  const yaml_value& value() const { return value_; }
+  void done() const;
+
+ private:
+  yaml_value child(const std::string& key, const YAML::Node& node) const;
+
+  yaml_value value_;
+  mutable std::set<std::string> used_;
+};
+
+// Parses a file; syntax errors become config_error with the file's position.
+yaml_value load_yaml_file(const std::string& path);
+yaml_value load_yaml_string(const std::string& text, const std::string& name);
+
+}  // namespace mynasim

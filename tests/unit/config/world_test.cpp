@@ -1,0 +1,138 @@
+#include "config/world.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/yaml_reader.hpp"
+
+namespace mynasim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch folder holding a minimal valid world that a test can then break.
+class WorldFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mynasim-world-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    auto p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  std::string minimal_systems(const std::string& extra = "") {
+    return "systems:\n"
+           "  - {id: portal, name: マイナポータル, kind: portal}\n"
+           "  - {id: network, name: 情報提供ネットワークシステム, kind: network}\n"
+           "  - {id: juki, name: 住民基本台帳ネットワークシステム, kind: juki}\n" +
+           extra;
+  }
+
+  std::string error_of(const std::string& file) {
+    try {
+      load_world(file);
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(WorldFiles, LoadsTheDefaultWorld) {
+  auto w = load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml");
+  EXPECT_EQ(w.systems.size(), 15u);
+  EXPECT_EQ(w.server.app.port, 8443);
+  EXPECT_TRUE(w.server.app.tls.enabled);
+  EXPECT_EQ(w.server.sp.port, 9443);
+  EXPECT_EQ(w.server.admin.port, 8081);
+  EXPECT_EQ(w.server.admin.address, "127.0.0.1");
+  EXPECT_FALSE(w.server.admin.tls.enabled);
+  EXPECT_TRUE(fs::path(w.server.certs_dir).is_absolute());
+}
+
+TEST_F(WorldFiles, IncludesMergeListSections) {
+  write("more.yaml", "systems:\n  - {id: extra, name: 追加中間サーバ, kind: intermediate, hours: [\"09:00-17:00\"]}\n");
+  auto w = load_world(write("world.yaml", "include: [more.yaml]\n" + minimal_systems()));
+  ASSERT_EQ(w.systems.size(), 4u);
+  EXPECT_EQ(w.systems[0].id, "extra");
+  EXPECT_EQ(w.systems[0].rules.hours[0].from_minute, 540);
+}
+
+TEST_F(WorldFiles, UnknownKeyNamesFileLineColumnAndPath) {
+  auto file = write("world.yaml", minimal_systems() + "server:\n  threads: 1\n  treads: 2\n");
+  EXPECT_EQ(error_of(file), file + ":7:3: server.treads: unknown key 'treads'");
+}
+
+TEST_F(WorldFiles, BadWindowIsRejected) {
+  auto file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, hours: [\"25:00-26:00\"]}\n"));
+  auto e = error_of(file);
+  EXPECT_NE(e.find(file + ":5:"), std::string::npos) << e;
+  EXPECT_NE(e.find("systems[3].hours[0]"), std::string::npos) << e;
+  EXPECT_NE(e.find("25:00"), std::string::npos) << e;
+}
+
+TEST_F(WorldFiles, UnknownWeekdayIsRejected) {
+  auto file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, closed_on: [caturday]}\n"));
+  auto e = error_of(file);
+  EXPECT_NE(e.find("systems[3].closed_on[0]: unknown weekday 'caturday'"), std::string::npos) << e;
+}
+
+TEST_F(WorldFiles, OutageWithoutAnchorIsRejected) {
+  auto file = write("world.yaml", minimal_systems(
+                                      "  - id: x\n    name: X\n    kind: intermediate\n    outages:\n"
+                                      "      - {name: 停止, every: monthly, from: \"22:00\", until: \"+1 08:00\"}\n"));
+  auto e = error_of(file);
+  EXPECT_NE(e.find(file + ":9:9: systems[3].outages[0]: missing required key 'on'"), std::string::npos) << e;
+  file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, outages: [{name: a, from: \"01:00\"}]}\n"));
+  EXPECT_NE(error_of(file).find("missing required key 'every'"), std::string::npos);
+}
+
+TEST_F(WorldFiles, WrongTypesAndDanglingReferences) {
+  auto file = write("world.yaml", minimal_systems() + "server: {threads: many}\n");
+  EXPECT_NE(error_of(file).find("server.threads: expected an integer, got 'many'"), std::string::npos);
+  file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, part_of: nowhere}\n"));
+  EXPECT_NE(error_of(file).find("systems[3].part_of: unknown system 'nowhere'"), std::string::npos);
+  file = write("world.yaml", minimal_systems("  - {id: portal, name: X, kind: intermediate}\n"));
+  EXPECT_NE(error_of(file).find("duplicate system id 'portal'"), std::string::npos);
+  file = write("world.yaml", "include: [missing.yaml]\n" + minimal_systems());
+  EXPECT_NE(error_of(file).find("missing.yaml: cannot open file"), std::string::npos);
+}
+
+TEST_F(WorldFiles, SyntaxErrorNamesThePosition) {
+  auto file = write("world.yaml", "systems: [\n  {id: a\n");
+  auto e = error_of(file);
+  EXPECT_EQ(e.rfind(file + ":", 0), 0u) << e;
+  EXPECT_NE(e.find("YAML syntax error"), std::string::npos) << e;
+}
+
+TEST_F(WorldFiles, SectionDefinedTwiceIsRejected) {
+  write("a.yaml", "clock: {speed: 2}\n");
+  auto file = write("world.yaml", "include: [a.yaml]\nclock: {speed: 3}\n" + minimal_systems());
+  EXPECT_NE(error_of(file).find("section 'clock' is already defined in"), std::string::npos);
+}
+
+TEST_F(WorldFiles, HolidayAdjustmentsAndClockAreRead) {
+  auto w = load_world(write("world.yaml", minimal_systems() +
+                                              "clock: {start: \"2026-12-19T22:30:00+09:00\", speed: 60, frozen: true}\n"
+                                              "holidays: {add: [{date: \"2027-05-07\", name: 臨時}], remove: [\"2027-01-01\"]}\n"));
+  ASSERT_TRUE(w.clock.start);
+  EXPECT_EQ(format_instant(*w.clock.start), "2026-12-19T22:30:00+09:00");
+  EXPECT_EQ(w.clock.speed, 60);
+  EXPECT_TRUE(w.clock.frozen);
+  ASSERT_EQ(w.holidays.add.size(), 1u);
+  EXPECT_EQ(w.holidays.add[0].name, "臨時");
+  EXPECT_EQ(w.holidays.remove.size(), 1u);
+}
+
+}  // namespace
+}  // namespace mynasim
