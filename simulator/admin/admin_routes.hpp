@@ -1,0 +1,19 @@
+// The control plane under /__admin: health, the virtual clock, availability, config.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+
+#include "app/runtime.hpp"
+#include "core/router.hpp"
+
+namespace mynasim {
+
+struct admin_context {
+  world_runtime* runtime;
+  std::function<nlohmann::json()> health;  // extra facts for /__admin/health
+};
+
+void register_admin_routes(router& r, admin_context ctx);
+
+}  // namespace mynasim

@@ -1,0 +1,55 @@
+// Wiring: builds every system of a world from its configuration, starts the listeners and
+// shuts them down. The only place that knows all the parts.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/world.hpp"
+
+namespace mynasim {
+
+struct world_runtime;
+
+// A problem found while starting (bad listener, missing token, certificate failure).
+class startup_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct app_options {
+  std::vector<std::string> only;          // systems this process runs; empty = all
+  std::optional<std::string> host;        // address for app, sp and systems listeners
+  std::optional<std::string> admin_host;  // address for the admin listener
+  std::optional<std::string> admin_token;
+  std::optional<bool> json_logs;
+  std::ostream* out = nullptr;  // logs; default std::cout
+};
+
+class simulator_app {
+ public:
+  simulator_app(world_config world, app_options options);
+  ~simulator_app();
+
+  void run();    // serve until SIGINT/SIGTERM, then shut down gracefully
+  void start();  // serve on background threads
+  void shutdown();
+  void join();
+
+  // The bound port of a listener (app, sp, admin, systems); 0 if it is not running.
+  std::uint16_t port(const std::string& listener) const;
+  world_runtime& runtime();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Runs the certificate script when any generated file is missing; throws startup_error.
+void ensure_certificates(const server_config& server);
+
+}  // namespace mynasim

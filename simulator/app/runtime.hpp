@@ -1,0 +1,24 @@
+// The state every system of one world shares: its configuration, holidays, the one virtual
+// clock and the availability rules. Built once from a world_config; no I/O.
+#pragma once
+
+#include "calendar/availability.hpp"
+#include "calendar/holidays.hpp"
+#include "clock/virtual_clock.hpp"
+#include "config/world.hpp"
+
+namespace mynasim {
+
+struct world_runtime {
+  explicit world_runtime(world_config w)
+      : world(std::move(w)), holidays(world.holidays), clock(world.clock), availability(world, holidays) {}
+  world_runtime(const world_runtime&) = delete;
+  world_runtime& operator=(const world_runtime&) = delete;
+
+  world_config world;
+  holiday_calendar holidays;
+  virtual_clock clock;
+  availability_service availability;
+};
+
+}  // namespace mynasim

@@ -1,0 +1,339 @@
+#include "cli/cli.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "admin/availability_view.hpp"
+#include "app/app.hpp"
+#include "app/runtime.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/json_util.hpp"
+
+namespace mynasim {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct option_spec {
+  const char* name;
+  const char* value;  // nullptr for a flag
+  const char* help;
+  bool repeatable = false;
+};
+
+struct command_spec {
+  const char* name;
+  const char* summary;
+  std::vector<option_spec> options;
+  std::function<int(const parsed_command&, std::ostream&, std::ostream&)> run;
+};
+
+const option_spec config_option{"--config", "FILE", "world entry YAML (default: the built-in default world)"};
+
+int serve(const parsed_command&, std::ostream&, std::ostream&);
+int check(const parsed_command&, std::ostream&, std::ostream&);
+int holidays(const parsed_command&, std::ostream&, std::ostream&);
+int availability(const parsed_command&, std::ostream&, std::ostream&);
+int timeline(const parsed_command&, std::ostream&, std::ostream&);
+
+const std::vector<command_spec>& commands() {
+  static const std::vector<command_spec> list = {
+      {"serve",
+       "run the simulated world (Myna Portal, 情報提供ネットワークシステム, 住基ネット, 中間サーバ)",
+       {config_option,
+        {"--only", "ID[,ID…]", "run only these systems (see `mynasim check` for ids); repeatable", true},
+        {"--host", "ADDR", "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container)"},
+        {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
+        {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
+        {"--log-format", "json|text", "request log format (default: the config's logging.format)"}},
+       serve},
+      {"check", "validate a world's YAML without serving", {config_option}, check},
+      {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+         out << "mynasim " << MYNASIM_VERSION << "\n";
+         return 0;
+       }},
+      {"holidays",
+       "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name",
+       {{"--from", "YYYY", "first year (1955 or later)"}, {"--to", "YYYY", "last year (2100 or earlier)"}, config_option},
+       holidays},
+      {"availability",
+       "print every system's state at an instant, from the YAML alone",
+       {{"--at", "ISO-8601", "the instant (default: the world's clock start, else now)"},
+        {"--json", nullptr, "print JSON as /__admin/availability does"},
+        config_option},
+       availability},
+      {"timeline",
+       "print one system's up/down windows between two instants",
+       {{"--system", "ID", "the system id"},
+        {"--from", "ISO-8601", "start"},
+        {"--to", "ISO-8601", "end (at most 400 days after --from)"},
+        {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
+        config_option},
+       timeline},
+  };
+  return list;
+}
+
+const command_spec* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+void print_usage(std::ostream& out) {
+  out << "mynasim — a local simulator of Myna Portal's 自己情報取得API and the systems behind it\n\n"
+         "usage: mynasim <command> [options]\n\ncommands:\n";
+  for (const auto& c : commands()) out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  out << "\n`mynasim <command> --help` describes a command's options.\n";
+}
+
+void print_command_help(const command_spec& c, std::ostream& out) {
+  out << "usage: mynasim " << c.name << " [options]\n\n" << c.summary << "\n\noptions:\n";
+  for (const auto& o : c.options) {
+    std::string left = std::string(o.name) + (o.value ? std::string(" ") + o.value : "");
+    out << "  " << left << std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') << o.help << "\n";
+  }
+  out << "  --help                    show this help\n";
+}
+
+world_config load_or_report(const parsed_command& cmd, std::ostream& err, int& code) {
+  auto path = cmd.value("--config").value_or(default_config_path());
+  try {
+    code = 0;
+    return load_world(path);
+  } catch (const config_error& e) {
+    err << "mynasim: configuration error: " << e.what() << "\n";
+  }
+  code = 2;
+  return {};
+}
+
+instant default_instant(const world_config& w) {
+  return w.clock.start ? *w.clock.start : std::chrono::time_point_cast<millis>(std::chrono::system_clock::now());
+}
+
+int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  app_options options;
+  if (cmd.has("--only"))
+    for (const auto& v : cmd.options.at("--only")) {
+      std::stringstream ss(v);
+      for (std::string id; std::getline(ss, id, ',');)
+        if (!id.empty()) options.only.push_back(id);
+    }
+  options.host = cmd.value("--host");
+  options.admin_host = cmd.value("--admin-host");
+  options.admin_token = cmd.value("--admin-token");
+  if (!options.admin_token)
+    if (const char* env = std::getenv("MYNASIM_ADMIN_TOKEN"); env && *env) options.admin_token = env;
+  if (auto f = cmd.value("--log-format")) {
+    if (*f != "json" && *f != "text") {
+      err << "mynasim serve: --log-format must be json or text\n";
+      return 2;
+    }
+    options.json_logs = *f == "json";
+  }
+  options.out = &out;
+  try {
+    simulator_app app(std::move(world), options);
+    app.run();
+  } catch (const startup_error& e) {
+    err << "mynasim: cannot start: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "mynasim: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int check(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  out << "ok: " << world.entry_file << " (" << world.name << ")\n";
+  for (const auto& s : world.systems) out << "  " << s.id << "\t" << to_string(s.kind) << "\t" << s.name << "\n";
+  return 0;
+}
+
+std::optional<int> year_option(const parsed_command& cmd, const char* name, std::ostream& err) {
+  auto v = cmd.value(name);
+  int y = 0;
+  if (!v || v->size() != 4 || !std::all_of(v->begin(), v->end(), ::isdigit) || (y = std::stoi(*v)) < 1955 || y > 2100) {
+    err << "mynasim holidays: " << name << " must be a year between 1955 and 2100\n";
+    return std::nullopt;
+  }
+  return y;
+}
+
+int holidays(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  auto from = year_option(cmd, "--from", err);
+  auto to = year_option(cmd, "--to", err);
+  if (!from || !to) return 2;
+  holiday_adjustments adjustments;
+  if (cmd.has("--config")) {
+    int code = 0;
+    auto world = load_or_report(cmd, err, code);
+    if (code) return code;
+    adjustments = world.holidays;
+  }
+  holiday_calendar calendar(adjustments);
+  for (const auto& h : calendar.between(*from, *to)) out << format_date(h.date) << '\t' << h.name << '\n';
+  return 0;
+}
+
+std::optional<instant> instant_option(const parsed_command& cmd, const char* name, std::ostream& err) {
+  auto v = cmd.value(name);
+  if (!v) return std::nullopt;
+  auto t = parse_instant(*v);
+  if (!t) err << "mynasim: " << name << " must be an ISO-8601 instant such as 2026-12-19T22:30:00+09:00\n";
+  return t;
+}
+
+int availability(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  auto at = instant_option(cmd, "--at", err);
+  if (cmd.has("--at") && !at) return 2;
+  world_runtime rt(std::move(world));
+  auto when = at.value_or(default_instant(rt.world));
+  if (cmd.has("--json")) out << dump_json(availability_json(rt.availability, when), 2) << "\n";
+  else out << availability_text(rt.availability, when);
+  return 0;
+}
+
+int timeline(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  auto id = cmd.value("--system");
+  const system_config* sys = id ? world.find_system(*id) : nullptr;
+  if (!sys) {
+    err << "mynasim timeline: --system must name a system of the world (see `mynasim check`)\n";
+    return 2;
+  }
+  auto from = instant_option(cmd, "--from", err);
+  auto to = instant_option(cmd, "--to", err);
+  if (!from || !to) {
+    if (!cmd.has("--from") || !cmd.has("--to")) err << "mynasim timeline: --from and --to are required\n";
+    return 2;
+  }
+  if (*to <= *from || *to - *from > std::chrono::days{400}) {
+    err << "mynasim timeline: --to must be after --from, at most 400 days later\n";
+    return 2;
+  }
+  std::string sys_id = sys->id;
+  world_runtime rt(std::move(world));
+  const auto& s = *rt.world.find_system(sys_id);
+  if (cmd.has("--json")) out << dump_json(timeline_json(rt.availability, s, *from, *to), 2) << "\n";
+  else out << timeline_text(rt.availability, s, *from, *to);
+  return 0;
+}
+
+}  // namespace
+
+std::optional<std::string> parsed_command::value(const std::string& name) const {
+  auto it = options.find(name);
+  if (it == options.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::string default_config_path() {
+  if (const char* env = std::getenv("MYNASIM_CONFIG"); env && *env) return env;
+  std::vector<fs::path> candidates;
+  if (const char* home = std::getenv("MYNASIM_HOME"); home && *home) candidates.push_back(fs::path(home) / "fixtures/world.yaml");
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/mynasim/fixtures/world.yaml");
+  candidates.push_back(fs::path(MYNASIM_SOURCE_DIR) / "fixtures/world.yaml");
+  for (const auto& c : candidates)
+    if (fs::exists(c)) return c.string();
+  return candidates.back().string();
+}
+
+std::optional<parsed_command> parse_command_line(const std::vector<std::string>& args, std::string& error) {
+  parsed_command cmd;
+  if (args.empty()) {
+    error = "missing command";
+    return std::nullopt;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    cmd.help = true;
+    return cmd;
+  }
+  if (args[0] == "--version") {
+    cmd.command = "version";
+    return cmd;
+  }
+  const auto* spec = find_command(args[0]);
+  if (!spec) {
+    error = "unknown command '" + args[0] + "'";
+    return std::nullopt;
+  }
+  cmd.command = spec->name;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string arg = args[i], inline_value;
+    bool has_inline = false;
+    if (arg == "--help" || arg == "-h") {
+      cmd.help = true;
+      continue;
+    }
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto it = std::find_if(spec->options.begin(), spec->options.end(), [&](const option_spec& o) { return arg == o.name; });
+    if (it == spec->options.end()) {
+      error = "mynasim " + cmd.command + ": unknown option '" + arg + "'";
+      return std::nullopt;
+    }
+    if (cmd.options.count(arg) && !it->repeatable) {
+      error = "mynasim " + cmd.command + ": " + arg + " given twice";
+      return std::nullopt;
+    }
+    if (!it->value) {
+      if (has_inline) {
+        error = "mynasim " + cmd.command + ": " + arg + " takes no value";
+        return std::nullopt;
+      }
+      cmd.options[arg].push_back("");
+    } else if (has_inline) {
+      cmd.options[arg].push_back(inline_value);
+    } else if (i + 1 < args.size()) {
+      cmd.options[arg].push_back(args[++i]);
+    } else {
+      error = "mynasim " + cmd.command + ": " + arg + " needs a value (" + it->value + ")";
+      return std::nullopt;
+    }
+  }
+  return cmd;
+}
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto cmd = parse_command_line(args, error);
+  if (!cmd) {
+    err << "mynasim: " << error << "\n\n";
+    print_usage(err);
+    return 2;
+  }
+  if (cmd->command.empty()) {
+    print_usage(out);
+    return 0;
+  }
+  const auto* spec = find_command(cmd->command);
+  if (cmd->help) {
+    print_command_help(*spec, out);
+    return 0;
+  }
+  return spec->run(*cmd, out, err);
+}
+
+}  // namespace mynasim

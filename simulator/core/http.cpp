@@ -1,0 +1,145 @@
+#include "core/http.hpp"
+
+#include <algorithm>
+
+namespace mynasim {
+
+const std::string* http_request::header(std::string_view name) const {
+  for (const auto& h : headers)
+    if (h.name == name) return &h.value;
+  return nullptr;
+}
+
+std::optional<std::string> http_request::query_param(std::string_view name) const {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!parse_form(query, pairs)) return std::nullopt;
+  for (auto& [k, v] : pairs)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+http_response& http_response::set(std::string name, std::string value) {
+  for (auto& h : headers)
+    if (h.name == name) {
+      h.value = std::move(value);
+      return *this;
+    }
+  headers.push_back({std::move(name), std::move(value)});
+  return *this;
+}
+
+const std::string* http_response::header(std::string_view name) const {
+  for (const auto& h : headers)
+    if (h.name == name) return &h.value;
+  return nullptr;
+}
+
+http_response http_response::json(int status, std::string body) {
+  http_response r{status, {}, std::move(body)};
+  r.set("content-type", "application/json; charset=utf-8");
+  return r;
+}
+
+http_response http_response::text(int status, std::string body) {
+  http_response r{status, {}, std::move(body)};
+  r.set("content-type", "text/plain; charset=utf-8");
+  return r;
+}
+
+http_response http_response::html(int status, std::string body) {
+  http_response r{status, {}, std::move(body)};
+  r.set("content-type", "text/html; charset=utf-8");
+  return r;
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = hex_value(in[i + 1]);
+      int lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return true;
+}
+
+std::string percent_encode(std::string_view in) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool parse_form(std::string_view text, std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    auto part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    std::string key, value;
+    if (!percent_decode(part.substr(0, eq), key, true)) return false;
+    if (eq != std::string_view::npos && !percent_decode(part.substr(eq + 1), value, true)) return false;
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return true;
+}
+
+const char* status_reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+}  // namespace mynasim

@@ -1,0 +1,67 @@
+// Plain HTTP messages shared by every handler. The transport (net/) converts Beast messages
+// to and from these, so handlers and their tests never see Beast or Asio.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mynasim {
+
+struct http_header {
+  std::string name;  // lower-case
+  std::string value;
+};
+
+struct http_request {
+  std::string method;
+  std::string target;  // as received: path and query
+  std::string path;    // percent-decoded path
+  std::string query;   // raw query string, without '?'
+  std::vector<http_header> headers;
+  std::string body;
+  // Set by the transport:
+  std::string listener;            // app, sp, admin, systems
+  std::string remote_address;
+  std::string client_cert_sha256;  // hex, empty without a client certificate
+  std::string client_cert_subject;
+  std::string request_id;
+  // Set by the router:
+  std::map<std::string, std::string> params;
+
+  const std::string* header(std::string_view name) const;  // name in lower case
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct http_response {
+  int status = 200;
+  std::vector<http_header> headers;
+  std::string body;
+  bool close = false;  // close the connection after this response
+
+  http_response& set(std::string name, std::string value);
+  const std::string* header(std::string_view name) const;
+
+  static http_response json(int status, std::string body);
+  static http_response text(int status, std::string body);
+  static http_response html(int status, std::string body);
+};
+
+// Completes one request; may be called later and from any thread, exactly once.
+using respond_fn = std::function<void(http_response)>;
+// A handler answers at once (respond inside the call) or later (keep respond).
+using handler_fn = std::function<void(http_request&, respond_fn)>;
+// A handler that always answers at once.
+using sync_handler_fn = std::function<http_response(http_request&)>;
+
+// application/x-www-form-urlencoded and query strings → ordered pairs; false on bad escapes.
+bool parse_form(std::string_view text, std::vector<std::pair<std::string, std::string>>& out);
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+std::string percent_encode(std::string_view in);
+const char* status_reason(int status);
+
+}  // namespace mynasim

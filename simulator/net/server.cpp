@@ -1,0 +1,413 @@
+#include "net/server.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace mynasim {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+std::atomic<std::uint64_t> request_counter{0};
+
+std::string next_request_id() {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "req-%08llx", static_cast<unsigned long long>(++request_counter));
+  return buf;
+}
+
+// Fingerprint and subject of the client certificate, when one was presented.
+void read_client_cert(SSL* ssl_handle, http_request& req) {
+  X509* cert = SSL_get1_peer_certificate(ssl_handle);
+  if (!cert) return;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &len) == 1) {
+    static const char* hex = "0123456789abcdef";
+    for (unsigned i = 0; i < len; ++i) {
+      req.client_cert_sha256.push_back(hex[md[i] >> 4]);
+      req.client_cert_sha256.push_back(hex[md[i] & 15]);
+    }
+  }
+  if (char* subject = X509_NAME_oneline(X509_get_subject_name(cert), nullptr, 0)) {
+    req.client_cert_subject = subject;
+    OPENSSL_free(subject);
+  }
+  X509_free(cert);
+}
+
+http_request to_plain(bhttp::request<bhttp::string_body>&& msg) {
+  http_request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  auto q = req.target.find('?');
+  std::string raw_path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  if (!percent_decode(raw_path, req.path, false)) req.path = raw_path;
+  req.headers.reserve(8);
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.push_back({std::move(name), std::string(field.value())});
+  }
+  req.body = std::move(msg.body());
+  return req;
+}
+
+bhttp::response<bhttp::string_body> to_beast(http_response&& res, unsigned version, bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> msg{static_cast<bhttp::status>(res.status), version};
+  msg.set(bhttp::field::server, "mynasim");
+  for (auto& h : res.headers) msg.set(h.name, h.value);
+  msg.body() = std::move(res.body);
+  msg.keep_alive(keep_alive);
+  msg.prepare_payload();
+  if (head) msg.body().clear();
+  return msg;
+}
+
+http_response protocol_error(int status, const char* code, const char* message) {
+  std::string body = std::string("{\"error\":\"") + code + "\",\"error_description\":\"" + message + "\"}";
+  http_response r{status, {{"content-type", "application/json; charset=utf-8"}}, std::move(body)};
+  r.close = true;
+  return r;
+}
+
+}  // namespace
+
+// One connection known to the server, so that shutdown can close idle ones.
+struct connection {
+  net::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;
+  std::atomic<bool> busy{false};
+};
+
+struct http_server::impl {
+  server_settings settings;
+  handler_fn handler;
+  completion_fn on_complete;
+  net::io_context ioc;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+
+  struct acceptor_entry {
+    listen_settings settings;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<ssl::context> tls;
+  };
+  std::list<acceptor_entry> acceptors;
+
+  mutable std::mutex mutex;
+  std::list<std::shared_ptr<connection>> connections;
+
+  impl(server_settings s, handler_fn h, completion_fn c)
+      : settings(s), handler(std::move(h)), on_complete(std::move(c)), ioc(std::max(1, s.threads)) {}
+
+  std::unique_ptr<ssl::context> make_tls(const listen_settings& l);
+  net::awaitable<void> accept_loop(acceptor_entry& entry);
+  net::awaitable<void> serve(tcp::socket socket, acceptor_entry& entry);
+  template <class Stream>
+  net::awaitable<void> session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
+                               const listen_settings& l, SSL* ssl_handle);
+  net::awaitable<http_response> call_handler(http_request& req);
+  void begin_shutdown();
+};
+
+std::unique_ptr<ssl::context> http_server::impl::make_tls(const listen_settings& l) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx->use_certificate_chain_file(l.cert_file);
+  ctx->use_private_key_file(l.key_file, ssl::context::pem);
+  if (l.require_client_cert) {
+    ctx->load_verify_file(l.client_ca_file);
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  }
+  return ctx;
+}
+
+net::awaitable<void> http_server::impl::accept_loop(acceptor_entry& entry) {
+  for (;;) {
+    auto [ec, socket] = co_await entry.acceptor->async_accept(net::make_strand(ioc), use_tuple);
+    if (ec == net::error::operation_aborted || stopping) co_return;
+    if (ec) continue;  // e.g. EMFILE: keep accepting
+    std::size_t open;
+    {
+      std::lock_guard lock(mutex);
+      open = connections.size();
+    }
+    if (open >= settings.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    net::co_spawn(executor, serve(std::move(socket), entry), net::detached);
+  }
+}
+
+net::awaitable<void> http_server::impl::serve(tcp::socket socket, acceptor_entry& entry) {
+  auto conn = std::make_shared<connection>();
+  conn->executor = socket.get_executor();
+  std::list<std::shared_ptr<connection>>::iterator self;
+  {
+    std::lock_guard lock(mutex);
+    self = connections.insert(connections.end(), conn);
+  }
+  try {
+    if (entry.tls) {
+      ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *entry.tls);
+      auto& lowest = beast::get_lowest_layer(stream);
+      conn->stream = &lowest;
+      lowest.expires_after(settings.handshake_timeout);
+      auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+      if (!ec && !stopping) {
+        co_await session(stream, lowest, *conn, entry.settings, stream.native_handle());
+        lowest.expires_after(1s);
+        co_await stream.async_shutdown(use_tuple);
+      }
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      conn->stream = &stream;
+      co_await session(stream, stream, *conn, entry.settings, nullptr);
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  } catch (const std::exception&) {
+    // A broken connection only ends itself.
+  }
+  std::lock_guard lock(mutex);
+  conn->stream = nullptr;
+  connections.erase(self);
+}
+
+net::awaitable<http_response> http_server::impl::call_handler(http_request& req) {
+  // The handler may answer inline or later from another thread: a timer is the event.
+  struct pending {
+    std::mutex mutex;
+    std::optional<http_response> value;
+    net::steady_timer timer;
+    explicit pending(net::any_io_executor ex) : timer(ex) {}
+  };
+  auto executor = co_await net::this_coro::executor;
+  auto state = std::make_shared<pending>(executor);
+  state->timer.expires_after(settings.handler_timeout);
+  try {
+    handler(req, [state](http_response res) {
+      std::lock_guard lock(state->mutex);
+      if (state->value) return;
+      state->value = std::move(res);
+      net::post(state->timer.get_executor(), [state] { state->timer.cancel(); });
+    });
+  } catch (const std::exception& e) {
+    co_return protocol_error(500, "internal_error", "the simulator failed to handle this request");
+  }
+  {
+    std::lock_guard lock(state->mutex);
+    if (state->value) co_return std::move(*state->value);
+  }
+  co_await state->timer.async_wait(use_tuple);
+  std::lock_guard lock(state->mutex);
+  if (state->value) co_return std::move(*state->value);
+  state->value = protocol_error(504, "handler_timeout", "the simulated system did not answer in time");
+  co_return *state->value;
+}
+
+template <class Stream>
+net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
+                                                const listen_settings& l, SSL* ssl_handle) {
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto ep = lowest.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings.header_limit));
+    parser.body_limit(settings.body_limit);
+    lowest.expires_after(settings.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    auto started = std::chrono::steady_clock::now();
+    conn.busy = true;
+    http_response res;
+    http_request req;
+    bool head = false;
+    unsigned version = 11;
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+        ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated) {
+      co_return;
+    } else if (ec == bhttp::error::body_limit) {
+      res = protocol_error(413, "payload_too_large", "the request body exceeds the limit");
+    } else if (ec == bhttp::error::header_limit) {
+      res = protocol_error(431, "header_too_large", "the request head exceeds the limit");
+    } else if (ec) {
+      // Parse errors get a 400; socket errors just end the connection.
+      if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) co_return;
+      res = protocol_error(400, "bad_request", "malformed HTTP request");
+    } else {
+      auto msg = parser.release();
+      version = msg.version();
+      head = msg.method() == bhttp::verb::head;
+      bool keep_alive = msg.keep_alive();
+      req = to_plain(std::move(msg));
+      req.listener = l.name;
+      req.remote_address = remote;
+      req.request_id = next_request_id();
+      if (ssl_handle) read_client_cert(ssl_handle, req);
+      res = co_await call_handler(req);
+      res.set("x-request-id", req.request_id);
+      if (!keep_alive) res.close = true;
+    }
+    if (stopping) res.close = true;
+    if (req.method.empty()) {
+      req.method = "-";
+      req.listener = l.name;
+      req.remote_address = remote;
+      req.request_id = next_request_id();
+    }
+    bool close = res.close;
+    http_response logged{res.status, {}, {}, close};
+    auto msg = to_beast(std::move(res), version, !close, head);
+    lowest.expires_after(settings.write_timeout);
+    auto [wec, written] = co_await bhttp::async_write(stream, msg, use_tuple);
+    conn.busy = false;
+    if (on_complete)
+      on_complete(req, logged,
+                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    if (wec || close) co_return;
+  }
+}
+
+void http_server::impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  for (auto& a : acceptors) {
+    net::post(a.acceptor->get_executor(), [&a] {
+      beast::error_code ignored;
+      a.acceptor->close(ignored);
+    });
+  }
+  // Idle connections are closed now; busy ones finish their response and close.
+  auto close_idle = [this](bool all) {
+    std::lock_guard lock(mutex);
+    for (auto& c : connections) {
+      if (!all && c->busy) continue;
+      net::post(c->executor, [c] {
+        if (c->stream) c->stream->cancel();
+      });
+    }
+    return connections.size();
+  };
+  close_idle(false);
+  auto deadline = std::chrono::steady_clock::now() + settings.shutdown_grace;
+  auto timer = std::make_shared<net::steady_timer>(ioc);
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, timer, deadline, close_idle, poll] {
+    bool past = std::chrono::steady_clock::now() >= deadline;
+    if (close_idle(past) == 0 || past) {
+      timer->expires_after(past ? 50ms : 0ms);
+      timer->async_wait([this, poll](auto) {
+        ioc.stop();
+        *poll = nullptr;
+      });
+      return;
+    }
+    timer->expires_after(20ms);
+    timer->async_wait([poll](auto) {
+      if (*poll) (*poll)();
+    });
+  };
+  net::post(ioc, [poll] { (*poll)(); });
+}
+
+http_server::http_server(server_settings settings, handler_fn handler, completion_fn on_complete)
+    : impl_(std::make_unique<impl>(settings, std::move(handler), std::move(on_complete))) {}
+
+http_server::~http_server() {
+  if (!impl_->ioc.stopped()) impl_->ioc.stop();
+  join();
+}
+
+std::uint16_t http_server::listen(const listen_settings& l) {
+  auto& entry = impl_->acceptors.emplace_back();
+  entry.settings = l;
+  try {
+    if (l.tls) entry.tls = impl_->make_tls(l);
+    auto address = net::ip::make_address(l.address == "localhost" ? "127.0.0.1" : l.address);
+    entry.acceptor = std::make_unique<tcp::acceptor>(net::make_strand(impl_->ioc));
+    tcp::endpoint ep(address, l.port);
+    entry.acceptor->open(ep.protocol());
+    entry.acceptor->set_option(net::socket_base::reuse_address(true));
+    entry.acceptor->bind(ep);
+    entry.acceptor->listen(net::socket_base::max_listen_connections);
+  } catch (const std::exception& e) {
+    impl_->acceptors.pop_back();
+    throw std::runtime_error("listener '" + l.name + "' on " + l.address + ":" + std::to_string(l.port) + ": " +
+                             e.what());
+  }
+  auto port = entry.acceptor->local_endpoint().port();
+  entry.settings.port = port;
+  net::co_spawn(entry.acceptor->get_executor(), impl_->accept_loop(entry), net::detached);
+  return port;
+}
+
+void http_server::run() {
+  net::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+  signals.async_wait([this](const beast::error_code& ec, int) {
+    if (!ec) impl_->begin_shutdown();
+  });
+  for (int i = 1; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  join();
+}
+
+void http_server::start() {
+  for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void http_server::shutdown() { impl_->begin_shutdown(); }
+
+void http_server::join() {
+  for (auto& t : impl_->threads)
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  impl_->threads.clear();
+}
+
+void http_server::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<net::steady_timer>(impl_->ioc, delay);
+  timer->async_wait([timer, fn = std::move(fn)](const beast::error_code& ec) {
+    if (!ec) fn();
+  });
+}
+
+std::size_t http_server::open_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->connections.size();
+}
+
+}  // namespace mynasim

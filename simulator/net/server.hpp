@@ -1,0 +1,71 @@
+// The HTTP(S) transport: listeners, one coroutine per connection, deadlines, limits and
+// graceful shutdown. Beast/Asio stay inside net/*.cpp; this header is plain C++.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/http.hpp"
+
+namespace mynasim {
+
+struct server_settings {
+  int threads = 1;
+  std::chrono::milliseconds read_timeout{15000};
+  std::chrono::milliseconds write_timeout{15000};
+  std::chrono::milliseconds handshake_timeout{5000};
+  std::chrono::milliseconds handler_timeout{30000};
+  std::chrono::milliseconds shutdown_grace{5000};
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t max_connections = 2048;
+};
+
+struct listen_settings {
+  std::string name;  // reported in http_request::listener
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  bool tls = false;
+  std::string cert_file, key_file;
+  bool require_client_cert = false;
+  std::string client_ca_file;
+};
+
+// Called after every response with the time it took (for logs and the journal).
+using completion_fn =
+    std::function<void(const http_request&, const http_response&, std::chrono::microseconds latency)>;
+
+class http_server {
+ public:
+  http_server(server_settings settings, handler_fn handler, completion_fn on_complete = {});
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // Binds at once (port 0 picks a free port) and returns the bound port; throws
+  // std::runtime_error naming the listener on failure.
+  std::uint16_t listen(const listen_settings& settings);
+
+  // Serves on `threads` threads (the caller included) until shutdown; SIGINT/SIGTERM
+  // trigger a graceful shutdown. Returns when everything has stopped.
+  void run();
+  // Serves on background threads; pair with shutdown() and join().
+  void start();
+  // Stops accepting, lets in-flight requests finish within shutdown_grace, then stops.
+  void shutdown();
+  void join();
+
+  // Runs fn on the server's threads after `delay` (timers for background work).
+  void schedule(std::chrono::milliseconds delay, std::function<void()> fn);
+  std::size_t open_connections() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mynasim

@@ -1,0 +1,15 @@
+// Routes of the simulated back-end systems on the `systems` listener, one path prefix per
+// system: /systems/<id>/…  Only the systems this process runs are registered.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/runtime.hpp"
+#include "core/router.hpp"
+
+namespace mynasim {
+
+void register_system_routes(router& r, world_runtime& rt, const std::vector<const system_config*>& running);
+
+}  // namespace mynasim
