@@ -27,6 +27,9 @@ struct app_options {
   std::optional<std::string> admin_host;  // address for the admin listener
   std::optional<std::string> admin_token;
   std::optional<bool> json_logs;
+  // Base URL of systems this process does not run, "{id}" standing for the system id.
+  // Default: this process's own systems listener.
+  std::string peer_url_template;
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

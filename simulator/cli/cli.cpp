@@ -48,7 +48,8 @@ const std::vector<command_spec>& commands() {
         {"--host", "ADDR", "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container)"},
         {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
         {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
-        {"--log-format", "json|text", "request log format (default: the config's logging.format)"}},
+        {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
+        {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"}},
        serve},
       {"check", "validate a world's YAML without serving", {config_option}, check},
       {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
@@ -137,6 +138,13 @@ int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
       return 2;
     }
     options.json_logs = *f == "json";
+  }
+  if (auto t = cmd.value("--peer-url-template")) {
+    if (t->find("{id}") == std::string::npos || t->rfind("http://", 0) != 0) {
+      err << "mynasim serve: --peer-url-template must be an http:// URL containing {id}\n";
+      return 2;
+    }
+    options.peer_url_template = *t;
   }
   options.out = &out;
   try {

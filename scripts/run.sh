@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine, builds mynasim and serves the default world.
+# Extra arguments go to `mynasim serve` (see `mynasim serve --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh release --target mynasim
+exec ./build/release/simulator/mynasim serve "$@"

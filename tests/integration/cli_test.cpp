@@ -1,0 +1,133 @@
+// The mynasim binary as users run it: exit codes, output formats, startup and shutdown.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "test_client.hpp"
+#include "test_server.hpp"
+
+namespace mynasim::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string scratch_file(const std::string& name, const std::string& text) {
+  auto dir = fs::temp_directory_path() / ("mynasim-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto p = dir / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+// A world that reuses the default systems and calendar but listens on free ports.
+std::string port0_world() {
+  std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
+  return scratch_file("world.yaml", "include: [" + fixtures + "calendar.yaml, " + fixtures + "systems.yaml]\n" +
+                                        "server:\n  certs_dir: " + test_certs_dir() +
+                                        "\n  shutdown_grace: PT1S\n  listeners:\n"
+                                        "    app: {port: 0}\n    sp: {port: 0}\n    admin: {port: 0}\n    systems: {port: 0}\n");
+}
+
+TEST(Cli, VersionAndHelp) {
+  auto r = run_mynasim({"version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("mynasim ", 0), 0u);
+  for (const char* cmd : {"serve", "check", "version", "holidays", "availability", "timeline"}) {
+    auto h = run_mynasim({cmd, "--help"});
+    EXPECT_EQ(h.exit_code, 0) << cmd;
+    EXPECT_NE(h.out.find(std::string("usage: mynasim ") + cmd), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(run_mynasim({"--help"}).exit_code, 0);
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run_mynasim({}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"frobnicate"}).exit_code, 2);
+  auto r = run_mynasim({"serve", "--nope"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option '--nope'"), std::string::npos);
+  EXPECT_EQ(run_mynasim({"holidays", "--from", "1800", "--to", "2000"}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"timeline", "--system", "juki"}).exit_code, 2);
+}
+
+TEST(Cli, HolidaysOneLinePerDayInDateOrder) {
+  auto r = run_mynasim({"holidays", "--from", "2019", "--to", "2019"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("2019-04-30\t休日\n2019-05-01\t休日（祝日扱い）\n2019-05-02\t休日\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2019-05-06\t振替休日\n"), std::string::npos);
+  EXPECT_EQ(r.out.rfind("2019-01-01\t元日\n", 0), 0u);
+}
+
+TEST(Cli, HolidayAdditionsFromYamlNeedNoCode) {
+  auto world = scratch_file("hol.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                                            "/fixtures/systems.yaml]\nholidays: {add: [{date: \"2031-05-07\", name: 臨時の休日}]}\n");
+  auto r = run_mynasim({"holidays", "--from", "2031", "--to", "2031", "--config", world});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2031-05-07\t臨時の休日\n"), std::string::npos);
+}
+
+TEST(Cli, CheckReportsFileLineAndKeyOnOneLine) {
+  auto bad = scratch_file("bad.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                                          "/fixtures/systems.yaml]\nserver:\n  threads: 1\n  colour: blue\n");
+  auto r = run_mynasim({"check", "--config", bad});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "mynasim: configuration error: " + bad + ":4:3: server.colour: unknown key 'colour'\n");
+  auto serve = run_mynasim({"serve", "--config", bad});
+  EXPECT_EQ(serve.exit_code, 2);
+  EXPECT_NE(serve.err.find(bad + ":4:3"), std::string::npos);
+  auto ok = run_mynasim({"check"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("japan-pension"), std::string::npos);
+}
+
+TEST(Cli, AvailabilityAndTimelineFromYamlAlone) {
+  auto r = run_mynasim({"availability", "--at", "2026-11-27T23:30:00+09:00", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (auto& s : j["systems"])
+    if (s["id"] == "japan-pension") {
+      EXPECT_EQ(s["up"], false);
+    }
+  auto t = run_mynasim({"timeline", "--system", "juki", "--from", "2026-12-28T00:00:00+09:00", "--to",
+                        "2027-01-05T00:00:00+09:00"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("2026-12-28T21:00:00+09:00\t2027-01-04T08:00:00+09:00\tDOWN\t計画停止: 年末年始"), std::string::npos)
+      << t.out;
+}
+
+TEST(Cli, ServeStartsLogsJsonAndStopsGracefullyOnSigterm) {
+  child_process p({"serve", "--config", port0_world()});
+  auto admin_line = p.wait_for_line("\"listener\":\"admin\"", 15000);
+  ASSERT_FALSE(admin_line.empty()) << p.output();
+  ASSERT_FALSE(p.wait_for_line("\"event\":\"ready\"", 15000).empty());
+  auto url = nlohmann::json::parse(admin_line)["url"].get<std::string>();
+  auto port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  // An idle keep-alive connection must not hold the shutdown up.
+  auto idle = connection::open(port, false);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/health").status, 200);
+  auto log_line = p.wait_for_line("\"path\":\"/__admin/health\"", 5000);
+  auto log = nlohmann::json::parse(log_line);
+  for (const char* key : {"request_id", "system", "listener", "method", "path", "status", "latency_ms", "ts"})
+    EXPECT_TRUE(log.contains(key)) << key;
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10000), 0);
+  EXPECT_NE(p.output().find("\"event\":\"stopped\""), std::string::npos);
+}
+
+TEST(Cli, ServeRefusesAPortInUse) {
+  test_server running;
+  auto world = scratch_file("busy.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                                             "/fixtures/systems.yaml]\nserver:\n  certs_dir: " + test_certs_dir() +
+                                             "\n  listeners:\n    admin: {port: " +
+                                             std::to_string(running.port("admin")) + "}\n");
+  auto r = run_mynasim({"serve", "--config", world});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("listener 'admin'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mynasim::test

@@ -1,0 +1,149 @@
+#include "test_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace mynasim::test {
+
+std::unique_ptr<connection> connection::open(std::uint16_t port, bool tls, const tls_options& options) {
+  std::unique_ptr<connection> c(new connection());
+  c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(c->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect to port " + std::to_string(port) + " failed");
+  int one = 1;
+  ::setsockopt(c->fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->set_timeout(std::chrono::seconds(5));
+  if (tls) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    c->ctx_ = ctx;
+    if (!options.client_cert_file.empty()) {
+      SSL_CTX_use_certificate_file(ctx, options.client_cert_file.c_str(), SSL_FILETYPE_PEM);
+      SSL_CTX_use_PrivateKey_file(ctx, options.client_key_file.c_str(), SSL_FILETYPE_PEM);
+    }
+    SSL* ssl = SSL_new(ctx);
+    c->ssl_ = ssl;
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    SSL_set_fd(ssl, c->fd_);
+    c->handshake_ok_ = SSL_connect(ssl) == 1;
+    // TLS 1.3 reports a rejected client certificate only on the first read.
+    if (c->handshake_ok_ && !options.client_cert_file.empty()) c->handshake_ok_ = true;
+  }
+  return c;
+}
+
+connection::~connection() {
+  if (ssl_) {
+    SSL_shutdown(static_cast<SSL*>(ssl_));
+    SSL_free(static_cast<SSL*>(ssl_));
+  }
+  if (ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void connection::set_timeout(std::chrono::milliseconds t) {
+  timeval tv{static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+bool connection::send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    long n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size()))
+                  : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+long connection::read_some(char* buf, std::size_t n) {
+  if (ssl_) return SSL_read(static_cast<SSL*>(ssl_), buf, static_cast<int>(n));
+  return ::recv(fd_, buf, n, 0);
+}
+
+std::optional<client_response> connection::read_response(std::chrono::milliseconds timeout) {
+  set_timeout(timeout);
+  char chunk[16384];
+  std::size_t head_end;
+  while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    long n = read_some(chunk, sizeof chunk);
+    if (n <= 0) return std::nullopt;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+  client_response res;
+  std::string head = buffer_.substr(0, head_end);
+  auto line_end = head.find("\r\n");
+  auto status_line = head.substr(0, line_end);
+  if (status_line.size() < 12) return std::nullopt;
+  res.status = std::stoi(status_line.substr(9, 3));
+  std::size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    auto end = head.find("\r\n", pos);
+    if (end == std::string::npos) end = head.size();
+    auto line = head.substr(pos, end - pos);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      auto value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      res.headers[name] = value;
+    }
+    pos = end + 2;
+  }
+  std::size_t length = res.headers.count("content-length") ? std::stoul(res.headers["content-length"]) : 0;
+  buffer_.erase(0, head_end + 4);
+  while (buffer_.size() < length) {
+    long n = read_some(chunk, sizeof chunk);
+    if (n <= 0) return std::nullopt;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+  res.body = buffer_.substr(0, length);
+  buffer_.erase(0, length);
+  return res;
+}
+
+bool connection::wait_closed(std::chrono::milliseconds timeout) {
+  set_timeout(timeout);
+  char chunk[4096];
+  for (;;) {
+    long n = read_some(chunk, sizeof chunk);
+    if (n == 0) return true;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      return true;  // reset or TLS failure: closed as well
+    }
+  }
+}
+
+std::string build_request(const std::string& method, const std::string& target, const std::string& body,
+                          const std::map<std::string, std::string>& headers) {
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  return req;
+}
+
+client_response request(std::uint16_t port, bool tls, const std::string& method, const std::string& target,
+                        const std::string& body, const std::map<std::string, std::string>& headers,
+                        const tls_options& options) {
+  auto c = connection::open(port, tls, options);
+  if (!c->connected() || !c->send(build_request(method, target, body, headers))) return {};
+  auto res = c->read_response();
+  return res ? *res : client_response{};
+}
+
+}  // namespace mynasim::test

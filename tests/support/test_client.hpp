@@ -1,0 +1,61 @@
+// A small blocking HTTP/1.1 client over raw sockets and OpenSSL, for integration tests: it
+// can send well-formed requests as well as garbage, slowly or all at once.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mynasim::test {
+
+struct client_response {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+struct tls_options {
+  std::string client_cert_file;  // empty: no client certificate
+  std::string client_key_file;
+};
+
+class connection {
+ public:
+  // Connects to 127.0.0.1:port; with tls, performs the handshake (SNI localhost).
+  static std::unique_ptr<connection> open(std::uint16_t port, bool tls, const tls_options& options = {});
+  ~connection();
+
+  bool connected() const { return fd_ >= 0 && handshake_ok_; }
+  bool send(std::string_view bytes);
+  // Reads one response; nullopt when the peer closed or the timeout passed.
+  std::optional<client_response> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // True when the peer closes the connection within the timeout.
+  bool wait_closed(std::chrono::milliseconds timeout);
+
+ private:
+  connection() = default;
+  long read_some(char* buf, std::size_t n);
+  void set_timeout(std::chrono::milliseconds t);
+
+  int fd_ = -1;
+  bool handshake_ok_ = true;
+  void* ctx_ = nullptr;  // SSL_CTX*
+  void* ssl_ = nullptr;  // SSL*
+  std::string buffer_;
+};
+
+// One request on a fresh connection.
+client_response request(std::uint16_t port, bool tls, const std::string& method, const std::string& target,
+                        const std::string& body = "", const std::map<std::string, std::string>& headers = {},
+                        const tls_options& options = {});
+std::string build_request(const std::string& method, const std::string& target, const std::string& body = "",
+                          const std::map<std::string, std::string>& headers = {});
+
+}  // namespace mynasim::test

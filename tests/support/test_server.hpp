@@ -1,0 +1,40 @@
+// Starts the real simulator in-process on port 0 for integration tests: the default world,
+// certificates generated once into the build tree, short deadlines, a frozen clock.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "app/app.hpp"
+#include "app/runtime.hpp"
+#include "test_client.hpp"
+
+namespace mynasim::test {
+
+// The default world with every listener on port 0 and test-friendly limits.
+world_config test_world();
+std::string test_certs_dir();
+
+class test_server {
+ public:
+  explicit test_server(std::function<void(world_config&)> customize = {}, app_options options = {});
+  ~test_server();
+
+  std::uint16_t port(const std::string& listener) const { return app_->port(listener); }
+  world_runtime& runtime() { return app_->runtime(); }
+  std::string logs() const { return logs_.str(); }
+
+  client_response admin(const std::string& method, const std::string& target, const std::string& body = "") {
+    return request(port("admin"), false, method, target, body, {{"Content-Type", "application/json"}});
+  }
+  // Sets the virtual clock (frozen) to an ISO-8601 instant.
+  void set_clock(const std::string& iso);
+
+ private:
+  std::ostringstream logs_;
+  std::unique_ptr<simulator_app> app_;
+};
+
+}  // namespace mynasim::test
