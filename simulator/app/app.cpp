@@ -8,11 +8,19 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/admin_routes.hpp"
+#include "admin/portal_admin_routes.hpp"
 #include "app/request_log.hpp"
 #include "app/runtime.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
+#include "net/http_client.hpp"
 #include "net/server.hpp"
+#include "portal/api_routes.hpp"
+#include "portal/authorization.hpp"
+#include "portal/cards.hpp"
+#include "portal/processor.hpp"
+#include "portal/web_routes.hpp"
+#include "systems/backend_routes.hpp"
 #include "systems/system_routes.hpp"
 
 namespace mynasim {
@@ -84,13 +92,32 @@ struct simulator_app::impl {
   std::atomic<bool> ready{false};
   std::map<std::string, std::uint16_t> ports;
   std::unique_ptr<http_server> server;
+  std::unique_ptr<http_client> client;
+  id_generator ids;
+  card_registry cards;
+  authorization auth;
+  std::unique_ptr<processor> processes;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   impl(world_config world, app_options opts)
       : options(std::move(opts)),
         rt(std::move(world)),
         log(options.out ? *options.out : std::cout, options.json_logs.value_or(rt.world.logging.json),
-            rt.world.logging.requests) {}
+            rt.world.logging.requests),
+        cards(rt.world.data),
+        auth(rt.world.data, rt.clock, cards, ids) {}
+
+  // Base URL of a system: this process's systems listener, or the peer template.
+  std::string url_of(const std::string& id) const {
+    bool local = std::any_of(running.begin(), running.end(), [&](auto* s) { return s->id == id; });
+    if (!local && !options.peer_url_template.empty()) {
+      auto url = options.peer_url_template;
+      for (auto pos = url.find("{id}"); pos != std::string::npos; pos = url.find("{id}")) url.replace(pos, 4, id);
+      return url;
+    }
+    auto it = ports.find("systems");
+    return "http://127.0.0.1:" + std::to_string(it == ports.end() ? 0 : it->second) + "/systems/" + id;
+  }
 
   bool runs(system_kind kind) const {
     return std::any_of(running.begin(), running.end(), [&](auto* s) { return s->kind == kind; });
@@ -128,6 +155,13 @@ void simulator_app::impl::build_routes() {
   for (auto* s : running)
     if (s->kind != system_kind::portal) backends.push_back(s);
   register_system_routes(routers["systems"], rt, backends);
+  register_backend_routes(routers["systems"], {&rt, client.get(), [this](const std::string& id) { return url_of(id); }},
+                          backends);
+  if (runs(system_kind::portal)) {
+    register_web_routes(routers["app"], rt.world.data, auth);
+    register_api_routes(routers["sp"], {&rt.world.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
+  }
+  register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
 }
 
 void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
@@ -135,8 +169,8 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (it == routers.end()) return respond(json_error(404, "not_found", "no such listener"));
   const auto& token = rt.world.server.admin.bearer_token;
   if (req.listener == "admin" && !token.empty() && req.path.rfind("/__admin", 0) == 0) {
-    const auto* auth = req.header("authorization");
-    if (!auth || *auth != "Bearer " + token) {
+    const auto* given = req.header("authorization");
+    if (!given || *given != "Bearer " + token) {
       auto res = json_error(401, "unauthorized", "the admin API needs Authorization: Bearer <token>");
       res.set("www-authenticate", "Bearer");
       return respond(std::move(res));
@@ -178,7 +212,6 @@ simulator_app::simulator_app(world_config world, app_options options)
     : impl_(std::make_unique<impl>(std::move(world), std::move(options))) {
   auto& i = *impl_;
   i.apply_overrides();
-  i.build_routes();
   const auto& s = i.rt.world.server;
   server_settings settings;
   settings.threads = s.threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : s.threads;
@@ -194,6 +227,10 @@ simulator_app::simulator_app(world_config world, app_options options)
       [&i](const http_request& req, const http_response& res, std::chrono::microseconds latency) {
         i.log.request(req, res, latency, i.rt.clock.now());
       });
+  i.client = std::make_unique<http_client>(*i.server);
+  i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
+                                            i.ids);
+  i.build_routes();
   i.listen_all();
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "config/data_parser.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace mynasim {
@@ -157,8 +158,8 @@ system_config parse_system(const yaml_value& v) {
 }
 
 // Sections an entry file or an included file may hold.
-const std::set<std::string> list_sections = {"systems"};
-const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays"};
+const std::set<std::string> list_sections = {"systems", "items", "services", "connections", "personas"};
+const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays", "portal", "errors"};
 
 void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
              std::set<std::string>& seen_files, int depth) {
@@ -222,6 +223,7 @@ world_config load_world(const std::string& entry_file) {
     if (!sys.part_of.empty() && !w.find_system(sys.part_of))
       yaml_map(system_values[i]).get("part_of").fail("unknown system '" + sys.part_of + "'");
   }
+  parse_world_data(sections, w);
   for (auto kind : {system_kind::portal, system_kind::network, system_kind::juki}) {
     int n = 0;
     for (const auto& sys : w.systems) n += sys.kind == kind;

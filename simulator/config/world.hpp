@@ -9,6 +9,7 @@
 #include "calendar/holidays.hpp"
 #include "calendar/operating_rules.hpp"
 #include "clock/virtual_clock.hpp"
+#include "data/world_data.hpp"
 
 namespace mynasim {
 
@@ -80,6 +81,7 @@ struct world_config {
   clock_settings clock;
   holiday_adjustments holidays;
   std::vector<system_config> systems;
+  world_data data;
 
   const system_config* find_system(std::string_view id) const;
 };

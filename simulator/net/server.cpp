@@ -365,6 +365,10 @@ std::uint16_t http_server::listen(const listen_settings& l) {
     entry.acceptor->set_option(net::socket_base::reuse_address(true));
     entry.acceptor->bind(ep);
     entry.acceptor->listen(net::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    impl_->acceptors.pop_back();
+    throw std::runtime_error("listener '" + l.name + "' on " + l.address + ":" + std::to_string(l.port) + ": " +
+                             e.code().message());
   } catch (const std::exception& e) {
     impl_->acceptors.pop_back();
     throw std::runtime_error("listener '" + l.name + "' on " + l.address + ":" + std::to_string(l.port) + ": " +
@@ -404,6 +408,8 @@ void http_server::schedule(std::chrono::milliseconds delay, std::function<void()
     if (!ec) fn();
   });
 }
+
+boost::asio::io_context& http_server::io_context() { return impl_->ioc; }
 
 std::size_t http_server::open_connections() const {
   std::lock_guard lock(impl_->mutex);

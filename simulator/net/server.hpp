@@ -10,6 +10,10 @@
 
 #include "core/http.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace mynasim {
 
 struct server_settings {
@@ -61,6 +65,8 @@ class http_server {
   // Runs fn on the server's threads after `delay` (timers for background work).
   void schedule(std::chrono::milliseconds delay, std::function<void()> fn);
   std::size_t open_connections() const;
+  // For net/ internals (the HTTP client): the io_context the server runs on.
+  boost::asio::io_context& io_context();
 
   struct impl;
 

@@ -1,0 +1,52 @@
+#include "admin/portal_admin_routes.hpp"
+
+#include "core/json_util.hpp"
+
+namespace mynasim {
+
+void register_portal_admin_routes(router& r, portal_admin_context ctx) {
+  r.add_sync("GET", "/__admin/personas", [ctx](http_request&) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : ctx.runtime->world.data.personas) {
+      auto card = ctx.cards->status(p.card.serial);
+      list.push_back({{"id", p.id}, {"name", p.name}, {"note", p.note}, {"card_serial", p.card.serial},
+                      {"pin_tries_left", card ? card->tries_left : 0},
+                      {"certificate", to_string(p.card.certificate)}});
+    }
+    return json_response(200, {{"personas", list}});
+  });
+  r.add_sync("GET", "/__admin/personas/{id}/access-records", [ctx](http_request& req) {
+    const auto& id = req.params["id"];
+    if (!ctx.runtime->world.data.find_persona(id)) return json_error(404, "unknown_persona", "no persona '" + id + "'");
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& a : ctx.processes->access_records(id))
+      list.push_back({{"at", format_instant(a.at)}, {"client_id", a.client_id}, {"service", a.service_name},
+                      {"process_id", a.process_id}, {"outcome", a.outcome}, {"items", a.items}});
+    return json_response(200, {{"persona", id}, {"access_records", list}});
+  });
+  r.add_sync("GET", "/__admin/processes/{id}", [ctx](http_request& req) {
+    auto p = ctx.processes->find(req.params["id"]);
+    if (!p) return json_error(404, "unknown_process", "no process '" + req.params["id"] + "'");
+    nlohmann::json attempts = nlohmann::json::array();
+    for (const auto& a : p->notifications)
+      attempts.push_back({{"at", format_instant(a.at)}, {"status", a.status}, {"error", a.error},
+                          {"telegram_type", a.telegram_type}});
+    return json_response(200, {{"process_id", p->process_id}, {"client_id", p->client_id}, {"persona", p->persona_id},
+                               {"telegram_id", p->telegram_id}, {"ready", p->ready}, {"error_key", p->error_key},
+                               {"inquiry", inquiry_json(p->query)}, {"provider_status", p->provider_status},
+                               {"notifications", attempts}, {"created", format_instant(p->created)}});
+  });
+  r.add_sync("POST", "/__admin/cards/reset", [ctx](http_request&) {
+    ctx.cards->reset();
+    return json_response(200, {{"status", "cards reset"}});
+  });
+  r.add_sync("POST", "/__admin/reset", [ctx](http_request&) {
+    ctx.runtime->clock.reset();
+    ctx.cards->reset();
+    ctx.auth->reset();
+    ctx.processes->reset();
+    return json_response(200, {{"status", "reset"}, {"virtual_time", format_instant(ctx.runtime->clock.now())}});
+  });
+}
+
+}  // namespace mynasim

@@ -1,0 +1,125 @@
+// The test-data sheets as plain structs: item catalogue (特定個人情報), services
+// (サービス情報設定シート), connections (接続情報設定シート), personas (テストデータ設定シート)
+// and the portal's [decided] behaviour settings.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "clock/time.hpp"
+
+namespace mynasim {
+
+enum class query_method { date, range, latest };  // 時点指定, 範囲指定, 最新情報指定
+const char* to_string(query_method m);
+
+struct item_definition {
+  std::string code;      // 特定個人情報名コード: "TM" + 14 digits (sample codes)
+  std::string name;      // 情報名 as it appears in results, e.g. 児童扶養手当の支給情報
+  std::string category;  // 分野名 (table 2.5-5)
+  std::string field;     // 分野詳細名 (table 2.5-5)
+  std::vector<std::string> holders;  // ids of the 中間サーバ that hold it
+  std::vector<std::string> fields;   // documented record fields
+  // Selection by date: either a period (from/until field paths) or one date field path.
+  std::string period_from, period_until, date_field;
+  bool has_dates() const { return !date_field.empty() || !period_from.empty(); }
+};
+
+enum class certificate_state { valid, expired, revoked };
+const char* to_string(certificate_state s);
+
+struct card_config {
+  std::string serial;
+  std::string pin;  // 4 digits, 利用者証明用
+  int pin_tries_left = 3;
+  certificate_state certificate = certificate_state::valid;
+};
+
+struct persona_data {
+  std::string item;    // item code
+  std::string holder;  // system id holding these records (default: the item's first holder)
+  std::string body;    // providing body, e.g. 神奈川県川崎市 (default: the persona's municipality)
+  std::vector<nlohmann::json> records;
+};
+
+struct persona {
+  std::string id;
+  std::string name, kana, birth_date, sex, address, municipality;  // 基本4情報 and more
+  std::string note;
+  card_config card;
+  std::vector<persona_data> data;
+};
+
+struct ci_defaults {
+  std::string persona;  // empty: the pages are shown
+  std::string outcome = "consent";
+};
+
+struct service_config {
+  std::string client_id;    // <サービス提供者ID>_<サービスID>, e.g. SP00000086_AA0003
+  std::string provider_id;  // SP00000086
+  std::string service_id;   // AA0003
+  std::string provider_name, name, purpose;
+  std::vector<std::string> items;
+  std::vector<query_method> query_methods;
+  std::vector<std::string> redirect_uris;
+  ci_defaults ci;
+};
+
+struct connection_config {
+  std::string client_id;
+  std::string notification_url;  // IF001-05 target
+  std::string client_cert_sha256;   // accepted client certificate (mutual TLS), hex
+  std::string client_cert_subject;  // or its subject, e.g. /C=JP/O=…/CN=…
+  std::vector<std::string> allowed_sources;  // address prefixes; empty = any
+};
+
+struct error_entry {
+  std::string code;     // errorCode on the wire
+  int status = 400;     // HTTP status
+  std::string message;  // Japanese message
+  std::string when;     // documentation
+};
+
+struct portal_settings {
+  millis session_lifetime{30 * 60 * 1000};
+  millis code_lifetime{5 * 60 * 1000};
+  millis token_lifetime{60 * 60 * 1000};
+  millis result_lifetime{24 * 60 * 60 * 1000};
+  millis processing_delay{200};  // real time before processing starts
+  millis hop_timeout{10000};     // each inter-system call
+  int notification_attempts = 5;
+  millis notification_first_retry{1000};  // doubles per attempt
+  millis notification_timeout{5000};
+  std::string error_redirect = "standard";  // standard | code (code=access_denied&state=…)
+  std::string request_response_type = "IFA0301-S01";
+  std::string notification_type = "IFA0302-R01";
+  std::string result_response_type = "IFA0303-S01";
+  std::string range_prefix = "Range=";
+  std::string latest_condition = "Latest";
+  bool allow_test_overrides = true;  // mynasim_persona / X-Mynasim-* on authorize
+  std::size_t max_sessions = 10000, max_codes = 10000, max_tokens = 10000, max_processes = 10000;
+  std::size_t max_access_records = 1000;  // per persona
+};
+
+struct world_data {
+  std::vector<item_definition> items;
+  std::vector<service_config> services;
+  std::vector<connection_config> connections;
+  std::vector<persona> personas;
+  portal_settings portal;
+  std::map<std::string, error_entry> errors;  // by key, defaults merged with YAML
+
+  const item_definition* find_item(std::string_view code) const;
+  const service_config* find_service(std::string_view client_id) const;
+  const connection_config* find_connection(std::string_view client_id) const;
+  const persona* find_persona(std::string_view id) const;
+  const persona* find_persona_by_card(std::string_view serial) const;
+};
+
+// The built-in error catalogue (keys and defaults); YAML `errors:` overrides entries.
+std::map<std::string, error_entry> default_error_catalogue();
+
+}  // namespace mynasim

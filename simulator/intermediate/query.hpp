@@ -1,0 +1,32 @@
+// Selecting a persona's records for one item by 照会方法 (table 2.6-1): 時点指定 (Date),
+// 範囲指定 (Range) and 最新情報指定 (Latest). Pure logic; dates are YYYYMMDD strings.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/world_data.hpp"
+
+namespace mynasim {
+
+struct inquiry {
+  query_method method = query_method::date;
+  std::string date;      // Date=YYYYMMDD
+  std::string from, to;  // Range=YYYYMMDD-YYYYMMDD
+};
+
+// Parses an inquiryCondition ("Date=20260101", "Range=20250101-20251231", "Latest").
+std::optional<inquiry> parse_inquiry(const std::string& condition, const portal_settings& settings);
+nlohmann::json inquiry_json(const inquiry& q);
+std::optional<inquiry> inquiry_from_json(const nlohmann::json& j);
+
+// Records of `item` matching `q`; `today` (YYYYMMDD on the virtual clock) bounds Latest.
+std::vector<nlohmann::json> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
+                                           const inquiry& q, const std::string& today);
+
+// YYYYMMDD of an instant in JST.
+std::string compact_date(instant t);
+
+}  // namespace mynasim

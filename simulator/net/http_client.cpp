@@ -1,0 +1,161 @@
+#include "net/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "net/server.hpp"
+
+namespace mynasim {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+template <class Stream>
+net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest, const client_request& r,
+                                       const std::string& host, const std::string& target) {
+  client_result out;
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), target, 11};
+  req.set(bhttp::field::host, host);
+  req.set(bhttp::field::user_agent, "mynasim");
+  for (const auto& h : r.headers) req.set(h.name, h.value);
+  req.body() = r.body;
+  req.keep_alive(false);
+  req.prepare_payload();
+  lowest.expires_after(r.timeout);
+  auto [wec, w] = co_await bhttp::async_write(stream, req, use_tuple);
+  if (wec) {
+    out.error = "write: " + wec.message();
+    co_return out;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(r.body_limit);
+  auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+  if (rec) {
+    out.error = rec == beast::error::timeout ? "timeout" : "read: " + rec.message();
+    co_return out;
+  }
+  auto res = parser.release();
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.push_back({std::move(name), std::string(f.value())});
+  }
+  out.body = std::move(res.body());
+  co_return out;
+}
+
+net::awaitable<client_result> perform(client_request r) {
+  client_result out;
+  bool tls = false;
+  std::string host, port, target;
+  if (!split_url(r.url, tls, host, port, target)) {
+    out.error = "not an http(s) URL: " + r.url;
+    co_return out;
+  }
+  auto ex = co_await net::this_coro::executor;
+  tcp::resolver resolver(ex);
+  beast::tcp_stream lowest_owner(ex);
+  lowest_owner.expires_after(r.timeout);
+  auto [rec, endpoints] = co_await resolver.async_resolve(host, port, use_tuple);
+  if (rec) {
+    out.error = "resolve " + host + ": " + rec.message();
+    co_return out;
+  }
+  auto [cec, ep] = co_await lowest_owner.async_connect(endpoints, use_tuple);
+  if (cec) {
+    out.error = cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
+    co_return out;
+  }
+  if (!tls) {
+    out = co_await exchange(lowest_owner, lowest_owner, r, host, target);
+    beast::error_code ignored;
+    lowest_owner.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return out;
+  }
+  // API users' endpoints in development use self-signed certificates: no verification.
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_none);
+  ssl::stream<beast::tcp_stream> stream(std::move(lowest_owner), ctx);
+  SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(r.timeout);
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+  if (hec) {
+    out.error = "tls handshake: " + hec.message();
+    co_return out;
+  }
+  out = co_await exchange(stream, lowest, r, host, target);
+  lowest.expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(use_tuple);
+  co_return out;
+}
+
+}  // namespace
+
+const std::string* client_result::header(std::string_view name) const {
+  for (const auto& h : headers)
+    if (h.name == name) return &h.value;
+  return nullptr;
+}
+
+bool split_url(const std::string& url, bool& tls, std::string& host, std::string& port, std::string& target) {
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    tls = false;
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    tls = true;
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty()) return false;
+  if (authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string::npos) return false;
+    host = authority.substr(1, close - 1);
+    port = close + 1 < authority.size() && authority[close + 1] == ':' ? authority.substr(close + 2) : "";
+  } else {
+    auto colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    port = colon == std::string::npos ? "" : authority.substr(colon + 1);
+  }
+  if (port.empty()) port = tls ? "443" : "80";
+  return !host.empty();
+}
+
+http_client::http_client(http_server& server) : server_(&server) {}
+
+void http_client::send(client_request request, std::function<void(client_result)> done) {
+  auto& ioc = server_->io_context();
+  net::co_spawn(net::make_strand(ioc), perform(std::move(request)),
+                [done = std::move(done)](std::exception_ptr e, client_result r) {
+                  if (e) {
+                    r = {};
+                    r.error = "client failure";
+                  }
+                  done(std::move(r));
+                });
+}
+
+}  // namespace mynasim

@@ -1,0 +1,46 @@
+// Outgoing HTTP(S) calls: between the simulated systems and to API users' notification
+// endpoints. Runs on the server's threads; completion is a callback on those threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/http.hpp"
+
+namespace mynasim {
+
+class http_server;
+
+struct client_result {
+  int status = 0;           // 0 when no response arrived
+  std::string body;
+  std::string error;        // transport failure, empty on a response
+  std::vector<http_header> headers;
+  const std::string* header(std::string_view name) const;
+};
+
+struct client_request {
+  std::string method = "POST";
+  std::string url;  // http://host:port/path or https://…
+  std::string body;
+  std::vector<http_header> headers;
+  std::chrono::milliseconds timeout{10000};
+  std::size_t body_limit = 8 * 1024 * 1024;
+};
+
+class http_client {
+ public:
+  explicit http_client(http_server& server);
+  void send(client_request request, std::function<void(client_result)> done);
+
+ private:
+  http_server* server_;
+};
+
+// Splits http(s)://host:port/path; false when the URL is not of that shape.
+bool split_url(const std::string& url, bool& tls, std::string& host, std::string& port, std::string& target);
+
+}  // namespace mynasim

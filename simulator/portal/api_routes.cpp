@@ -1,0 +1,155 @@
+#include "portal/api_routes.hpp"
+
+#include <regex>
+
+#include "core/json_util.hpp"
+#include "portal/web_routes.hpp"
+
+namespace mynasim {
+namespace {
+
+// The header fields a telegram carries, read leniently so that errors can echo them.
+struct common_header {
+  std::string telegram_id, telegram_type, mode, process_id;
+  bool present = false;
+};
+
+common_header read_header(const nlohmann::json& body) {
+  common_header h;
+  if (!body.contains("commonHeader") || !body["commonHeader"].is_object()) return h;
+  const auto& c = body["commonHeader"];
+  auto str = [&](const char* k) { return c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : std::string(); };
+  h.present = true;
+  h.telegram_id = str("telegramId");
+  h.telegram_type = str("telegramType");
+  h.mode = str("mode");
+  h.process_id = str("processId");
+  return h;
+}
+
+nlohmann::json header_json(const common_header& h, const std::string& type, const std::string& process_id,
+                           const std::string& error_code) {
+  return {{"telegramId", h.telegram_id}, {"telegramType", type}, {"mode", h.mode}, {"processId", process_id},
+          {"errorCode", error_code}};
+}
+
+// The one mapper from a catalogue key to a telegram error response.
+http_response telegram_error(const world_data& data, const std::string& key, const common_header& h,
+                             const std::string& response_type, const std::string& message = "") {
+  const auto& e = data.errors.at(key);
+  auto res = json_response(e.status, {{"commonHeader", header_json(h, response_type, h.process_id, e.code)},
+                                      {"errorMessage", message.empty() ? e.message : message}});
+  if (e.status == 401) res.set("www-authenticate", "Bearer error=\"invalid_token\"");
+  return res;
+}
+
+http_response token_error(const world_data& data, const std::string& key) {
+  const auto& e = data.errors.at(key);
+  static const std::map<std::string, std::string> oauth = {
+      {"invalid_token_request", "invalid_request"}, {"unknown_client", "invalid_client"},
+      {"client_not_authenticated", "invalid_client"}, {"invalid_grant", "invalid_grant"},
+      {"code_reused", "invalid_grant"}};
+  auto it = oauth.find(key);
+  auto res = json_response(e.status, {{"error", it == oauth.end() ? "invalid_request" : it->second},
+                                      {"error_description", e.message},
+                                      {"errorCode", e.code}});
+  res.set("cache-control", "no-store");
+  return res;
+}
+
+client_identity identity_of(const http_request& req) {
+  return {req.client_cert_sha256, req.client_cert_subject, req.remote_address};
+}
+
+http_response token(api_context& ctx, http_request& req) {
+  std::vector<std::pair<std::string, std::string>> form;
+  if (!parse_form(req.body, form)) return token_error(*ctx.data, "invalid_token_request");
+  auto grant = ctx.auth->exchange(form, identity_of(req), ctx.mutual_tls);
+  if (!grant.error_key.empty()) return token_error(*ctx.data, grant.error_key);
+  auto res = json_response(200, {{"access_token", grant.access_token}, {"token_type", "Bearer"},
+                                 {"expires_in", grant.expires_in}});
+  res.set("cache-control", "no-store");
+  return res;
+}
+
+// Bearer token → its grant, or the error key.
+std::optional<token_info> bearer(api_context& ctx, const http_request& req) {
+  const auto* auth = req.header("authorization");
+  if (!auth || auth->size() < 8 || auth->compare(0, 7, "Bearer ") != 0) return std::nullopt;
+  return ctx.auth->check_token(auth->substr(7));
+}
+
+http_response self_info_request(api_context& ctx, http_request& req) {
+  const auto& data = *ctx.data;
+  const auto& type = data.portal.request_response_type;
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  auto h = body ? read_header(*body) : common_header{};
+  auto grant = bearer(ctx, req);
+  if (!grant) return telegram_error(data, "invalid_token", h, type);
+  if (!body) return telegram_error(data, "malformed_json", h, type, data.errors.at("malformed_json").message + " (" + error + ")");
+  if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
+    return telegram_error(data, "client_not_authenticated", h, type);
+  const auto* service = data.find_service(grant->client_id);
+  static const std::regex telegram_shape("TL-([0-9]{8})-[0-9]{12}-[0-9]{4}");
+  std::smatch m;
+  if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
+  if (!std::regex_match(h.telegram_id, m, telegram_shape) || m[1] != service->provider_id.substr(2))
+    return telegram_error(data, "invalid_telegram", h, type,
+                          "telegramId は TL-<提供者IDの数字8桁>-<YYMMDDhhmmss>-<連番4桁> の形式です。");
+  if (h.telegram_type != "IFA0301-R01")
+    return telegram_error(data, "invalid_telegram", h, type, "telegramType は IFA0301-R01 です。");
+  const auto& info = body->contains("selfProvisionDataReqInfo") ? (*body)["selfProvisionDataReqInfo"] : nlohmann::json();
+  if (!info.is_object() || !info.contains("inquiryCondition") || !info["inquiryCondition"].is_string())
+    return telegram_error(data, "invalid_inquiry_condition", h, type);
+  auto q = parse_inquiry(info["inquiryCondition"].get<std::string>(), data.portal);
+  if (!q) return telegram_error(data, "invalid_inquiry_condition", h, type);
+  bool allowed = std::find(service->query_methods.begin(), service->query_methods.end(), q->method) !=
+                 service->query_methods.end();
+  if (allowed && q->method == query_method::latest)
+    for (const auto& code : service->items) allowed = allowed && data.find_item(code)->has_dates();
+  if (!allowed) return telegram_error(data, "query_method_not_allowed", h, type);
+  auto process_id = ctx.processes->start(grant->client_id, grant->persona_id, h.telegram_id, h.mode, *q);
+  if (!process_id) return telegram_error(data, "duplicate_telegram_id", h, type);
+  return json_response(200, {{"commonHeader", header_json(h, type, *process_id, "")}});
+}
+
+http_response self_info_result(api_context& ctx, http_request& req) {
+  const auto& data = *ctx.data;
+  const auto& type = data.portal.result_response_type;
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  auto h = body ? read_header(*body) : common_header{};
+  auto grant = bearer(ctx, req);
+  if (!grant) return telegram_error(data, "invalid_token", h, type);
+  if (!body) return telegram_error(data, "malformed_json", h, type);
+  if (!h.present || h.telegram_type != "IFA0303-R01" || h.process_id.empty())
+    return telegram_error(data, "invalid_telegram", h, type, "commonHeader の telegramType (IFA0303-R01) と processId が必要です。");
+  auto p = ctx.processes->find(h.process_id);
+  if (!p || p->client_id != grant->client_id || p->persona_id != grant->persona_id)
+    return telegram_error(data, "unknown_process", h, type);
+  if (p->telegram_id != h.telegram_id)
+    return telegram_error(data, "invalid_telegram", h, type, "telegramId が要求時と一致しません。");
+  if (!p->ready) return telegram_error(data, "still_processing", h, type);
+  if (ctx.processes->expired(*p)) return telegram_error(data, "result_expired", h, type);
+  std::string code = p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
+  nlohmann::json out{{"commonHeader", header_json(h, type, p->process_id, code)},
+                     {"selfPersonalDataProvisionInfo",
+                      {{"selfPersonalData", dump_json(p->data)}, {"providerStatus", p->provider_status}}}};
+  if (!p->error_message.empty()) out["errorMessage"] = p->error_message;
+  return json_response(200, out);
+}
+
+}  // namespace
+
+void register_api_routes(router& r, api_context ctx) {
+  auto shared = std::make_shared<api_context>(ctx);
+  for (const char* path : {paths::token, paths::stub_token})
+    r.add_sync("POST", path, [shared](http_request& req) { return token(*shared, req); });
+  for (const char* path : {paths::request, paths::stub_request})
+    r.add_sync("POST", path, [shared](http_request& req) { return self_info_request(*shared, req); });
+  for (const char* path : {paths::result, paths::stub_result})
+    r.add_sync("POST", path, [shared](http_request& req) { return self_info_result(*shared, req); });
+}
+
+}  // namespace mynasim

@@ -1,0 +1,104 @@
+// IF001-01 / IF001-03: the authorization state machine (consent → card → link → code →
+// token) behind both the consent pages and the non-interactive test path. No I/O.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock/virtual_clock.hpp"
+#include "core/expiring_store.hpp"
+#include "core/ids.hpp"
+#include "data/world_data.hpp"
+#include "portal/cards.hpp"
+
+namespace mynasim {
+
+struct authorize_params {
+  std::string response_type, client_id, redirect_uri, state, login_type;
+  std::string code_challenge, code_challenge_method;  // PKCE S256, honoured when sent
+  std::string test_persona, test_outcome;              // the non-interactive path
+};
+
+struct auth_session {
+  std::string client_id, redirect_uri, state, code_challenge;
+  bool consented = false;
+  std::string persona_id;  // set once the card is verified
+  std::string outcome_override;  // expired_certificate / revoked_certificate for one flow
+};
+
+enum class flow_step { consent_page, auth_page, link_page, redirect, error_page };
+
+struct flow_result {
+  flow_step next = flow_step::error_page;
+  std::string session_id;
+  std::string location;   // for redirect
+  std::string error_key;  // catalogue key for error_page, or the error carried by a redirect
+  std::string message;    // shown on the page (e.g. a wrong PIN and tries left)
+  int tries_left = -1;
+};
+
+struct client_identity {
+  std::string cert_sha256, cert_subject, remote_address;
+};
+
+struct token_grant {
+  std::string error_key;  // empty on success
+  std::string access_token;
+  long expires_in = 0;
+};
+
+struct token_info {
+  std::string client_id, persona_id;
+};
+
+class authorization {
+ public:
+  authorization(const world_data& data, const virtual_clock& clock, card_registry& cards, id_generator& ids);
+
+  flow_result begin(const authorize_params& params);
+  flow_result consent(const std::string& session_id, bool agree);
+  flow_result authenticate(const std::string& session_id, const std::string& serial, const std::string& pin);
+  flow_result link(const std::string& session_id, bool confirm);
+  std::optional<auth_session> session(const std::string& session_id);
+
+  // IF001-03; `mutual_tls` says whether the listener demanded a client certificate.
+  token_grant exchange(const std::vector<std::pair<std::string, std::string>>& form, const client_identity& client,
+                       bool mutual_tls);
+  std::optional<token_info> check_token(const std::string& token);
+  // Client authentication on the sp host: certificate (with mutual TLS) and source address.
+  bool client_allowed(const std::string& client_id, const client_identity& client, bool mutual_tls) const;
+  void reset();
+
+ private:
+  struct code_grant {
+    std::string client_id, redirect_uri, persona_id, code_challenge;
+    bool used = false;
+    std::vector<std::string> tokens;
+  };
+  struct token_state {
+    std::string client_id, persona_id;
+    instant expires;
+    bool revoked = false;
+  };
+
+  flow_result redirect_error(const auth_session& s, const std::string& key);
+  flow_result issue_code(const std::string& session_id, const auth_session& s);
+  flow_result run_test_path(const std::string& session_id, const std::string& persona_id, const std::string& outcome);
+
+  const world_data* data_;
+  const virtual_clock* clock_;
+  card_registry* cards_;
+  id_generator* ids_;
+  expiring_store<auth_session> sessions_;
+  expiring_store<code_grant> codes_;
+  expiring_store<token_state> tokens_;
+};
+
+// redirect_uri + code/state or error parameters, as the configured style says.
+std::string build_redirect(const std::string& redirect_uri, const std::vector<std::pair<std::string, std::string>>& params);
+// base64url(SHA-256(verifier)), for PKCE S256.
+std::string pkce_s256(const std::string& verifier);
+
+}  // namespace mynasim

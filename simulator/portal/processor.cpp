@@ -1,0 +1,208 @@
+#include "portal/processor.hpp"
+
+#include "core/json_util.hpp"
+#include "net/http_client.hpp"
+#include "net/server.hpp"
+
+namespace mynasim {
+
+processor::processor(world_runtime& rt, http_server& server, http_client& client, url_fn url_of, id_generator& ids)
+    : rt_(&rt),
+      server_(&server),
+      client_(&client),
+      url_of_(std::move(url_of)),
+      ids_(&ids),
+      // Kept twice as long as results live, so that an expired result is told apart from an unknown one.
+      processes_(rt.world.data.portal.max_processes, rt.world.data.portal.result_lifetime * 2),
+      telegram_ids_(rt.world.data.portal.max_processes * 2, rt.world.data.portal.result_lifetime * 2) {}
+
+void processor::reset() {
+  processes_.clear();
+  telegram_ids_.clear();
+  std::lock_guard lock(access_mutex_);
+  access_.clear();
+}
+
+std::optional<std::string> processor::start(const std::string& client_id, const std::string& persona_id,
+                                            const std::string& telegram_id, const std::string& mode, const inquiry& q) {
+  auto now = rt_->clock.now();
+  if (!telegram_ids_.put(client_id + "/" + telegram_id, true, now)) return std::nullopt;
+  process_record p;
+  p.process_id = ids_->digits(20);
+  p.client_id = client_id;
+  p.persona_id = persona_id;
+  p.telegram_id = telegram_id;
+  p.mode = mode;
+  p.query = q;
+  p.items = rt_->world.data.find_service(client_id)->items;
+  p.created = now;
+  auto id = p.process_id;
+  processes_.put(id, std::move(p), now);
+  server_->schedule(rt_->world.data.portal.processing_delay, [this, id] { run(id); });
+  return id;
+}
+
+std::optional<process_record> processor::find(const std::string& id) { return processes_.get(id, rt_->clock.now()); }
+
+bool processor::expired(const process_record& p) const {
+  return p.ready && rt_->clock.now() - p.ready_at > rt_->world.data.portal.result_lifetime;
+}
+
+std::string processor::failure_key(const nlohmann::json& failure) const {
+  auto code = failure.contains("reason") && failure["reason"].is_object() ? failure["reason"].value("code", "") : "";
+  if (code == "outside_hours") return "system_outside_hours";
+  if (code == "closed_weekday" || code == "closed_holiday") return "system_closed_day";
+  if (code == "planned_outage") return "system_planned_outage";
+  if (code == "forced_down") return "system_forced_down";
+  return "system_error";
+}
+
+std::string processor::outage_message(const std::string& key, const nlohmann::json& failure) const {
+  std::string msg = rt_->world.data.errors.at(key).message;
+  auto replace = [&](const std::string& what, const std::string& with) {
+    for (auto pos = msg.find(what); pos != std::string::npos; pos = msg.find(what, pos + with.size()))
+      msg.replace(pos, what.size(), with);
+  };
+  std::string detail;
+  if (failure.contains("reason") && failure["reason"].is_object())
+    detail = failure["reason"].value("detail", failure["reason"].value("message", ""));
+  std::string reopens;
+  if (failure.contains("reopens_at") && failure["reopens_at"].is_string())
+    reopens = failure["reopens_at"].get<std::string>() + "に再開予定です。";
+  replace("{system}", failure.value("name", failure.value("system", "")));
+  replace("{detail}", detail);
+  replace("{reopens}", reopens);
+  return msg;
+}
+
+void processor::run(const std::string& id) {
+  auto p = find(id);
+  if (!p) return;
+  const auto* persona = rt_->world.data.find_persona(p->persona_id);
+  const system_config* network = nullptr;
+  for (const auto& s : rt_->world.systems)
+    if (s.kind == system_kind::network) network = &s;
+  client_request req;
+  req.url = url_of_(network->id) + "/provision";
+  req.headers = {{"content-type", "application/json"}};
+  req.timeout = rt_->world.data.portal.hop_timeout * 3;
+  req.body = dump_json({{"process_id", id},
+                        {"card_serial", persona ? persona->card.serial : ""},
+                        {"items", p->items},
+                        {"inquiry", inquiry_json(p->query)}});
+  client_->send(std::move(req), [this, id, network](client_result r) {
+    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !body.is_object()) {
+      nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
+      if (!failure.contains("system")) failure["system"] = network->id;
+      if (!failure.contains("name")) failure["name"] = network->name;
+      auto key = failure_key(failure);
+      auto message = outage_message(key, failure);
+      return finish(id, [&](process_record& rec) {
+        rec.error_key = key;
+        rec.error_message = message;
+        rec.provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
+                                     {"reason", failure.value("reason", nlohmann::json())},
+                                     {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
+      });
+    }
+    finish(id, [&](process_record& rec) {
+      std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
+      std::size_t failed = 0, holders = 0, records = 0;
+      const nlohmann::json* first_failure = nullptr;
+      for (const auto& h : body.value("holders", nlohmann::json::array())) {
+        ++holders;
+        nlohmann::json status{{"system", h.value("system", "")}, {"name", h.value("name", "")}, {"status", h.value("status", "error")}};
+        if (h.value("status", "") == "ok") {
+          for (const auto& res : h.value("results", nlohmann::json::array())) {
+            auto& slot = by_body[res.value("body", "")][res.value("name", "")];
+            if (!slot.is_array()) slot = nlohmann::json::array();
+            for (const auto& record : res.value("records", nlohmann::json::array())) {
+              slot.push_back(record);
+              ++records;
+            }
+          }
+        } else {
+          ++failed;
+          if (!first_failure) first_failure = &h;
+          for (const char* k : {"reason", "reopens_at", "detail"})
+            if (h.contains(k)) status[k] = h[k];
+        }
+        rec.provider_status.push_back(std::move(status));
+      }
+      for (auto& [provider, info] : by_body) rec.data.push_back({{provider, info}});
+      if (failed > 0 && failed == holders) {
+        rec.error_key = failure_key(*first_failure);
+        rec.error_message = outage_message(rec.error_key, *first_failure);
+      } else if (failed > 0) {
+        rec.error_key = "partial_result";
+      } else if (records == 0) {
+        rec.error_key = "no_data";
+      }
+      if (!rec.error_key.empty() && rec.error_message.empty()) rec.error_message = rt_->world.data.errors.at(rec.error_key).message;
+    });
+  });
+}
+
+void processor::finish(const std::string& id, const std::function<void(process_record&)>& fill) {
+  std::optional<process_record> done;
+  processes_.with(id, rt_->clock.now(), [&](process_record& p) {
+    fill(p);
+    p.ready = true;
+    p.ready_at = rt_->clock.now();
+    done = p;
+  });
+  if (!done) return;
+  record_access(*done);
+  notify(id, 1);
+}
+
+void processor::notify(const std::string& id, int attempt) {
+  auto p = find(id);
+  if (!p) return;
+  const auto* conn = rt_->world.data.find_connection(p->client_id);
+  if (!conn) return;
+  const auto& settings = rt_->world.data.portal;
+  const auto& err = p->error_key.empty() ? std::string() : rt_->world.data.errors.at(p->error_key).code;
+  client_request req;
+  req.url = conn->notification_url;
+  req.headers = {{"content-type", "application/json"}};
+  req.timeout = settings.notification_timeout;
+  req.body = dump_json({{"commonHeader",
+                         {{"telegramId", p->telegram_id},
+                          {"telegramType", settings.notification_type},
+                          {"mode", p->mode},
+                          {"processId", p->process_id},
+                          {"errorCode", err}}}});
+  client_->send(std::move(req), [this, id, attempt](client_result r) {
+    notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
+    auto answer = nlohmann::json::parse(r.body, nullptr, false);
+    if (answer.is_object() && answer.contains("commonHeader") && answer["commonHeader"].is_object())
+      a.telegram_type = answer["commonHeader"].value("telegramType", "");
+    bool ok = r.status >= 200 && r.status < 300;
+    processes_.with(id, rt_->clock.now(), [&](process_record& rec) { rec.notifications.push_back(a); });
+    const auto& s = rt_->world.data.portal;
+    if (ok || attempt >= s.notification_attempts) return;
+    auto delay = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
+    server_->schedule(delay, [this, id, attempt] { notify(id, attempt + 1); });
+  });
+}
+
+void processor::record_access(const process_record& p) {
+  const auto* service = rt_->world.data.find_service(p.client_id);
+  access_record a{p.ready_at, p.client_id, service ? service->name : "", p.process_id,
+                  p.error_key.empty() ? "provided" : p.error_key, p.items};
+  std::lock_guard lock(access_mutex_);
+  auto& list = access_[p.persona_id];
+  list.push_back(std::move(a));
+  while (list.size() > rt_->world.data.portal.max_access_records) list.pop_front();
+}
+
+std::vector<access_record> processor::access_records(const std::string& persona_id) {
+  std::lock_guard lock(access_mutex_);
+  auto it = access_.find(persona_id);
+  if (it == access_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+}  // namespace mynasim

@@ -1,0 +1,82 @@
+// IF001-04 → IF001-05 → IF001-06: a request becomes a process; the portal asks the
+// 情報提供ネットワークシステム over HTTP, builds the result, notifies the API user (with
+// bounded retries) and keeps the result until it expires. Access records per persona.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/runtime.hpp"
+#include "core/expiring_store.hpp"
+#include "core/ids.hpp"
+#include "intermediate/query.hpp"
+
+namespace mynasim {
+
+class http_client;
+class http_server;
+
+struct notification_attempt {
+  instant at;
+  int status = 0;
+  std::string error;
+  std::string telegram_type;  // of the API user's answer, when it sent one
+};
+
+struct process_record {
+  std::string process_id, client_id, persona_id, telegram_id, mode;
+  inquiry query;
+  std::vector<std::string> items;
+  bool ready = false;
+  std::string error_key;      // empty on full success
+  std::string error_message;  // formatted catalogue message
+  nlohmann::json data = nlohmann::json::array();            // selfPersonalData (parsed form)
+  nlohmann::json provider_status = nlohmann::json::array();  // per holder
+  instant created, ready_at;
+  std::vector<notification_attempt> notifications;
+};
+
+struct access_record {
+  instant at;
+  std::string client_id, service_name, process_id, outcome;
+  std::vector<std::string> items;
+};
+
+class processor {
+ public:
+  using url_fn = std::function<std::string(const std::string& system_id)>;
+  processor(world_runtime& rt, http_server& server, http_client& client, url_fn url_of, id_generator& ids);
+
+  // Registers the telegramId (false if this service used it before) and starts processing.
+  std::optional<std::string> start(const std::string& client_id, const std::string& persona_id,
+                                   const std::string& telegram_id, const std::string& mode, const inquiry& q);
+  std::optional<process_record> find(const std::string& process_id);
+  bool expired(const process_record& p) const;
+  std::vector<access_record> access_records(const std::string& persona_id);
+  void reset();
+
+ private:
+  void run(const std::string& process_id);
+  void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
+  void notify(const std::string& process_id, int attempt);
+  void record_access(const process_record& p);
+  std::string outage_message(const std::string& key, const nlohmann::json& failure) const;
+  std::string failure_key(const nlohmann::json& failure) const;
+
+  world_runtime* rt_;
+  http_server* server_;
+  http_client* client_;
+  url_fn url_of_;
+  id_generator* ids_;
+  expiring_store<process_record> processes_;
+  expiring_store<bool> telegram_ids_;
+  std::mutex access_mutex_;
+  std::map<std::string, std::deque<access_record>> access_;
+};
+
+}  // namespace mynasim

@@ -1,0 +1,172 @@
+#include "systems/backend_routes.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "core/json_util.hpp"
+#include "intermediate/query.hpp"
+#include "net/http_client.hpp"
+#include "systems/system_gate.hpp"
+
+namespace mynasim {
+namespace {
+
+nlohmann::json person_json(const persona& p) {
+  return {{"id", p.id},           {"name", p.name},       {"kana", p.kana},
+          {"birth_date", p.birth_date}, {"sex", p.sex}, {"address", p.address},
+          {"municipality", p.municipality}};
+}
+
+http_response identify(world_runtime& rt, const system_config& sys, http_request& req) {
+  if (auto closed = closed_response(rt, sys)) return std::move(*closed);
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  if (!body || !body->contains("card_serial") || !(*body)["card_serial"].is_string())
+    return json_error(400, "invalid_request", body ? "card_serial is required" : error);
+  const auto* p = rt.world.data.find_persona_by_card((*body)["card_serial"].get<std::string>());
+  if (!p) return json_error(404, "not_found", "no resident holds this card");
+  return json_response(200, {{"system", sys.id}, {"person", person_json(*p)}});
+}
+
+http_response query(world_runtime& rt, const system_config& sys, http_request& req) {
+  if (auto closed = closed_response(rt, sys)) return std::move(*closed);
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  if (!body) return json_error(400, "invalid_request", error);
+  auto q = body->contains("inquiry") ? inquiry_from_json((*body)["inquiry"]) : std::nullopt;
+  if (!q || !body->contains("person_id") || !(*body)["person_id"].is_string() || !body->contains("items") ||
+      !(*body)["items"].is_array())
+    return json_error(400, "invalid_request", "expected person_id, items and inquiry");
+  const auto& data = rt.world.data;
+  const auto* p = data.find_persona((*body)["person_id"].get<std::string>());
+  if (!p) return json_error(404, "not_found", "unknown person");
+  auto today = compact_date(rt.clock.now());
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& code : (*body)["items"]) {
+    if (!code.is_string()) continue;
+    const auto* item = data.find_item(code.get<std::string>());
+    if (!item) continue;
+    for (const auto& entry : p->data) {
+      if (entry.item != item->code || entry.holder != sys.id) continue;
+      auto records = select_records(*item, entry.records, *q, today);
+      if (records.empty()) continue;
+      results.push_back({{"item", item->code}, {"name", item->name}, {"body", entry.body}, {"records", records}});
+    }
+  }
+  return json_response(200, {{"system", sys.id}, {"results", results}});
+}
+
+// Gathers the holders' answers; answers the portal when the last one arrives.
+struct fan_out {
+  std::mutex mutex;
+  std::size_t pending = 0;
+  nlohmann::json person;
+  std::map<std::string, nlohmann::json> holders;  // by system id, in id order
+  respond_fn respond;
+};
+
+nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
+  nlohmann::json e{{"system", sys.id}, {"name", sys.name}};
+  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status == 200 && body.is_object()) {
+    e["status"] = "ok";
+    e["results"] = body.value("results", nlohmann::json::array());
+  } else if (r.status == 503 && body.is_object() && body.contains("reason")) {
+    e["status"] = "unavailable";
+    e["reason"] = body["reason"];
+    e["reopens_at"] = body.value("reopens_at", nlohmann::json());
+  } else {
+    e["status"] = "error";
+    e["detail"] = r.status ? "HTTP " + std::to_string(r.status) : r.error;
+  }
+  return e;
+}
+
+void provision(backend_context ctx, const system_config& sys, http_request& req, respond_fn respond) {
+  auto& rt = *ctx.runtime;
+  if (auto closed = closed_response(rt, sys)) return respond(std::move(*closed));
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  if (!body || !body->contains("card_serial") || !body->contains("items") || !(*body)["items"].is_array() ||
+      !body->contains("inquiry"))
+    return respond(json_error(400, "invalid_request", body ? "expected card_serial, items and inquiry" : error));
+  const auto* juki = [&]() -> const system_config* {
+    for (const auto& s : rt.world.systems)
+      if (s.kind == system_kind::juki) return &s;
+    return nullptr;
+  }();
+  client_request identify_req;
+  identify_req.url = ctx.url_of(juki->id) + "/identify";
+  identify_req.body = dump_json({{"card_serial", (*body)["card_serial"]}});
+  identify_req.headers = {{"content-type", "application/json"}};
+  identify_req.timeout = rt.world.data.portal.hop_timeout;
+  auto request_body = std::make_shared<nlohmann::json>(std::move(*body));
+  ctx.client->send(std::move(identify_req), [ctx, juki, request_body, respond = std::move(respond)](client_result r) mutable {
+    const auto& world = ctx.runtime->world;
+    if (r.status != 200) {
+      // 住基ネット closed or failing: the whole provision fails, naming it.
+      auto upstream = nlohmann::json::parse(r.body, nullptr, false);
+      nlohmann::json out = upstream.is_object() ? upstream : nlohmann::json::object();
+      out["system"] = juki->id;
+      out["name"] = juki->name;
+      if (!out.contains("error")) out["error"] = r.status ? "upstream_error" : "upstream_unreachable";
+      if (!r.error.empty()) out["detail"] = r.error;
+      return respond(json_response(r.status == 503 || r.status == 404 ? r.status : 502, out));
+    }
+    auto identified = nlohmann::json::parse(r.body, nullptr, false);
+    auto state = std::make_shared<fan_out>();
+    state->person = identified.value("person", nlohmann::json::object());
+    state->respond = std::move(respond);
+    // Which holder gets which items.
+    std::map<std::string, nlohmann::json> by_holder;
+    for (const auto& code : (*request_body)["items"]) {
+      const auto* item = code.is_string() ? world.data.find_item(code.get<std::string>()) : nullptr;
+      if (!item) continue;
+      for (const auto& h : item->holders) by_holder[h].push_back(item->code);
+    }
+    if (by_holder.empty())
+      return state->respond(json_response(200, {{"person", state->person}, {"holders", nlohmann::json::array()}}));
+    state->pending = by_holder.size();
+    for (auto& [holder_id, items] : by_holder) {
+      const auto* holder = world.find_system(holder_id);
+      client_request q;
+      q.url = ctx.url_of(holder_id) + "/query";
+      q.body = dump_json({{"person_id", state->person.value("id", "")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
+      q.headers = {{"content-type", "application/json"}};
+      q.timeout = world.data.portal.hop_timeout;
+      ctx.client->send(std::move(q), [state, holder](client_result qr) {
+        std::lock_guard lock(state->mutex);
+        state->holders[holder->id] = holder_entry(*holder, qr);
+        if (--state->pending != 0) return;
+        nlohmann::json holders = nlohmann::json::array();
+        for (auto& [id, e] : state->holders) holders.push_back(std::move(e));
+        state->respond(json_response(200, {{"person", state->person}, {"holders", holders}}));
+      });
+    }
+  });
+}
+
+}  // namespace
+
+void register_backend_routes(router& r, backend_context ctx, const std::vector<const system_config*>& running) {
+  auto& rt = *ctx.runtime;
+  for (const auto* sys : running) {
+    const std::string base = "/systems/" + sys->id;
+    switch (sys->kind) {
+      case system_kind::juki:
+        r.add_sync("POST", base + "/identify", [&rt, sys](http_request& req) { return identify(rt, *sys, req); });
+        break;
+      case system_kind::intermediate:
+        r.add_sync("POST", base + "/query", [&rt, sys](http_request& req) { return query(rt, *sys, req); });
+        break;
+      case system_kind::network:
+        r.add("POST", base + "/provision",
+              [ctx, sys](http_request& req, respond_fn respond) { provision(ctx, *sys, req, std::move(respond)); });
+        break;
+      case system_kind::portal:
+        break;
+    }
+  }
+}
+
+}  // namespace mynasim
