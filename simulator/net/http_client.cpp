@@ -1,5 +1,7 @@
 #include "net/http_client.hpp"
 
+#include <cstdio>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -154,7 +156,12 @@ void http_client::send(client_request request, std::function<void(client_result)
                     r = {};
                     r.error = "client failure";
                   }
-                  done(std::move(r));
+                  // A failing completion must not unwind into the server's event loop.
+                  try {
+                    done(std::move(r));
+                  } catch (const std::exception& ex) {
+                    std::fprintf(stderr, "{\"event\":\"callback_error\",\"what\":\"%s\"}\n", ex.what());
+                  }
                 });
 }
 

@@ -405,7 +405,13 @@ void http_server::join() {
 void http_server::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<net::steady_timer>(impl_->ioc, delay);
   timer->async_wait([timer, fn = std::move(fn)](const beast::error_code& ec) {
-    if (!ec) fn();
+    if (ec) return;
+    // Background work must not unwind into the event loop.
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "{\"event\":\"background_error\",\"what\":\"%s\"}\n", e.what());
+    }
   });
 }
 

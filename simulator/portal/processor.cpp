@@ -110,7 +110,8 @@ void processor::run(const std::string& id) {
       std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
       std::size_t failed = 0, holders = 0, records = 0;
       const nlohmann::json* first_failure = nullptr;
-      for (const auto& h : body.value("holders", nlohmann::json::array())) {
+      const auto holder_list = body.value("holders", nlohmann::json::array());
+      for (const auto& h : holder_list) {
         ++holders;
         nlohmann::json status{{"system", h.value("system", "")}, {"name", h.value("name", "")}, {"status", h.value("status", "error")}};
         if (h.value("status", "") == "ok") {

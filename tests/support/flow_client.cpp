@@ -1,0 +1,128 @@
+#include "flow_client.hpp"
+
+#include <thread>
+
+#include "core/json_util.hpp"
+
+namespace mynasim::test {
+
+notification_receiver::notification_receiver(int status) : status_(status) {
+  server_settings settings;
+  server_ = std::make_unique<http_server>(settings, [this](http_request& req, respond_fn respond) {
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    nlohmann::json header = body.is_object() && body.contains("commonHeader") ? body["commonHeader"] : nlohmann::json::object();
+    {
+      std::lock_guard lock(mutex_);
+      received_.push_back(body);
+    }
+    header["telegramType"] = "IFA0302-S01";
+    respond(json_response(status_, {{"commonHeader", header}}));
+  });
+  listen_settings l;
+  l.name = "receiver";
+  port_ = server_->listen(l);
+  server_->start();
+}
+
+notification_receiver::~notification_receiver() {
+  server_->shutdown();
+  server_->join();
+}
+
+std::string notification_receiver::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/myna/notify"; }
+
+std::vector<nlohmann::json> notification_receiver::received() {
+  std::lock_guard lock(mutex_);
+  return received_;
+}
+
+bool notification_receiver::wait_for(std::size_t n, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (received().size() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+std::string query_value(const std::string& url, const std::string& key) {
+  auto q = url.find('?');
+  if (q == std::string::npos) return "";
+  std::vector<std::pair<std::string, std::string>> pairs;
+  parse_form(url.substr(q + 1), pairs);
+  for (auto& [k, v] : pairs)
+    if (k == key) return v;
+  return "";
+}
+
+nlohmann::json parse(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+
+client_response flow_client::authorize(const std::string& extra_query) {
+  std::string target = "/online-authorization-web/oauth/authorize?response_type=code&client_id=" + client_id +
+                       "&redirect_uri=" + percent_encode(redirect_uri) + "&state=st-" + std::to_string(++sequence) +
+                       "&login_type=0" + extra_query;
+  return test::request(server->port("app"), true, "GET", target);
+}
+
+std::string flow_client::authorize_code(const std::string& persona, const std::string& outcome) {
+  auto r = authorize("&mynasim_persona=" + persona + "&mynasim_outcome=" + outcome);
+  return query_value(r.header("location"), "code");
+}
+
+client_response flow_client::token(const std::string& code, const std::string& override_redirect) {
+  std::string form = "grant_type=authorization_code&code=" + percent_encode(code) + "&redirect_uri=" +
+                     percent_encode(override_redirect.empty() ? redirect_uri : override_redirect) + "&client_id=" + client_id;
+  return test::request(server->port("sp"), true, "POST", "/online-authorization-web/oauth/token", form,
+                       {{"Content-Type", "application/x-www-form-urlencoded"}}, tls);
+}
+
+std::string flow_client::access_token(const std::string& persona) {
+  auto t = parse(token(authorize_code(persona)));
+  return t.is_object() ? t.value("access_token", "") : "";
+}
+
+std::string flow_client::next_telegram_id() {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "TL-%s-261127120000-%04d", client_id.substr(2, 8).c_str(), ++sequence);
+  return buf;
+}
+
+client_response flow_client::request(const std::string& token, const std::string& telegram_id,
+                                     const std::string& condition, const std::string& path) {
+  nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0301-R01"}, {"mode", "1"},
+                                        {"processId", ""}, {"errorCode", ""}}},
+                      {"selfProvisionDataReqInfo", {{"inquiryCondition", condition}}}};
+  return test::request(server->port("sp"), true, "POST", path, body.dump(),
+                       {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, tls);
+}
+
+client_response flow_client::result(const std::string& token, const std::string& telegram_id,
+                                    const std::string& process_id, const std::string& path) {
+  nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0303-R01"}, {"mode", "1"},
+                                        {"processId", process_id}, {"errorCode", ""}}}};
+  return test::request(server->port("sp"), true, "POST", path, body.dump(),
+                       {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, tls);
+}
+
+client_response flow_client::wait_result(const std::string& token, const std::string& telegram_id,
+                                         const std::string& process_id) {
+  auto still = server->runtime().world.data.errors.at("still_processing").code;
+  for (int i = 0; i < 400; ++i) {
+    auto r = result(token, telegram_id, process_id);
+    auto j = parse(r);
+    if (!j.is_object() || j["commonHeader"].value("errorCode", "") != still) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {};
+}
+
+nlohmann::json flow_client::run(const std::string& persona, const std::string& condition) {
+  auto token_value = access_token(persona);
+  auto telegram = next_telegram_id();
+  auto accepted = parse(request(token_value, telegram, condition));
+  if (!accepted.is_object() || !accepted.contains("commonHeader")) return accepted;
+  auto pid = accepted["commonHeader"].value("processId", "");
+  return parse(wait_result(token_value, telegram, pid));
+}
+
+}  // namespace mynasim::test

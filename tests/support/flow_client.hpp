@@ -1,0 +1,60 @@
+// Plays the API user against a running test_server: authorize (test path or screens),
+// token, request, result — and receives IF001-05 notifications on its own endpoint.
+#pragma once
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "net/server.hpp"
+#include "test_server.hpp"
+
+namespace mynasim::test {
+
+// The API user's notification endpoint: records every POST, answers as configured.
+class notification_receiver {
+ public:
+  explicit notification_receiver(int status = 200);
+  ~notification_receiver();
+  std::string url() const;
+  std::vector<nlohmann::json> received();
+  // Waits until at least n notifications arrived (false on timeout).
+  bool wait_for(std::size_t n, std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::vector<nlohmann::json> received_;
+  int status_;
+  std::unique_ptr<http_server> server_;
+  std::uint16_t port_ = 0;
+};
+
+struct flow_client {
+  test_server* server;
+  std::string client_id = "SP00000086_AA0003";
+  std::string redirect_uri = "http://localhost:3000/callback";
+  tls_options tls;
+
+  // GET authorize; returns the Location header (or "" when no redirect) and the response.
+  client_response authorize(const std::string& extra_query);
+  std::string authorize_code(const std::string& persona, const std::string& outcome = "consent");
+  client_response token(const std::string& code, const std::string& override_redirect = "");
+  std::string access_token(const std::string& persona);
+  client_response request(const std::string& token, const std::string& telegram_id, const std::string& condition,
+                          const std::string& path = "/online-resource-web/request");
+  client_response result(const std::string& token, const std::string& telegram_id, const std::string& process_id,
+                         const std::string& path = "/online-resource-web/result");
+  // Polls the result until it is no longer "still processing".
+  client_response wait_result(const std::string& token, const std::string& telegram_id, const std::string& process_id);
+  // The whole flow; returns the result telegram.
+  nlohmann::json run(const std::string& persona, const std::string& condition);
+
+  std::string next_telegram_id();
+  int sequence = 0;
+};
+
+std::string query_value(const std::string& url, const std::string& key);
+nlohmann::json parse(const client_response& r);
+
+}  // namespace mynasim::test
