@@ -134,5 +134,43 @@ TEST_F(WorldFiles, HolidayAdjustmentsAndClockAreRead) {
   EXPECT_EQ(w.holidays.remove.size(), 1u);
 }
 
+TEST_F(WorldFiles, DataSheetsRejectDanglingReferencesAndBadShapes) {
+  std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
+  std::string base = "include: [" + fixtures + "systems.yaml, " + fixtures + "items.yaml]\n";
+  auto service = [&](const std::string& body) { return write("world.yaml", base + "services:\n  - " + body + "\n"); };
+  auto e = error_of(service("{client_id: SP1_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"]}"));
+  EXPECT_NE(e.find("services[0].client_id: client_id is <サービス提供者ID>_<サービスID>"), std::string::npos) << e;
+  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM99999999999999], redirect_uris: [\"http://a/\"]}"));
+  EXPECT_NE(e.find("services[0].items[0]: unknown item 'TM99999999999999'"), std::string::npos) << e;
+  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"], query_methods: [soon]}"));
+  EXPECT_NE(e.find("unknown query method 'soon'"), std::string::npos) << e;
+  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"], ci: {persona: ghost}}"));
+  EXPECT_NE(e.find("services[0].ci.persona: unknown persona 'ghost'"), std::string::npos) << e;
+  e = error_of(write("world.yaml", base + "connections:\n  - {client_id: SP00000001_ZZ0001, notification_url: \"http://a/\"}\n"));
+  EXPECT_NE(e.find("connections[0].client_id: no service with client_id 'SP00000001_ZZ0001'"), std::string::npos) << e;
+  e = error_of(write("world.yaml", base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
+                                           " card: {serial: S1, pin: \"12345\"}}\n"));
+  EXPECT_NE(e.find("personas[0].card.pin: the 利用者証明用 PIN is 4 digits"), std::string::npos) << e;
+  e = error_of(write("world.yaml", base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
+                                           " card: {serial: S1, pin: \"1234\"}, data: [{item: TM00000000000003, holder: japan-pension, records: []}]}\n"));
+  EXPECT_NE(e.find("personas[0].data[0].holder: 'japan-pension' does not hold 地方税関係情報"), std::string::npos) << e;
+  e = error_of(write("world.yaml", base + "items:\n  - {code: TM1, name: n, category: c, field: f, holders: [municipal]}\n"));
+  EXPECT_NE(e.find("an item code is TM followed by 14 digits"), std::string::npos) << e;
+  e = error_of(write("world.yaml", base + "errors: {no_such_error: {code: X}}\n"));
+  EXPECT_NE(e.find("errors.no_such_error: unknown error key"), std::string::npos) << e;
+}
+
+TEST_F(WorldFiles, ErrorCatalogueAndPortalSettingsAreOverridable) {
+  std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
+  auto w = load_world(write("world.yaml", "include: [" + fixtures + "systems.yaml]\n"
+                                          "errors: {consent_refused: {code: X-1, message: やめた}}\n"
+                                          "portal: {token_lifetime: PT2H, error_redirect: code, notification: {attempts: 2}}\n"));
+  EXPECT_EQ(w.data.errors.at("consent_refused").code, "X-1");
+  EXPECT_EQ(w.data.errors.at("consent_refused").message, "やめた");
+  EXPECT_EQ(w.data.portal.token_lifetime, std::chrono::hours(2));
+  EXPECT_EQ(w.data.portal.error_redirect, "code");
+  EXPECT_EQ(w.data.portal.notification_attempts, 2);
+}
+
 }  // namespace
 }  // namespace mynasim
