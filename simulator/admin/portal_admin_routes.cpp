@@ -40,13 +40,6 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     ctx.cards->reset();
     return json_response(200, {{"status", "cards reset"}});
   });
-  r.add_sync("POST", "/__admin/reset", [ctx](http_request&) {
-    ctx.runtime->clock.reset();
-    ctx.cards->reset();
-    ctx.auth->reset();
-    ctx.processes->reset();
-    return json_response(200, {{"status", "reset"}, {"virtual_time", format_instant(ctx.runtime->clock.now())}});
-  });
 }
 
 }  // namespace mynasim

@@ -8,6 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/admin_routes.hpp"
+#include "admin/journal.hpp"
+#include "admin/qa_routes.hpp"
+#include "config/yaml_reader.hpp"
+#include "faults/fault_registry.hpp"
+#include "faults/scenario.hpp"
+#include "systems/system_gate.hpp"
 #include "admin/portal_admin_routes.hpp"
 #include "app/request_log.hpp"
 #include "app/runtime.hpp"
@@ -97,6 +103,10 @@ struct simulator_app::impl {
   card_registry cards;
   authorization auth;
   std::unique_ptr<processor> processes;
+  fault_registry faults;
+  request_journal journal;
+  scenario_runner scenarios;
+  std::optional<scenario> startup_scenario;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   impl(world_config world, app_options opts)
@@ -105,7 +115,15 @@ struct simulator_app::impl {
         log(options.out ? *options.out : std::cout, options.json_logs.value_or(rt.world.logging.json),
             rt.world.logging.requests),
         cards(rt.world.data),
-        auth(rt.world.data, rt.clock, cards, ids) {}
+        auth(rt.world.data, rt.clock, cards, ids),
+        faults(rt),
+        journal(rt.world.qa.journal_max_entries, rt.world.qa.journal_max_bytes, rt.world.qa.journal_body_bytes),
+        scenarios(rt, faults, cards) {}
+
+  void fill_facts(http_request& req);
+  void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
+  void reset_all();
+  void tick_scenarios();
 
   // Base URL of a system: this process's systems listener, or the peer template.
   std::string url_of(const std::string& id) const {
@@ -162,11 +180,153 @@ void simulator_app::impl::build_routes() {
     register_api_routes(routers["sp"], {&rt.world.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
+  register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }});
+  processes->set_hooks(
+      {[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
+              std::vector<std::string>& fired) {
+         auto d = faults.decide_notification(client_id, persona);
+         drop = d.drop;
+         delay = d.delay;
+         copies = d.copies;
+         fired = d.fired;
+       },
+       [this](const std::string& url, const std::string& body, const process_record& p, int status,
+              const std::string& response, millis latency, const std::vector<std::string>& fired) {
+         journal_entry e;
+         e.at = rt.clock.now();
+         e.direction = "out";
+         e.system = "api-user";
+         e.method = "POST";
+         e.url = url;
+         e.path = url.substr(std::min(url.size(), url.find('/', url.find("//") + 2)));
+         e.status = status;
+         e.latency_ms = static_cast<double>(latency.count());
+         e.client_id = p.client_id;
+         e.persona = p.persona_id;
+         e.telegram_id = p.telegram_id;
+         e.process_id = p.process_id;
+         e.request_body = body;
+         e.response_body = response;
+         e.faults = fired;
+         journal.record(std::move(e));
+       }});
+}
+
+void simulator_app::impl::reset_all() {
+  faults.clear();
+  scenarios.stop();
+  rt.clock.reset();
+  cards.reset();
+  auth.reset();
+  processes->reset();
+  journal.clear();
+  if (startup_scenario) scenarios.start(*startup_scenario);
+}
+
+void simulator_app::impl::tick_scenarios() {
+  scenarios.tick();
+  server->schedule(std::chrono::milliseconds(100), [this] { tick_scenarios(); });
+}
+
+// Who a request concerns: for fault narrowing and the journal.
+void simulator_app::impl::fill_facts(http_request& req) {
+  req.system = request_log::system_of(req);
+  if (req.listener == "systems") {
+    for (auto [name, field] : {std::pair{"x-mynasim-client-id", &req.client_id}, {"x-mynasim-persona", &req.persona},
+                               {"x-mynasim-process-id", &req.process_id}})
+      if (const auto* v = req.header(name)) *field = *v;
+    return;
+  }
+  if (req.listener != "app" && req.listener != "sp") return;
+  if (const auto* a = req.header("authorization"); a && a->rfind("Bearer ", 0) == 0)
+    if (auto t = auth.check_token(a->substr(7))) {
+      req.client_id = t->client_id;
+      req.persona = t->persona_id;
+    }
+  if (req.client_id.empty()) req.client_id = req.query_param("client_id").value_or("");
+  if (req.persona.empty()) req.persona = req.query_param("mynasim_persona").value_or("");
+  if (req.client_id.empty() && req.method == "POST" && req.body.size() < 65536 && !req.body.empty() && req.body[0] != '{') {
+    std::vector<std::pair<std::string, std::string>> form;
+    if (parse_form(req.body, form))
+      for (auto& [k, v] : form)
+        if (k == "client_id") req.client_id = v;
+  }
+  if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (j.is_object() && j.contains("commonHeader") && j["commonHeader"].is_object()) {
+      req.telegram_id = j["commonHeader"].value("telegramId", "");
+      req.process_id = j["commonHeader"].value("processId", "");
+    }
+  }
+}
+
+void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
+  log.request(req, res, latency, rt.clock.now());
+  if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
+  journal_entry e;
+  e.at = rt.clock.now();
+  e.system = req.system.empty() ? request_log::system_of(req) : req.system;
+  e.listener = req.listener;
+  e.method = req.method;
+  e.path = req.path;
+  e.status = res.status;
+  e.latency_ms = static_cast<double>(latency.count()) / 1000.0;
+  e.client_id = req.client_id;
+  e.persona = req.persona;
+  e.telegram_id = req.telegram_id;
+  e.process_id = req.process_id;
+  e.request_id = req.request_id;
+  e.request_body = req.body;
+  e.response_body = res.body;
+  if (const auto* f = res.header("x-mynasim-faults")) e.faults.push_back(*f);
+  journal.record(std::move(e));
 }
 
 void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   auto it = routers.find(req.listener);
   if (it == routers.end()) return respond(json_error(404, "not_found", "no such listener"));
+  if (req.listener != "admin" && req.path != "/healthz" && req.path != "/readyz") {
+    fill_facts(req);
+    scenarios.tick();
+    fault_decision decision;
+    if (const auto* spec = req.header("x-mynasim-fault"); spec && rt.world.qa.allow_fault_header) {
+      std::string error;
+      auto j = nlohmann::json::parse(*spec, nullptr, false);
+      if (j.is_object() && !j.contains("target")) j["target"] = req.system;
+      auto f = parse_fault(j, rt.clock.now(), error);
+      if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
+        // For a system further down the path: once, for this service and persona.
+        f->remaining = 1;
+        f->client_id = req.client_id;
+        f->persona = req.persona;
+        f->id.clear();
+        if (!faults.add(*f, error)) f.reset();
+      } else if (f) {
+        f->id = "header";
+        f->remaining.reset();
+        fault_registry once(rt);
+        if (once.add(*f, error)) decision = once.decide(req);
+      }
+      if (!f) return respond(json_error(400, "invalid_fault_header", "X-Mynasim-Fault: " + error));
+    }
+    auto more = faults.decide(req);
+    if (more.response && !decision.response) decision.response = std::move(more.response);
+    decision.transport.delay += more.transport.delay;
+    if (more.transport.what != transport_fault::action::none) decision.transport = {more.transport.what, decision.transport.delay, more.transport.pause, more.transport.chunk};
+    decision.fired.insert(decision.fired.end(), more.fired.begin(), more.fired.end());
+    std::string fired;
+    for (const auto& id : decision.fired) fired += (fired.empty() ? "" : ",") + id;
+    auto with_fault = [respond = std::move(respond), t = decision.transport, fired](http_response res) {
+      res.fault = t;
+      if (!fired.empty()) res.set("x-mynasim-faults", fired);
+      respond(std::move(res));
+    };
+    if (decision.response) return with_fault(std::move(*decision.response));
+    if (req.system == "portal")
+      if (const auto* portal = rt.world.find_system("portal"))
+        if (auto closed = closed_response(rt, *portal)) return with_fault(std::move(*closed));
+    return it->second.dispatch(req, std::move(with_fault));
+  }
   const auto& token = rt.world.server.admin.bearer_token;
   if (req.listener == "admin" && !token.empty() && req.path.rfind("/__admin", 0) == 0) {
     const auto* given = req.header("authorization");
@@ -225,13 +385,22 @@ simulator_app::simulator_app(world_config world, app_options options)
   i.server = std::make_unique<http_server>(
       settings, [&i](http_request& req, respond_fn respond) { i.dispatch(req, std::move(respond)); },
       [&i](const http_request& req, const http_response& res, std::chrono::microseconds latency) {
-        i.log.request(req, res, latency, i.rt.clock.now());
+        i.complete(req, res, latency);
       });
   i.client = std::make_unique<http_client>(*i.server);
   i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
                                             i.ids);
   i.build_routes();
+  if (!i.options.scenario_file.empty()) {
+    try {
+      i.startup_scenario = load_scenario_file(i.options.scenario_file, i.rt.world);
+    } catch (const config_error& e) {
+      throw startup_error(std::string("scenario: ") + e.what());
+    }
+    i.scenarios.start(*i.startup_scenario);
+  }
   i.listen_all();
+  i.server->schedule(std::chrono::milliseconds(100), [&i] { i.tick_scenarios(); });
 }
 
 simulator_app::~simulator_app() = default;

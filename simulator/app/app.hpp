@@ -30,6 +30,7 @@ struct app_options {
   // Base URL of systems this process does not run, "{id}" standing for the system id.
   // Default: this process's own systems listener.
   std::string peer_url_template;
+  std::string scenario_file;  // a scenario started with the server (and again on reset)
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

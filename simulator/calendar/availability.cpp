@@ -45,19 +45,52 @@ const availability_service::entry& availability_service::get(std::string_view id
   throw std::out_of_range("unknown system '" + std::string(id) + "'");
 }
 
+const availability_service::forced* availability_service::forced_at(std::string_view id, instant t) const {
+  auto it = forced_.find(id);
+  if (it == forced_.end() || (it->second.until && t >= *it->second.until)) return nullptr;
+  return &it->second;
+}
+
+void availability_service::force_down(const std::string& id, std::optional<instant> until, const std::string& label) {
+  get(id);  // throws for an unknown system
+  std::lock_guard lock(forced_mutex_);
+  forced_[id] = {until, label};
+  any_forced_ = true;
+}
+
+void availability_service::clear_forced(const std::string& id) {
+  std::lock_guard lock(forced_mutex_);
+  forced_.erase(id);
+  any_forced_ = !forced_.empty();
+}
+
 availability_status availability_service::status(std::string_view id, instant t) const {
-  return get(id).evaluator.at(t);
+  const auto& e = get(id);
+  if (any_forced_) {
+    std::lock_guard lock(forced_mutex_);
+    if (const auto* f = forced_at(id, t)) return {false, availability_reason::forced_down, &f->label};
+  }
+  return e.evaluator.at(t);
 }
 
 system_availability availability_service::query(std::string_view id, instant t) const {
   const auto& e = get(id);
+  if (any_forced_) {
+    std::lock_guard lock(forced_mutex_);
+    if (const auto* f = forced_at(id, t)) {
+      // Back when the fault ends, unless the rules keep the system closed then.
+      std::optional<instant> next;
+      if (f->until) next = e.evaluator.at(*f->until).up ? *f->until : e.evaluator.next_change(*f->until);
+      return {e.system, {false, availability_reason::forced_down, &f->label}, next};
+    }
+  }
   return {e.system, e.evaluator.at(t), e.evaluator.next_change(t)};
 }
 
 std::vector<system_availability> availability_service::query_all(instant t) const {
   std::vector<system_availability> out;
   out.reserve(entries_.size());
-  for (const auto& e : entries_) out.push_back({e.system, e.evaluator.at(t), e.evaluator.next_change(t)});
+  for (const auto& e : entries_) out.push_back(query(e.system->id, t));
   return out;
 }
 

@@ -2,6 +2,9 @@
 // path, the admin API and the CLI alike.
 #pragma once
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +36,10 @@ class availability_service {
   availability_status status(std::string_view id, instant t) const;
   std::vector<rule_evaluator::segment> timeline(std::string_view id, instant from, instant until) const;
 
+  // Fault injection: the system is down ("forced") until `until` (none: until cleared).
+  void force_down(const std::string& id, std::optional<instant> until, const std::string& label);
+  void clear_forced(const std::string& id);
+
  private:
   struct entry {
     const system_config* system;
@@ -41,8 +48,17 @@ class availability_service {
   const entry* find(std::string_view id) const;
   const entry& get(std::string_view id) const;
 
+  struct forced {
+    std::optional<instant> until;
+    std::string label;
+  };
+  const forced* forced_at(std::string_view id, instant t) const;  // call with forced_mutex_ held
+
   const holiday_calendar* holidays_;
   std::vector<entry> entries_;
+  mutable std::mutex forced_mutex_;
+  std::map<std::string, forced, std::less<>> forced_;
+  std::atomic<bool> any_forced_{false};
 };
 
 }  // namespace mynasim

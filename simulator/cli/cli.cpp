@@ -49,7 +49,8 @@ const std::vector<command_spec>& commands() {
         {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
         {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
         {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
-        {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"}},
+        {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"},
+        {"--scenario", "FILE", "start this scenario (scenarios/*.yaml) with the server"}},
        serve},
       {"check", "validate a world's YAML without serving", {config_option}, check},
       {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
@@ -146,6 +147,7 @@ int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
     }
     options.peer_url_template = *t;
   }
+  if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
   options.out = &out;
   try {
     simulator_app app(std::move(world), options);

@@ -8,22 +8,6 @@
 namespace mynasim {
 namespace {
 
-nlohmann::json to_json(const yaml_value& v) {
-  const auto& n = v.node();
-  if (n.IsMap()) {
-    nlohmann::json obj = nlohmann::json::object();
-    for (const auto& kv : n) obj[kv.first.Scalar()] = to_json(yaml_value(kv.second, std::make_shared<const std::string>(v.file()), v.path() + "." + kv.first.Scalar()));
-    return obj;
-  }
-  if (n.IsSequence()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& item : v.items()) arr.push_back(to_json(item));
-    return arr;
-  }
-  if (n.IsNull()) return nullptr;
-  return n.Scalar();  // record values stay strings, as on the wire
-}
-
 millis duration_or(const yaml_map& m, const std::string& key, millis fallback) {
   auto v = m.find(key);
   if (!v) return fallback;
@@ -183,7 +167,7 @@ persona parse_persona(const yaml_value& v, const world_data& d, const world_conf
       pd.body = em.string_or("body", p.municipality);
       for (const auto& r : em.get("records").items()) {
         if (!r.is_map()) r.fail("a record is a mapping of field → value");
-        pd.records.push_back(to_json(r));
+        pd.records.push_back(yaml_to_json(r, false));  // record values stay strings, as on the wire
       }
       em.done();
       p.data.push_back(std::move(pd));

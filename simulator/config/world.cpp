@@ -159,7 +159,7 @@ system_config parse_system(const yaml_value& v) {
 
 // Sections an entry file or an included file may hold.
 const std::set<std::string> list_sections = {"systems", "items", "services", "connections", "personas"};
-const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays", "portal", "errors"};
+const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays", "portal", "errors", "qa"};
 
 void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
              std::set<std::string>& seen_files, int depth) {
@@ -206,6 +206,18 @@ world_config load_world(const std::string& entry_file) {
     m.done();
   }
   if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
+  if (auto& s = sections["qa"]; !s.empty()) {
+    yaml_map m(s.front());
+    w.qa.allow_fault_header = m.bool_or("allow_fault_header", w.qa.allow_fault_header);
+    if (auto j = m.find("journal")) {
+      yaml_map jm(*j);
+      w.qa.journal_max_entries = static_cast<std::size_t>(jm.int_or("max_entries", 10000, 1, 10'000'000));
+      w.qa.journal_max_bytes = static_cast<std::size_t>(jm.int_or("max_bytes", 16 << 20, 1024, std::int64_t{1} << 34));
+      w.qa.journal_body_bytes = static_cast<std::size_t>(jm.int_or("body_bytes", 2048, 0, 1 << 20));
+      jm.done();
+    }
+    m.done();
+  }
   if (auto& s = sections["holidays"]; !s.empty()) parse_holidays(s.front(), w.holidays);
 
   std::map<std::string, std::string> ids;

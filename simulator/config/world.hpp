@@ -73,11 +73,19 @@ struct logging_config {
   bool requests = true;
 };
 
+struct qa_config {
+  bool allow_fault_header = true;  // X-Mynasim-Fault on any request
+  std::size_t journal_max_entries = 10000;
+  std::size_t journal_max_bytes = 16 * 1024 * 1024;
+  std::size_t journal_body_bytes = 2048;  // request/response bodies kept per entry
+};
+
 struct world_config {
   std::string entry_file;  // absolute path of the entry YAML
   std::string name = "mynasim default world";
   server_config server;
   logging_config logging;
+  qa_config qa;
   clock_settings clock;
   holiday_adjustments holidays;
   std::vector<system_config> systems;

@@ -122,6 +122,36 @@ void yaml_map::done() const {
   }
 }
 
+nlohmann::json yaml_to_json(const yaml_value& v, bool typed) {
+  const auto& n = v.node();
+  if (n.IsMap()) {
+    nlohmann::json obj = nlohmann::json::object();
+    for (const auto& kv : n) {
+      auto key = kv.first.Scalar();
+      obj[key] = yaml_to_json(yaml_value(kv.second, std::make_shared<const std::string>(v.file()), v.path() + "." + key), typed);
+    }
+    return obj;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& item : v.items()) arr.push_back(yaml_to_json(item, typed));
+    return arr;
+  }
+  if (n.IsNull()) return nullptr;
+  const auto& s = n.Scalar();
+  if (typed && n.Tag() == "?") {
+    if (s == "true") return true;
+    if (s == "false") return false;
+    std::int64_t i = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+    if (ec == std::errc{} && p == s.data() + s.size()) return i;
+    double d = 0;
+    auto [pd, ecd] = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (ecd == std::errc{} && pd == s.data() + s.size()) return d;
+  }
+  return s;
+}
+
 namespace {
 yaml_value parse(const std::string& text, const std::string& name) {
   try {

@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <optional>
 #include <set>
@@ -70,6 +72,10 @@ class yaml_map {
   yaml_value value_;
   mutable std::set<std::string> used_;
 };
+
+// YAML → JSON. typed: plain scalars become numbers/booleans when they read as such (quoted
+// ones stay strings); untyped: every scalar is a string.
+nlohmann::json yaml_to_json(const yaml_value& v, bool typed);
 
 // Parses a file; syntax errors become config_error with the file's position.
 yaml_value load_yaml_file(const std::string& path);

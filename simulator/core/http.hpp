@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -15,6 +16,15 @@ namespace mynasim {
 struct http_header {
   std::string name;  // lower-case
   std::string value;
+};
+
+// What the transport does to a response, decided by fault injection (faults/).
+struct transport_fault {
+  enum class action : std::uint8_t { none, hang, reset, empty, truncate, malformed, slow };
+  action what = action::none;
+  std::chrono::milliseconds delay{0};  // before answering
+  std::chrono::milliseconds pause{0};  // slow: between chunks
+  std::size_t chunk = 8;               // slow: bytes per write
 };
 
 struct http_request {
@@ -32,16 +42,23 @@ struct http_request {
   std::string request_id;
   // Set by the router:
   std::map<std::string, std::string> params;
+  // Set by the application before routing (journal, fault narrowing):
+  std::string system, client_id, persona, telegram_id, process_id;
 
   const std::string* header(std::string_view name) const;  // name in lower case
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
 struct http_response {
+  http_response() = default;
+  http_response(int status_code, std::vector<http_header> hs, std::string b, bool close_after = false)
+      : status(status_code), headers(std::move(hs)), body(std::move(b)), close(close_after) {}
+
   int status = 200;
   std::vector<http_header> headers;
   std::string body;
   bool close = false;  // close the connection after this response
+  transport_fault fault;
 
   http_response& set(std::string name, std::string value);
   const std::string* header(std::string_view name) const;

@@ -90,6 +90,15 @@ bhttp::response<bhttp::string_body> to_beast(http_response&& res, unsigned versi
   return msg;
 }
 
+// The bytes of a response, for faults that send them in unusual ways.
+std::string serialize(const http_response& res, bool keep_alive) {
+  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + status_reason(res.status) + "\r\nServer: mynasim\r\n";
+  for (const auto& h : res.headers) out += h.name + ": " + h.value + "\r\n";
+  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
+  return out + "\r\n" + res.body;
+}
+
 http_response protocol_error(int status, const char* code, const char* message) {
   std::string body = std::string("{\"error\":\"") + code + "\",\"error_description\":\"" + message + "\"}";
   http_response r{status, {{"content-type", "application/json; charset=utf-8"}}, std::move(body)};
@@ -130,6 +139,8 @@ struct http_server::impl {
   std::unique_ptr<ssl::context> make_tls(const listen_settings& l);
   net::awaitable<void> accept_loop(acceptor_entry& entry);
   net::awaitable<void> serve(tcp::socket socket, acceptor_entry& entry);
+  template <class Stream>
+  net::awaitable<bool> apply_fault(Stream& stream, beast::tcp_stream& lowest, http_response& res);
   template <class Stream>
   net::awaitable<void> session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
                                const listen_settings& l, SSL* ssl_handle);
@@ -237,6 +248,66 @@ net::awaitable<http_response> http_server::impl::call_handler(http_request& req)
   co_return *state->value;
 }
 
+// Carries out what fault injection asked of this response. Returns true when the response
+// was handled (or deliberately not sent) and the connection must end.
+template <class Stream>
+net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_stream& lowest, http_response& res) {
+  using action = transport_fault::action;
+  const auto fault = res.fault;
+  if (fault.delay.count() > 0) {
+    net::steady_timer timer(co_await net::this_coro::executor);
+    timer.expires_after(fault.delay);
+    co_await timer.async_wait(use_tuple);
+    if (stopping) co_return false;
+  }
+  switch (fault.what) {
+    case action::none: co_return false;
+    case action::hang: {
+      // Hold the connection, answering nothing, until the caller gives up (10 minutes at most).
+      lowest.expires_after(std::chrono::minutes(10));
+      char byte;
+      for (;;) {
+        auto [ec, n] = co_await stream.async_read_some(net::buffer(&byte, 1), use_tuple);
+        if (ec) break;
+      }
+      co_return true;
+    }
+    case action::reset: {
+      beast::error_code ignored;
+      lowest.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      lowest.socket().close(ignored);
+      co_return true;
+    }
+    case action::empty: {
+      beast::error_code ignored;
+      lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest.socket().close(ignored);
+      co_return true;
+    }
+    case action::truncate:
+    case action::malformed:
+    case action::slow: break;
+  }
+  if (fault.what == action::malformed) res.body = "{\"commonHeader\": {\"telegramId\": \"" + std::string(40, '\xff') + "<html>";
+  std::string raw = serialize(res, fault.what == action::slow && !res.close);
+  if (fault.what == action::truncate) raw.resize(raw.size() - std::max<std::size_t>(1, res.body.size() / 2));
+  std::size_t step = fault.what == action::slow ? std::max<std::size_t>(1, fault.chunk) : raw.size();
+  for (std::size_t pos = 0; pos < raw.size(); pos += step) {
+    if (pos > 0 && fault.pause.count() > 0) {
+      net::steady_timer timer(co_await net::this_coro::executor);
+      timer.expires_after(fault.pause);
+      co_await timer.async_wait(use_tuple);
+    }
+    lowest.expires_after(settings.write_timeout);
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(raw.data() + pos, std::min(step, raw.size() - pos)), use_tuple);
+    if (ec) co_return true;
+  }
+  if (fault.what == action::slow && !res.close) co_return false;  // the response went out whole
+  beast::error_code ignored;
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  co_return true;
+}
+
 template <class Stream>
 net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
                                                 const listen_settings& l, SSL* ssl_handle) {
@@ -292,7 +363,20 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
       req.request_id = next_request_id();
     }
     bool close = res.close;
-    http_response logged{res.status, {}, {}, close};
+    http_response logged{res.status, res.headers, res.body.substr(0, 4096), close};
+    if (res.fault.what != transport_fault::action::none || res.fault.delay.count() > 0) {
+      bool ended = co_await apply_fault(stream, lowest, res);
+      if (res.fault.what == transport_fault::action::slow && !ended) {
+        conn.busy = false;
+        if (on_complete) on_complete(req, logged, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+        continue;
+      }
+      if (ended) {
+        conn.busy = false;
+        if (on_complete) on_complete(req, logged, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+        co_return;
+      }
+    }
     auto msg = to_beast(std::move(res), version, !close, head);
     lowest.expires_after(settings.write_timeout);
     auto [wec, written] = co_await bhttp::async_write(stream, msg, use_tuple);

@@ -11,6 +11,11 @@ void card_registry::reset() {
     cards_[p.card.serial] = {p.card.serial, p.id, p.card.pin_tries_left, p.card.certificate};
 }
 
+void card_registry::set_certificate(const std::string& serial, certificate_state state) {
+  std::lock_guard lock(mutex_);
+  if (auto it = cards_.find(serial); it != cards_.end()) it->second.certificate = state;
+}
+
 std::optional<card_status> card_registry::status(const std::string& serial) const {
   std::lock_guard lock(mutex_);
   auto it = cards_.find(serial);

@@ -27,6 +27,7 @@ class card_registry {
   // certificate. `tries_left` receives what is left after this attempt.
   card_check verify(const std::string& serial, const std::string& pin, int& tries_left);
   std::optional<card_status> status(const std::string& serial) const;
+  void set_certificate(const std::string& serial, certificate_state state);
   void reset();  // every card back to its YAML state
 
  private:

@@ -84,7 +84,8 @@ void processor::run(const std::string& id) {
     if (s.kind == system_kind::network) network = &s;
   client_request req;
   req.url = url_of_(network->id) + "/provision";
-  req.headers = {{"content-type", "application/json"}};
+  req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p->client_id},
+                 {"x-mynasim-persona", p->persona_id}, {"x-mynasim-process-id", id}};
   req.timeout = rt_->world.data.portal.hop_timeout * 3;
   req.body = dump_json({{"process_id", id},
                         {"card_serial", persona ? persona->card.serial : ""},
@@ -160,9 +161,26 @@ void processor::finish(const std::string& id, const std::function<void(process_r
 
 void processor::notify(const std::string& id, int attempt) {
   auto p = find(id);
+  if (!p || !rt_->world.data.find_connection(p->client_id)) return;
+  bool drop = false;
+  millis delay{0};
+  int copies = 1;
+  std::vector<std::string> fired;
+  if (hooks_.policy && attempt == 1) hooks_.policy(p->client_id, p->persona_id, drop, delay, copies, fired);
+  if (drop) {
+    if (hooks_.observed) hooks_.observed(rt_->world.data.find_connection(p->client_id)->notification_url, "", *p, 0, "dropped by fault", millis{0}, fired);
+    return;
+  }
+  for (int i = 0; i < copies; ++i) {
+    if (delay.count() > 0) server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt, fired); });
+    else send_notification(id, attempt, fired);
+  }
+}
+
+void processor::send_notification(const std::string& id, int attempt, const std::vector<std::string>& fired) {
+  auto p = find(id);
   if (!p) return;
   const auto* conn = rt_->world.data.find_connection(p->client_id);
-  if (!conn) return;
   const auto& settings = rt_->world.data.portal;
   const auto& err = p->error_key.empty() ? std::string() : rt_->world.data.errors.at(p->error_key).code;
   client_request req;
@@ -175,17 +193,27 @@ void processor::notify(const std::string& id, int attempt) {
                           {"mode", p->mode},
                           {"processId", p->process_id},
                           {"errorCode", err}}}});
-  client_->send(std::move(req), [this, id, attempt](client_result r) {
+  auto sent_body = req.body;
+  auto url = req.url;
+  auto started = std::chrono::steady_clock::now();
+  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started](client_result r) {
     notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
     auto answer = nlohmann::json::parse(r.body, nullptr, false);
     if (answer.is_object() && answer.contains("commonHeader") && answer["commonHeader"].is_object())
       a.telegram_type = answer["commonHeader"].value("telegramType", "");
     bool ok = r.status >= 200 && r.status < 300;
-    processes_.with(id, rt_->clock.now(), [&](process_record& rec) { rec.notifications.push_back(a); });
+    std::optional<process_record> snapshot;
+    processes_.with(id, rt_->clock.now(), [&](process_record& rec) {
+      rec.notifications.push_back(a);
+      snapshot = rec;
+    });
+    if (hooks_.observed && snapshot)
+      hooks_.observed(url, sent_body, *snapshot, r.status, r.error.empty() ? r.body : r.error,
+                      std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started), fired);
     const auto& s = rt_->world.data.portal;
     if (ok || attempt >= s.notification_attempts) return;
     auto delay = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
-    server_->schedule(delay, [this, id, attempt] { notify(id, attempt + 1); });
+    server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });
   });
 }
 

@@ -47,6 +47,14 @@ struct access_record {
   std::vector<std::string> items;
 };
 
+// Fault injection and observation of IF001-05, provided by the app.
+struct notification_hooks {
+  std::function<void(const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
+                     std::vector<std::string>& fired)> policy;
+  std::function<void(const std::string& url, const std::string& body, const process_record& p, int status,
+                     const std::string& response, millis latency, const std::vector<std::string>& fired)> observed;
+};
+
 class processor {
  public:
   using url_fn = std::function<std::string(const std::string& system_id)>;
@@ -59,8 +67,10 @@ class processor {
   bool expired(const process_record& p) const;
   std::vector<access_record> access_records(const std::string& persona_id);
   void reset();
+  void set_hooks(notification_hooks hooks) { hooks_ = std::move(hooks); }
 
  private:
+  void send_notification(const std::string& process_id, int attempt, const std::vector<std::string>& fired);
   void run(const std::string& process_id);
   void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
   void notify(const std::string& process_id, int attempt);
@@ -75,6 +85,7 @@ class processor {
   id_generator* ids_;
   expiring_store<process_record> processes_;
   expiring_store<bool> telegram_ids_;
+  notification_hooks hooks_;
   std::mutex access_mutex_;
   std::map<std::string, std::deque<access_record>> access_;
 };

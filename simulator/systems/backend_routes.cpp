@@ -99,9 +99,12 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
   identify_req.url = ctx.url_of(juki->id) + "/identify";
   identify_req.body = dump_json({{"card_serial", (*body)["card_serial"]}});
   identify_req.headers = {{"content-type", "application/json"}};
+  for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id"})
+    if (const auto* v = req.header(h)) identify_req.headers.push_back({h, *v});
+  auto forwarded = identify_req.headers;
   identify_req.timeout = rt.world.data.portal.hop_timeout;
   auto request_body = std::make_shared<nlohmann::json>(std::move(*body));
-  ctx.client->send(std::move(identify_req), [ctx, juki, request_body, respond = std::move(respond)](client_result r) mutable {
+  ctx.client->send(std::move(identify_req), [ctx, juki, request_body, forwarded, respond = std::move(respond)](client_result r) mutable {
     const auto& world = ctx.runtime->world;
     if (r.status != 200) {
       // 住基ネット closed or failing: the whole provision fails, naming it.
@@ -132,7 +135,7 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
       client_request q;
       q.url = ctx.url_of(holder_id) + "/query";
       q.body = dump_json({{"person_id", state->person.value("id", "")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
-      q.headers = {{"content-type", "application/json"}};
+      q.headers = forwarded;
       q.timeout = world.data.portal.hop_timeout;
       ctx.client->send(std::move(q), [state, holder](client_result qr) {
         std::lock_guard lock(state->mutex);

@@ -1,0 +1,61 @@
+// The request journal: every request into every system (the calls between simulated systems
+// included) and every IF001-05 notification to API users, bounded by count and bytes; the
+// oldest entries go first and drops are counted.
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "clock/time.hpp"
+#include "core/http.hpp"
+
+namespace mynasim {
+
+struct journal_entry {
+  std::uint64_t seq = 0;
+  instant at;
+  std::string direction = "in";  // in: into a simulated system; out: a notification to an API user
+  std::string system, listener, method, path, url;
+  int status = 0;
+  double latency_ms = 0;
+  std::string client_id, persona, telegram_id, process_id, request_id;
+  std::string request_body, response_body;  // clipped to body_bytes
+  std::vector<std::string> faults;
+
+  std::size_t bytes() const;
+};
+
+struct journal_filter {
+  std::string system, path, client_id, telegram_id, process_id, direction;
+  int status = 0;
+  std::size_t limit = 100;
+  bool matches(const journal_entry& e) const;
+};
+
+class request_journal {
+ public:
+  request_journal(std::size_t max_entries, std::size_t max_bytes, std::size_t body_bytes)
+      : max_entries_(max_entries), max_bytes_(max_bytes), body_bytes_(body_bytes) {}
+
+  void record(journal_entry e);
+  std::vector<journal_entry> query(const journal_filter& f) const;  // newest last
+  std::size_t count(const journal_filter& f) const;
+  void clear();
+  nlohmann::json stats() const;
+  std::string clip(const std::string& body) const;
+
+ private:
+  std::size_t max_entries_, max_bytes_, body_bytes_;
+  mutable std::mutex mutex_;
+  std::deque<journal_entry> entries_;
+  std::size_t bytes_ = 0;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t dropped_ = 0;
+};
+
+nlohmann::json journal_json(const journal_entry& e);
+
+}  // namespace mynasim

@@ -1,0 +1,123 @@
+#include "admin/qa_routes.hpp"
+
+#include <filesystem>
+
+#include "config/yaml_reader.hpp"
+#include "core/json_util.hpp"
+
+namespace mynasim {
+namespace {
+
+journal_filter filter_of(const http_request& req) {
+  journal_filter f;
+  f.system = req.query_param("system").value_or("");
+  f.path = req.query_param("path").value_or("");
+  f.client_id = req.query_param("client_id").value_or("");
+  f.telegram_id = req.query_param("telegram_id").value_or("");
+  f.process_id = req.query_param("process_id").value_or("");
+  f.direction = req.query_param("direction").value_or("");
+  auto status = req.query_param("status").value_or("");
+  if (!status.empty() && status.size() == 3 && std::all_of(status.begin(), status.end(), ::isdigit)) f.status = std::stoi(status);
+  else if (!status.empty()) f.status = -1;
+  auto limit = req.query_param("limit").value_or("");
+  if (!limit.empty() && limit.size() < 7 && std::all_of(limit.begin(), limit.end(), ::isdigit)) f.limit = std::stoul(limit);
+  return f;
+}
+
+http_response add_faults(qa_context& ctx, http_request& req) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return json_error(400, "invalid_fault", "the body is not valid JSON");
+  std::vector<nlohmann::json> specs;
+  if (body.is_array()) specs.assign(body.begin(), body.end());
+  else specs.push_back(body);
+  // Validate everything first: an invalid list adds nothing.
+  std::vector<fault> parsed;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    std::string error;
+    auto f = parse_fault(specs[i], ctx.runtime->clock.now(), error);
+    if (!f) return json_error(400, "invalid_fault", (specs.size() > 1 ? "[" + std::to_string(i) + "] " : "") + error);
+    parsed.push_back(std::move(*f));
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  for (auto& f : parsed) {
+    std::string error;
+    auto id = ctx.faults->add(std::move(f), error);
+    if (!id) {
+      for (const auto& added : ids) ctx.faults->remove(added.get<std::string>());
+      return json_error(400, "invalid_fault", error);
+    }
+    ids.push_back(*id);
+  }
+  return json_response(201, {{"ids", ids}});
+}
+
+http_response load_scenario(qa_context& ctx, http_request& req) {
+  try {
+    scenario s;
+    const auto* type = req.header("content-type");
+    if (type && (type->find("yaml") != std::string::npos)) {
+      s = load_scenario_text(req.body, "request body", ctx.runtime->world);
+    } else {
+      std::string error;
+      auto body = parse_json_object(req.body, error);
+      if (!body || !body->contains("file") || !(*body)["file"].is_string())
+        return json_error(400, "invalid_scenario", "send {\"file\": \"scenarios/….yaml\"} or a YAML body (Content-Type: application/yaml)");
+      auto file = (*body)["file"].get<std::string>();
+      std::filesystem::path p(file);
+      if (p.is_relative()) {
+        auto home = std::filesystem::path(ctx.runtime->world.entry_file).parent_path().parent_path();
+        if (!std::filesystem::exists(p)) p = home / p;
+      }
+      s = load_scenario_file(p.string(), ctx.runtime->world);
+    }
+    ctx.scenarios->start(std::move(s));
+    ctx.scenarios->tick();
+    return json_response(200, ctx.scenarios->status());
+  } catch (const config_error& e) {
+    return json_error(400, "invalid_scenario", e.what());
+  }
+}
+
+}  // namespace
+
+void register_qa_routes(router& r, qa_context ctx) {
+  auto c = std::make_shared<qa_context>(ctx);
+  r.add_sync("GET", "/__admin/faults", [c](http_request&) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& f : c->faults->list()) list.push_back(fault_json(f));
+    return json_response(200, {{"faults", list}});
+  });
+  r.add_sync("POST", "/__admin/faults", [c](http_request& req) { return add_faults(*c, req); });
+  r.add_sync("DELETE", "/__admin/faults", [c](http_request&) {
+    c->faults->clear();
+    return json_response(200, {{"status", "cleared"}});
+  });
+  r.add_sync("DELETE", "/__admin/faults/{id}", [c](http_request& req) {
+    if (!c->faults->remove(req.params["id"])) return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
+    return json_response(200, {{"status", "removed"}});
+  });
+  r.add_sync("GET", "/__admin/scenarios", [c](http_request&) { return json_response(200, c->scenarios->status()); });
+  r.add_sync("POST", "/__admin/scenarios", [c](http_request& req) { return load_scenario(*c, req); });
+  r.add_sync("DELETE", "/__admin/scenarios", [c](http_request&) {
+    c->scenarios->stop();
+    return json_response(200, {{"status", "stopped"}});
+  });
+  r.add_sync("GET", "/__admin/requests", [c](http_request& req) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& e : c->journal->query(filter_of(req))) list.push_back(journal_json(e));
+    return json_response(200, {{"requests", list}, {"journal", c->journal->stats()}});
+  });
+  r.add_sync("GET", "/__admin/requests/count", [c](http_request& req) {
+    return json_response(200, {{"count", c->journal->count(filter_of(req))}, {"journal", c->journal->stats()}});
+  });
+  r.add_sync("DELETE", "/__admin/requests", [c](http_request&) {
+    c->journal->clear();
+    return json_response(200, {{"status", "cleared"}});
+  });
+  r.add_sync("POST", "/__admin/reset", [c](http_request&) {
+    c->reset();
+    return json_response(200, {{"status", "reset"}, {"virtual_time", format_instant(c->runtime->clock.now())}});
+  });
+}
+
+}  // namespace mynasim

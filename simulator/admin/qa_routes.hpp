@@ -1,0 +1,23 @@
+// /__admin routes for QA and CI: faults, scenarios, the request journal and reset.
+#pragma once
+
+#include <functional>
+
+#include "admin/journal.hpp"
+#include "core/router.hpp"
+#include "faults/fault_registry.hpp"
+#include "faults/scenario.hpp"
+
+namespace mynasim {
+
+struct qa_context {
+  world_runtime* runtime;
+  fault_registry* faults;
+  scenario_runner* scenarios;
+  request_journal* journal;
+  std::function<void()> reset;  // everything back to the startup state
+};
+
+void register_qa_routes(router& r, qa_context ctx);
+
+}  // namespace mynasim

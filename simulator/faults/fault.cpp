@@ -1,0 +1,185 @@
+#include "faults/fault.hpp"
+
+#include <array>
+#include <set>
+
+namespace mynasim {
+namespace {
+
+constexpr std::array<std::pair<fault_kind, const char*>, 13> kinds = {{
+    {fault_kind::latency, "latency"},
+    {fault_kind::http_error, "http_error"},
+    {fault_kind::hang, "hang"},
+    {fault_kind::reset, "reset"},
+    {fault_kind::empty_response, "empty_response"},
+    {fault_kind::malformed_body, "malformed_body"},
+    {fault_kind::truncated_body, "truncated_body"},
+    {fault_kind::slow_body, "slow_body"},
+    {fault_kind::down, "down"},
+    {fault_kind::quota, "quota"},
+    {fault_kind::notification_drop, "notification_drop"},
+    {fault_kind::notification_delay, "notification_delay"},
+    {fault_kind::notification_duplicate, "notification_duplicate"},
+}};
+
+const std::set<std::string> known_keys = {
+    "id",       "kind",        "target",  "endpoint", "client_id", "persona",      "probability", "seed",
+    "count",    "for",         "until",   "latency_ms", "latency_max_ms", "distribution", "sigma",   "status",
+    "error_code", "message",   "limit",   "window",   "delay_ms",  "chunk_bytes"};
+
+bool read_string(const nlohmann::json& j, const char* key, std::string& out, std::string& error) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_string()) {
+    error = std::string(key) + " must be a string";
+    return false;
+  }
+  out = j[key].get<std::string>();
+  return true;
+}
+
+bool read_number(const nlohmann::json& j, const char* key, double min, double max, double& out, std::string& error) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_number()) {
+    error = std::string(key) + " must be a number";
+    return false;
+  }
+  double v = j[key].get<double>();
+  if (!(v >= min && v <= max)) {
+    error = std::string(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max);
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+const char* to_string(fault_kind k) {
+  for (const auto& [kind, name] : kinds)
+    if (kind == k) return name;
+  return "unknown";
+}
+
+bool is_notification_fault(fault_kind k) {
+  return k == fault_kind::notification_drop || k == fault_kind::notification_delay ||
+         k == fault_kind::notification_duplicate;
+}
+
+std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::string& error) {
+  if (!j.is_object()) {
+    error = "a fault is a JSON object";
+    return std::nullopt;
+  }
+  for (auto& [key, value] : j.items())
+    if (!known_keys.count(key)) {
+      error = "unknown key '" + key + "'";
+      return std::nullopt;
+    }
+  fault f;
+  std::string kind;
+  if (!read_string(j, "kind", kind, error)) return std::nullopt;
+  bool found = false;
+  for (const auto& [k, name] : kinds)
+    if (kind == name) {
+      f.kind = k;
+      found = true;
+    }
+  if (!found) {
+    error = kind.empty() ? "kind is required" : "unknown kind '" + kind + "'";
+    return std::nullopt;
+  }
+  if (!read_string(j, "id", f.id, error) || !read_string(j, "target", f.target, error) ||
+      !read_string(j, "endpoint", f.endpoint, error) || !read_string(j, "client_id", f.client_id, error) ||
+      !read_string(j, "persona", f.persona, error) || !read_string(j, "distribution", f.distribution, error) ||
+      !read_string(j, "error_code", f.error_code, error) || !read_string(j, "message", f.message, error))
+    return std::nullopt;
+  if (f.target.empty()) {
+    error = "target is required (a system id, or app / sp)";
+    return std::nullopt;
+  }
+  double v = 0;
+  if (!read_number(j, "probability", 0, 1, f.probability, error)) return std::nullopt;
+  if (j.contains("seed")) {
+    if (!j["seed"].is_number_unsigned()) {
+      error = "seed must be a non-negative integer";
+      return std::nullopt;
+    }
+    f.seed = j["seed"].get<std::uint64_t>();
+  }
+  v = -1;
+  if (!read_number(j, "count", 1, 1e9, v, error)) return std::nullopt;
+  if (v > 0) f.remaining = static_cast<long>(v);
+  v = 0;
+  if (!read_number(j, "latency_ms", 0, 600000, v, error)) return std::nullopt;
+  f.latency = millis{static_cast<long>(v)};
+  v = 0;
+  if (!read_number(j, "latency_max_ms", 0, 600000, v, error)) return std::nullopt;
+  f.latency_max = millis{static_cast<long>(v)};
+  if (!read_number(j, "sigma", 0, 5, f.sigma, error)) return std::nullopt;
+  v = f.status;
+  if (!read_number(j, "status", 100, 599, v, error)) return std::nullopt;
+  f.status = static_cast<int>(v);
+  if (f.kind == fault_kind::quota && !j.contains("status")) f.status = 429;
+  v = static_cast<double>(f.limit);
+  if (!read_number(j, "limit", 0, 1e9, v, error)) return std::nullopt;
+  f.limit = static_cast<long>(v);
+  v = 0;
+  if (!read_number(j, "delay_ms", 0, 600000, v, error)) return std::nullopt;
+  f.delay = millis{static_cast<long>(v)};
+  v = static_cast<double>(f.chunk);
+  if (!read_number(j, "chunk_bytes", 1, 65536, v, error)) return std::nullopt;
+  f.chunk = static_cast<std::size_t>(v);
+  if (f.distribution != "fixed" && f.distribution != "uniform" && f.distribution != "lognormal") {
+    error = "distribution must be fixed, uniform or lognormal";
+    return std::nullopt;
+  }
+  if (f.distribution == "uniform" && f.latency_max < f.latency) {
+    error = "latency_max_ms must be at least latency_ms for a uniform latency";
+    return std::nullopt;
+  }
+  for (const char* key : {"window", "for"}) {
+    if (!j.contains(key)) continue;
+    auto d = j[key].is_string() ? parse_duration(j[key].get<std::string>()) : std::nullopt;
+    if (!d || d->count() <= 0) {
+      error = std::string(key) + " must be a positive ISO-8601 duration such as PT10M";
+      return std::nullopt;
+    }
+    if (std::string(key) == "window") f.window = *d;
+    else f.until = now + *d;
+  }
+  if (j.contains("until")) {
+    auto t = j["until"].is_string() ? parse_instant(j["until"].get<std::string>()) : std::nullopt;
+    if (!t) {
+      error = "until must be an ISO-8601 instant";
+      return std::nullopt;
+    }
+    f.until = *t;
+  }
+  return f;
+}
+
+nlohmann::json fault_json(const fault& f) {
+  nlohmann::json j{{"id", f.id}, {"kind", to_string(f.kind)}, {"target", f.target}, {"probability", f.probability},
+                   {"seed", f.seed}};
+  if (!f.endpoint.empty()) j["endpoint"] = f.endpoint;
+  if (!f.client_id.empty()) j["client_id"] = f.client_id;
+  if (!f.persona.empty()) j["persona"] = f.persona;
+  if (f.remaining) j["remaining"] = *f.remaining;
+  if (f.until) j["until"] = format_instant(*f.until);
+  switch (f.kind) {
+    case fault_kind::latency:
+      j["distribution"] = f.distribution;
+      j["latency_ms"] = f.latency.count();
+      if (f.distribution == "uniform") j["latency_max_ms"] = f.latency_max.count();
+      if (f.distribution == "lognormal") j["sigma"] = f.sigma;
+      break;
+    case fault_kind::http_error: j["status"] = f.status; j["error_code"] = f.error_code; j["message"] = f.message; break;
+    case fault_kind::quota: j["limit"] = f.limit; j["window"] = std::to_string(f.window.count() / 1000) + "s"; break;
+    case fault_kind::notification_delay: j["delay_ms"] = f.delay.count(); break;
+    case fault_kind::slow_body: j["delay_ms"] = f.delay.count(); j["chunk_bytes"] = f.chunk; break;
+    default: break;
+  }
+  return j;
+}
+
+}  // namespace mynasim

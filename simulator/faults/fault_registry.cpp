@@ -1,0 +1,186 @@
+#include "faults/fault_registry.hpp"
+
+#include <cmath>
+
+#include "core/json_util.hpp"
+
+namespace mynasim {
+
+fault_registry::fault_registry(world_runtime& rt) : rt_(&rt) {}
+
+std::optional<std::string> fault_registry::add(fault f, std::string& error) {
+  bool listener = f.target == "app" || f.target == "sp";
+  if (!listener && !rt_->world.find_system(f.target)) {
+    error = "unknown target '" + f.target + "' (a system id, or app / sp)";
+    return std::nullopt;
+  }
+  if (f.kind == fault_kind::down) {
+    if (listener || !f.endpoint.empty() || !f.client_id.empty() || !f.persona.empty() || f.probability < 1 || f.remaining) {
+      error = "down applies to a whole system for a time: give a system id and optionally for/until only";
+      return std::nullopt;
+    }
+  }
+  if (!f.client_id.empty() && !rt_->world.data.find_service(f.client_id)) {
+    error = "unknown client_id '" + f.client_id + "'";
+    return std::nullopt;
+  }
+  if (!f.persona.empty() && !rt_->world.data.find_persona(f.persona)) {
+    error = "unknown persona '" + f.persona + "'";
+    return std::nullopt;
+  }
+  if (is_notification_fault(f.kind) && f.target != "portal" && f.target != "sp") {
+    error = "notification faults target the portal (target: portal)";
+    return std::nullopt;
+  }
+  std::lock_guard lock(mutex_);
+  if (f.id.empty()) f.id = "fault-" + std::to_string(next_id_++);
+  if (faults_.count(f.id)) {
+    error = "a fault with id '" + f.id + "' exists already";
+    return std::nullopt;
+  }
+  if (f.kind == fault_kind::down) rt_->availability.force_down(f.target, f.until, "fault " + f.id);
+  auto id = f.id;
+  active a{std::move(f), std::mt19937_64(0), {}, 0};
+  a.rng.seed(a.spec.seed);
+  faults_.emplace(id, std::move(a));
+  return id;
+}
+
+void fault_registry::drop_locked(std::map<std::string, active>::iterator it) {
+  if (it->second.spec.kind == fault_kind::down) rt_->availability.clear_forced(it->second.spec.target);
+  faults_.erase(it);
+}
+
+bool fault_registry::remove(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = faults_.find(id);
+  if (it == faults_.end()) return false;
+  drop_locked(it);
+  return true;
+}
+
+void fault_registry::clear() {
+  std::lock_guard lock(mutex_);
+  while (!faults_.empty()) drop_locked(faults_.begin());
+}
+
+void fault_registry::expire_locked(instant now) {
+  for (auto it = faults_.begin(); it != faults_.end();) {
+    auto next = std::next(it);
+    const auto& f = it->second.spec;
+    if ((f.until && now >= *f.until) || (f.remaining && *f.remaining <= 0)) drop_locked(it);
+    it = next;
+  }
+}
+
+std::vector<fault> fault_registry::list() {
+  std::lock_guard lock(mutex_);
+  expire_locked(rt_->clock.now());
+  std::vector<fault> out;
+  for (auto& [id, a] : faults_) out.push_back(a.spec);
+  return out;
+}
+
+bool fault_registry::matches(const fault& f, const http_request& req) const {
+  bool target = f.target == req.system || (req.system == "portal" && f.target == req.listener);
+  if (!target) return false;
+  if (!f.endpoint.empty() && req.path.rfind(f.endpoint, 0) != 0) return false;
+  if (!f.client_id.empty() && f.client_id != req.client_id) return false;
+  if (!f.persona.empty() && f.persona != req.persona) return false;
+  return true;
+}
+
+bool fault_registry::fires_locked(active& a) {
+  if (a.spec.probability < 1.0) {
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    if (u(a.rng) >= a.spec.probability) return false;
+  }
+  if (a.spec.remaining) --*a.spec.remaining;
+  return true;
+}
+
+fault_decision fault_registry::decide(const http_request& req) {
+  fault_decision d;
+  std::lock_guard lock(mutex_);
+  if (faults_.empty()) return d;
+  auto now = rt_->clock.now();
+  expire_locked(now);
+  for (auto& [id, a] : faults_) {
+    const auto& f = a.spec;
+    if (f.kind == fault_kind::down || is_notification_fault(f.kind) || !matches(f, req)) continue;
+    if (f.kind == fault_kind::quota) {
+      if (now - a.window_start >= f.window) {
+        a.window_start = now;
+        a.window_count = 0;
+      }
+      if (++a.window_count <= f.limit || !fires_locked(a)) continue;
+    } else if (!fires_locked(a)) {
+      continue;
+    }
+    d.fired.push_back(id);
+    auto& t = d.transport;
+    switch (f.kind) {
+      case fault_kind::latency: {
+        millis extra = f.latency;
+        if (f.distribution == "uniform") {
+          std::uniform_int_distribution<long> u(f.latency.count(), f.latency_max.count());
+          extra = millis{u(a.rng)};
+        } else if (f.distribution == "lognormal") {
+          std::normal_distribution<double> n(0.0, 1.0);
+          extra = millis{static_cast<long>(static_cast<double>(f.latency.count()) * std::exp(f.sigma * n(a.rng)))};
+        }
+        t.delay += extra;
+        break;
+      }
+      case fault_kind::http_error:
+      case fault_kind::quota: {
+        std::string code = f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
+        std::string message = f.message.empty() ? "fault " + id + " (" + to_string(f.kind) + ")" : f.message;
+        auto res = json_response(f.status, {{"error", code}, {"error_description", message},
+                                            {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id},
+                                                              {"errorCode", code}}},
+                                            {"errorMessage", message}});
+        if (f.kind == fault_kind::quota)
+          res.set("retry-after", std::to_string(std::max<long>(1, std::chrono::ceil<std::chrono::seconds>(
+                                                                      a.window_start + f.window - now).count())));
+        if (!d.response) d.response = std::move(res);
+        break;
+      }
+      case fault_kind::hang: t.what = transport_fault::action::hang; break;
+      case fault_kind::reset: t.what = transport_fault::action::reset; break;
+      case fault_kind::empty_response: t.what = transport_fault::action::empty; break;
+      case fault_kind::malformed_body: t.what = transport_fault::action::malformed; break;
+      case fault_kind::truncated_body: t.what = transport_fault::action::truncate; break;
+      case fault_kind::slow_body:
+        t.what = transport_fault::action::slow;
+        t.pause = f.delay.count() ? f.delay : millis{100};
+        t.chunk = f.chunk;
+        break;
+      default: break;
+    }
+  }
+  expire_locked(now);
+  return d;
+}
+
+notification_decision fault_registry::decide_notification(const std::string& client_id, const std::string& persona) {
+  notification_decision d;
+  std::lock_guard lock(mutex_);
+  if (faults_.empty()) return d;
+  auto now = rt_->clock.now();
+  expire_locked(now);
+  for (auto& [id, a] : faults_) {
+    const auto& f = a.spec;
+    if (!is_notification_fault(f.kind)) continue;
+    if ((!f.client_id.empty() && f.client_id != client_id) || (!f.persona.empty() && f.persona != persona)) continue;
+    if (!fires_locked(a)) continue;
+    d.fired.push_back(id);
+    if (f.kind == fault_kind::notification_drop) d.drop = true;
+    if (f.kind == fault_kind::notification_delay) d.delay += f.delay;
+    if (f.kind == fault_kind::notification_duplicate) d.copies = 2;
+  }
+  expire_locked(now);
+  return d;
+}
+
+}  // namespace mynasim

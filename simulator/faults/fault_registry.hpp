@@ -1,0 +1,61 @@
+// The active faults of a world: added from the admin API, the per-request header or a
+// scenario; consulted for every request and every IF001-05 notification. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "app/runtime.hpp"
+#include "core/http.hpp"
+#include "faults/fault.hpp"
+
+namespace mynasim {
+
+struct fault_decision {
+  std::optional<http_response> response;  // http_error, quota: answer this instead
+  transport_fault transport;              // latency, hang, reset, …
+  std::vector<std::string> fired;         // ids of the faults that fired
+};
+
+struct notification_decision {
+  bool drop = false;
+  millis delay{0};
+  int copies = 1;
+  std::vector<std::string> fired;
+};
+
+class fault_registry {
+ public:
+  explicit fault_registry(world_runtime& rt);
+
+  // Validates the target and narrowing, assigns an id when missing; error on failure.
+  std::optional<std::string> add(fault f, std::string& error);
+  bool remove(const std::string& id);
+  void clear();
+  std::vector<fault> list();
+
+  // For a request that reached `req.system` (facts set on the request).
+  fault_decision decide(const http_request& req);
+  notification_decision decide_notification(const std::string& client_id, const std::string& persona);
+
+ private:
+  struct active {
+    fault spec;
+    std::mt19937_64 rng;
+    instant window_start{};
+    long window_count = 0;
+  };
+  void expire_locked(instant now);
+  bool matches(const fault& f, const http_request& req) const;
+  bool fires_locked(active& a);  // draws the probability, spends a count
+  void drop_locked(std::map<std::string, active>::iterator it);
+
+  world_runtime* rt_;
+  std::mutex mutex_;
+  std::map<std::string, active> faults_;  // by id, in id order
+  long next_id_ = 1;
+};
+
+}  // namespace mynasim
