@@ -100,7 +100,7 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
   double v = 0;
   if (!read_number(j, "probability", 0, 1, f.probability, error)) return std::nullopt;
   if (j.contains("seed")) {
-    if (!j["seed"].is_number_unsigned()) {
+    if (!j["seed"].is_number_integer() || j["seed"].get<std::int64_t>() < 0) {
       error = "seed must be a non-negative integer";
       return std::nullopt;
     }
