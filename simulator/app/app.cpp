@@ -11,6 +11,7 @@
 #include "admin/journal.hpp"
 #include "admin/qa_routes.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/file_lock.hpp"
 #include "faults/fault_registry.hpp"
 #include "faults/scenario.hpp"
 #include "systems/system_gate.hpp"
@@ -24,6 +25,7 @@
 #include "portal/api_routes.hpp"
 #include "portal/authorization.hpp"
 #include "portal/cards.hpp"
+#include "portal/kiosk_routes.hpp"
 #include "portal/processor.hpp"
 #include "portal/web_routes.hpp"
 #include "systems/backend_routes.hpp"
@@ -78,6 +80,7 @@ void add_health_routes(router& r, const std::atomic<bool>& ready, const std::str
 }  // namespace
 
 void ensure_certificates(const server_config& server) {
+  file_lock lock(server.certs_dir + "/.lock");
   bool missing = false;
   for (const char* f : {"ca.crt", "app.crt", "app.key", "sp.crt", "sp.key", "client.crt", "client.key"})
     missing = missing || !fs::exists(fs::path(server.certs_dir) / f);
@@ -103,6 +106,7 @@ struct simulator_app::impl {
   card_registry cards;
   authorization auth;
   std::unique_ptr<processor> processes;
+  std::unique_ptr<jpki> pki;
   fault_registry faults;
   request_journal journal;
   scenario_runner scenarios;
@@ -175,7 +179,10 @@ void simulator_app::impl::build_routes() {
   register_system_routes(routers["systems"], rt, backends);
   register_backend_routes(routers["systems"], {&rt, client.get(), [this](const std::string& id) { return url_of(id); }},
                           backends);
+  kiosk_context kiosk{&rt.world.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
+  if (!backends.empty()) register_virtual_card_routes(routers["systems"], kiosk);
   if (runs(system_kind::portal)) {
+    register_kiosk_routes(routers["sp"], kiosk);
     register_web_routes(routers["app"], rt.world.data, auth);
     register_api_routes(routers["sp"], {&rt.world.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
@@ -390,6 +397,11 @@ simulator_app::simulator_app(world_config world, app_options options)
   i.client = std::make_unique<http_client>(*i.server);
   i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
                                             i.ids);
+  try {
+    i.pki = std::make_unique<jpki>(s.certs_dir + "/jpki", i.rt.world.data, i.rt.clock.now());
+  } catch (const std::exception& e) {
+    throw startup_error(std::string("JPKI: ") + e.what());
+  }
   i.build_routes();
   if (!i.options.scenario_file.empty()) {
     try {

@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "app/runtime.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/json_util.hpp"
+#include "jpki/jpki.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -38,6 +40,7 @@ int check(const parsed_command&, std::ostream&, std::ostream&);
 int holidays(const parsed_command&, std::ostream&, std::ostream&);
 int availability(const parsed_command&, std::ostream&, std::ostream&);
 int timeline(const parsed_command&, std::ostream&, std::ostream&);
+int card_sign(const parsed_command&, std::ostream&, std::ostream&);
 
 const std::vector<command_spec>& commands() {
   static const std::vector<command_spec> list = {
@@ -75,6 +78,13 @@ const std::vector<command_spec>& commands() {
         {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
         config_option},
        timeline},
+      {"card sign",
+       "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
+       {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
+        {"--pin", "NNNN", "the 4-digit 利用者証明用 PIN; 3 wrong PINs lock the card"},
+        {"--challenge", "BASE64", "the challenge from POST /online-kiosk-web/challenge"},
+        config_option},
+       card_sign},
   };
   return list;
 }
@@ -246,6 +256,44 @@ int timeline(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The card's PIN counter lives next to its key, so that it survives between invocations.
+int card_sign(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  auto serial = cmd.value("--serial").value_or(""), pin = cmd.value("--pin").value_or("");
+  auto challenge = base64_decode(cmd.value("--challenge").value_or(""));
+  const auto* persona = world.data.find_persona_by_card(serial);
+  if (!persona || !challenge) {
+    err << "mynasim card sign: " << (!persona ? "no card with serial '" + serial + "'" : "--challenge must be base64") << "\n";
+    return 2;
+  }
+  std::unique_ptr<jpki> pki;
+  try {
+    pki = std::make_unique<jpki>(world.server.certs_dir + "/jpki", world.data, virtual_clock(world.clock).now());
+  } catch (const std::exception& e) {
+    err << "mynasim card sign: " << e.what() << "\n";
+    return 1;
+  }
+  auto tries_file = fs::path(pki->directory()) / "cards" / (serial + ".tries");
+  int tries = persona->card.pin_tries_left;
+  if (std::ifstream in(tries_file); in) in >> tries;
+  if (tries <= 0) {
+    err << "mynasim card sign: the card is locked (暗証番号ロック)\n";
+    return 4;
+  }
+  if (pin != persona->card.pin) {
+    std::ofstream(tries_file) << --tries;
+    err << "mynasim card sign: wrong PIN, " << tries << " tries left" << (tries == 0 ? " — the card is now locked" : "") << "\n";
+    return tries == 0 ? 4 : 3;
+  }
+  std::ofstream(tries_file) << 3;
+  auto sig = pki->sign(serial, *challenge);
+  out << dump_json({{"serial", serial}, {"signature", base64_encode(*sig)}, {"certificate", *pki->certificate_pem(serial)}}, 2)
+      << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::optional<std::string> parsed_command::value(const std::string& name) const {
@@ -281,13 +329,20 @@ std::optional<parsed_command> parse_command_line(const std::vector<std::string>&
     cmd.command = "version";
     return cmd;
   }
-  const auto* spec = find_command(args[0]);
+  // Two-word commands ("card sign").
+  std::size_t first = 1;
+  std::string name = args[0];
+  if (args.size() > 1 && find_command(args[0] + " " + args[1])) {
+    name = args[0] + " " + args[1];
+    first = 2;
+  }
+  const auto* spec = find_command(name);
   if (!spec) {
-    error = "unknown command '" + args[0] + "'";
+    error = "unknown command '" + name + "'";
     return std::nullopt;
   }
   cmd.command = spec->name;
-  for (std::size_t i = 1; i < args.size(); ++i) {
+  for (std::size_t i = first; i < args.size(); ++i) {
     std::string arg = args[i], inline_value;
     bool has_inline = false;
     if (arg == "--help" || arg == "-h") {

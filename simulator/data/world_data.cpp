@@ -78,6 +78,11 @@ std::map<std::string, error_entry> default_error_catalogue() {
       {"system_error", {"MPE4005", 502, "{system}との通信でエラーが発生しました。", "a system on the path failed or did not answer"}},
       {"partial_result", {"MPE5001", 200, "一部の情報保有機関から情報を取得できませんでした。", "result: some holders failed; the others' data is included"}},
       {"no_data", {"MPE5002", 200, "該当する自己情報がありません。", "result: no holder had data for the condition (a normal outcome)"}},
+      {"kiosk_invalid_challenge", {"MPE6001", 400, "チャレンジが無効、使用済み、または期限切れです。", "kiosk token: the challenge is unknown, used, expired or another service's"}},
+      {"kiosk_bad_certificate", {"MPE6002", 400, "証明書を解析できません。", "kiosk token: the certificate is not PEM or base64 DER X.509"}},
+      {"kiosk_untrusted_certificate", {"MPE6003", 401, "証明書の検証に失敗しました（発行元が不明です）。", "kiosk token: the certificate does not chain to the JPKI test CA"}},
+      {"kiosk_bad_signature", {"MPE6004", 401, "署名の検証に失敗しました。", "kiosk token: the signature is malformed, truncated, or not over this challenge by this card"}},
+      {"kiosk_card_mismatch", {"MPE6005", 401, "カードがアクセストークンと一致しません。", "kiosk request/result: X-Kiosk-Card-Sha256 names another card than the token's"}},
       {"internal_error", {"MPE9001", 500, "内部エラーが発生しました。", "an unexpected failure inside the simulator"}},
   };
 }

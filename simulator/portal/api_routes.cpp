@@ -79,6 +79,13 @@ std::optional<token_info> bearer(api_context& ctx, const http_request& req) {
   return ctx.auth->check_token(auth->substr(7));
 }
 
+// A kiosk token only works while the same card is in the terminal.
+bool card_matches(const token_info& t, const http_request& req) {
+  if (t.card_fingerprint.empty()) return true;
+  const auto* card = req.header("x-kiosk-card-sha256");
+  return card && *card == t.card_fingerprint;
+}
+
 http_response self_info_request(api_context& ctx, http_request& req) {
   const auto& data = *ctx.data;
   const auto& type = data.portal.request_response_type;
@@ -87,6 +94,7 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   auto h = body ? read_header(*body) : common_header{};
   auto grant = bearer(ctx, req);
   if (!grant) return telegram_error(data, "invalid_token", h, type);
+  if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", h, type);
   if (!body) return telegram_error(data, "malformed_json", h, type, data.errors.at("malformed_json").message + " (" + error + ")");
   if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
     return telegram_error(data, "client_not_authenticated", h, type);
@@ -122,6 +130,7 @@ http_response self_info_result(api_context& ctx, http_request& req) {
   auto h = body ? read_header(*body) : common_header{};
   auto grant = bearer(ctx, req);
   if (!grant) return telegram_error(data, "invalid_token", h, type);
+  if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", h, type);
   if (!body) return telegram_error(data, "malformed_json", h, type);
   if (!h.present || h.telegram_type != "IFA0303-R01" || h.process_id.empty())
     return telegram_error(data, "invalid_telegram", h, type, "commonHeader の telegramType (IFA0303-R01) と processId が必要です。");

@@ -243,7 +243,7 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
     c.used = true;
     g.access_token = ids_->token(48);
     c.tokens.push_back(g.access_token);
-    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data_->portal.token_lifetime, false}, now);
+    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data_->portal.token_lifetime, false, {}}, now);
     g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
   });
   for (const auto& t : revoke) tokens_.with(t, now, [](token_state& ts) { ts.revoked = true; });
@@ -255,9 +255,19 @@ std::optional<token_info> authorization::check_token(const std::string& token) {
   std::optional<token_info> out;
   auto now = clock_->now();
   tokens_.with(token, now, [&](token_state& t) {
-    if (!t.revoked && now < t.expires) out = token_info{t.client_id, t.persona_id};
+    if (!t.revoked && now < t.expires) out = token_info{t.client_id, t.persona_id, t.card_fingerprint};
   });
   return out;
+}
+
+token_grant authorization::issue_card_token(const std::string& client_id, const std::string& persona_id,
+                                            const std::string& card_fingerprint) {
+  auto now = clock_->now();
+  token_grant g;
+  g.access_token = ids_->token(48);
+  g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
+  tokens_.put(g.access_token, {client_id, persona_id, now + data_->portal.token_lifetime, false, card_fingerprint}, now);
+  return g;
 }
 
 }  // namespace mynasim

@@ -51,6 +51,7 @@ struct token_grant {
 
 struct token_info {
   std::string client_id, persona_id;
+  std::string card_fingerprint;  // kiosk tokens: bound to one card certificate
 };
 
 class authorization {
@@ -67,6 +68,9 @@ class authorization {
   token_grant exchange(const std::vector<std::pair<std::string, std::string>>& form, const client_identity& client,
                        bool mutual_tls);
   std::optional<token_info> check_token(const std::string& token);
+  // Kiosk flow: a token bound to the card the terminal holds.
+  token_grant issue_card_token(const std::string& client_id, const std::string& persona_id,
+                               const std::string& card_fingerprint);
   // Client authentication on the sp host: certificate (with mutual TLS) and source address.
   bool client_allowed(const std::string& client_id, const client_identity& client, bool mutual_tls) const;
   void reset();
@@ -81,6 +85,7 @@ class authorization {
     std::string client_id, persona_id;
     instant expires;
     bool revoked = false;
+    std::string card_fingerprint;
   };
 
   flow_result redirect_error(const auth_session& s, const std::string& key);

@@ -92,16 +92,18 @@ client_response flow_client::request(const std::string& token, const std::string
   nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0301-R01"}, {"mode", "1"},
                                         {"processId", ""}, {"errorCode", ""}}},
                       {"selfProvisionDataReqInfo", {{"inquiryCondition", condition}}}};
-  return test::request(server->port("sp"), true, "POST", path, body.dump(),
-                       {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, tls);
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  headers.insert(extra_headers.begin(), extra_headers.end());
+  return test::request(server->port("sp"), true, "POST", path, body.dump(), headers, tls);
 }
 
 client_response flow_client::result(const std::string& token, const std::string& telegram_id,
                                     const std::string& process_id, const std::string& path) {
   nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0303-R01"}, {"mode", "1"},
                                         {"processId", process_id}, {"errorCode", ""}}}};
-  return test::request(server->port("sp"), true, "POST", path, body.dump(),
-                       {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, tls);
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  headers.insert(extra_headers.begin(), extra_headers.end());
+  return test::request(server->port("sp"), true, "POST", path, body.dump(), headers, tls);
 }
 
 client_response flow_client::wait_result(const std::string& token, const std::string& telegram_id,

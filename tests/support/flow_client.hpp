@@ -35,6 +35,7 @@ struct flow_client {
   std::string client_id = "SP00000086_AA0003";
   std::string redirect_uri = "http://localhost:3000/callback";
   tls_options tls;
+  std::map<std::string, std::string> extra_headers;  // e.g. X-Kiosk-Card-Sha256
 
   // GET authorize; returns the Location header (or "" when no redirect) and the response.
   client_response authorize(const std::string& extra_query);

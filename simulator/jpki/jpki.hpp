@@ -1,0 +1,50 @@
+// A simulated JPKI (公的個人認証) with real cryptography: a test certification authority,
+// one 利用者証明用 key pair and certificate per persona's card (valid, expired or revoked as
+// the YAML says, revocations published in a CRL), card signatures, and verification of a
+// certificate chain and signature against the virtual clock.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock/time.hpp"
+#include "data/world_data.hpp"
+
+namespace mynasim {
+
+struct card_verification {
+  std::string error_key;  // empty when valid (catalogue key otherwise)
+  std::string card_serial;
+  std::string fingerprint;  // SHA-256 of the certificate DER, hex
+};
+
+class jpki {
+ public:
+  // Loads dir/ (ca.crt, ca.key, crl.pem, cards/<serial>.crt|.key) or generates what is
+  // missing; certificate validity is relative to `now`. Throws std::runtime_error.
+  jpki(const std::string& dir, const world_data& data, instant now);
+  ~jpki();
+  jpki(const jpki&) = delete;
+  jpki& operator=(const jpki&) = delete;
+
+  std::optional<std::string> certificate_pem(const std::string& serial) const;
+  // Signs `message` with the card's 利用者証明用 key (RSA PKCS#1 v1.5, SHA-256).
+  std::optional<std::string> sign(const std::string& serial, const std::string& message) const;
+  // Verifies the certificate (PEM or base64 DER) chains to the CA, is valid at `now`, is not
+  // revoked, and that `signature` is the card's signature over `message`.
+  card_verification verify(const std::string& certificate, const std::string& signature,
+                           const std::string& message, instant now) const;
+  const std::string& directory() const { return dir_; }
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::string dir_;
+};
+
+std::string base64_encode(const std::string& bytes);
+std::optional<std::string> base64_decode(const std::string& text);  // strict: nullopt on bad input
+
+}  // namespace mynasim
