@@ -168,3 +168,29 @@ TEST_F(Kiosk, CliCardSignProducesASignatureThePortalAccepts) {
 
 }  // namespace
 }  // namespace mynasim::test
+
+#ifdef MYNASIM_NODE
+namespace mynasim::test {
+namespace {
+
+// The sample terminal of examples/ completes a transaction against the real server.
+TEST(KioskSampleTerminal, CompletesATransaction) {
+  test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
+  std::string cmd = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
+                    " --serial MC00000001 --pin 1234 --condition Date=20250701" +
+                    " --sp https://localhost:" + std::to_string(server.port("sp")) +
+                    " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " + test_certs_dir() +
+                    "/ca.crt 2>&1";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    EXPECT_EQ(::pclose(p), 0) << out;
+  }
+  EXPECT_NE(out.find("\"ok\":true"), std::string::npos) << out;
+  EXPECT_NE(out.find("給与収入額"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace mynasim::test
+#endif
