@@ -1,5 +1,4 @@
 // YAML → world_data: items, services, connections, personas, portal settings, errors.
-#include <regex>
 #include <set>
 
 #include "config/data_parser.hpp"
@@ -19,12 +18,11 @@ millis duration_or(const yaml_map& m, const std::string& key, millis fallback) {
 bool is_url(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
 item_definition parse_item(const yaml_value& v, const world_config& w) {
-  static const std::regex code_shape("TM[0-9]{14}");
   yaml_map m(v);
   item_definition i;
   auto code = m.get("code");
   i.code = code.as_string();
-  if (!std::regex_match(i.code, code_shape)) code.fail("an item code is TM followed by 14 digits, got '" + i.code + "'");
+  if (!is_item_code(i.code)) code.fail("an item code is TM followed by 14 digits, got '" + i.code + "'");
   i.name = m.get("name").as_string();
   i.category = m.get("category").as_string();
   i.field = m.get("field").as_string();
@@ -65,16 +63,14 @@ const std::set<std::string> outcomes = {"consent", "refuse", "cancel_link", "wro
                                         "expired_certificate", "revoked_certificate"};
 
 service_config parse_service(const yaml_value& v, const world_data& d) {
-  static const std::regex shape("(SP[0-9]{8})_([A-Z]{2}[0-9]{4})");
   yaml_map m(v);
   service_config s;
   auto id = m.get("client_id");
   s.client_id = id.as_string();
-  std::smatch match;
-  if (!std::regex_match(s.client_id, match, shape))
+  if (!is_client_id(s.client_id))
     id.fail("client_id is <サービス提供者ID>_<サービスID> such as SP00000086_AA0003, got '" + s.client_id + "'");
-  s.provider_id = match[1];
-  s.service_id = match[2];
+  s.provider_id = s.client_id.substr(0, 10);
+  s.service_id = s.client_id.substr(11);
   s.provider_name = m.get("provider_name").as_string();
   s.name = m.get("name").as_string();
   s.purpose = m.get("purpose").as_string();

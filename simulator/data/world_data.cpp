@@ -45,6 +45,22 @@ const persona* world_data::find_persona_by_card(std::string_view serial) const {
   return find_in(personas, [&](const auto& p) { return p.card.serial == serial; });
 }
 
+namespace {
+bool digits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
+}  // namespace
+
+bool is_item_code(std::string_view s) { return s.size() == 16 && s.substr(0, 2) == "TM" && digits(s.substr(2)); }
+
+bool is_client_id(std::string_view s) {
+  return s.size() == 17 && s.substr(0, 2) == "SP" && digits(s.substr(2, 8)) && s[10] == '_' && s[11] >= 'A' &&
+         s[11] <= 'Z' && s[12] >= 'A' && s[12] <= 'Z' && digits(s.substr(13));
+}
+
+bool is_telegram_id(std::string_view s) {
+  return s.size() == 29 && s.substr(0, 3) == "TL-" && digits(s.substr(3, 8)) && s[11] == '-' && digits(s.substr(12, 12)) &&
+         s[24] == '-' && digits(s.substr(25));
+}
+
 std::map<std::string, error_entry> default_error_catalogue() {
   return {
       {"unknown_client", {"MPE1001", 400, "クライアントIDが登録されていません。", "authorize/token: client_id is not a registered service"}},

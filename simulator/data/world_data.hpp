@@ -119,6 +119,11 @@ struct world_data {
   const persona* find_persona_by_card(std::string_view serial) const;
 };
 
+// Shape checks of identifiers on the wire.
+bool is_item_code(std::string_view s);         // TM + 14 digits
+bool is_client_id(std::string_view s);         // SP + 8 digits, '_', 2 capitals + 4 digits
+bool is_telegram_id(std::string_view s);       // TL-<8 digits>-<12 digits>-<4 digits>
+
 // The built-in error catalogue (keys and defaults); YAML `errors:` overrides entries.
 std::map<std::string, error_entry> default_error_catalogue();
 

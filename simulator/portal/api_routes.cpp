@@ -1,6 +1,5 @@
 #include "portal/api_routes.hpp"
 
-#include <regex>
 
 #include "core/json_util.hpp"
 #include "portal/web_routes.hpp"
@@ -99,10 +98,8 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
     return telegram_error(data, "client_not_authenticated", h, type);
   const auto* service = data.find_service(grant->client_id);
-  static const std::regex telegram_shape("TL-([0-9]{8})-[0-9]{12}-[0-9]{4}");
-  std::smatch m;
   if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
-  if (!std::regex_match(h.telegram_id, m, telegram_shape) || m[1] != service->provider_id.substr(2))
+  if (!is_telegram_id(h.telegram_id) || h.telegram_id.substr(3, 8) != service->provider_id.substr(2))
     return telegram_error(data, "invalid_telegram", h, type,
                           "telegramId は TL-<提供者IDの数字8桁>-<YYMMDDhhmmss>-<連番4桁> の形式です。");
   if (h.telegram_type != "IFA0301-R01")
