@@ -41,6 +41,7 @@ int holidays(const parsed_command&, std::ostream&, std::ostream&);
 int availability(const parsed_command&, std::ostream&, std::ostream&);
 int timeline(const parsed_command&, std::ostream&, std::ostream&);
 int card_sign(const parsed_command&, std::ostream&, std::ostream&);
+int errors(const parsed_command&, std::ostream&, std::ostream&);
 
 const std::vector<command_spec>& commands() {
   static const std::vector<command_spec> list = {
@@ -78,6 +79,8 @@ const std::vector<command_spec>& commands() {
         {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
         config_option},
        timeline},
+      {"errors", "print the error catalogue (Markdown, or JSON with --json)",
+       {{"--json", nullptr, "print JSON"}, config_option}, errors},
       {"card sign",
        "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
        {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
@@ -253,6 +256,25 @@ int timeline(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   const auto& s = *rt.world.find_system(sys_id);
   if (cmd.has("--json")) out << dump_json(timeline_json(rt.availability, s, *from, *to), 2) << "\n";
   else out << timeline_text(rt.availability, s, *from, *to);
+  return 0;
+}
+
+int errors(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  std::vector<std::pair<std::string, error_entry>> list(world.data.errors.begin(), world.data.errors.end());
+  std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.second.code < b.second.code; });
+  if (cmd.has("--json")) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& [key, e] : list)
+      j.push_back({{"key", key}, {"code", e.code}, {"status", e.status}, {"message", e.message}, {"when", e.when}});
+    out << dump_json(j, 2) << "\n";
+    return 0;
+  }
+  out << "| errorCode | key (YAML `errors.<key>`) | HTTP | message | when |\n|---|---|---|---|---|\n";
+  for (const auto& [key, e] : list)
+    out << "| " << e.code << " | `" << key << "` | " << e.status << " | " << e.message << " | " << e.when << " |\n";
   return 0;
 }
 

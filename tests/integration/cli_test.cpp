@@ -118,6 +118,16 @@ TEST(Cli, ServeStartsLogsJsonAndStopsGracefullyOnSigterm) {
   EXPECT_NE(p.output().find("\"event\":\"stopped\""), std::string::npos);
 }
 
+TEST(Cli, ErrorCatalogueDocIsGeneratedFromTheCode) {
+  auto r = run_mynasim({"errors"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream doc(std::string(MYNASIM_SOURCE_DIR) + "/docs/errors.md");
+  std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(r.out), std::string::npos) << "regenerate docs/errors.md with `mynasim errors`";
+  auto j = nlohmann::json::parse(run_mynasim({"errors", "--json"}).out);
+  EXPECT_GE(j.size(), 35u);
+}
+
 TEST(Cli, ServeRefusesAPortInUse) {
   test_server running;
   auto world = scratch_file("busy.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
