@@ -15,17 +15,11 @@
 
 #include "net/server.hpp"
 
+#include "net/asio.hpp"
+
 namespace mynasim {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-using tcp = net::ip::tcp;
-
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 template <class Stream>
 net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest, const client_request& r,

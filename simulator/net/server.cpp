@@ -20,18 +20,13 @@
 #include <mutex>
 #include <thread>
 
+#include "net/asio.hpp"
+
 namespace mynasim {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::atomic<std::uint64_t> request_counter{0};
 

@@ -85,18 +85,37 @@ bool card_matches(const token_info& t, const http_request& req) {
   return card && *card == t.card_fingerprint;
 }
 
+// What IF001-04 and IF001-06 check first: body, header, token, card and client.
+struct telegram_call {
+  nlohmann::json body;
+  common_header h;
+  token_info grant;
+};
+
+std::optional<http_response> open_telegram(api_context& ctx, http_request& req, const std::string& type, telegram_call& call) {
+  const auto& data = *ctx.data;
+  std::string error;
+  auto body = parse_json_object(req.body, error);
+  call.h = body ? read_header(*body) : common_header{};
+  auto grant = bearer(ctx, req);
+  if (!grant) return telegram_error(data, "invalid_token", call.h, type);
+  if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", call.h, type);
+  if (!body) return telegram_error(data, "malformed_json", call.h, type, data.errors.at("malformed_json").message + " (" + error + ")");
+  if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
+    return telegram_error(data, "client_not_authenticated", call.h, type);
+  call.body = std::move(*body);
+  call.grant = *grant;
+  return std::nullopt;
+}
+
 http_response self_info_request(api_context& ctx, http_request& req) {
   const auto& data = *ctx.data;
   const auto& type = data.portal.request_response_type;
-  std::string error;
-  auto body = parse_json_object(req.body, error);
-  auto h = body ? read_header(*body) : common_header{};
-  auto grant = bearer(ctx, req);
-  if (!grant) return telegram_error(data, "invalid_token", h, type);
-  if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", h, type);
-  if (!body) return telegram_error(data, "malformed_json", h, type, data.errors.at("malformed_json").message + " (" + error + ")");
-  if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
-    return telegram_error(data, "client_not_authenticated", h, type);
+  telegram_call call;
+  if (auto refused = open_telegram(ctx, req, type, call)) return std::move(*refused);
+  const auto& h = call.h;
+  const auto* grant = &call.grant;
+  const auto* body = &call.body;
   const auto* service = data.find_service(grant->client_id);
   if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
   if (!is_telegram_id(h.telegram_id) || h.telegram_id.substr(3, 8) != service->provider_id.substr(2))
@@ -122,13 +141,10 @@ http_response self_info_request(api_context& ctx, http_request& req) {
 http_response self_info_result(api_context& ctx, http_request& req) {
   const auto& data = *ctx.data;
   const auto& type = data.portal.result_response_type;
-  std::string error;
-  auto body = parse_json_object(req.body, error);
-  auto h = body ? read_header(*body) : common_header{};
-  auto grant = bearer(ctx, req);
-  if (!grant) return telegram_error(data, "invalid_token", h, type);
-  if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", h, type);
-  if (!body) return telegram_error(data, "malformed_json", h, type);
+  telegram_call call;
+  if (auto refused = open_telegram(ctx, req, type, call)) return std::move(*refused);
+  const auto& h = call.h;
+  const auto* grant = &call.grant;
   if (!h.present || h.telegram_type != "IFA0303-R01" || h.process_id.empty())
     return telegram_error(data, "invalid_telegram", h, type, "commonHeader の telegramType (IFA0303-R01) と processId が必要です。");
   auto p = ctx.processes->find(h.process_id);

@@ -138,7 +138,12 @@ TEST_F(Faults, NotificationDropDuplicateAndDelay) {
   flow_.run("taro", "Latest");
   EXPECT_TRUE(receiver_->wait_for(3, 3s));
   EXPECT_GE(clock_type::now() - t, 300ms);
-  auto out = parse(server_->admin("GET", "/__admin/requests?direction=out"));
+  nlohmann::json out;
+  for (int i = 0; i < 200; ++i) {  // journaled once each answer is read
+    out = parse(server_->admin("GET", "/__admin/requests?direction=out"));
+    if (out["requests"].size() >= 4) break;
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(out["requests"].size(), 4u);  // one dropped, two copies, one delayed
   EXPECT_EQ(out["requests"][0]["response_body"], "dropped by fault");
 }
@@ -218,10 +223,14 @@ TEST_F(Faults, JournalRecordsEveryHopAndFilters) {
   auto pid = parse(flow_.request(token, telegram, "Latest"))["commonHeader"]["processId"].get<std::string>();
   flow_.wait_result(token, telegram, pid);
   ASSERT_TRUE(receiver_->wait_for(1, 3s));
-  std::this_thread::sleep_for(50ms);
-  auto by_process = parse(server_->admin("GET", "/__admin/requests?process_id=" + pid));
+  // The notification is journaled once its answer is read: wait for it.
   std::set<std::string> systems;
-  for (auto& e : by_process["requests"]) systems.insert(e["system"].get<std::string>());
+  for (int i = 0; i < 200 && !systems.count("api-user"); ++i) {
+    if (i) std::this_thread::sleep_for(10ms);
+    systems.clear();
+    auto by_process = parse(server_->admin("GET", "/__admin/requests?process_id=" + pid));
+    for (auto& e : by_process["requests"]) systems.insert(e["system"].get<std::string>());
+  }
   for (const char* s : {"network", "juki", "municipal", "portal", "api-user"}) EXPECT_TRUE(systems.count(s)) << s;
   auto by_telegram = parse(server_->admin("GET", "/__admin/requests?telegram_id=" + telegram + "&system=portal"));
   ASSERT_GE(by_telegram["requests"].size(), 2u);  // the request, then the result (polled)
@@ -237,7 +246,13 @@ TEST_F(Faults, JournalRecordsEveryHopAndFilters) {
 TEST_F(Faults, JournalStaysWithinItsBound) {
   start([](world_config& w) { w.qa.journal_max_entries = 50; });
   for (int i = 0; i < 200; ++i) status_of("municipal");
-  auto stats = parse(server_->admin("GET", "/__admin/requests/count"))["journal"];
+  // An entry is recorded just after its response is sent: wait for the last one.
+  nlohmann::json stats;
+  for (int i = 0; i < 200; ++i) {
+    stats = parse(server_->admin("GET", "/__admin/requests/count"))["journal"];
+    if (stats["dropped"] == 150) break;
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(stats["entries"], 50);
   EXPECT_EQ(stats["dropped"], 150);
 }

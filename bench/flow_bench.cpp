@@ -1,0 +1,151 @@
+// Complete 自己情報取得API flows per second on the non-interactive path (authorize → token
+// → request → notification → result) with N concurrent API users, and p50/p99 per step;
+// in the same run, a trivial HTTPS request on the same listener as the baseline. Then the
+// accuracy of injected latency, and the request journal's bound after the load.
+//
+// Usage: flow_bench [--users 8] [--seconds 5]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "flow_client.hpp"
+
+using namespace std::chrono;
+using namespace mynasim;
+using namespace mynasim::test;
+
+namespace {
+
+struct series {
+  std::vector<double> ms;
+  void add(steady_clock::time_point t0) { ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count()); }
+  double pct(double q) {
+    if (ms.empty()) return 0;
+    std::sort(ms.begin(), ms.end());
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))];
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int users = 8;
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--users") users = std::stoi(argv[i + 1]);
+    if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+  }
+  notification_receiver receiver;
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = millis{0};
+    w.data.portal.max_processes = 100000;
+    w.qa.journal_max_entries = 5000;
+    w.logging.requests = false;
+    w.server.threads = 1;
+    for (auto& c : w.data.connections) c.notification_url = receiver.url();
+  });
+  std::printf("flow_bench: %d concurrent API users, %.1f s, 1 server thread, HTTPS on sp, every hop over HTTP\n\n", users, seconds);
+
+  // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
+  std::atomic<long> base_count{0};
+  auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+  std::vector<std::thread> threads;
+  std::vector<series> base(static_cast<std::size_t>(users));
+  for (int u = 0; u < users; ++u)
+    threads.emplace_back([&, u] {
+      while (steady_clock::now() < deadline) {
+        auto t = steady_clock::now();
+        if (request(server.port("sp"), true, "GET", "/healthz").status == 200) ++base_count;
+        base[static_cast<std::size_t>(u)].add(t);
+      }
+    });
+  for (auto& t : threads) t.join();
+  threads.clear();
+  series base_all;
+  for (auto& s : base) base_all.ms.insert(base_all.ms.end(), s.ms.begin(), s.ms.end());
+
+  // Flows.
+  std::map<std::string, std::vector<series>> steps;
+  for (const char* s : {"1 authorize", "2 token", "3 request", "4 until notified", "5 result", "total"})
+    steps[s].resize(static_cast<std::size_t>(users));
+  std::atomic<long> flows{0}, failures{0};
+  deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+  auto started = steady_clock::now();
+  for (int u = 0; u < users; ++u)
+    threads.emplace_back([&, u] {
+      flow_client flow;
+      flow.server = &server;
+      flow.sequence = u * 1000000;
+      auto idx = static_cast<std::size_t>(u);
+      while (steady_clock::now() < deadline) {
+        auto t0 = steady_clock::now(), t = t0;
+        auto code = flow.authorize_code("taro");
+        steps["1 authorize"][idx].add(t);
+        t = steady_clock::now();
+        auto tok = parse(flow.token(code));
+        steps["2 token"][idx].add(t);
+        if (!tok.contains("access_token")) {
+          ++failures;
+          continue;
+        }
+        std::string token = tok["access_token"];
+        auto telegram = flow.next_telegram_id();
+        t = steady_clock::now();
+        auto accepted = parse(flow.request(token, telegram, "Date=20250701"));
+        steps["3 request"][idx].add(t);
+        auto pid = accepted["commonHeader"].value("processId", "");
+        t = steady_clock::now();
+        auto r = flow.wait_result(token, telegram, pid);  // polls until the result is ready
+        steps["4 until notified"][idx].add(t);
+        t = steady_clock::now();
+        r = flow.result(token, telegram, pid);
+        steps["5 result"][idx].add(t);
+        steps["total"][idx].add(t0);
+        if (parse(r)["commonHeader"].value("errorCode", "?") == "") ++flows;
+        else ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  double elapsed = duration<double>(steady_clock::now() - started).count();
+
+  std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
+  std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
+  std::printf("%-34s %10.1f\n", "complete flows", flows / elapsed);
+  for (auto& [name, per_user] : steps) {
+    series all;
+    for (auto& s : per_user) all.ms.insert(all.ms.end(), s.ms.begin(), s.ms.end());
+    std::printf("  %-32s %10s %9.2f %9.2f\n", name.c_str(), "", all.pct(0.5), all.pct(0.99));
+  }
+  std::printf("failed flows: %ld; notifications received: %zu\n", failures.load(), receiver.received().size());
+  std::printf("(each flow = 5 HTTPS requests from the client + 4 internal HTTP hops + 1 notification, on new connections)\n");
+
+  // Injected latency: observed minus injected, against the same request without the fault.
+  auto measure = [&](int n) {
+    series s;
+    for (int i = 0; i < n; ++i) {
+      auto t = steady_clock::now();
+      request(server.port("systems"), false, "GET", "/systems/municipal/status");
+      s.add(t);
+    }
+    return s;
+  };
+  auto plain = measure(200);
+  std::printf("\ninjected latency accuracy (GET /systems/municipal/status, 200 requests each)\n");
+  std::printf("  %-12s %9s %9s %9s\n", "injected", "p50 ms", "p99 ms", "p50 - injected - baseline");
+  std::printf("  %-12s %9.2f %9.2f\n", "none", plain.pct(0.5), plain.pct(0.99));
+  double plain_p50 = plain.pct(0.5);
+  for (int inject : {10, 50, 200}) {
+    server.admin("DELETE", "/__admin/faults");
+    server.admin("POST", "/__admin/faults", "{\"kind\":\"latency\",\"target\":\"municipal\",\"latency_ms\":" + std::to_string(inject) + "}");
+    auto s = measure(inject >= 200 ? 50 : 200);
+    std::printf("  %-12s %9.2f %9.2f %9.2f\n", (std::to_string(inject) + " ms").c_str(), s.pct(0.5), s.pct(0.99),
+                s.pct(0.5) - inject - plain_p50);
+  }
+  auto stats = parse(server.admin("GET", "/__admin/requests/count"))["journal"];
+  std::printf("\njournal after the run (bound 5000 entries): %s\n", stats.dump().c_str());
+  return 0;
+}
