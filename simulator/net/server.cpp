@@ -141,6 +141,7 @@ struct http_server::impl {
                                const listen_settings& l, SSL* ssl_handle);
   net::awaitable<http_response> call_handler(http_request& req);
   void begin_shutdown();
+  net::awaitable<void> drain();
 };
 
 std::unique_ptr<ssl::context> http_server::impl::make_tls(const listen_settings& l) {
@@ -383,16 +384,9 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
   }
 }
 
-void http_server::impl::begin_shutdown() {
-  if (stopping.exchange(true)) return;
-  for (auto& a : acceptors) {
-    net::post(a.acceptor->get_executor(), [&a] {
-      beast::error_code ignored;
-      a.acceptor->close(ignored);
-    });
-  }
-  // Idle connections are closed now; busy ones finish their response and close.
-  auto close_idle = [this](bool all) {
+// Closes idle connections at once, lets busy ones finish within the grace period, then stops.
+net::awaitable<void> http_server::impl::drain() {
+  auto close_connections = [this](bool all) {
     std::lock_guard lock(mutex);
     for (auto& c : connections) {
       if (!all && c->busy) continue;
@@ -402,26 +396,27 @@ void http_server::impl::begin_shutdown() {
     }
     return connections.size();
   };
-  close_idle(false);
-  auto deadline = std::chrono::steady_clock::now() + settings.shutdown_grace;
-  auto timer = std::make_shared<net::steady_timer>(ioc);
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [this, timer, deadline, close_idle, poll] {
+  const auto deadline = std::chrono::steady_clock::now() + settings.shutdown_grace;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
     bool past = std::chrono::steady_clock::now() >= deadline;
-    if (close_idle(past) == 0 || past) {
-      timer->expires_after(past ? 50ms : 0ms);
-      timer->async_wait([this, poll](auto) {
-        ioc.stop();
-        *poll = nullptr;
-      });
-      return;
-    }
-    timer->expires_after(20ms);
-    timer->async_wait([poll](auto) {
-      if (*poll) (*poll)();
+    if (close_connections(past) == 0) break;
+    timer.expires_after(past ? 50ms : 20ms);  // past the grace: one last moment for the cancels
+    co_await timer.async_wait(use_tuple);
+    if (past) break;
+  }
+  ioc.stop();
+}
+
+void http_server::impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  for (auto& a : acceptors) {
+    net::post(a.acceptor->get_executor(), [&a] {
+      beast::error_code ignored;
+      a.acceptor->close(ignored);
     });
-  };
-  net::post(ioc, [poll] { (*poll)(); });
+  }
+  net::co_spawn(ioc, drain(), net::detached);
 }
 
 http_server::http_server(server_settings settings, handler_fn handler, completion_fn on_complete)
