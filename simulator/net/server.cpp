@@ -250,12 +250,6 @@ template <class Stream>
 net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_stream& lowest, http_response& res) {
   using action = transport_fault::action;
   const auto fault = res.fault;
-  if (fault.delay.count() > 0) {
-    net::steady_timer timer(co_await net::this_coro::executor);
-    timer.expires_after(fault.delay);
-    co_await timer.async_wait(use_tuple);
-    if (stopping) co_return false;
-  }
   switch (fault.what) {
     case action::none: co_return false;
     case action::hang: {
@@ -359,27 +353,25 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
       req.request_id = next_request_id();
     }
     bool close = res.close;
-    http_response logged{res.status, res.headers, res.body.substr(0, 4096), close};
-    if (res.fault.what != transport_fault::action::none || res.fault.delay.count() > 0) {
+    if (res.fault.delay.count() > 0) {  // injected latency, before anything is sent or recorded
+      net::steady_timer timer(co_await net::this_coro::executor);
+      timer.expires_after(res.fault.delay);
+      co_await timer.async_wait(use_tuple);
+    }
+    // Recorded before the bytes go out: a client holding its answer finds it in the journal.
+    if (on_complete)
+      on_complete(req, http_response{res.status, res.headers, res.body.substr(0, 4096), close},
+                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    if (res.fault.what != transport_fault::action::none) {
       bool ended = co_await apply_fault(stream, lowest, res);
-      if (res.fault.what == transport_fault::action::slow && !ended) {
-        conn.busy = false;
-        if (on_complete) on_complete(req, logged, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
-        continue;
-      }
-      if (ended) {
-        conn.busy = false;
-        if (on_complete) on_complete(req, logged, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
-        co_return;
-      }
+      conn.busy = false;
+      if (ended) co_return;
+      continue;  // a slow response went out whole on a kept-alive connection
     }
     auto msg = to_beast(std::move(res), version, !close, head);
     lowest.expires_after(settings.write_timeout);
     auto [wec, written] = co_await bhttp::async_write(stream, msg, use_tuple);
     conn.busy = false;
-    if (on_complete)
-      on_complete(req, logged,
-                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
     if (wec || close) co_return;
   }
 }
