@@ -67,12 +67,13 @@ listen_settings to_listen(const listener_config& l, const server_config& server)
   return s;
 }
 
-void add_health_routes(router& r, const std::atomic<bool>& ready, const std::string& listener) {
+void add_health_routes(router& r, const std::atomic<bool>& ready, const std::unique_ptr<http_server>& server,
+                       const std::string& listener) {
   r.add_sync("GET", "/healthz", [listener](http_request&) {
     return json_response(200, {{"status", "ok"}, {"listener", listener}});
   });
-  r.add_sync("GET", "/readyz", [&ready, listener](http_request&) {
-    bool ok = ready.load();
+  r.add_sync("GET", "/readyz", [&ready, &server, listener](http_request&) {
+    bool ok = ready.load() && server && !server->stopping();
     return json_response(ok ? 200 : 503, {{"status", ok ? "ready" : "not ready"}, {"listener", listener}});
   });
 }
@@ -162,7 +163,7 @@ void simulator_app::impl::apply_overrides() {
 }
 
 void simulator_app::impl::build_routes() {
-  for (const char* name : {"app", "sp", "admin", "systems"}) add_health_routes(routers[name], ready, name);
+  for (const char* name : {"app", "sp", "admin", "systems"}) add_health_routes(routers[name], ready, server, name);
   register_admin_routes(routers["admin"], {&rt, [this] {
                                              nlohmann::json systems = nlohmann::json::array();
                                              for (auto* s : running) systems.push_back(s->id);

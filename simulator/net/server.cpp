@@ -483,6 +483,8 @@ void http_server::schedule(std::chrono::milliseconds delay, std::function<void()
 
 boost::asio::io_context& http_server::io_context() { return impl_->ioc; }
 
+bool http_server::stopping() const { return impl_->stopping; }
+
 std::size_t http_server::open_connections() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->connections.size();

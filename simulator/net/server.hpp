@@ -65,6 +65,7 @@ class http_server {
   // Runs fn on the server's threads after `delay` (timers for background work).
   void schedule(std::chrono::milliseconds delay, std::function<void()> fn);
   std::size_t open_connections() const;
+  bool stopping() const;
   // For net/ internals (the HTTP client): the io_context the server runs on.
   boost::asio::io_context& io_context();
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -113,7 +114,19 @@ TEST(Cli, ServeStartsLogsJsonAndStopsGracefullyOnSigterm) {
   auto log = nlohmann::json::parse(log_line);
   for (const char* key : {"request_id", "system", "listener", "method", "path", "status", "latency_ms", "ts"})
     EXPECT_TRUE(log.contains(key)) << key;
+  // A request in flight when SIGTERM arrives still gets its answer (it takes 600 ms here).
+  auto systems_line = p.wait_for_line("\"listener\":\"systems\"", 0);
+  auto systems_url = nlohmann::json::parse(systems_line)["url"].get<std::string>();
+  auto systems_port = static_cast<std::uint16_t>(std::stoi(systems_url.substr(systems_url.rfind(':') + 1)));
+  client_response in_flight;
+  std::thread slow([&] {
+    in_flight = request(systems_port, false, "GET", "/systems/juki/healthz", "",
+                        {{"X-Mynasim-Fault", R"({"kind":"latency","latency_ms":600})"}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
   p.signal(SIGTERM);
+  slow.join();
+  EXPECT_EQ(in_flight.status, 200);
   EXPECT_EQ(p.wait(10000), 0);
   EXPECT_NE(p.output().find("\"event\":\"stopped\""), std::string::npos);
 }
