@@ -41,6 +41,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_file) {
     argv.push_back(nullptr);
     FILE* out = std::fopen(out_file.c_str(), "w");
     dup2(fileno(out), 1);
+    dup2(fileno(out), 2);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -77,7 +78,8 @@ std::string write_world(const std::string& dir, bool log_requests, int base_port
   auto path = dir + "/world.yaml";
   std::string fx = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
   std::ofstream(path) << "include: [" << fx << "calendar.yaml, " << fx << "systems.yaml]\n"
-                      << "server:\n  threads: 1\n  certs_dir: " << dir << "/certs\n  listeners:\n"
+                      << "server:\n  threads: 1\n  certs_dir: " << MYNASIM_TEST_CERTS_DIR
+                      << "\n  certs_script: " << MYNASIM_SOURCE_DIR << "/certs/generate.sh\n  listeners:\n"
                       << "    app: {port: " << base_port << "}\n    sp: {port: " << base_port + 1 << "}\n"
                       << "    admin: {port: " << base_port + 2 << "}\n    systems: {port: " << base_port + 3 << "}\n"
                       << "logging: {requests: " << (log_requests ? "true" : "false") << "}\n";
@@ -89,7 +91,14 @@ server_process start_mynasim(const std::string& world, int base_port, const std:
   server_process p;
   p.pid = spawn({MYNASIM_BINARY, "serve", "--config", world}, dir + "/mynasim.out");
   p.port = static_cast<std::uint16_t>(base_port + 2);
-  while (!ready(p.port, "/readyz")) std::this_thread::sleep_for(microseconds(200));
+  auto give_up = steady_clock::now() + seconds(30);  // the first start may generate keys
+  while (!ready(p.port, "/readyz")) {
+    if (steady_clock::now() > give_up || waitpid(p.pid, nullptr, WNOHANG) != 0) {
+      std::fprintf(stderr, "mynasim did not become ready; see %s/mynasim.out\n", dir.c_str());
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(microseconds(200));
+  }
   if (ready_ms) *ready_ms = duration<double, std::milli>(steady_clock::now() - t0).count();
   return p;
 }
@@ -99,7 +108,11 @@ server_process start_baseline(const std::string& dir) {
   auto port_file = dir + "/baseline.port";
   fs::remove(port_file);
   p.pid = spawn({BASELINE_BINARY, port_file}, dir + "/baseline.out");
-  for (;;) {
+  for (int tries = 0;; ++tries) {
+    if (tries > 2000) {
+      std::fprintf(stderr, "baseline_server did not start\n");
+      std::exit(1);
+    }
     std::ifstream in(port_file);
     int port = 0;
     if (in >> port && port > 0) {
@@ -108,7 +121,10 @@ server_process start_baseline(const std::string& dir) {
     }
     std::this_thread::sleep_for(milliseconds(5));
   }
-  while (!ready(p.port, "/healthz")) std::this_thread::sleep_for(milliseconds(1));
+  for (int tries = 0; !ready(p.port, "/healthz"); ++tries) {
+    if (tries > 5000) std::exit(1);
+    std::this_thread::sleep_for(milliseconds(1));
+  }
   return p;
 }
 

@@ -120,6 +120,11 @@ void rule_evaluator::boundaries(sys_days day, std::vector<local_minutes>& out) c
 }
 
 std::optional<instant> rule_evaluator::next_change(instant t, int horizon_days) const {
+  // Open around the clock with nothing that closes it: it never changes.
+  const auto& r = *rules_;
+  if (r.outages.empty() && r.closed_weekdays == 0 && !r.closed_on_holidays && r.hours.size() == 1 &&
+      r.hours[0].from_minute == 0 && r.hours[0].until_minute == 1440)
+    return std::nullopt;
   const bool up_now = at(t).up;
   const local_minutes now = to_local_minutes(t);
   sys_days day = local_day(t);

@@ -159,7 +159,10 @@ std::unique_ptr<ssl::context> http_server::impl::make_tls(const listen_settings&
 
 net::awaitable<void> http_server::impl::accept_loop(acceptor_entry& entry) {
   for (;;) {
-    auto [ec, socket] = co_await entry.acceptor->async_accept(net::make_strand(ioc), use_tuple);
+    // A strand per connection only matters with several threads; on one it is pure overhead.
+    net::any_io_executor executor = settings.threads > 1 ? net::any_io_executor(net::make_strand(ioc))
+                                                         : net::any_io_executor(ioc.get_executor());
+    auto [ec, socket] = co_await entry.acceptor->async_accept(executor, use_tuple);
     if (ec == net::error::operation_aborted || stopping) co_return;
     if (ec) continue;  // e.g. EMFILE: keep accepting
     std::size_t open;
@@ -172,8 +175,8 @@ net::awaitable<void> http_server::impl::accept_loop(acceptor_entry& entry) {
       socket.close(ignored);
       continue;
     }
-    auto executor = socket.get_executor();
-    net::co_spawn(executor, serve(std::move(socket), entry), net::detached);
+    auto socket_executor = socket.get_executor();
+    net::co_spawn(socket_executor, serve(std::move(socket), entry), net::detached);
   }
 }
 
@@ -213,31 +216,33 @@ net::awaitable<void> http_server::impl::serve(tcp::socket socket, acceptor_entry
 }
 
 net::awaitable<http_response> http_server::impl::call_handler(http_request& req) {
-  // The handler may answer inline or later from another thread: a timer is the event.
+  // Most handlers answer inline; only a late answer needs the timer that wakes us up.
   struct pending {
     std::mutex mutex;
     std::optional<http_response> value;
-    net::steady_timer timer;
-    explicit pending(net::any_io_executor ex) : timer(ex) {}
+    std::optional<net::steady_timer> timer;
   };
+  auto state = std::make_shared<pending>();
   auto executor = co_await net::this_coro::executor;
-  auto state = std::make_shared<pending>(executor);
-  state->timer.expires_after(settings.handler_timeout);
   try {
     handler(req, [state](http_response res) {
       std::lock_guard lock(state->mutex);
       if (state->value) return;
       state->value = std::move(res);
-      net::post(state->timer.get_executor(), [state] { state->timer.cancel(); });
+      if (state->timer) net::post(state->timer->get_executor(), [state] { state->timer->cancel(); });
     });
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     co_return protocol_error(500, "internal_error", "the simulator failed to handle this request");
   }
   {
     std::lock_guard lock(state->mutex);
     if (state->value) co_return std::move(*state->value);
+    // Created under the lock: a late answer sees it and cancels it. The cancel is posted to
+    // this connection's strand, so it runs only once we wait below.
+    state->timer.emplace(executor);
+    state->timer->expires_after(settings.handler_timeout);
   }
-  co_await state->timer.async_wait(use_tuple);
+  co_await state->timer->async_wait(use_tuple);
   std::lock_guard lock(state->mutex);
   if (state->value) co_return std::move(*state->value);
   state->value = protocol_error(504, "handler_timeout", "the simulated system did not answer in time");
@@ -360,8 +365,7 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
     }
     // Recorded before the bytes go out: a client holding its answer finds it in the journal.
     if (on_complete)
-      on_complete(req, http_response{res.status, res.headers, res.body.substr(0, 4096), close},
-                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+      on_complete(req, res, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
     if (res.fault.what != transport_fault::action::none) {
       bool ended = co_await apply_fault(stream, lowest, res);
       conn.busy = false;
