@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, u] {
       flow_client flow;
       flow.server = &server;
-      flow.sequence = u * 1000000;
+      flow.sequence = u * 1000;  // telegramId sequences stay 4 digits
       auto idx = static_cast<std::size_t>(u);
       while (steady_clock::now() < deadline) {
         auto t0 = steady_clock::now(), t = t0;

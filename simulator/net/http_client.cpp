@@ -79,6 +79,8 @@ net::awaitable<client_result> perform(client_request r) {
     out.error = cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
     co_return out;
   }
+  beast::error_code nodelay_ec;
+  lowest_owner.socket().set_option(tcp::no_delay(true), nodelay_ec);
   if (!tls) {
     out = co_await exchange(lowest_owner, lowest_owner, r, host, target);
     beast::error_code ignored;

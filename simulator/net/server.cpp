@@ -175,6 +175,9 @@ net::awaitable<void> http_server::impl::accept_loop(acceptor_entry& entry) {
       socket.close(ignored);
       continue;
     }
+    // Responses and TLS records are written whole: do not let Nagle hold them for an ACK.
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto socket_executor = socket.get_executor();
     net::co_spawn(socket_executor, serve(std::move(socket), entry), net::detached);
   }
