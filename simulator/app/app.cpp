@@ -127,7 +127,7 @@ struct simulator_app::impl {
   void fill_facts(http_request& req);
   void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
   void reset_all();
-  void tick_scenarios();
+  void housekeeping();
 
   // Base URL of a system: this process's systems listener, or the peer template.
   std::string url_of(const std::string& id) const {
@@ -230,9 +230,11 @@ void simulator_app::impl::reset_all() {
   if (startup_scenario) scenarios.start(*startup_scenario);
 }
 
-void simulator_app::impl::tick_scenarios() {
+// Every 100 ms: due scenario steps, buffered log lines.
+void simulator_app::impl::housekeeping() {
   scenarios.tick();
-  server->schedule(std::chrono::milliseconds(100), [this] { tick_scenarios(); });
+  log.flush();
+  server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
 }
 
 // Who a request concerns: for fault narrowing and the journal.
@@ -412,10 +414,10 @@ simulator_app::simulator_app(world_config world, app_options options)
     i.scenarios.start(*i.startup_scenario);
   }
   i.listen_all();
-  i.server->schedule(std::chrono::milliseconds(100), [&i] { i.tick_scenarios(); });
+  i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });
 }
 
-simulator_app::~simulator_app() = default;
+simulator_app::~simulator_app() { impl_->log.flush(); }
 
 void simulator_app::run() {
   impl_->ready = true;

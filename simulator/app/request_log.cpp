@@ -36,8 +36,21 @@ void request_log::request(const http_request& req, const http_response& res, std
            req.method + " " + req.path + " -> " + buf;
   }
   std::lock_guard lock(mutex_);
-  *out_ << line << '\n';
+  pending_ += line;
+  pending_ += '\n';
+  if (pending_.size() > 64 * 1024) {
+    *out_ << pending_;
+    out_->flush();
+    pending_.clear();
+  }
+}
+
+void request_log::flush() {
+  std::lock_guard lock(mutex_);
+  if (pending_.empty()) return;
+  *out_ << pending_;
   out_->flush();
+  pending_.clear();
 }
 
 void request_log::event(const std::string& name, const nlohmann::json& fields) {
@@ -51,7 +64,8 @@ void request_log::event(const std::string& name, const nlohmann::json& fields) {
     for (auto& [k, v] : fields.items()) line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : dump_json(v));
   }
   std::lock_guard lock(mutex_);
-  *out_ << line << '\n';
+  *out_ << pending_ << line << '\n';
+  pending_.clear();
   out_->flush();
 }
 

@@ -18,8 +18,10 @@ class request_log {
 
   void request(const http_request& req, const http_response& res, std::chrono::microseconds latency,
                instant virtual_time);
-  // Lifecycle and error lines: {"event": name, ...fields}
+  // Lifecycle and error lines: {"event": name, ...fields}; written at once.
   void event(const std::string& name, const nlohmann::json& fields);
+  // Request lines are buffered (up to 64 KiB); the app flushes every 100 ms and at exit.
+  void flush();
 
   // Which simulated system a request addressed: portal, admin, or /systems/<id>.
   static std::string system_of(const http_request& req);
@@ -29,6 +31,7 @@ class request_log {
   std::ostream* out_;
   bool json_;
   bool requests_;
+  std::string pending_;
 };
 
 }  // namespace mynasim
