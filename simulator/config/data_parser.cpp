@@ -135,7 +135,7 @@ card_config parse_card(const yaml_value& v) {
   return c;
 }
 
-persona parse_persona(const yaml_value& v, const world_data& d, const world_config& w) {
+persona parse_persona(const yaml_value& v, const world_data& d) {
   yaml_map m(v);
   persona p;
   p.id = m.get("id").as_string();
@@ -159,7 +159,6 @@ persona parse_persona(const yaml_value& v, const world_data& d, const world_conf
       pd.holder = em.string_or("holder", def->holders.front());
       if (std::find(def->holders.begin(), def->holders.end(), pd.holder) == def->holders.end())
         em.get("holder").fail("'" + pd.holder + "' does not hold " + def->name);
-      (void)w;
       pd.body = em.string_or("body", p.municipality);
       for (const auto& r : em.get("records").items()) {
         if (!r.is_map()) r.fail("a record is a mapping of field → value");
@@ -264,7 +263,7 @@ void parse_world_data(const section_map& sections, world_config& w) {
   seen.clear();
   std::set<std::string> serials;
   each("personas", [&](const yaml_value& v) {
-    d.personas.push_back(parse_persona(v, d, w));
+    d.personas.push_back(parse_persona(v, d));
     const auto& p = d.personas.back();
     if (!seen.insert(p.id).second) v.fail("duplicate persona id " + p.id);
     if (!serials.insert(p.card.serial).second) v.fail("card serial " + p.card.serial + " is used twice");

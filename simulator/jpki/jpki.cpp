@@ -190,7 +190,6 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
     for (const auto& e : fs::directory_iterator(fs::path(dir) / "cards")) fs::remove(e.path());  // re-issue under the new CA
   }
   long serial = 1000;
-  bool changed = false;
   std::vector<std::pair<long, std::time_t>> revoked;
   for (const auto& p : data.personas) {
     ++serial;
@@ -212,7 +211,6 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
       write_file(key, key_pem(pkey.get()), true);
       write_file(crt, cert_pem(cert.get()), false);
       write_file(state, wanted, false);
-      changed = true;
     }
     if (p.card.certificate == certificate_state::revoked)
       revoked.push_back({ASN1_INTEGER_get(X509_get_serialNumber(cert.get())), t - year / 4});
@@ -241,7 +239,6 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
   PEM_write_bio_X509_CRL(b.get(), crl.get());
   write_file(fs::path(dir) / "crl.pem", bio_text(b.get()), false);
   impl_->crl = std::move(crl);
-  (void)changed;
 }
 
 jpki::~jpki() = default;
