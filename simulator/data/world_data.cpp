@@ -99,7 +99,6 @@ std::map<std::string, error_entry> default_error_catalogue() {
       {"kiosk_untrusted_certificate", {"MPE6003", 401, "証明書の検証に失敗しました（発行元が不明です）。", "kiosk token: the certificate does not chain to the JPKI test CA"}},
       {"kiosk_bad_signature", {"MPE6004", 401, "署名の検証に失敗しました。", "kiosk token: the signature is malformed, truncated, or not over this challenge by this card"}},
       {"kiosk_card_mismatch", {"MPE6005", 401, "カードがアクセストークンと一致しません。", "kiosk request/result: X-Kiosk-Card-Sha256 names another card than the token's"}},
-      {"internal_error", {"MPE9001", 500, "内部エラーが発生しました。", "an unexpected failure inside the simulator"}},
   };
 }
 
