@@ -73,6 +73,12 @@ void fault_registry::expire_locked(instant now) {
   }
 }
 
+bool fault_registry::any_active_locked(instant now) {
+  if (faults_.empty()) return false;
+  expire_locked(now);
+  return !faults_.empty();
+}
+
 std::vector<fault> fault_registry::list() {
   std::lock_guard lock(mutex_);
   expire_locked(rt_->clock.now());
@@ -102,9 +108,8 @@ bool fault_registry::fires_locked(active& a) {
 fault_decision fault_registry::decide(const http_request& req) {
   fault_decision d;
   std::lock_guard lock(mutex_);
-  if (faults_.empty()) return d;
   auto now = rt_->clock.now();
-  expire_locked(now);
+  if (!any_active_locked(now)) return d;
   for (auto& [id, a] : faults_) {
     const auto& f = a.spec;
     if (f.kind == fault_kind::down || is_notification_fault(f.kind) || !matches(f, req)) continue;
@@ -166,9 +171,8 @@ fault_decision fault_registry::decide(const http_request& req) {
 notification_decision fault_registry::decide_notification(const std::string& client_id, const std::string& persona) {
   notification_decision d;
   std::lock_guard lock(mutex_);
-  if (faults_.empty()) return d;
   auto now = rt_->clock.now();
-  expire_locked(now);
+  if (!any_active_locked(now)) return d;
   for (auto& [id, a] : faults_) {
     const auto& f = a.spec;
     if (!is_notification_fault(f.kind)) continue;

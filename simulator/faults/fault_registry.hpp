@@ -48,6 +48,7 @@ class fault_registry {
     long window_count = 0;
   };
   void expire_locked(instant now);
+  bool any_active_locked(instant now);  // drops expired faults first
   bool matches(const fault& f, const http_request& req) const;
   bool fires_locked(active& a);  // draws the probability, spends a count
   void drop_locked(std::map<std::string, active>::iterator it);

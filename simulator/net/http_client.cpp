@@ -48,11 +48,7 @@ net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest
   }
   auto res = parser.release();
   out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.push_back({std::move(name), std::string(f.value())});
-  }
+  out.headers = plain_headers(res);
   out.body = std::move(res.body());
   co_return out;
 }

@@ -64,12 +64,7 @@ http_request to_plain(bhttp::request<bhttp::string_body>&& msg) {
   std::string raw_path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
   if (!percent_decode(raw_path, req.path, false)) req.path = raw_path;
-  req.headers.reserve(8);
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    req.headers.push_back({std::move(name), std::string(field.value())});
-  }
+  req.headers = plain_headers(msg);
   req.body = std::move(msg.body());
   return req;
 }
