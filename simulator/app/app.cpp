@@ -303,6 +303,11 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
       auto j = nlohmann::json::parse(*spec, nullptr, false);
       if (j.is_object() && !j.contains("target")) j["target"] = req.system;
       auto f = parse_fault(j, rt.clock.now(), error);
+      // Faults that outlive one request (down) or act on notifications belong in /__admin/faults.
+      if (f && (f->kind == fault_kind::down || is_notification_fault(f->kind))) {
+        error = std::string(to_string(f->kind)) + " is not available per request; use /__admin/faults";
+        f.reset();
+      }
       if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
         // For a system further down the path: once, for this service and persona.
         f->remaining = 1;

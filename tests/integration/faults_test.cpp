@@ -202,6 +202,10 @@ TEST_F(Faults, PerRequestHeader) {
   EXPECT_EQ(r.status, 502);
   EXPECT_EQ(status_of("municipal").status, 200);
   EXPECT_EQ(status_of("municipal", {{"X-Mynasim-Fault", "{oops"}}).status, 400);
+  for (const char* kind : {R"({"kind":"down"})", R"({"kind":"notification_drop","target":"portal"})"})
+    EXPECT_EQ(status_of("municipal", {{"X-Mynasim-Fault", kind}}).status, 400) << kind;
+  EXPECT_EQ(status_of("municipal").status, 200);  // nothing was left behind
+  EXPECT_TRUE(parse(server_->admin("GET", "/__admin/faults"))["faults"].empty());
   // A fault for a system further down the path applies once, to this service and persona.
   auto token = flow_.access_token("taro");
   auto telegram = flow_.next_telegram_id();
