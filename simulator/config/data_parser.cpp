@@ -89,6 +89,7 @@ service_config parse_service(const yaml_value& v, const world_data& d) {
   if (auto ci = m.find("ci")) {
     yaml_map cm(*ci);
     s.ci.persona = cm.get("persona").as_string();
+    if (!d.find_persona(s.ci.persona)) cm.get("persona").fail("unknown persona '" + s.ci.persona + "'");
     auto outcome = cm.find("outcome");
     if (outcome) {
       s.ci.outcome = outcome->as_string();
@@ -251,6 +252,14 @@ void parse_world_data(const section_map& sections, world_config& w) {
     if (!seen.insert(d.items.back().code).second) v.fail("duplicate item code " + d.items.back().code);
   });
   seen.clear();
+  std::set<std::string> serials;
+  each("personas", [&](const yaml_value& v) {
+    d.personas.push_back(parse_persona(v, d));
+    const auto& p = d.personas.back();
+    if (!seen.insert(p.id).second) v.fail("duplicate persona id " + p.id);
+    if (!serials.insert(p.card.serial).second) v.fail("card serial " + p.card.serial + " is used twice");
+  });
+  seen.clear();
   each("services", [&](const yaml_value& v) {
     d.services.push_back(parse_service(v, d));
     if (!seen.insert(d.services.back().client_id).second) v.fail("duplicate client_id " + d.services.back().client_id);
@@ -259,22 +268,6 @@ void parse_world_data(const section_map& sections, world_config& w) {
   each("connections", [&](const yaml_value& v) {
     d.connections.push_back(parse_connection(v, d));
     if (!seen.insert(d.connections.back().client_id).second) v.fail("a second connection for " + d.connections.back().client_id);
-  });
-  seen.clear();
-  std::set<std::string> serials;
-  each("personas", [&](const yaml_value& v) {
-    d.personas.push_back(parse_persona(v, d));
-    const auto& p = d.personas.back();
-    if (!seen.insert(p.id).second) v.fail("duplicate persona id " + p.id);
-    if (!serials.insert(p.card.serial).second) v.fail("card serial " + p.card.serial + " is used twice");
-  });
-  // Services naming a CI persona must name an existing one.
-  each("services", [&](const yaml_value& v) {
-    yaml_map m(v);
-    if (auto ci = m.find("ci")) {
-      auto persona_id = yaml_map(*ci).get("persona");
-      if (!d.find_persona(persona_id.as_string())) persona_id.fail("unknown persona '" + persona_id.as_string() + "'");
-    }
   });
   if (auto it = sections.find("portal"); it != sections.end() && !it->second.empty()) parse_portal(it->second.front(), d.portal);
   if (auto it = sections.find("errors"); it != sections.end() && !it->second.empty()) parse_errors(it->second.front(), d.errors);
