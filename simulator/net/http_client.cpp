@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -16,40 +17,52 @@
 #include "net/server.hpp"
 
 #include "net/asio.hpp"
+#include "net/message_parser.hpp"
 
 namespace mynasim {
 
 namespace {
 
+std::string serialize_request(const client_request& r, const std::string& host, const std::string& target) {
+  std::string out = r.method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mynasim\r\n";
+  for (const auto& h : r.headers) {
+    if (h.name == "content-length" || h.name == "connection" || h.name == "host") continue;
+    out += h.name + ": ";
+    for (char c : h.value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    out += "\r\n";
+  }
+  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+  return out;
+}
+
+// One request, one response. The answer is as untrusted as any request the server reads:
+// the same bounded parser, a bounded buffer, and one deadline for the whole exchange.
 template <class Stream>
 net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest, const client_request& r,
                                        const std::string& host, const std::string& target) {
   client_result out;
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), target, 11};
-  req.set(bhttp::field::host, host);
-  req.set(bhttp::field::user_agent, "mynasim");
-  for (const auto& h : r.headers) req.set(h.name, h.value);
-  req.body() = r.body;
-  req.keep_alive(false);
-  req.prepare_payload();
+  auto head = serialize_request(r, host, target);
+  std::array<net::const_buffer, 2> bytes{net::buffer(head), net::buffer(r.body)};
   lowest.expires_after(r.timeout);
-  auto [wec, w] = co_await bhttp::async_write(stream, req, use_tuple);
+  auto [wec, w] = co_await net::async_write(stream, bytes, use_tuple);
   if (wec) {
     out.error = "write: " + wec.message();
     co_return out;
   }
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(r.body_limit);
+  message_limits limits{r.header_limit, r.body_limit};
+  beast::flat_buffer buffer(limits.buffer_bytes());
+  plain_parser<false> parser(limits);
   auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
   if (rec) {
-    out.error = rec == beast::error::timeout ? "timeout" : "read: " + rec.message();
+    if (rec == beast::error::timeout) out.error = "timeout";
+    else if (rec == bhttp::error::header_limit || rec == bhttp::error::buffer_overflow) out.error = "response head or trailer too large";
+    else if (rec == bhttp::error::body_limit) out.error = "response body too large";
+    else out.error = "read: " + rec.message();
     co_return out;
   }
-  auto res = parser.release();
-  out.status = static_cast<int>(res.result_int());
-  out.headers = plain_headers(res);
-  out.body = std::move(res.body());
+  out.status = parser.status;
+  out.headers = std::move(parser.headers);
+  out.body = std::move(parser.body);
   co_return out;
 }
 
@@ -65,7 +78,14 @@ net::awaitable<client_result> perform(client_request r) {
   tcp::resolver resolver(ex);
   beast::tcp_stream lowest_owner(ex);
   lowest_owner.expires_after(r.timeout);
+  // The resolver has no deadline of its own: a timer cancels it.
+  net::steady_timer resolve_deadline(ex);
+  resolve_deadline.expires_after(r.timeout);
+  resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
+    if (!ec) resolver.cancel();
+  });
   auto [rec, endpoints] = co_await resolver.async_resolve(host, port, use_tuple);
+  resolve_deadline.cancel();
   if (rec) {
     out.error = "resolve " + host + ": " + rec.message();
     co_return out;

@@ -29,6 +29,7 @@ struct client_request {
   std::vector<http_header> headers;
   std::chrono::milliseconds timeout{10000};
   std::size_t body_limit = 8 * 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;  // status line and fields; the trailer has the same budget
 };
 
 class http_client {

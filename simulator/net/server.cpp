@@ -16,11 +16,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <list>
+#include <optional>
 #include <mutex>
 #include <thread>
 
 #include "net/asio.hpp"
+#include "net/message_parser.hpp"
 
 namespace mynasim {
 
@@ -56,38 +59,62 @@ void read_client_cert(SSL* ssl_handle, http_request& req) {
   X509_free(cert);
 }
 
-http_request to_plain(bhttp::request<bhttp::string_body>&& msg) {
+// The request path as the router and the admin guard see it, or nullopt when the target is
+// not a canonical origin-form path: every listener refuses empty ("//"), dot ("." and
+// "..") and encoded-slash segments, so no spelling of a path reaches a route another
+// spelling is refused from.
+std::optional<std::string> canonical_path(std::string_view raw) {
+  if (raw.empty() || raw.front() != '/') return std::nullopt;
+  std::string decoded;
+  if (!percent_decode(raw, decoded, false)) return std::nullopt;
+  if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos) return std::nullopt;
+  // Segments are compared after decoding: %2F, %2E%2E and friends count as what they spell.
+  std::size_t raw_slashes = static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '/'));
+  if (static_cast<std::size_t>(std::count(decoded.begin(), decoded.end(), '/')) != raw_slashes) return std::nullopt;
+  for (std::size_t start = 1; start <= decoded.size();) {
+    auto end = decoded.find('/', start);
+    if (end == std::string::npos) end = decoded.size();
+    auto seg = std::string_view(decoded).substr(start, end - start);
+    bool last = end == decoded.size();
+    if ((seg.empty() && !last) || seg == "." || seg == "..") return std::nullopt;
+    start = end + 1;
+  }
+  return decoded;
+}
+
+http_request to_plain(plain_parser<true>& parser) {
   http_request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
+  req.method = std::move(parser.method);
+  req.target = std::move(parser.target);
   auto q = req.target.find('?');
-  std::string raw_path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  if (!percent_decode(raw_path, req.path, false)) req.path = raw_path;
-  req.headers = plain_headers(msg);
-  req.body = std::move(msg.body());
+  req.path = canonical_path(std::string_view(req.target).substr(0, q)).value_or("");
+  req.headers = std::move(parser.headers);
+  req.body = std::move(parser.body);
   return req;
 }
 
-bhttp::response<bhttp::string_body> to_beast(http_response&& res, unsigned version, bool keep_alive, bool head) {
-  bhttp::response<bhttp::string_body> msg{static_cast<bhttp::status>(res.status), version};
-  msg.set(bhttp::field::server, "mynasim");
-  for (auto& h : res.headers) msg.set(h.name, h.value);
-  msg.body() = std::move(res.body);
-  msg.keep_alive(keep_alive);
-  msg.prepare_payload();
-  if (head) msg.body().clear();
-  return msg;
+// Header values come from handlers that echo request data (state, URLs): never let one
+// split the response.
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out.append("\r\n");
+}
+
+// The status line and fields of a response; the body follows as its own buffer.
+std::string serialize_head(const http_response& res, unsigned version, bool keep_alive) {
+  std::string out = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.status) + " " + status_reason(res.status) + "\r\nServer: mynasim\r\n";
+  for (const auto& h : res.headers)
+    if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding") append_field(out, h.name, h.value);
+  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  out += keep_alive ? (version == 10 ? "Connection: keep-alive\r\n" : "") : "Connection: close\r\n";
+  return out + "\r\n";
 }
 
 // The bytes of a response, for faults that send them in unusual ways.
-std::string serialize(const http_response& res, bool keep_alive) {
-  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + status_reason(res.status) + "\r\nServer: mynasim\r\n";
-  for (const auto& h : res.headers) out += h.name + ": " + h.value + "\r\n";
-  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
-  if (!keep_alive) out += "Connection: close\r\n";
-  return out + "\r\n" + res.body;
-}
+std::string serialize(const http_response& res, bool keep_alive) { return serialize_head(res, 11, keep_alive) + res.body; }
 
 http_response protocol_error(int status, const char* code, const char* message) {
   std::string body = std::string("{\"error\":\"") + code + "\",\"error_description\":\"" + message + "\"}";
@@ -105,6 +132,10 @@ struct connection {
   std::atomic<bool> busy{false};
 };
 
+std::chrono::microseconds elapsed_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t);
+}
+
 struct http_server::impl {
   server_settings settings;
   handler_fn handler;
@@ -112,13 +143,16 @@ struct http_server::impl {
   net::io_context ioc;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> accept_errors{0};
 
-  struct acceptor_entry {
+  // One listener with its own connection budget: a flood on one never starves another.
+  struct listener_state {
     listen_settings settings;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<ssl::context> tls;
+    std::atomic<std::size_t> open{0};
   };
-  std::list<acceptor_entry> acceptors;
+  std::list<listener_state> acceptors;
 
   mutable std::mutex mutex;
   std::list<std::shared_ptr<connection>> connections;
@@ -127,13 +161,15 @@ struct http_server::impl {
       : settings(s), handler(std::move(h)), on_complete(std::move(c)), ioc(std::max(1, s.threads)) {}
 
   std::unique_ptr<ssl::context> make_tls(const listen_settings& l);
-  net::awaitable<void> accept_loop(acceptor_entry& entry);
-  net::awaitable<void> serve(tcp::socket socket, acceptor_entry& entry);
+  net::awaitable<void> pause(std::chrono::milliseconds d);
+  net::awaitable<void> accept_loop(listener_state& entry);
+  net::awaitable<void> serve(tcp::socket socket, listener_state& entry);
   template <class Stream>
   net::awaitable<bool> apply_fault(Stream& stream, beast::tcp_stream& lowest, http_response& res);
+  net::awaitable<bool> delay_unless_gone(beast::tcp_stream& lowest, std::chrono::milliseconds delay);
   template <class Stream>
-  net::awaitable<void> session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
-                               const listen_settings& l, SSL* ssl_handle);
+  net::awaitable<void> session(Stream& stream, beast::tcp_stream& lowest, connection& conn, listener_state& l,
+                               SSL* ssl_handle);
   net::awaitable<http_response> call_handler(http_request& req);
   void begin_shutdown();
   net::awaitable<void> drain();
@@ -152,33 +188,43 @@ std::unique_ptr<ssl::context> http_server::impl::make_tls(const listen_settings&
   return ctx;
 }
 
-net::awaitable<void> http_server::impl::accept_loop(acceptor_entry& entry) {
+net::awaitable<void> http_server::impl::pause(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  timer.expires_after(d);
+  co_await timer.async_wait(use_tuple);
+}
+
+net::awaitable<void> http_server::impl::accept_loop(listener_state& entry) {
+  auto backoff = 5ms;
   for (;;) {
+    // At its budget a listener stops accepting: further connections wait in the kernel's
+    // backlog until one of this listener's connections ends.
+    while (entry.open.load() >= entry.settings.max_connections && !stopping) co_await pause(10ms);
     // A strand per connection only matters with several threads; on one it is pure overhead.
     net::any_io_executor executor = settings.threads > 1 ? net::any_io_executor(net::make_strand(ioc))
                                                          : net::any_io_executor(ioc.get_executor());
     auto [ec, socket] = co_await entry.acceptor->async_accept(executor, use_tuple);
     if (ec == net::error::operation_aborted || stopping) co_return;
-    if (ec) continue;  // e.g. EMFILE: keep accepting
-    std::size_t open;
-    {
-      std::lock_guard lock(mutex);
-      open = connections.size();
-    }
-    if (open >= settings.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);
+    if (ec) {
+      // EMFILE, ENFILE, ENOBUFS…: retrying at once would spin a core; back off, then retry.
+      if (accept_errors++ % 100 == 0)
+        std::fprintf(stderr, "{\"event\":\"accept_error\",\"listener\":\"%s\",\"error\":\"%s\",\"retry_ms\":%lld}\n",
+                     entry.settings.name.c_str(), ec.message().c_str(), static_cast<long long>(backoff.count()));
+      co_await pause(backoff);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
       continue;
     }
+    backoff = 5ms;
     // Responses and TLS records are written whole: do not let Nagle hold them for an ACK.
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto socket_executor = socket.get_executor();
+    ++entry.open;
     net::co_spawn(socket_executor, serve(std::move(socket), entry), net::detached);
   }
 }
 
-net::awaitable<void> http_server::impl::serve(tcp::socket socket, acceptor_entry& entry) {
+net::awaitable<void> http_server::impl::serve(tcp::socket socket, listener_state& entry) {
   auto conn = std::make_shared<connection>();
   conn->executor = socket.get_executor();
   std::list<std::shared_ptr<connection>>::iterator self;
@@ -194,20 +240,21 @@ net::awaitable<void> http_server::impl::serve(tcp::socket socket, acceptor_entry
       lowest.expires_after(settings.handshake_timeout);
       auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
       if (!ec && !stopping) {
-        co_await session(stream, lowest, *conn, entry.settings, stream.native_handle());
+        co_await session(stream, lowest, *conn, entry, stream.native_handle());
         lowest.expires_after(1s);
         co_await stream.async_shutdown(use_tuple);
       }
     } else {
       beast::tcp_stream stream(std::move(socket));
       conn->stream = &stream;
-      co_await session(stream, stream, *conn, entry.settings, nullptr);
+      co_await session(stream, stream, *conn, entry, nullptr);
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
   } catch (const std::exception&) {
     // A broken connection only ends itself.
   }
+  --entry.open;
   std::lock_guard lock(mutex);
   conn->stream = nullptr;
   connections.erase(self);
@@ -301,10 +348,40 @@ net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_s
   co_return true;
 }
 
+// Waits out an injected latency, but gives up as soon as the client closes its end, so a
+// departed client does not hold a connection slot for the rest of the delay.
+net::awaitable<bool> http_server::impl::delay_unless_gone(beast::tcp_stream& lowest, std::chrono::milliseconds delay) {
+  struct watch {
+    explicit watch(const net::any_io_executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    bool gone = false;
+  };
+  auto w = std::make_shared<watch>(co_await net::this_coro::executor);
+  w->timer.expires_after(delay);
+  auto& socket = lowest.socket();
+  socket.async_wait(tcp::socket::wait_read, [w, &socket](const beast::error_code& ec) {
+    if (ec) return;
+    char byte;
+    beast::error_code peek_ec;
+    socket.non_blocking(true, peek_ec);
+    auto n = socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+    if (n == 0 && peek_ec != net::error::would_block) {
+      w->gone = true;
+      w->timer.cancel();
+    }
+  });
+  co_await w->timer.async_wait(use_tuple);
+  beast::error_code ignored;
+  socket.cancel(ignored);
+  co_return !w->gone;
+}
+
 template <class Stream>
 net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
-                                                const listen_settings& l, SSL* ssl_handle) {
-  beast::flat_buffer buffer;
+                                                listener_state& l, SSL* ssl_handle) {
+  message_limits limits{settings.header_limit, settings.body_limit};
+  // Bounded: a head or trailer larger than the limit ends in buffer_overflow, never in growth.
+  beast::flat_buffer buffer(limits.buffer_bytes());
   std::string remote;
   {
     beast::error_code ec;
@@ -312,9 +389,7 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
     if (!ec) remote = ep.address().to_string();
   }
   for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(settings.header_limit));
-    parser.body_limit(settings.body_limit);
+    plain_parser<true> parser(limits);
     lowest.expires_after(settings.read_timeout);
     auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
     auto started = std::chrono::steady_clock::now();
@@ -328,51 +403,58 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
       co_return;
     } else if (ec == bhttp::error::body_limit) {
       res = protocol_error(413, "payload_too_large", "the request body exceeds the limit");
-    } else if (ec == bhttp::error::header_limit) {
-      res = protocol_error(431, "header_too_large", "the request head exceeds the limit");
+    } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+      res = protocol_error(431, "header_too_large", "the request head or trailer exceeds the limit");
     } else if (ec) {
       // Parse errors get a 400; socket errors just end the connection.
       if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) co_return;
       res = protocol_error(400, "bad_request", "malformed HTTP request");
     } else {
-      auto msg = parser.release();
-      version = msg.version();
-      head = msg.method() == bhttp::verb::head;
-      bool keep_alive = msg.keep_alive();
-      req = to_plain(std::move(msg));
-      req.listener = l.name;
+      version = parser.version;
+      head = parser.method == "HEAD";
+      bool keep_alive = parser.keep_alive();
+      req = to_plain(parser);
+      req.listener = l.settings.name;
       req.remote_address = remote;
       req.request_id = next_request_id();
       if (ssl_handle) read_client_cert(ssl_handle, req);
-      res = co_await call_handler(req);
+      if (std::count_if(req.headers.begin(), req.headers.end(), [](const http_header& h) { return h.name == "host"; }) > 1) {
+        res = protocol_error(400, "bad_request", "more than one Host header");
+      } else if (req.path.empty()) {
+        res = protocol_error(400, "bad_request",
+                             "the request target must be a canonical path (no empty, '.', '..' or encoded '/' segments)");
+      } else {
+        res = co_await call_handler(req);
+      }
       res.set("x-request-id", req.request_id);
       if (!keep_alive) res.close = true;
     }
     if (stopping) res.close = true;
     if (req.method.empty()) {
       req.method = "-";
-      req.listener = l.name;
+      req.listener = l.settings.name;
       req.remote_address = remote;
       req.request_id = next_request_id();
     }
     bool close = res.close;
-    if (res.fault.delay.count() > 0) {  // injected latency, before anything is sent or recorded
-      net::steady_timer timer(co_await net::this_coro::executor);
-      timer.expires_after(res.fault.delay);
-      co_await timer.async_wait(use_tuple);
+    // Injected latency, before anything is sent or recorded; a client that leaves ends it.
+    if (res.fault.delay.count() > 0 && !co_await delay_unless_gone(lowest, res.fault.delay)) {
+      res.status = 499;  // recorded as "client closed", like the proxies that coined it
+      if (on_complete) on_complete(req, res, elapsed_since(started));
+      co_return;
     }
     // Recorded before the bytes go out: a client holding its answer finds it in the journal.
-    if (on_complete)
-      on_complete(req, res, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    if (on_complete) on_complete(req, res, elapsed_since(started));
     if (res.fault.what != transport_fault::action::none) {
       bool ended = co_await apply_fault(stream, lowest, res);
       conn.busy = false;
       if (ended) co_return;
       continue;  // a slow response went out whole on a kept-alive connection
     }
-    auto msg = to_beast(std::move(res), version, !close, head);
+    auto head_bytes = serialize_head(res, version, !close);
+    std::array<net::const_buffer, 2> out{net::buffer(head_bytes), net::buffer(res.body.data(), head ? 0 : res.body.size())};
     lowest.expires_after(settings.write_timeout);
-    auto [wec, written] = co_await bhttp::async_write(stream, msg, use_tuple);
+    auto [wec, written] = co_await net::async_write(stream, out, use_tuple);
     conn.busy = false;
     if (wec || close) co_return;
   }
@@ -424,6 +506,7 @@ http_server::~http_server() {
 std::uint16_t http_server::listen(const listen_settings& l) {
   auto& entry = impl_->acceptors.emplace_back();
   entry.settings = l;
+  if (entry.settings.max_connections == 0) entry.settings.max_connections = impl_->settings.max_connections;
   try {
     if (l.tls) entry.tls = impl_->make_tls(l);
     auto address = net::ip::make_address(l.address == "localhost" ? "127.0.0.1" : l.address);

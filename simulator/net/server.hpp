@@ -25,7 +25,7 @@ struct server_settings {
   std::chrono::milliseconds shutdown_grace{5000};
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
-  std::size_t max_connections = 2048;
+  std::size_t max_connections = 2048;  // per listener unless the listener sets its own
 };
 
 struct listen_settings {
@@ -36,6 +36,7 @@ struct listen_settings {
   std::string cert_file, key_file;
   bool require_client_cert = false;
   std::string client_ca_file;
+  std::size_t max_connections = 0;  // open connections at once; 0: server_settings' value
 };
 
 // Called after every response with the time it took (for logs and the journal).
