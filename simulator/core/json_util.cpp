@@ -1,18 +1,63 @@
 #include "core/json_util.hpp"
 
 namespace mynasim {
+namespace {
 
-std::optional<nlohmann::json> parse_json_object(const std::string& body, std::string& error) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+// The deepest nesting of arrays and objects, counted without recursion; stops early once
+// past `limit`.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits) {
+  if (text.size() > limits.max_bytes) {
+    error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
+    return std::nullopt;
+  }
+  if (nesting_depth(text, limits.max_depth) > limits.max_depth) {
+    error = "the JSON body nests deeper than " + std::to_string(limits.max_depth) + " levels";
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) {
     error = "the body is not valid JSON";
     return std::nullopt;
   }
-  if (!j.is_object()) {
+  return j;
+}
+
+std::optional<nlohmann::json> parse_json_object(std::string_view text, std::string& error, const json_limits& limits) {
+  auto j = parse_json(text, error, limits);
+  if (j && !j->is_object()) {
     error = "the body must be a JSON object";
     return std::nullopt;
   }
   return j;
+}
+
+std::string string_member(const nlohmann::json& object, const char* key, std::string fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
 std::string dump_json(const nlohmann::json& j, int indent) {

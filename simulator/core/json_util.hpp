@@ -1,16 +1,28 @@
-// JSON helpers for handlers: safe parsing and safe dumping (invalid UTF-8 never throws).
+// JSON helpers for handlers: the one guarded parser every JSON entry point goes through
+// (bounded size and nesting, never throws) and safe dumping (invalid UTF-8 never throws).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/http.hpp"
 
 namespace mynasim {
 
-// Parses a JSON object; on failure returns nullopt and a message for the client.
-std::optional<nlohmann::json> parse_json_object(const std::string& body, std::string& error);
+struct json_limits {
+  std::size_t max_bytes = 8 * 1024 * 1024;
+  int max_depth = 64;  // nesting of arrays and objects; nlohmann's parser recurses per level
+};
+
+// Parses any JSON value; on failure returns nullopt and a message for the client.
+std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits = {});
+// The same, but the value must be an object.
+std::optional<nlohmann::json> parse_json_object(std::string_view text, std::string& error,
+                                                const json_limits& limits = {});
+// A string member of an object, or `fallback` when absent or of another type.
+std::string string_member(const nlohmann::json& object, const char* key, std::string fallback = "");
 std::string dump_json(const nlohmann::json& j, int indent = -1);
 http_response json_response(int status, const nlohmann::json& j);
 

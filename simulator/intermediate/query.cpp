@@ -1,5 +1,7 @@
 #include "intermediate/query.hpp"
 
+#include "core/json_util.hpp"
+
 #include <algorithm>
 
 namespace mynasim {
@@ -93,9 +95,9 @@ std::optional<inquiry> inquiry_from_json(const nlohmann::json& j) {
   else if (m == "range") q.method = query_method::range;
   else if (m == "latest") q.method = query_method::latest;
   else return std::nullopt;
-  q.date = j.value("date", "");
-  q.from = j.value("from", "");
-  q.to = j.value("to", "");
+  q.date = string_member(j, "date");
+  q.from = string_member(j, "from");
+  q.to = string_member(j, "to");
   return q;
 }
 

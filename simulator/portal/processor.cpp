@@ -26,7 +26,7 @@ void processor::reset() {
 std::optional<std::string> processor::start(const std::string& client_id, const std::string& persona_id,
                                             const std::string& telegram_id, const std::string& mode, const inquiry& q) {
   auto now = rt_->clock.now();
-  if (!telegram_ids_.put(client_id + "/" + telegram_id, true, now)) return std::nullopt;
+  if (!telegram_ids_.put(client_id + "/" + telegram_id, true, now, client_id)) return std::nullopt;
   process_record p;
   p.process_id = ids_->digits(20);
   p.client_id = client_id;
@@ -37,7 +37,7 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
   p.items = rt_->world.data.find_service(client_id)->items;
   p.created = now;
   auto id = p.process_id;
-  processes_.put(id, std::move(p), now);
+  processes_.put(id, std::move(p), now, client_id);
   server_->schedule(rt_->world.data.portal.processing_delay, [this, id] { run(id); });
   return id;
 }
@@ -49,7 +49,7 @@ bool processor::expired(const process_record& p) const {
 }
 
 std::string processor::failure_key(const nlohmann::json& failure) const {
-  auto code = failure.contains("reason") && failure["reason"].is_object() ? failure["reason"].value("code", "") : "";
+  auto code = failure.contains("reason") ? string_member(failure["reason"], "code") : std::string();
   if (code == "outside_hours") return "system_outside_hours";
   if (code == "closed_weekday" || code == "closed_holiday") return "system_closed_day";
   if (code == "planned_outage") return "system_planned_outage";
@@ -65,11 +65,11 @@ std::string processor::outage_message(const std::string& key, const nlohmann::js
   };
   std::string detail;
   if (failure.contains("reason") && failure["reason"].is_object())
-    detail = failure["reason"].value("detail", failure["reason"].value("message", ""));
+    detail = string_member(failure["reason"], "detail", string_member(failure["reason"], "message"));
   std::string reopens;
   if (failure.contains("reopens_at") && failure["reopens_at"].is_string())
     reopens = failure["reopens_at"].get<std::string>() + "に再開予定です。";
-  replace("{system}", failure.value("name", failure.value("system", "")));
+  replace("{system}", string_member(failure, "name", string_member(failure, "system")));
   replace("{detail}", detail);
   replace("{reopens}", reopens);
   return msg;
@@ -85,14 +85,16 @@ void processor::run(const std::string& id) {
   client_request req;
   req.url = url_of_(network->id) + "/provision";
   req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p->client_id},
-                 {"x-mynasim-persona", p->persona_id}, {"x-mynasim-process-id", id}};
+                 {"x-mynasim-persona", p->persona_id}, {"x-mynasim-process-id", id},
+                 {"x-mynasim-telegram-id", p->telegram_id}};
   req.timeout = rt_->world.data.portal.hop_timeout * 3;
   req.body = dump_json({{"process_id", id},
                         {"card_serial", persona ? persona->card.serial : ""},
                         {"items", p->items},
                         {"inquiry", inquiry_json(p->query)}});
   client_->send(std::move(req), [this, id, network](client_result r) {
-    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    std::string ignored;
+    auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
     if (r.status != 200 || !body.is_object()) {
       nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
       if (!failure.contains("system")) failure["system"] = network->id;
@@ -198,9 +200,9 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   auto started = std::chrono::steady_clock::now();
   client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started](client_result r) {
     notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
-    auto answer = nlohmann::json::parse(r.body, nullptr, false);
-    if (answer.is_object() && answer.contains("commonHeader") && answer["commonHeader"].is_object())
-      a.telegram_type = answer["commonHeader"].value("telegramType", "");
+    std::string ignored;
+    auto answer = parse_json_object(r.body, ignored).value_or(nlohmann::json::object());
+    if (answer.contains("commonHeader")) a.telegram_type = string_member(answer["commonHeader"], "telegramType");
     bool ok = r.status >= 200 && r.status < 300;
     std::optional<process_record> snapshot;
     processes_.with(id, rt_->clock.now(), [&](process_record& rec) {

@@ -67,7 +67,8 @@ struct fan_out {
 
 nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   nlohmann::json e{{"system", sys.id}, {"name", sys.name}};
-  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  std::string ignored;
+  auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
   if (r.status == 200 && body.is_object()) {
     e["status"] = "ok";
     e["results"] = body.value("results", nlohmann::json::array());
@@ -99,7 +100,7 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
   identify_req.url = ctx.url_of(juki->id) + "/identify";
   identify_req.body = dump_json({{"card_serial", (*body)["card_serial"]}});
   identify_req.headers = {{"content-type", "application/json"}};
-  for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id"})
+  for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id", "x-mynasim-telegram-id"})
     if (const auto* v = req.header(h)) identify_req.headers.push_back({h, *v});
   auto forwarded = identify_req.headers;
   identify_req.timeout = rt.world.data.portal.hop_timeout;
@@ -108,7 +109,8 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
     const auto& world = ctx.runtime->world;
     if (r.status != 200) {
       // 住基ネット closed or failing: the whole provision fails, naming it.
-      auto upstream = nlohmann::json::parse(r.body, nullptr, false);
+      std::string ignored;
+      auto upstream = parse_json(r.body, ignored).value_or(nlohmann::json());
       nlohmann::json out = upstream.is_object() ? upstream : nlohmann::json::object();
       out["system"] = juki->id;
       out["name"] = juki->name;
@@ -116,9 +118,11 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
       if (!r.error.empty()) out["detail"] = r.error;
       return respond(json_response(r.status == 503 || r.status == 404 ? r.status : 502, out));
     }
-    auto identified = nlohmann::json::parse(r.body, nullptr, false);
+    std::string ignored;
+    auto identified = parse_json_object(r.body, ignored).value_or(nlohmann::json::object());
     auto state = std::make_shared<fan_out>();
     state->person = identified.value("person", nlohmann::json::object());
+    if (!state->person.is_object()) state->person = nlohmann::json::object();
     state->respond = std::move(respond);
     // Which holder gets which items.
     std::map<std::string, nlohmann::json> by_holder;
@@ -134,7 +138,7 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
       const auto* holder = world.find_system(holder_id);
       client_request q;
       q.url = ctx.url_of(holder_id) + "/query";
-      q.body = dump_json({{"person_id", state->person.value("id", "")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
+      q.body = dump_json({{"person_id", string_member(state->person, "id")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
       q.headers = forwarded;
       q.timeout = world.data.portal.hop_timeout;
       ctx.client->send(std::move(q), [state, holder](client_result qr) {
