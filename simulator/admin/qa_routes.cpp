@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "config/yaml_reader.hpp"
+#include "core/file_read.hpp"
 #include "core/json_util.hpp"
 
 namespace mynasim {
@@ -25,11 +26,12 @@ journal_filter filter_of(const http_request& req) {
 }
 
 http_response add_faults(qa_context& ctx, http_request& req) {
-  auto body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return json_error(400, "invalid_fault", "the body is not valid JSON");
+  std::string parse_error;
+  auto body = parse_json(req.body, parse_error);
+  if (!body) return json_error(400, "invalid_fault", parse_error);
   std::vector<nlohmann::json> specs;
-  if (body.is_array()) specs.assign(body.begin(), body.end());
-  else specs.push_back(body);
+  if (body->is_array()) specs.assign(body->begin(), body->end());
+  else specs.push_back(std::move(*body));
   // Validate everything first: an invalid list adds nothing.
   std::vector<fault> parsed;
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -56,19 +58,25 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
     scenario s;
     const auto* type = req.header("content-type");
     if (type && (type->find("yaml") != std::string::npos)) {
+      if (req.body.size() > max_scenario_bytes) return json_error(413, "invalid_scenario", "a scenario is at most 1 MiB");
       s = load_scenario_text(req.body, "request body", ctx.runtime->world);
     } else {
       std::string error;
       auto body = parse_json_object(req.body, error);
       if (!body || !body->contains("file") || !(*body)["file"].is_string())
         return json_error(400, "invalid_scenario", "send {\"file\": \"scenarios/….yaml\"} or a YAML body (Content-Type: application/yaml)");
+      // Only files inside qa.scenarios_dir: "year-end-juki.yaml", or "scenarios/year-end-juki.yaml"
+      // as seen from the directory above it.
       auto file = (*body)["file"].get<std::string>();
-      std::filesystem::path p(file);
-      if (p.is_relative()) {
-        auto home = std::filesystem::path(ctx.runtime->world.entry_file).parent_path().parent_path();
-        if (!std::filesystem::exists(p)) p = home / p;
-      }
-      s = load_scenario_file(p.string(), ctx.runtime->world);
+      const auto& dir = ctx.runtime->world.qa.scenarios_dir;
+      auto path = path_inside(dir, file);
+      std::error_code ec;
+      if ((!path || !std::filesystem::exists(*path, ec)) && std::filesystem::path(file).is_relative())
+        if (auto from_parent = path_inside(dir, (std::filesystem::path(dir).parent_path() / file).string())) path = from_parent;
+      if (!path)
+        return json_error(403, "scenario_outside_directory",
+                          "scenario files are read only from the scenarios directory (qa.scenarios_dir): " + dir);
+      s = load_scenario_file(*path, ctx.runtime->world, max_scenario_bytes);
     }
     ctx.scenarios->start(std::move(s));
     ctx.scenarios->tick();

@@ -208,7 +208,10 @@ world_config load_world(const std::string& entry_file) {
   if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
   if (auto& s = sections["qa"]; !s.empty()) {
     yaml_map m(s.front());
-    w.qa.allow_fault_header = m.bool_or("allow_fault_header", w.qa.allow_fault_header);
+    if (auto v = m.find("allow_fault_header"); v && v->as_string() != "auto") w.qa.allow_fault_header = v->as_bool();
+    w.qa.max_faults = static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(w.qa.max_faults), 1, 100000));
+    if (auto d = m.find("scenarios_dir"))
+      w.qa.scenarios_dir = resolve_path(fs::path(s.front().file()).parent_path().string(), d->as_string());
     if (auto j = m.find("journal")) {
       yaml_map jm(*j);
       w.qa.journal_max_entries = static_cast<std::size_t>(jm.int_or("max_entries", 10000, 1, 10'000'000));
@@ -218,6 +221,7 @@ world_config load_world(const std::string& entry_file) {
     }
     m.done();
   }
+  if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(dir, "../scenarios");
   if (auto& s = sections["holidays"]; !s.empty()) parse_holidays(s.front(), w.holidays);
 
   std::map<std::string, std::string> ids;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,7 +75,10 @@ struct logging_config {
 };
 
 struct qa_config {
-  bool allow_fault_header = true;  // X-Mynasim-Fault on any request
+  // X-Mynasim-Fault: unset = honoured only on listeners bound to a loopback address.
+  std::optional<bool> allow_fault_header;
+  std::size_t max_faults = 256;  // active faults from the admin API and scenarios
+  std::string scenarios_dir;     // resolved absolute path; scenario files are read only from here
   std::size_t journal_max_entries = 10000;
   std::size_t journal_max_bytes = 16 * 1024 * 1024;
   std::size_t journal_body_bytes = 2048;  // request/response bodies kept per entry

@@ -77,8 +77,13 @@ class yaml_map {
 // ones stay strings); untyped: every scalar is a string.
 nlohmann::json yaml_to_json(const yaml_value& v, bool typed);
 
-// Parses a file; syntax errors become config_error with the file's position.
-yaml_value load_yaml_file(const std::string& path);
+// The largest YAML document read from a file or a request.
+inline constexpr std::size_t max_yaml_bytes = 64 * 1024 * 1024;
+
+// Parses a file or text within a budget — size, nesting (64 levels) and nodes after alias
+// expansion — so no document can exhaust the stack or memory; syntax errors and budget
+// overruns become config_error with the file's position.
+yaml_value load_yaml_file(const std::string& path, std::size_t max_bytes = max_yaml_bytes);
 yaml_value load_yaml_string(const std::string& text, const std::string& name);
 
 }  // namespace mynasim

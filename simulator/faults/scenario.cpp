@@ -63,8 +63,8 @@ scenario parse_scenario(const yaml_value& doc, const world_config& world) {
 
 }  // namespace
 
-scenario load_scenario_file(const std::string& path, const world_config& world) {
-  return parse_scenario(load_yaml_file(path), world);
+scenario load_scenario_file(const std::string& path, const world_config& world, std::size_t max_bytes) {
+  return parse_scenario(load_yaml_file(path, max_bytes), world);
 }
 
 scenario load_scenario_text(const std::string& text, const std::string& name, const world_config& world) {
