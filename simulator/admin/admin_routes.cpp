@@ -61,7 +61,10 @@ http_response advance_clock(world_runtime& rt, http_request& req) {
     return json_error(400, "invalid_request", "expected {\"by\": \"PT2H30M\"}");
   auto by = parse_duration((*body)["by"].get<std::string>());
   if (!by) return json_error(400, "invalid_request", "by must be an ISO-8601 duration such as PT2H30M");
-  rt.clock.advance(*by);
+  if (!rt.clock.advance(*by))
+    return json_error(400, "invalid_request",
+                      "the virtual clock would leave the supported span " + std::to_string(first_supported_year) + "–" +
+                          std::to_string(last_supported_year));
   return json_response(200, clock_json(rt.clock));
 }
 

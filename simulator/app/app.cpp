@@ -40,6 +40,20 @@ bool is_loopback(const std::string& address) {
   return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
 }
 
+// A Host header naming a loopback address or localhost, with or without a port.
+bool is_loopback_host(std::string_view host) {
+  if (host.rfind("[::1]", 0) == 0) return host.size() == 5 || host[5] == ':';
+  auto name = std::string(host.substr(0, host.rfind(':')));
+  return is_loopback(name);
+}
+
+// Compares secrets without leaking where they first differ.
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<std::size_t>(1, b.size())]);
+  return diff == 0;
+}
+
 std::vector<const system_config*> select_systems(const world_config& w, const std::vector<std::string>& only) {
   std::vector<const system_config*> out;
   for (const auto& id : only) {
@@ -147,6 +161,9 @@ struct simulator_app::impl {
   void apply_overrides();
   void build_routes();
   void dispatch(http_request& req, respond_fn respond);
+  std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
+  bool fault_header_allowed(const std::string& listener) const;
+  std::optional<http_response> admin_refusal(const http_request& req) const;
   void listen_all();
 };
 
@@ -242,7 +259,7 @@ void simulator_app::impl::fill_facts(http_request& req) {
   req.system = request_log::system_of(req);
   if (req.listener == "systems") {
     for (auto [name, field] : {std::pair{"x-mynasim-client-id", &req.client_id}, {"x-mynasim-persona", &req.persona},
-                               {"x-mynasim-process-id", &req.process_id}})
+                               {"x-mynasim-process-id", &req.process_id}, {"x-mynasim-telegram-id", &req.telegram_id}})
       if (const auto* v = req.header(name)) *field = *v;
     return;
   }
@@ -261,10 +278,10 @@ void simulator_app::impl::fill_facts(http_request& req) {
         if (k == "client_id") req.client_id = v;
   }
   if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
-    auto j = nlohmann::json::parse(req.body, nullptr, false);
-    if (j.is_object() && j.contains("commonHeader") && j["commonHeader"].is_object()) {
-      req.telegram_id = j["commonHeader"].value("telegramId", "");
-      req.process_id = j["commonHeader"].value("processId", "");
+    std::string ignored;
+    if (auto j = parse_json_object(req.body, ignored); j && j->contains("commonHeader")) {
+      req.telegram_id = string_member((*j)["commonHeader"], "telegramId");
+      req.process_id = string_member((*j)["commonHeader"], "processId");
     }
   }
 }
@@ -291,66 +308,107 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   journal.record(std::move(e));
 }
 
+// X-Mynasim-Fault shapes this one request, or — for a system further down — the hops this
+// IF001-04 request causes (bound to its service and telegramId, once). It never outlives
+// the request, and is honoured only where the world allows it (by default: loopback).
+std::optional<http_response> simulator_app::impl::header_fault(http_request& req, const std::string& spec,
+                                                                fault_decision& decision) {
+  std::string error;
+  auto j = parse_json(spec, error, {4096, 8}).value_or(nlohmann::json());
+  if (j.is_object() && !j.contains("target")) j["target"] = req.system;
+  auto f = error.empty() ? parse_fault(j, rt.clock.now(), error) : std::nullopt;
+  if (f && (f->kind == fault_kind::down || is_notification_fault(f->kind))) {
+    // Faults that outlive one request (down) or act on notifications belong in /__admin/faults.
+    error = std::string(to_string(f->kind)) + " is not available per request; use /__admin/faults";
+    f.reset();
+  }
+  if (f && (!f->client_id.empty() || !f->persona.empty() || !f->telegram_id.empty())) {
+    error = "a per-request fault is always narrowed to its own request: leave out client_id, persona and telegram_id";
+    f.reset();
+  }
+  if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
+    if (req.telegram_id.empty() || req.client_id.empty()) {
+      error = "a fault for '" + f->target + "' needs an IF001-04 request: its telegramId binds the fault to the hops it causes";
+      f.reset();
+    } else {
+      f->remaining = 1;
+      f->client_id = req.client_id;
+      f->telegram_id = req.telegram_id;
+      f->id.clear();
+      if (!faults.add_for_request(*f, error)) f.reset();
+    }
+  } else if (f) {
+    f->id = "header";
+    f->remaining.reset();
+    fault_registry once(rt);
+    if (once.add(*f, error)) decision = once.decide(req);
+    else f.reset();
+  }
+  if (!f) return json_error(400, "invalid_fault_header", "X-Mynasim-Fault: " + error);
+  return std::nullopt;
+}
+
+bool simulator_app::impl::fault_header_allowed(const std::string& listener) const {
+  if (rt.world.qa.allow_fault_header) return *rt.world.qa.allow_fault_header;
+  const auto& s = rt.world.server;
+  const auto& l = listener == "app" ? s.app : listener == "sp" ? s.sp : s.systems;
+  return is_loopback(l.address);
+}
+
+// The admin plane: without the token only the health probes answer, whatever the path's
+// spelling; and a browser page from another origin cannot drive it (DNS rebinding, CSRF).
+std::optional<http_response> simulator_app::impl::admin_refusal(const http_request& req) const {
+  if (req.path == "/healthz" || req.path == "/readyz") return std::nullopt;
+  const auto& token = rt.world.server.admin.bearer_token;
+  if (!token.empty()) {
+    const auto* given = req.header("authorization");
+    if (!given || !constant_time_equal(*given, "Bearer " + token)) {
+      auto res = json_error(401, "unauthorized", "the admin API needs Authorization: Bearer <token>");
+      res.set("www-authenticate", "Bearer");
+      return res;
+    }
+    return std::nullopt;
+  }
+  const auto* origin = req.header("origin");
+  const auto* host = req.header("host");
+  if (origin && (!host || (*origin != "http://" + *host && *origin != "https://" + *host)))
+    return json_error(403, "cross_origin", "the admin API answers only same-origin browser requests");
+  if (host && !is_loopback_host(*host))
+    return json_error(403, "bad_host", "without a token the admin API answers only requests to a loopback host name");
+  return std::nullopt;
+}
+
 void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   auto it = routers.find(req.listener);
   if (it == routers.end()) return respond(json_error(404, "not_found", "no such listener"));
-  if (req.listener != "admin" && req.path != "/healthz" && req.path != "/readyz") {
-    fill_facts(req);
-    scenarios.tick();
-    fault_decision decision;
-    if (const auto* spec = req.header("x-mynasim-fault"); spec && rt.world.qa.allow_fault_header) {
-      std::string error;
-      auto j = nlohmann::json::parse(*spec, nullptr, false);
-      if (j.is_object() && !j.contains("target")) j["target"] = req.system;
-      auto f = parse_fault(j, rt.clock.now(), error);
-      // Faults that outlive one request (down) or act on notifications belong in /__admin/faults.
-      if (f && (f->kind == fault_kind::down || is_notification_fault(f->kind))) {
-        error = std::string(to_string(f->kind)) + " is not available per request; use /__admin/faults";
-        f.reset();
-      }
-      if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
-        // For a system further down the path: once, for this service and persona.
-        f->remaining = 1;
-        f->client_id = req.client_id;
-        f->persona = req.persona;
-        f->id.clear();
-        if (!faults.add(*f, error)) f.reset();
-      } else if (f) {
-        f->id = "header";
-        f->remaining.reset();
-        fault_registry once(rt);
-        if (once.add(*f, error)) decision = once.decide(req);
-      }
-      if (!f) return respond(json_error(400, "invalid_fault_header", "X-Mynasim-Fault: " + error));
-    }
-    auto more = faults.decide(req);
-    if (more.response && !decision.response) decision.response = std::move(more.response);
-    decision.transport.delay += more.transport.delay;
-    if (more.transport.what != transport_fault::action::none) decision.transport = {more.transport.what, decision.transport.delay, more.transport.pause, more.transport.chunk};
-    decision.fired.insert(decision.fired.end(), more.fired.begin(), more.fired.end());
-    std::string fired;
-    for (const auto& id : decision.fired) fired += (fired.empty() ? "" : ",") + id;
-    auto with_fault = [respond = std::move(respond), t = decision.transport, fired](http_response res) {
-      res.fault = t;
-      if (!fired.empty()) res.set("x-mynasim-faults", fired);
-      respond(std::move(res));
-    };
-    if (decision.response) return with_fault(std::move(*decision.response));
-    if (req.system == "portal")
-      if (const auto* portal = rt.world.find_system("portal"))
-        if (auto closed = closed_response(rt, *portal)) return with_fault(std::move(*closed));
-    return it->second.dispatch(req, std::move(with_fault));
+  if (req.listener == "admin") {
+    if (auto refused = admin_refusal(req)) return respond(std::move(*refused));
+    return it->second.dispatch(req, std::move(respond));
   }
-  const auto& token = rt.world.server.admin.bearer_token;
-  if (req.listener == "admin" && !token.empty() && req.path.rfind("/__admin", 0) == 0) {
-    const auto* given = req.header("authorization");
-    if (!given || *given != "Bearer " + token) {
-      auto res = json_error(401, "unauthorized", "the admin API needs Authorization: Bearer <token>");
-      res.set("www-authenticate", "Bearer");
-      return respond(std::move(res));
-    }
-  }
-  it->second.dispatch(req, std::move(respond));
+  if (req.path == "/healthz" || req.path == "/readyz") return it->second.dispatch(req, std::move(respond));
+  fill_facts(req);
+  scenarios.tick();
+  fault_decision decision;
+  if (const auto* spec = req.header("x-mynasim-fault"); spec && fault_header_allowed(req.listener))
+    if (auto refused = header_fault(req, *spec, decision)) return respond(std::move(*refused));
+  auto more = faults.decide(req);
+  if (more.response && !decision.response) decision.response = std::move(more.response);
+  decision.transport.delay += more.transport.delay;
+  if (more.transport.what != transport_fault::action::none)
+    decision.transport = {more.transport.what, decision.transport.delay, more.transport.pause, more.transport.chunk};
+  decision.fired.insert(decision.fired.end(), more.fired.begin(), more.fired.end());
+  std::string fired;
+  for (const auto& id : decision.fired) fired += (fired.empty() ? "" : ",") + id;
+  auto with_fault = [respond = std::move(respond), t = decision.transport, fired](http_response res) {
+    res.fault = t;
+    if (!fired.empty()) res.set("x-mynasim-faults", fired);
+    respond(std::move(res));
+  };
+  if (decision.response) return with_fault(std::move(*decision.response));
+  if (req.system == "portal")
+    if (const auto* portal = rt.world.find_system("portal"))
+      if (auto closed = closed_response(rt, *portal)) return with_fault(std::move(*closed));
+  return it->second.dispatch(req, std::move(with_fault));
 }
 
 void simulator_app::impl::listen_all() {

@@ -1,6 +1,12 @@
 #include "app/request_log.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <iostream>
 
 #include "core/json_util.hpp"
 
@@ -35,22 +41,103 @@ void request_log::request(const http_request& req, const http_response& res, std
     line = format_instant(virtual_time) + " " + req.request_id + " " + system_of(req) + "/" + req.listener + " " +
            req.method + " " + req.path + " -> " + buf;
   }
-  std::lock_guard lock(mutex_);
-  pending_ += line;
-  pending_ += '\n';
-  if (pending_.size() > 64 * 1024) {
-    *out_ << pending_;
-    out_->flush();
-    pending_.clear();
+  enqueue(std::move(line), false);
+}
+
+request_log::request_log(std::ostream& out, bool json, bool requests) : out_(&out), json_(json), requests_(requests) {
+  if (&out == &std::cout) {
+    std::cout.flush();
+    fd_ = 1;
+    writer_ = std::thread([this] { writer_loop(); });
   }
 }
 
+request_log::~request_log() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_requested_ = true;
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  else flush();
+}
+
+void request_log::enqueue(std::string&& line, bool urgent) {
+  {
+    std::lock_guard lock(mutex_);
+    if (broken_ || queued_.size() + line.size() + 1 > max_queued_bytes) {
+      ++dropped_;
+      return;
+    }
+    queued_ += line;
+    queued_ += '\n';
+    urgent_ = urgent_ || urgent;
+  }
+  if (urgent) flush();
+}
+
 void request_log::flush() {
+  if (fd_ >= 0) {
+    wake_.notify_all();
+    return;
+  }
   std::lock_guard lock(mutex_);
-  if (pending_.empty()) return;
-  *out_ << pending_;
+  if (queued_.empty()) return;
+  *out_ << queued_;
   out_->flush();
-  pending_.clear();
+  queued_.clear();
+}
+
+// Writes in pieces no larger than a pipe's atomic size, each only once poll() says the
+// descriptor can take it, so a stuck reader blocks nothing for longer than one poll.
+bool request_log::write_fd(std::string_view bytes, std::chrono::steady_clock::time_point give_up) {
+  while (!bytes.empty()) {
+    pollfd p{fd_, POLLOUT, 0};
+    int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return false;
+    if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return false;
+    if (stop_requested_ && give_up == std::chrono::steady_clock::time_point::max())
+      give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    if (ready <= 0 || !(p.revents & POLLOUT)) {
+      if (std::chrono::steady_clock::now() >= give_up) return false;
+      continue;
+    }
+    auto n = ::write(fd_, bytes.data(), std::min<std::size_t>(bytes.size(), 4096));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void request_log::writer_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || urgent_; });
+    urgent_ = false;
+    if (queued_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    std::string batch;
+    batch.swap(queued_);
+    bool last = stopping_;
+    lock.unlock();
+    // While serving, a reader that stays away keeps its lines queued (and later ones are
+    // dropped); at exit it gets one second.
+    auto give_up = last ? std::chrono::steady_clock::now() + std::chrono::seconds(1)
+                        : std::chrono::steady_clock::time_point::max();
+    bool ok = write_fd(batch, give_up);
+    lock.lock();
+    if (!ok) {
+      broken_ = true;  // EPIPE or closed: nobody will read these lines
+      dropped_ += static_cast<std::uint64_t>(std::count(queued_.begin(), queued_.end(), '\n')) + 1;
+      queued_.clear();
+      if (last || stopping_) return;
+    }
+    if (last) return;
+  }
 }
 
 void request_log::event(const std::string& name, const nlohmann::json& fields) {
@@ -63,10 +150,7 @@ void request_log::event(const std::string& name, const nlohmann::json& fields) {
     line = name;
     for (auto& [k, v] : fields.items()) line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : dump_json(v));
   }
-  std::lock_guard lock(mutex_);
-  *out_ << pending_ << line << '\n';
-  pending_.clear();
-  out_->flush();
+  enqueue(std::move(line), true);
 }
 
 }  // namespace mynasim

@@ -60,12 +60,21 @@ std::optional<sys_days> parse_date(std::string_view text) {
   return make_date(y, m, d);
 }
 
+instant earliest_instant() {
+  return instant(sys_days(std::chrono::year(first_supported_year) / 1 / 1)) - jst_offset;
+}
+instant latest_instant() {
+  return instant(sys_days(std::chrono::year(last_supported_year + 1) / 1 / 1)) - jst_offset - millis{1};
+}
+bool in_supported_range(instant t) { return t >= earliest_instant() && t <= latest_instant(); }
+
 std::optional<instant> parse_instant(std::string_view text) {
   std::size_t pos = 0;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, mo) ||
       !expect(text, pos, '-') || !read_digits(text, pos, 2, d))
     return std::nullopt;
+  if (y < first_supported_year - 1 || y > last_supported_year + 1) return std::nullopt;
   auto date = make_date(y, mo, d);
   if (!date) return std::nullopt;
   millis frac{0};
@@ -109,7 +118,9 @@ std::optional<instant> parse_instant(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   auto local = *date + hours{h} + minutes{mi} + seconds{s};
-  return instant{duration_cast<millis>(local.time_since_epoch() - offset) + frac};
+  auto t = instant{duration_cast<millis>(local.time_since_epoch() - offset) + frac};
+  if (!in_supported_range(t)) return std::nullopt;
+  return t;
 }
 
 std::string format_instant(instant t) {
@@ -173,7 +184,7 @@ std::optional<millis> parse_duration(std::string_view text) {
     total_ms += value * scale;
     any = true;
   }
-  if (!any || total_ms > 1e15) return std::nullopt;
+  if (!any || !(total_ms <= 300.0 * 366 * 86400e3)) return std::nullopt;
   auto ms = millis{static_cast<std::int64_t>(total_ms + 0.5)};
   return negative ? -ms : ms;
 }

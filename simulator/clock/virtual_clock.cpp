@@ -1,5 +1,7 @@
 #include "clock/virtual_clock.hpp"
 
+#include <algorithm>
+
 namespace mynasim {
 
 virtual_clock::virtual_clock(clock_settings settings, real_source real, wall_source wall)
@@ -20,6 +22,9 @@ void virtual_clock::reset() {
 instant virtual_clock::now_locked() const {
   if (frozen_) return anchor_virtual_;
   auto elapsed = std::chrono::duration<double, std::milli>(real_() - anchor_real_).count() * speed_;
+  // A fast clock left running stops at the end of the supported span instead of overflowing.
+  auto room = static_cast<double>((latest_instant() - anchor_virtual_).count());
+  if (!(elapsed < room)) return latest_instant();
   return anchor_virtual_ + millis{static_cast<std::int64_t>(elapsed)};
 }
 
@@ -40,7 +45,7 @@ clock_state virtual_clock::state() const {
 
 void virtual_clock::set_now(instant t) {
   std::lock_guard lock(mutex_);
-  anchor_virtual_ = t;
+  anchor_virtual_ = std::clamp(t, earliest_instant(), latest_instant());
   anchor_real_ = real_();
 }
 
@@ -56,10 +61,13 @@ void virtual_clock::set_frozen(bool frozen) {
   frozen_ = frozen;
 }
 
-void virtual_clock::advance(millis by) {
+bool virtual_clock::advance(millis by) {
   std::lock_guard lock(mutex_);
   rebase_locked();
+  auto room_ahead = latest_instant() - anchor_virtual_, room_behind = anchor_virtual_ - earliest_instant();
+  if (by > room_ahead || -by > room_behind) return false;
   anchor_virtual_ += by;
+  return true;
 }
 
 }  // namespace mynasim

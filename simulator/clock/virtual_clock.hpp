@@ -34,7 +34,8 @@ class virtual_clock {
   void set_now(instant t);
   void set_speed(double speed);  // keeps the current instant
   void set_frozen(bool frozen);  // keeps the current instant
-  void advance(millis by);
+  // false (and no change) when the result would leave the supported span
+  [[nodiscard]] bool advance(millis by);
   void reset();  // back to the settings it was built with
 
  private:

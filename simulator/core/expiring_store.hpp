@@ -1,6 +1,8 @@
 // A bounded key → value store whose entries expire on the virtual clock. Every store of
 // transient state (sessions, codes, tokens, processes) is one of these: at most `capacity`
-// entries (the oldest is dropped first) and none older than its time to live.
+// entries and none older than its time to live. Each entry has an owner (a source address,
+// a service); when the store is full, the owner holding the most entries loses its oldest
+// one, so a caller flooding the store only ever evicts its own state.
 #pragma once
 
 #include <list>
@@ -19,22 +21,21 @@ class expiring_store {
   expiring_store(std::size_t capacity, millis ttl) : capacity_(capacity), ttl_(ttl) {}
 
   // Inserts or replaces; returns false when the key existed.
-  bool put(const std::string& key, Value value, instant now) {
+  bool put(const std::string& key, Value value, instant now, const std::string& owner = {}) {
     std::lock_guard lock(mutex_);
     sweep_locked(now);
     bool fresh = true;
     if (auto it = index_.find(key); it != index_.end()) {
-      order_.erase(it->second);
-      index_.erase(it);
+      erase_locked(it->second);
       fresh = false;
     }
     while (index_.size() >= capacity_ && !order_.empty()) {
-      index_.erase(order_.front().key);
-      order_.pop_front();
+      erase_locked(oldest_of_largest_owner_locked());
       ++evicted_;
     }
-    order_.push_back({key, now + ttl_, std::move(value)});
+    order_.push_back({key, now + ttl_, std::move(value), owner});
     index_[key] = std::prev(order_.end());
+    ++owners_[owner];
     return fresh;
   }
 
@@ -45,8 +46,7 @@ class expiring_store {
     auto it = index_.find(key);
     if (it == index_.end()) return false;
     if (it->second->expires <= now) {
-      order_.erase(it->second);
-      index_.erase(it);
+      erase_locked(it->second);
       return false;
     }
     f(it->second->value);
@@ -63,8 +63,7 @@ class expiring_store {
     std::lock_guard lock(mutex_);
     auto it = index_.find(key);
     if (it == index_.end()) return false;
-    order_.erase(it->second);
-    index_.erase(it);
+    erase_locked(it->second);
     return true;
   }
 
@@ -79,6 +78,7 @@ class expiring_store {
     std::lock_guard lock(mutex_);
     order_.clear();
     index_.clear();
+    owners_.clear();
   }
 
   std::size_t size() const {
@@ -96,20 +96,34 @@ class expiring_store {
     std::string key;
     instant expires;
     Value value;
+    std::string owner;
   };
+  using entry_iterator = typename std::list<entry>::iterator;
+
+  void erase_locked(entry_iterator it) {
+    if (auto o = owners_.find(it->owner); o != owners_.end() && --o->second == 0) owners_.erase(o);
+    index_.erase(it->key);
+    order_.erase(it);
+  }
+  entry_iterator oldest_of_largest_owner_locked() {
+    auto largest = owners_.begin();
+    for (auto o = owners_.begin(); o != owners_.end(); ++o)
+      if (o->second > largest->second) largest = o;
+    for (auto it = order_.begin(); it != order_.end(); ++it)
+      if (it->owner == largest->first) return it;
+    return order_.begin();
+  }
   // Entries are in insertion order, so expired ones sit at the front (ttl is fixed).
   void sweep_locked(instant now) {
-    while (!order_.empty() && order_.front().expires <= now) {
-      index_.erase(order_.front().key);
-      order_.pop_front();
-    }
+    while (!order_.empty() && order_.front().expires <= now) erase_locked(order_.begin());
   }
 
   std::size_t capacity_;
   millis ttl_;
   mutable std::mutex mutex_;
   std::list<entry> order_;
-  std::unordered_map<std::string, typename std::list<entry>::iterator> index_;
+  std::unordered_map<std::string, entry_iterator> index_;
+  std::unordered_map<std::string, std::size_t> owners_;  // entries per owner
   std::size_t evicted_ = 0;
 };
 

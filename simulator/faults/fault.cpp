@@ -23,7 +23,7 @@ constexpr std::array<std::pair<fault_kind, const char*>, 13> kinds = {{
 }};
 
 const std::set<std::string> known_keys = {
-    "id",       "kind",        "target",  "endpoint", "client_id", "persona",      "probability", "seed",
+    "id",       "kind",        "target",  "endpoint", "client_id", "persona", "telegram_id",      "probability", "seed",
     "count",    "for",         "until",   "latency_ms", "latency_max_ms", "distribution", "sigma",   "status",
     "error_code", "message",   "limit",   "window",   "delay_ms",  "chunk_bytes"};
 
@@ -90,7 +90,7 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
   }
   if (!read_string(j, "id", f.id, error) || !read_string(j, "target", f.target, error) ||
       !read_string(j, "endpoint", f.endpoint, error) || !read_string(j, "client_id", f.client_id, error) ||
-      !read_string(j, "persona", f.persona, error) || !read_string(j, "distribution", f.distribution, error) ||
+      !read_string(j, "persona", f.persona, error) || !read_string(j, "telegram_id", f.telegram_id, error) || !read_string(j, "distribution", f.distribution, error) ||
       !read_string(j, "error_code", f.error_code, error) || !read_string(j, "message", f.message, error))
     return std::nullopt;
   if (f.target.empty()) {
@@ -164,6 +164,7 @@ nlohmann::json fault_json(const fault& f) {
   if (!f.endpoint.empty()) j["endpoint"] = f.endpoint;
   if (!f.client_id.empty()) j["client_id"] = f.client_id;
   if (!f.persona.empty()) j["persona"] = f.persona;
+  if (!f.telegram_id.empty()) j["telegram_id"] = f.telegram_id;
   if (f.remaining) j["remaining"] = *f.remaining;
   if (f.until) j["until"] = format_instant(*f.until);
   switch (f.kind) {

@@ -38,6 +38,7 @@ struct fault {
   std::string endpoint;   // path prefix; empty = any
   std::string client_id;  // empty = any service
   std::string persona;    // empty = any persona
+  std::string telegram_id;  // empty = any; one IF001-04 request and the hops it causes
   double probability = 1.0;
   std::uint64_t seed = 1;
   std::optional<long> remaining;  // the next N matching requests

@@ -8,7 +8,13 @@ namespace mynasim {
 
 fault_registry::fault_registry(world_runtime& rt) : rt_(&rt) {}
 
-std::optional<std::string> fault_registry::add(fault f, std::string& error) {
+std::optional<std::string> fault_registry::add(fault f, std::string& error) { return insert(std::move(f), false, error); }
+
+std::optional<std::string> fault_registry::add_for_request(fault f, std::string& error) {
+  return insert(std::move(f), true, error);
+}
+
+std::optional<std::string> fault_registry::insert(fault f, bool per_request, std::string& error) {
   bool listener = f.target == "app" || f.target == "sp";
   if (!listener && !rt_->world.find_system(f.target)) {
     error = "unknown target '" + f.target + "' (a system id, or app / sp)";
@@ -33,6 +39,19 @@ std::optional<std::string> fault_registry::add(fault f, std::string& error) {
     return std::nullopt;
   }
   std::lock_guard lock(mutex_);
+  expire_locked(rt_->clock.now());
+  if (per_request) {
+    while (request_faults_.size() >= max_request_faults) {
+      if (auto it = faults_.find(request_faults_.front()); it != faults_.end()) drop_locked(it);
+      request_faults_.pop_front();
+    }
+    f.id = "request-" + std::to_string(next_request_id_++);
+    request_faults_.push_back(f.id);
+  } else if (admin_faults_ >= rt_->world.qa.max_faults) {
+    error = "too many active faults (qa.max_faults = " + std::to_string(rt_->world.qa.max_faults) +
+            "): remove some first";
+    return std::nullopt;
+  }
   if (f.id.empty()) f.id = "fault-" + std::to_string(next_id_++);
   if (faults_.count(f.id)) {
     error = "a fault with id '" + f.id + "' exists already";
@@ -40,7 +59,8 @@ std::optional<std::string> fault_registry::add(fault f, std::string& error) {
   }
   if (f.kind == fault_kind::down) rt_->availability.force_down(f.target, f.until, "fault " + f.id);
   auto id = f.id;
-  active a{std::move(f), std::mt19937_64(0), {}, 0};
+  active a{std::move(f), std::mt19937_64(0), {}, 0, per_request};
+  if (!per_request) ++admin_faults_;
   a.rng.seed(a.spec.seed);
   faults_.emplace(id, std::move(a));
   return id;
@@ -48,6 +68,7 @@ std::optional<std::string> fault_registry::add(fault f, std::string& error) {
 
 void fault_registry::drop_locked(std::map<std::string, active>::iterator it) {
   if (it->second.spec.kind == fault_kind::down) rt_->availability.clear_forced(it->second.spec.target);
+  if (!it->second.per_request) --admin_faults_;
   faults_.erase(it);
 }
 
@@ -62,6 +83,8 @@ bool fault_registry::remove(const std::string& id) {
 void fault_registry::clear() {
   std::lock_guard lock(mutex_);
   while (!faults_.empty()) drop_locked(faults_.begin());
+  request_faults_.clear();
+  next_id_ = next_request_id_ = 1;
 }
 
 void fault_registry::expire_locked(instant now) {
@@ -93,6 +116,7 @@ bool fault_registry::matches(const fault& f, const http_request& req) const {
   if (!f.endpoint.empty() && req.path.rfind(f.endpoint, 0) != 0) return false;
   if (!f.client_id.empty() && f.client_id != req.client_id) return false;
   if (!f.persona.empty() && f.persona != req.persona) return false;
+  if (!f.telegram_id.empty() && f.telegram_id != req.telegram_id) return false;
   return true;
 }
 

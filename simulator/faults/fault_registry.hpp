@@ -2,6 +2,7 @@
 // scenario; consulted for every request and every IF001-05 notification. Thread-safe.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -31,7 +32,12 @@ class fault_registry {
   explicit fault_registry(world_runtime& rt);
 
   // Validates the target and narrowing, assigns an id when missing; error on failure.
+  // At most qa.max_faults at once: one more is refused, none is evicted.
   std::optional<std::string> add(fault f, std::string& error);
+  // A one-shot fault that X-Mynasim-Fault binds to one request's downstream hops. These live
+  // in their own pool of max_request_faults; when full, the oldest such fault is dropped.
+  std::optional<std::string> add_for_request(fault f, std::string& error);
+  static constexpr std::size_t max_request_faults = 1024;
   bool remove(const std::string& id);
   void clear();
   std::vector<fault> list();
@@ -46,7 +52,9 @@ class fault_registry {
     std::mt19937_64 rng;
     instant window_start{};
     long window_count = 0;
+    bool per_request = false;
   };
+  std::optional<std::string> insert(fault f, bool per_request, std::string& error);
   void expire_locked(instant now);
   bool any_active_locked(instant now);  // drops expired faults first
   bool matches(const fault& f, const http_request& req) const;
@@ -57,6 +65,9 @@ class fault_registry {
   std::mutex mutex_;
   std::map<std::string, active> faults_;  // by id, in id order
   long next_id_ = 1;
+  long next_request_id_ = 1;
+  std::size_t admin_faults_ = 0;
+  std::deque<std::string> request_faults_;  // oldest first; ids may be gone already
 };
 
 }  // namespace mynasim

@@ -82,7 +82,7 @@ flow_result authorization::begin(const authorize_params& p) {
   }
   s.code_challenge = p.code_challenge;
   auto id = ids_->token(32);
-  sessions_.put(id, s, clock_->now());
+  sessions_.put(id, s, clock_->now(), p.source);
   std::string persona = p.test_persona.empty() ? service->ci.persona : p.test_persona;
   std::string outcome = p.test_outcome.empty() ? service->ci.outcome : p.test_outcome;
   if (!persona.empty()) return run_test_path(id, persona, outcome);
@@ -186,7 +186,7 @@ flow_result authorization::link(const std::string& id, bool confirm) {
 
 flow_result authorization::issue_code(const std::string&, const auth_session& s) {
   auto code = ids_->token(43);
-  codes_.put(code, {s.client_id, s.redirect_uri, s.persona_id, s.code_challenge, false, {}}, clock_->now());
+  codes_.put(code, {s.client_id, s.redirect_uri, s.persona_id, s.code_challenge, false, {}}, clock_->now(), s.client_id);
   flow_result r;
   r.next = flow_step::redirect;
   r.location = build_redirect(s.redirect_uri, {{"code", code}, {"state", s.state}});
@@ -243,7 +243,7 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
     c.used = true;
     g.access_token = ids_->token(48);
     c.tokens.push_back(g.access_token);
-    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data_->portal.token_lifetime, false, {}}, now);
+    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data_->portal.token_lifetime, false, {}}, now, c.client_id);
     g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
   });
   for (const auto& t : revoke) tokens_.with(t, now, [](token_state& ts) { ts.revoked = true; });
@@ -266,7 +266,8 @@ token_grant authorization::issue_card_token(const std::string& client_id, const 
   token_grant g;
   g.access_token = ids_->token(48);
   g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
-  tokens_.put(g.access_token, {client_id, persona_id, now + data_->portal.token_lifetime, false, card_fingerprint}, now);
+  tokens_.put(g.access_token, {client_id, persona_id, now + data_->portal.token_lifetime, false, card_fingerprint}, now,
+              client_id);
   return g;
 }
 

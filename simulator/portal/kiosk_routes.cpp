@@ -38,7 +38,7 @@ http_response challenge(kiosk_state& s, http_request& req) {
   if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))
     return kiosk_error(*s.ctx.data, "client_not_authenticated");
   auto value = base64_encode(s.ctx.ids->token(32));
-  s.challenges.put(value, client, s.ctx.clock->now());
+  s.challenges.put(value, client, s.ctx.clock->now(), req.remote_address);
   return json_response(200, {{"challenge", value}, {"expires_in", challenge_lifetime.count() / 1000}});
 }
 

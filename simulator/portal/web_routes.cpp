@@ -58,7 +58,7 @@ http_response authorize(const world_data& data, authorization& auth, http_reques
   for (auto& [k, v] : pairs)
     if (!q.count(k)) q[k] = v;
   authorize_params p{q["response_type"], q["client_id"], q["redirect_uri"], q["state"], q["login_type"],
-                     q["code_challenge"], q["code_challenge_method"], {}, {}};
+                     q["code_challenge"], q["code_challenge_method"], {}, {}, req.remote_address};
   if (data.portal.allow_test_overrides) {
     p.test_persona = q["mynasim_persona"];
     p.test_outcome = q["mynasim_outcome"];

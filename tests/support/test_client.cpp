@@ -14,8 +14,20 @@
 namespace mynasim::test {
 
 std::unique_ptr<connection> connection::open(std::uint16_t port, bool tls, const tls_options& options) {
+  return open_from(port, tls, "", options);
+}
+
+std::unique_ptr<connection> connection::open_from(std::uint16_t port, bool tls, const std::string& source,
+                                                  const tls_options& options) {
   std::unique_ptr<connection> c(new connection());
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+    if (::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+      throw std::runtime_error("cannot bind to source address " + source);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -130,7 +142,8 @@ bool connection::wait_closed(std::chrono::milliseconds timeout) {
 
 std::string build_request(const std::string& method, const std::string& target, const std::string& body,
                           const std::map<std::string, std::string>& headers) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\n";
+  if (!headers.count("Host")) req += "Host: localhost\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;

@@ -30,6 +30,9 @@ class connection {
  public:
   // Connects to 127.0.0.1:port; with tls, performs the handshake (SNI localhost).
   static std::unique_ptr<connection> open(std::uint16_t port, bool tls, const tls_options& options = {});
+  // The same from a chosen local address (e.g. 127.0.0.2, to play a second client).
+  static std::unique_ptr<connection> open_from(std::uint16_t port, bool tls, const std::string& source,
+                                               const tls_options& options = {});
   ~connection();
 
   bool connected() const { return fd_ >= 0 && handshake_ok_; }

@@ -38,7 +38,7 @@ TEST(VirtualClock, FrozenClockStandsStillUntilMoved) {
   virtual_clock clock({start, 1.0, true}, real.source());
   real.now += std::chrono::hours(5);
   EXPECT_EQ(clock.now(), start);
-  clock.advance(std::chrono::minutes(150));
+  ASSERT_TRUE(clock.advance(std::chrono::minutes(150)));
   EXPECT_EQ(clock.now(), start + std::chrono::minutes(150));
   clock.set_frozen(false);
   real.now += std::chrono::seconds(1);

@@ -95,7 +95,7 @@ TEST_F(Authorization, ErrorRedirectStyleIsConfigurable) {
 
 TEST_F(Authorization, SessionsExpireOnTheVirtualClock) {
   auto r = auth_.begin(params());
-  clock_.advance(std::chrono::minutes(31));
+  ASSERT_TRUE(clock_.advance(std::chrono::minutes(31)));
   EXPECT_EQ(auth_.consent(r.session_id, true).error_key, "session_expired");
 }
 
