@@ -11,6 +11,8 @@ packages=(
 )
 # Optional extras for the benchmarks (wrk as an external load generator).
 if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then packages+=(wrk); fi
+# `setup.sh fuzz`: clang and libFuzzer for the fuzz targets (scripts/fuzz.sh).
+if [ "${1:-}" = "fuzz" ]; then packages+=(clang-14 libfuzzer-14-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

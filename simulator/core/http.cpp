@@ -142,4 +142,27 @@ const char* status_reason(int status) {
   }
 }
 
+// The request path as the router and the admin guard see it, or nullopt when the target is
+// not a canonical origin-form path: every listener refuses empty ("//"), dot ("." and
+// "..") and encoded-slash segments, so no spelling of a path reaches a route another
+// spelling is refused from.
+std::optional<std::string> canonical_path(std::string_view raw) {
+  if (raw.empty() || raw.front() != '/') return std::nullopt;
+  std::string decoded;
+  if (!percent_decode(raw, decoded, false)) return std::nullopt;
+  if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos) return std::nullopt;
+  // Segments are compared after decoding: %2F, %2E%2E and friends count as what they spell.
+  std::size_t raw_slashes = static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '/'));
+  if (static_cast<std::size_t>(std::count(decoded.begin(), decoded.end(), '/')) != raw_slashes) return std::nullopt;
+  for (std::size_t start = 1; start <= decoded.size();) {
+    auto end = decoded.find('/', start);
+    if (end == std::string::npos) end = decoded.size();
+    auto seg = std::string_view(decoded).substr(start, end - start);
+    bool last = end == decoded.size();
+    if ((seg.empty() && !last) || seg == "." || seg == "..") return std::nullopt;
+    start = end + 1;
+  }
+  return decoded;
+}
+
 }  // namespace mynasim

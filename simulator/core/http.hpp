@@ -78,6 +78,10 @@ using sync_handler_fn = std::function<http_response(http_request&)>;
 // application/x-www-form-urlencoded and query strings → ordered pairs; false on bad escapes.
 bool parse_form(std::string_view text, std::vector<std::pair<std::string, std::string>>& out);
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+// The decoded path of a request target's path part, or nullopt unless it is canonical:
+// starts with '/', no empty, "." or ".." segments and no encoded '/' (one trailing '/' is
+// allowed). Every listener refuses other spellings, so authorisation and routing agree.
+std::optional<std::string> canonical_path(std::string_view raw);
 std::string percent_encode(std::string_view in);
 const char* status_reason(int status);
 

@@ -96,6 +96,15 @@ class plain_parser : public boost::beast::http::basic_parser<IsRequest> {
   std::size_t head_bytes_ = 0, trailer_bytes_ = 0;
 };
 
+// The end of input, as Beast's read loop reports it: nothing yet is end_of_stream.
+template <bool IsRequest>
+boost::beast::error_code finish(plain_parser<IsRequest>& parser) {
+  boost::beast::error_code ec;
+  if (!parser.got_some()) return boost::beast::http::error::end_of_stream;
+  parser.put_eof(ec);
+  return ec;
+}
+
 // Feeds bytes to a parser the way a read loop does — in pieces of at most `piece` bytes,
 // through a buffer bounded like the transport's — then signals end of input. Returns the
 // parser's error (need_more when the bytes end mid-message) or none when a message is done.
@@ -112,19 +121,12 @@ boost::beast::error_code feed_parser(plain_parser<IsRequest>& parser, std::strin
     std::size_t take = std::min({piece, bytes.size() - pos, buffer_limit - buffer.size()});
     buffer.append(bytes.substr(pos, take));
     pos += take;
-    if (buffer.empty() && pos == bytes.size()) {
-      parser.put_eof(ec);
-      return ec;
-    }
+    if (buffer.empty() && pos == bytes.size()) return finish(parser);
     auto used = parser.put(boost::asio::const_buffer(buffer.data(), buffer.size()), ec);
     buffer.erase(0, used);
     bool stalled = used == 0 && take == 0;
     if (ec == boost::beast::http::error::need_more || (!ec && stalled)) {
-      if (pos == bytes.size()) {
-        ec = {};
-        parser.put_eof(ec);
-        return ec;
-      }
+      if (pos == bytes.size()) return finish(parser);
       ec = {};
       continue;
     }

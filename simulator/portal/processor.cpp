@@ -48,6 +48,19 @@ bool processor::expired(const process_record& p) const {
   return p.ready && rt_->clock.now() - p.ready_at > rt_->world.data.portal.result_lifetime;
 }
 
+// {"holders": [{"status": "ok", "results": [{"records": [...]}, ...]} | {failure}, ...]}
+bool processor::well_formed_provision(const nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("holders") || !body["holders"].is_array()) return false;
+  for (const auto& h : body["holders"]) {
+    if (!h.is_object()) return false;
+    if (string_member(h, "status") != "ok") continue;
+    if (!h.contains("results") || !h["results"].is_array()) return false;
+    for (const auto& res : h["results"])
+      if (!res.is_object() || !res.contains("records") || !res["records"].is_array()) return false;
+  }
+  return true;
+}
+
 std::string processor::failure_key(const nlohmann::json& failure) const {
   auto code = failure.contains("reason") ? string_member(failure["reason"], "code") : std::string();
   if (code == "outside_hours") return "system_outside_hours";
@@ -95,10 +108,16 @@ void processor::run(const std::string& id) {
   client_->send(std::move(req), [this, id, network](client_result r) {
     std::string ignored;
     auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
+    // The network may run in another process: its answer is checked for shape before use,
+    // and one of the wrong shape is that system's failure, not ours.
+    if (r.status == 200 && !well_formed_provision(body)) {
+      body = {{"error", "malformed_answer"}, {"detail", "the answer of " + network->id + " is not a provision result"}};
+      r.status = 502;
+    }
     if (r.status != 200 || !body.is_object()) {
       nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
-      if (!failure.contains("system")) failure["system"] = network->id;
-      if (!failure.contains("name")) failure["name"] = network->name;
+      if (!failure.contains("system") || !failure["system"].is_string()) failure["system"] = network->id;
+      if (!failure.contains("name") || !failure["name"].is_string()) failure["name"] = network->name;
       auto key = failure_key(failure);
       auto message = outage_message(key, failure);
       return finish(id, [&](process_record& rec) {
@@ -113,15 +132,15 @@ void processor::run(const std::string& id) {
       std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
       std::size_t failed = 0, holders = 0, records = 0;
       const nlohmann::json* first_failure = nullptr;
-      const auto holder_list = body.value("holders", nlohmann::json::array());
-      for (const auto& h : holder_list) {
+      for (const auto& h : body["holders"]) {
         ++holders;
-        nlohmann::json status{{"system", h.value("system", "")}, {"name", h.value("name", "")}, {"status", h.value("status", "error")}};
-        if (h.value("status", "") == "ok") {
-          for (const auto& res : h.value("results", nlohmann::json::array())) {
-            auto& slot = by_body[res.value("body", "")][res.value("name", "")];
+        nlohmann::json status{{"system", string_member(h, "system")}, {"name", string_member(h, "name")},
+                              {"status", string_member(h, "status", "error")}};
+        if (string_member(h, "status") == "ok") {
+          for (const auto& res : h["results"]) {
+            auto& slot = by_body[string_member(res, "body")][string_member(res, "name")];
             if (!slot.is_array()) slot = nlohmann::json::array();
-            for (const auto& record : res.value("records", nlohmann::json::array())) {
+            for (const auto& record : res["records"]) {
               slot.push_back(record);
               ++records;
             }
@@ -189,6 +208,7 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   req.url = conn->notification_url;
   req.headers = {{"content-type", "application/json"}};
   req.timeout = settings.notification_timeout;
+  req.body_limit = 64 * 1024;  // an acknowledgement is a commonHeader; nothing larger is read
   req.body = dump_json({{"commonHeader",
                          {{"telegramId", p->telegram_id},
                           {"telegramType", settings.notification_type},

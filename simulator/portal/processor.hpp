@@ -76,6 +76,7 @@ class processor {
   void notify(const std::string& process_id, int attempt);
   void record_access(const process_record& p);
   std::string outage_message(const std::string& key, const nlohmann::json& failure) const;
+  static bool well_formed_provision(const nlohmann::json& body);
   std::string failure_key(const nlohmann::json& failure) const;
 
   world_runtime* rt_;

@@ -111,11 +111,16 @@ std::string child_process::wait_for_line(const std::string& needle, int timeout_
 
 void child_process::signal(int sig) { kill(pid_, sig); }
 
+void child_process::close_output() {
+  if (out_fd_ >= 0) close(out_fd_);
+  out_fd_ = -1;
+}
+
 int child_process::wait(int timeout_ms) {
   int code = wait_exit(pid_, timeout_ms);
   if (code != -1) {
     pid_ = -1;
-    out_ += drain(out_fd_);
+    if (out_fd_ >= 0) out_ += drain(out_fd_);
   }
   return code;
 }

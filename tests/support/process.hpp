@@ -25,6 +25,8 @@ class child_process {
   void signal(int sig);
   int wait(int timeout_ms);  // exit code, or -1 on timeout
   const std::string& output() const { return out_; }
+  // Closes our end of the child's stdout, as `mynasim serve | head -2` does once it has read.
+  void close_output();
 
  private:
   int pid_ = -1;

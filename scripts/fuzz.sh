@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset `fuzz`: clang-14, ASan + UBSan) and runs each one for
+# a bounded time from its seed corpus. Any crash, leak, sanitizer report, timeout or
+# out-of-memory fails the run and leaves the input under build/fuzz/findings/.
+# Usage: scripts/fuzz.sh [seconds per target] [target…]   (default 20 s, every target)
+# CI runs the default; a long campaign: scripts/fuzz.sh 1800
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+shift || true
+./scripts/setup.sh fuzz
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(http_request http_response json form world_yaml scenario_yaml fault time inquiry)
+out=build/fuzz/findings
+mkdir -p "$out"
+failed=0
+for t in "${targets[@]}"; do
+  work=$(mktemp -d)
+  # Seeds: the inputs the tests and the default world use (tests/fuzz/seeds/<target>/,
+  # plus the shipped YAML for the YAML targets). The work corpus stays out of the tree.
+  seeds=(tests/fuzz/seeds/"$t")
+  case "$t" in
+    world_yaml) seeds+=(fixtures) ;;
+    scenario_yaml) seeds+=(scenarios) ;;
+  esac
+  log="$out/$t.log"
+  if ./build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="$out/$t-" "$work" "${seeds[@]}" >"$log" 2>&1; then
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
+    echo "fuzz_$t: ok, $runs executions in ${seconds}s, coverage $cov edges"
+  else
+    echo "fuzz_$t: FAILED (see $log)"; tail -40 "$log"; failed=1
+  fi
+  rm -rf "$work"
+done
+exit $failed

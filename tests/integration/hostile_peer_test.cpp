@@ -1,0 +1,93 @@
+// Every answer mynasim reads is as untrusted as every request: a notification endpoint and
+// a peer system (split topology) answering with each malformed shape. The simulator keeps
+// serving and reports the failure as a notification failure or a provider error.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "flow_client.hpp"
+#include "hostile_peer.hpp"
+#include "test_server.hpp"
+
+namespace mynasim::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const hostile_answer all_answers[] = {hostile_answer::huge_header,  hostile_answer::huge_trailer,
+                                      hostile_answer::many_trailers, hostile_answer::garbage,
+                                      hostile_answer::endless_body, hostile_answer::reset,
+                                      hostile_answer::deep_json,    hostile_answer::wrong_types};
+
+void expect_serving(test_server& s) {
+  EXPECT_EQ(request(s.port("admin"), false, "GET", "/healthz").status, 200);
+  EXPECT_EQ(request(s.port("sp"), true, "GET", "/healthz").status, 200);
+}
+
+class HostileNotificationEndpoint : public ::testing::TestWithParam<hostile_answer> {};
+
+TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
+  hostile_peer peer(GetParam());
+  test_server s([&](world_config& w) {
+    w.data.portal.processing_delay = 10ms;
+    w.data.portal.notification_first_retry = 20ms;
+    w.data.portal.notification_attempts = 2;
+    w.data.portal.notification_timeout = 500ms;  // the endless body is cut here
+    for (auto& c : w.data.connections) c.notification_url = peer.url() + "/notify";
+  });
+  flow_client api{&s};
+  auto token = api.access_token("taro");
+  auto telegram = api.next_telegram_id();
+  auto pid = parse(api.request(token, telegram, "Date=20260101"))["commonHeader"]["processId"].get<std::string>();
+  // A 2xx answer ends the retries (what it says is judged elsewhere); anything else is retried.
+  std::size_t expected = GetParam() == hostile_answer::wrong_types ? 1 : 2;
+  nlohmann::json process;
+  for (int i = 0; i < 300; ++i) {
+    process = parse(s.admin("GET", "/__admin/processes/" + pid));
+    if (process["notifications"].size() >= expected) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(process["notifications"].size(), expected) << process.dump();
+  for (const auto& n : process["notifications"]) {
+    bool acknowledged = n["status"] == 200 && n["telegram_type"] == "IFA0302-S01";
+    EXPECT_FALSE(acknowledged) << n.dump();
+  }
+  // The result is still there to be fetched, and the server serves on.
+  auto result = parse(api.result(token, telegram, pid));
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+  expect_serving(s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, HostileNotificationEndpoint, ::testing::ValuesIn(all_answers),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+class HostilePeerSystem : public ::testing::TestWithParam<hostile_answer> {};
+
+// The portal alone, its back-end systems "in another process" that answers hostile bytes.
+TEST_P(HostilePeerSystem, BecomesAProviderError) {
+  hostile_peer peer(GetParam());
+  app_options o;
+  o.only = {"portal"};
+  o.peer_url_template = peer.url() + "/systems/{id}";
+  test_server s(
+      [&](world_config& w) {
+        w.data.portal.processing_delay = 10ms;
+        w.data.portal.hop_timeout = 300ms;
+        w.data.portal.notification_attempts = 1;
+      },
+      o);
+  flow_client api{&s};
+  auto token = api.access_token("taro");
+  auto telegram = api.next_telegram_id();
+  auto pid = parse(api.request(token, telegram, "Date=20260101"))["commonHeader"]["processId"].get<std::string>();
+  auto result = parse(api.wait_result(token, telegram, pid));
+  EXPECT_NE(result["commonHeader"]["errorCode"], "") << result.dump();
+  EXPECT_GE(peer.requests(), 1);
+  expect_serving(s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, HostilePeerSystem, ::testing::ValuesIn(all_answers),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+}  // namespace
+}  // namespace mynasim::test
