@@ -2,6 +2,7 @@
 // configured head limits, slow clients, and a log reader that goes away.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
 #include <filesystem>
@@ -115,6 +116,32 @@ TEST(TransportLimits, UnreadStdoutDoesNotBlockServing) {
   auto port = admin_port_of(p);
   ASSERT_NE(port, 0);
   for (int i = 0; i < 1500; ++i) ASSERT_EQ(request(port, false, "GET", "/__admin/health").status, 200) << i;
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10000), 0);
+}
+
+// Out of file descriptors (EMFILE): accepting backs off instead of spinning, and serving
+// resumes once descriptors are free again.
+TEST(TransportLimits, RecoversFromRunningOutOfFileDescriptors) {
+  rlimit old{};
+  ::getrlimit(RLIMIT_NOFILE, &old);
+  rlimit low = old;
+  low.rlim_cur = 96;
+  ::setrlimit(RLIMIT_NOFILE, &low);  // inherited by the child only
+  child_process p({"serve", "--config", port0_world_file()});
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  auto port = admin_port_of(p);
+  ASSERT_NE(port, 0);
+  std::vector<std::unique_ptr<connection>> flood;
+  for (int i = 0; i < 150; ++i) flood.push_back(connection::open(port, false));
+  std::this_thread::sleep_for(300ms);  // the server sits at its descriptor limit
+  flood.clear();
+  client_response res;
+  for (int i = 0; i < 50 && res.status != 200; ++i) {
+    std::this_thread::sleep_for(100ms);
+    res = request(port, false, "GET", "/__admin/health");
+  }
+  EXPECT_EQ(res.status, 200);
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(10000), 0);
 }

@@ -82,8 +82,11 @@ std::string flow_client::access_token(const std::string& persona) {
 }
 
 std::string flow_client::next_telegram_id() {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "TL-%s-261127120000-%04d", client_id.substr(2, 8).c_str(), ++sequence);
+  // Sequences past 9999 move on through the timestamp part, so every id stays unique.
+  char buf[48];
+  long n = ++sequence, k = n / 10000;
+  std::snprintf(buf, sizeof buf, "TL-%s-2611%02ld%02ld%02ld%02ld-%04ld", client_id.substr(2, 8).c_str(), 27 - (k / 86400) % 27,
+                (k / 3600) % 24 + (k == 0 ? 12 : 0) % 24, (k / 60) % 60, k % 60, n % 10000);
   return buf;
 }
 
