@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
+#include <cstring>
 #include <list>
 #include <optional>
 #include <mutex>
@@ -186,7 +187,7 @@ net::awaitable<void> http_server::impl::accept_loop(listener_state& entry) {
       // EMFILE, ENFILE, ENOBUFS…: retrying at once would spin a core; back off, then retry.
       if (accept_errors++ % 100 == 0)
         std::fprintf(stderr, "{\"event\":\"accept_error\",\"listener\":\"%s\",\"error\":\"%s\",\"retry_ms\":%lld}\n",
-                     entry.settings.name.c_str(), ec.message().c_str(), static_cast<long long>(backoff.count()));
+                     entry.settings.name.c_str(), std::strerror(ec.value()), static_cast<long long>(backoff.count()));
       co_await pause(backoff);
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
       continue;

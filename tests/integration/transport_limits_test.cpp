@@ -123,6 +123,11 @@ TEST(TransportLimits, UnreadStdoutDoesNotBlockServing) {
 // Out of file descriptors (EMFILE): accepting backs off instead of spinning, and serving
 // resumes once descriptors are free again.
 TEST(TransportLimits, RecoversFromRunningOutOfFileDescriptors) {
+#ifdef MYNASIM_SANITIZED
+  // UBSan's type check opens /proc/self/maps to validate a vptr; with no descriptor left it
+  // reports a false "invalid vptr" and aborts. The release suite runs this test.
+  GTEST_SKIP() << "runs in the release suite: the sanitizer runtime itself needs file descriptors";
+#endif
   rlimit old{};
   ::getrlimit(RLIMIT_NOFILE, &old);
   rlimit low = old;

@@ -108,7 +108,7 @@ void hostile_peer::serve(int fd) {
       send_all(fd, chunked_with_trailer(t));
       break;
     }
-    case hostile_answer::garbage: send_all(fd, std::string("\x16\x03\x01 not http at all\r\n\r\n", 25)); break;
+    case hostile_answer::garbage: send_all(fd, std::string("\x16\x03\x01 not http at all\r\n\r\n")); break;
     case hostile_answer::endless_body: {
       if (!send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) break;
       for (int i = 0; i < 1500 && !stop_; ++i) {  // at most 30 s
