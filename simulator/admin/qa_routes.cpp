@@ -53,6 +53,17 @@ http_response add_faults(qa_context& ctx, http_request& req) {
   return json_response(201, {{"ids", ids}});
 }
 
+// Only files inside qa.scenarios_dir: "year-end-juki.yaml", or "scenarios/year-end-juki.yaml"
+// as seen from the directory above it; the first of the two that exists.
+std::optional<std::string> scenario_path(const std::string& dir, const std::string& file) {
+  namespace fs = std::filesystem;
+  auto direct = path_inside(dir, file);
+  std::error_code ec;
+  if (fs::path(file).is_relative() && (!direct || !fs::exists(*direct, ec)))
+    if (auto from_parent = path_inside(dir, (fs::path(dir).parent_path() / file).string())) return from_parent;
+  return direct;
+}
+
 http_response load_scenario(qa_context& ctx, http_request& req) {
   try {
     scenario s;
@@ -65,14 +76,8 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
       auto body = parse_json_object(req.body, error);
       if (!body || !body->contains("file") || !(*body)["file"].is_string())
         return json_error(400, "invalid_scenario", "send {\"file\": \"scenarios/….yaml\"} or a YAML body (Content-Type: application/yaml)");
-      // Only files inside qa.scenarios_dir: "year-end-juki.yaml", or "scenarios/year-end-juki.yaml"
-      // as seen from the directory above it.
-      auto file = (*body)["file"].get<std::string>();
       const auto& dir = ctx.runtime->world.qa.scenarios_dir;
-      auto path = path_inside(dir, file);
-      std::error_code ec;
-      if ((!path || !std::filesystem::exists(*path, ec)) && std::filesystem::path(file).is_relative())
-        if (auto from_parent = path_inside(dir, (std::filesystem::path(dir).parent_path() / file).string())) path = from_parent;
+      auto path = scenario_path(dir, (*body)["file"].get<std::string>());
       if (!path)
         return json_error(403, "scenario_outside_directory",
                           "scenario files are read only from the scenarios directory (qa.scenarios_dir): " + dir);

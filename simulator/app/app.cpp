@@ -47,10 +47,11 @@ bool is_loopback_host(std::string_view host) {
   return is_loopback(name);
 }
 
-// Compares secrets without leaking where they first differ.
+// Compares secrets without leaking where they first differ (only whether the lengths do).
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<std::size_t>(1, b.size())]);
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -188,7 +189,8 @@ void simulator_app::impl::build_routes() {
                                                  {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                    std::chrono::steady_clock::now() - started)
                                                                    .count()},
-                                                 {"open_connections", server ? server->open_connections() : 0}};
+                                                 {"open_connections", server ? server->open_connections() : 0},
+                                                 {"log_lines_dropped", log.dropped()}};
                                            }});
   std::vector<const system_config*> backends;
   for (auto* s : running)

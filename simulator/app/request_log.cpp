@@ -131,8 +131,9 @@ void request_log::writer_loop() {
     bool ok = write_fd(batch, give_up);
     lock.lock();
     if (!ok) {
-      broken_ = true;  // EPIPE or closed: nobody will read these lines
-      dropped_ += static_cast<std::uint64_t>(std::count(queued_.begin(), queued_.end(), '\n')) + 1;
+      broken_ = true;  // EPIPE or closed: nobody will read these lines (the batch counts whole)
+      dropped_ += static_cast<std::uint64_t>(std::count(batch.begin(), batch.end(), '\n') +
+                                             std::count(queued_.begin(), queued_.end(), '\n'));
       queued_.clear();
       if (last || stopping_) return;
     }

@@ -208,7 +208,11 @@ world_config load_world(const std::string& entry_file) {
   if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
   if (auto& s = sections["qa"]; !s.empty()) {
     yaml_map m(s.front());
-    if (auto v = m.find("allow_fault_header"); v && v->as_string() != "auto") w.qa.allow_fault_header = v->as_bool();
+    if (auto v = m.find("allow_fault_header")) {
+      auto text = v->as_string();
+      if (text != "auto" && text != "true" && text != "false") v->fail("expected auto, true or false, got '" + text + "'");
+      if (text != "auto") w.qa.allow_fault_header = text == "true";
+    }
     w.qa.max_faults = static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(w.qa.max_faults), 1, 100000));
     if (auto d = m.find("scenarios_dir"))
       w.qa.scenarios_dir = resolve_path(fs::path(s.front().file()).parent_path().string(), d->as_string());

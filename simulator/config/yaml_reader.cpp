@@ -3,6 +3,8 @@
 #include <charconv>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "core/file_read.hpp"
 
 namespace mynasim {
@@ -156,90 +158,45 @@ nlohmann::json yaml_to_json(const yaml_value& v, bool typed) {
 namespace {
 
 constexpr int max_yaml_depth = 64;
-// yaml-cpp's parser recurses once per nesting level and has no limit of its own: before it
-// runs, a lexical estimate refuses documents that could nest past this (stack safety only;
-// the walk below enforces max_yaml_depth exactly).
-constexpr int max_lexical_depth = 512;
 
-[[noreturn]] void fail_at(const std::string& name, std::size_t line, std::size_t col, const std::string& message) {
-  throw config_error(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": (document): " + message);
-}
-
-// An upper bound of the nesting a YAML text can produce: block levels from the column where
-// a line's content starts (after indentation and "- ", "? ", ": " indicators), flow levels
-// from brackets that open a flow collection (quoted text and comments skipped).
-void check_lexical_depth(std::string_view text, const std::string& name) {
-  int flow = 0;
-  std::size_t line = 1;
-  for (std::size_t pos = 0; pos < text.size();) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    auto l = text.substr(pos, end - pos);
-    std::size_t col = 0;
-    while (col < l.size() && (l[col] == ' ' || ((l[col] == '-' || l[col] == '?' || l[col] == ':') &&
-                                               (col + 1 == l.size() || l[col + 1] == ' '))))
-      ++col;
-    if (flow == 0 && 2 * static_cast<int>(col) + 2 > max_lexical_depth)
-      fail_at(name, line, col + 1, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
-    char quote = 0;
-    char prev = ' ';
-    for (std::size_t i = col; i < l.size(); ++i) {
-      char c = l[i];
-      if (quote) {
-        if (c == quote) quote = 0;
-      } else if ((c == '"' || c == '\'') && (prev == ' ' || prev == '[' || prev == '{' || prev == ',' || prev == ':')) {
-        quote = c;
-      } else if (c == '#' && prev == ' ') {
-        break;
-      } else if ((c == '[' || c == '{') && (flow > 0 || i == col || prev == ' ')) {
-        if (++flow + 2 * static_cast<int>(col) > max_lexical_depth)
-          fail_at(name, line, i + 1, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
-      } else if ((c == ']' || c == '}') && flow > 0) {
-        --flow;
-      }
-      prev = c;
-    }
-    pos = end + 1;
-    ++line;
-  }
+[[noreturn]] void fail_at(const std::string& name, const YAML::Mark& mark, const std::string& message) {
+  throw config_error(name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                     ": (document): " + message);
 }
 
 // Walks the loaded document once, as every later reader will see it — aliases expanded —
 // and refuses it when it nests deeper than max_yaml_depth (a self-referencing alias never
-// ends) or expands to more nodes than `budget` (an alias bomb).
-struct walk_budget {
-  std::size_t nodes_left;
-};
-
-void walk(const yaml_value& v, int depth, walk_budget& budget) {
-  if (depth > max_yaml_depth) v.fail("nesting deeper than " + std::to_string(max_yaml_depth) + " levels (or an alias that refers to itself)");
-  if (budget.nodes_left-- == 0) v.fail("the document expands to too many nodes (aliases repeated too often)");
-  const auto& n = v.node();
+// ends) or expands to more nodes than the budget (an alias bomb). Paths are not built here:
+// the position names the place.
+void walk(const YAML::Node& n, int depth, std::size_t& nodes_left, const std::string& name) {
+  if (depth > max_yaml_depth)
+    fail_at(name, n.Mark(), "nesting deeper than " + std::to_string(max_yaml_depth) + " levels (or an alias that refers to itself)");
+  if (nodes_left-- == 0) fail_at(name, n.Mark(), "the document expands to too many nodes (aliases repeated too often)");
   if (n.IsSequence()) {
-    for (const auto& item : v.items()) walk(item, depth + 1, budget);
+    for (const auto& item : n) walk(item, depth + 1, nodes_left, name);
   } else if (n.IsMap()) {
     for (const auto& kv : n) {
-      if (!kv.first.IsScalar()) yaml_value(kv.first, std::make_shared<const std::string>(v.file()), v.path()).fail("keys must be plain strings");
-      walk(yaml_value(kv.second, std::make_shared<const std::string>(v.file()), v.path().empty() ? kv.first.Scalar() : v.path() + "." + kv.first.Scalar()),
-           depth + 1, budget);
+      if (!kv.first.IsScalar()) fail_at(name, kv.first.Mark(), "keys must be plain strings");
+      walk(kv.second, depth + 1, nodes_left, name);
     }
   }
 }
 
 yaml_value parse(const std::string& text, const std::string& name) {
-  if (text.size() > max_yaml_bytes) fail_at(name, 1, 1, "larger than " + std::to_string(max_yaml_bytes) + " bytes");
-  check_lexical_depth(text, name);
-  yaml_value doc = [&] {
-    try {
-      return yaml_value(YAML::Load(text), std::make_shared<const std::string>(name), "");
-    } catch (const YAML::Exception& e) {
-      throw config_error(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                         ": YAML syntax error: " + e.msg);
-    }
-  }();
-  walk_budget budget{16 * text.size() + 10000};
-  walk(doc, 0, budget);
-  return doc;
+  if (text.size() > max_yaml_bytes) fail_at(name, YAML::Mark(), "larger than " + std::to_string(max_yaml_bytes) + " bytes");
+  YAML::Node doc;
+  try {
+    // yaml-cpp's own depth guard (500 levels) bounds its recursion while parsing.
+    doc = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    fail_at(name, e.mark, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+  } catch (const YAML::Exception& e) {
+    throw config_error(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                       ": YAML syntax error: " + e.msg);
+  }
+  std::size_t nodes_left = 16 * text.size() + 10000;
+  walk(doc, 0, nodes_left, name);
+  return yaml_value(doc, std::make_shared<const std::string>(name), "");
 }
 }  // namespace
 

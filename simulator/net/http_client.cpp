@@ -25,12 +25,8 @@ namespace {
 
 std::string serialize_request(const client_request& r, const std::string& host, const std::string& target) {
   std::string out = r.method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mynasim\r\n";
-  for (const auto& h : r.headers) {
-    if (h.name == "content-length" || h.name == "connection" || h.name == "host") continue;
-    out += h.name + ": ";
-    for (char c : h.value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-    out += "\r\n";
-  }
+  for (const auto& h : r.headers)
+    if (h.name != "content-length" && h.name != "connection" && h.name != "host") append_field(out, h.name, h.value);
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
   return out;
 }

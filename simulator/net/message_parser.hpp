@@ -96,6 +96,14 @@ class plain_parser : public boost::beast::http::basic_parser<IsRequest> {
   std::size_t head_bytes_ = 0, trailer_bytes_ = 0;
 };
 
+// One "name: value" line of a message mynasim writes. Values often echo request data
+// (state, URLs): a CR or LF in them never splits the message.
+inline void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out.append("\r\n");
+}
+
 // The end of input, as Beast's read loop reports it: nothing yet is end_of_stream.
 template <bool IsRequest>
 boost::beast::error_code finish(plain_parser<IsRequest>& parser) {

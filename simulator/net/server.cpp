@@ -72,14 +72,6 @@ http_request to_plain(plain_parser<true>& parser) {
   return req;
 }
 
-// Header values come from handlers that echo request data (state, URLs): never let one
-// split the response.
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ");
-  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-  out.append("\r\n");
-}
-
 // The status line and fields of a response; the body follows as its own buffer.
 std::string serialize_head(const http_response& res, unsigned version, bool keep_alive) {
   std::string out = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";

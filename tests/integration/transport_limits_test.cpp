@@ -106,6 +106,13 @@ TEST(TransportLimits, ClosedStdoutNeitherKillsNorBlocks) {
   ASSERT_NE(port, 0);
   p.close_output();
   for (int i = 0; i < 300; ++i) ASSERT_EQ(request(port, false, "GET", "/__admin/health").status, 200) << i;
+  // The lines nobody could read are counted, and the count is visible.
+  long dropped = 0;
+  for (int i = 0; i < 40 && dropped == 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    dropped = nlohmann::json::parse(request(port, false, "GET", "/__admin/health").body).value("log_lines_dropped", 0L);
+  }
+  EXPECT_GT(dropped, 0);
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(10000), 0);
 }

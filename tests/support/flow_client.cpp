@@ -82,11 +82,12 @@ std::string flow_client::access_token(const std::string& persona) {
 }
 
 std::string flow_client::next_telegram_id() {
-  // Sequences past 9999 move on through the timestamp part, so every id stays unique.
+  // Every 10 000 ids the timestamp part moves one second on from 2026-11-27 12:00:00, so
+  // every id stays unique (and the first 9 999 keep 261127120000).
   char buf[48];
-  long n = ++sequence, k = n / 10000;
-  std::snprintf(buf, sizeof buf, "TL-%s-2611%02ld%02ld%02ld%02ld-%04ld", client_id.substr(2, 8).c_str(), 27 - (k / 86400) % 27,
-                (k / 3600) % 24 + (k == 0 ? 12 : 0) % 24, (k / 60) % 60, k % 60, n % 10000);
+  long n = ++sequence, secs = 12 * 3600 + n / 10000;
+  std::snprintf(buf, sizeof buf, "TL-%s-2611%02ld%02ld%02ld%02ld-%04ld", client_id.substr(2, 8).c_str(),
+                27 - secs / 86400 % 27, secs / 3600 % 24, secs / 60 % 60, secs % 60, n % 10000);
   return buf;
 }
 

@@ -74,7 +74,8 @@ process_result run_mynasim(const std::vector<std::string>& args, int timeout_ms)
 
 child_process::child_process(const std::vector<std::string>& args) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  // O_CLOEXEC: the child must not hold the read end, or closing ours would not close the pipe.
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   int devnull = open("/dev/null", O_WRONLY);
   pid_ = spawn(args, fds[1], devnull);
   close(fds[1]);
