@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian/Ubuntu machine, builds mynasim and serves the default world.
+# Sets up a fresh Debian 12 machine, builds mynasim and serves the default world.
 # Extra arguments go to `mynasim serve` (see `mynasim serve --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

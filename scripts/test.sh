@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian/Ubuntu machine, builds and runs the whole test suite.
+# Sets up a fresh Debian 12 machine, builds and runs the whole test suite.
 # Usage: scripts/test.sh [release|debug|asan]   (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
