@@ -7,17 +7,18 @@ namespace mynasim {
 void register_portal_admin_routes(router& r, portal_admin_context ctx) {
   r.add_sync("GET", "/__admin/personas", [ctx](http_request&) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : ctx.runtime->world.data.personas) {
+    const auto data = ctx.runtime->data.get();
+    for (const auto& p : data->personas) {
       auto card = ctx.cards->status(p.card.serial);
       list.push_back({{"id", p.id}, {"name", p.name}, {"note", p.note}, {"card_serial", p.card.serial},
                       {"pin_tries_left", card ? card->tries_left : 0},
-                      {"certificate", to_string(p.card.certificate)}});
+                      {"certificate", to_string(card ? card->certificate : p.card.certificate)}});
     }
     return json_response(200, {{"personas", list}});
   });
   r.add_sync("GET", "/__admin/personas/{id}/access-records", [ctx](http_request& req) {
     const auto& id = req.params["id"];
-    if (!ctx.runtime->world.data.find_persona(id)) return json_error(404, "unknown_persona", "no persona '" + id + "'");
+    if (!ctx.runtime->data.get()->find_persona(id)) return json_error(404, "unknown_persona", "no persona '" + id + "'");
     nlohmann::json list = nlohmann::json::array();
     for (const auto& a : ctx.processes->access_records(id))
       list.push_back({{"at", format_instant(a.at)}, {"client_id", a.client_id}, {"service", a.service_name},

@@ -70,7 +70,7 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
     const auto* type = req.header("content-type");
     if (type && (type->find("yaml") != std::string::npos)) {
       if (req.body.size() > max_scenario_bytes) return json_error(413, "invalid_scenario", "a scenario is at most 1 MiB");
-      s = load_scenario_text(req.body, "request body", ctx.runtime->world);
+      s = load_scenario_text(req.body, "request body", ctx.runtime->world, *ctx.runtime->data.get());
     } else {
       std::string error;
       auto body = parse_json_object(req.body, error);
@@ -81,7 +81,7 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
       if (!path)
         return json_error(403, "scenario_outside_directory",
                           "scenario files are read only from the scenarios directory (qa.scenarios_dir): " + dir);
-      s = load_scenario_file(*path, ctx.runtime->world, max_scenario_bytes);
+      s = load_scenario_file(*path, ctx.runtime->world, *ctx.runtime->data.get(), max_scenario_bytes);
     }
     ctx.scenarios->start(std::move(s));
     ctx.scenarios->tick();

@@ -133,8 +133,8 @@ struct simulator_app::impl {
         rt(std::move(world)),
         log(options.out ? *options.out : std::cout, options.json_logs.value_or(rt.world.logging.json),
             rt.world.logging.requests),
-        cards(rt.world.data),
-        auth(rt.world.data, rt.clock, cards, ids),
+        cards(rt.data),
+        auth(rt.data, rt.clock, cards, ids),
         faults(rt),
         journal(rt.world.qa.journal_max_entries, rt.world.qa.journal_max_bytes, rt.world.qa.journal_body_bytes),
         scenarios(rt, faults, cards) {}
@@ -198,12 +198,12 @@ void simulator_app::impl::build_routes() {
   register_system_routes(routers["systems"], rt, backends);
   register_backend_routes(routers["systems"], {&rt, client.get(), [this](const std::string& id) { return url_of(id); }},
                           backends);
-  kiosk_context kiosk{&rt.world.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
+  kiosk_context kiosk{&rt.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
   if (!backends.empty()) register_virtual_card_routes(routers["systems"], kiosk);
   if (runs(system_kind::portal)) {
     register_kiosk_routes(routers["sp"], kiosk);
-    register_web_routes(routers["app"], rt.world.data, auth);
-    register_api_routes(routers["sp"], {&rt.world.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
+    register_web_routes(routers["app"], rt.data, auth);
+    register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
   register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }});
@@ -465,14 +465,14 @@ simulator_app::simulator_app(world_config world, app_options options)
   i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
                                             i.ids);
   try {
-    i.pki = std::make_unique<jpki>(s.certs_dir + "/jpki", i.rt.world.data, i.rt.clock.now());
+    i.pki = std::make_unique<jpki>(s.certs_dir + "/jpki", *i.rt.data.get(), i.rt.clock.now());
   } catch (const std::exception& e) {
     throw startup_error(std::string("JPKI: ") + e.what());
   }
   i.build_routes();
   if (!i.options.scenario_file.empty()) {
     try {
-      i.startup_scenario = load_scenario_file(i.options.scenario_file, i.rt.world);
+      i.startup_scenario = load_scenario_file(i.options.scenario_file, i.rt.world, *i.rt.data.get());
     } catch (const config_error& e) {
       throw startup_error(std::string("scenario: ") + e.what());
     }

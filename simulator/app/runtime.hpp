@@ -11,7 +11,11 @@ namespace mynasim {
 
 struct world_runtime {
   explicit world_runtime(world_config w)
-      : world(std::move(w)), holidays(world.holidays), clock(world.clock), availability(world, holidays) {}
+      : world(std::move(w)),
+        holidays(world.holidays),
+        clock(world.clock),
+        availability(world, holidays),
+        data(std::move(world.data)) {}
   world_runtime(const world_runtime&) = delete;
   world_runtime& operator=(const world_runtime&) = delete;
 
@@ -19,6 +23,9 @@ struct world_runtime {
   holiday_calendar holidays;
   virtual_clock clock;
   availability_service availability;
+  // The sheets (services, connections, personas, items, portal settings, errors): moved out
+  // of `world` at start, since the admin API and reloads replace them while serving.
+  data_source data;
 };
 
 }  // namespace mynasim

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -117,6 +119,27 @@ struct world_data {
   const connection_config* find_connection(std::string_view client_id) const;
   const persona* find_persona(std::string_view id) const;
   const persona* find_persona_by_card(std::string_view serial) const;
+};
+
+// The sheets in force. A reader takes a snapshot for one piece of work and keeps it while it
+// holds pointers into it; the admin API and reloads replace the whole snapshot, so nothing a
+// reader holds changes under it. Thread-safe.
+class data_source {
+ public:
+  explicit data_source(world_data initial = {})
+      : current_(std::make_shared<const world_data>(std::move(initial))) {}
+  std::shared_ptr<const world_data> get() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  void replace(std::shared_ptr<const world_data> next) {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const world_data> current_;
 };
 
 // Shape checks of identifiers on the wire.

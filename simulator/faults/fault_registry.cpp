@@ -26,11 +26,11 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
       return std::nullopt;
     }
   }
-  if (!f.client_id.empty() && !rt_->world.data.find_service(f.client_id)) {
+  if (!f.client_id.empty() && !rt_->data.get()->find_service(f.client_id)) {
     error = "unknown client_id '" + f.client_id + "'";
     return std::nullopt;
   }
-  if (!f.persona.empty() && !rt_->world.data.find_persona(f.persona)) {
+  if (!f.persona.empty() && !rt_->data.get()->find_persona(f.persona)) {
     error = "unknown persona '" + f.persona + "'";
     return std::nullopt;
   }

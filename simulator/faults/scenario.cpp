@@ -13,7 +13,7 @@ instant read_instant(const yaml_value& v) {
   return *t;
 }
 
-scenario parse_scenario(const yaml_value& doc, const world_config& world) {
+scenario parse_scenario(const yaml_value& doc, const world_config& world, const world_data& data) {
   yaml_map m(doc);
   scenario s;
   s.source = doc.file();
@@ -39,7 +39,7 @@ scenario parse_scenario(const yaml_value& doc, const world_config& world) {
       if (auto e = sm.find("expire_certificates")) {
         step.expire_certificates = e->strings();
         for (std::size_t i = 0; i < step.expire_certificates.size(); ++i)
-          if (!world.data.find_persona(step.expire_certificates[i])) e->items()[i].fail("unknown persona");
+          if (!data.find_persona(step.expire_certificates[i])) e->items()[i].fail("unknown persona");
       }
       if (auto add = sm.find("add_faults")) {
         for (const auto& f : add->items()) {
@@ -63,12 +63,14 @@ scenario parse_scenario(const yaml_value& doc, const world_config& world) {
 
 }  // namespace
 
-scenario load_scenario_file(const std::string& path, const world_config& world, std::size_t max_bytes) {
-  return parse_scenario(load_yaml_file(path, max_bytes), world);
+scenario load_scenario_file(const std::string& path, const world_config& world, const world_data& data,
+                            std::size_t max_bytes) {
+  return parse_scenario(load_yaml_file(path, max_bytes), world, data);
 }
 
-scenario load_scenario_text(const std::string& text, const std::string& name, const world_config& world) {
-  return parse_scenario(load_yaml_string(text, name), world);
+scenario load_scenario_text(const std::string& text, const std::string& name, const world_config& world,
+                            const world_data& data) {
+  return parse_scenario(load_yaml_string(text, name), world, data);
 }
 
 void scenario_runner::start(scenario s) {
@@ -100,7 +102,8 @@ void scenario_runner::apply_locked(const scenario_step& step) {
     if (!f) log_.push_back(format_instant(step.at) + ": fault not added: " + error);
   }
   for (const auto& persona : step.expire_certificates)
-    cards_->set_certificate(rt_->world.data.find_persona(persona)->card.serial, certificate_state::expired);
+    if (const auto data = rt_->data.get(); const auto* p = data->find_persona(persona))
+      cards_->set_certificate(p->card.serial, certificate_state::expired);
   log_.push_back(format_instant(step.at) + ": applied" + (step.note.empty() ? "" : " — " + step.note));
 }
 

@@ -62,9 +62,9 @@ client_identity identity_of(const http_request& req) {
 
 http_response token(api_context& ctx, http_request& req) {
   std::vector<std::pair<std::string, std::string>> form;
-  if (!parse_form(req.body, form)) return token_error(*ctx.data, "invalid_token_request");
+  if (!parse_form(req.body, form)) return token_error(*ctx.data->get(), "invalid_token_request");
   auto grant = ctx.auth->exchange(form, identity_of(req), ctx.mutual_tls);
-  if (!grant.error_key.empty()) return token_error(*ctx.data, grant.error_key);
+  if (!grant.error_key.empty()) return token_error(*ctx.data->get(), grant.error_key);
   auto res = json_response(200, {{"access_token", grant.access_token}, {"token_type", "Bearer"},
                                  {"expires_in", grant.expires_in}});
   res.set("cache-control", "no-store");
@@ -93,12 +93,15 @@ struct telegram_call {
 };
 
 std::optional<http_response> open_telegram(api_context& ctx, http_request& req, const std::string& type, telegram_call& call) {
-  const auto& data = *ctx.data;
+  const auto snapshot = ctx.data->get();
+  const auto& data = *snapshot;
   std::string error;
   auto body = parse_json_object(req.body, error);
   call.h = body ? read_header(*body) : common_header{};
   auto grant = bearer(ctx, req);
   if (!grant) return telegram_error(data, "invalid_token", call.h, type);
+  // A token of a service removed since (admin API, reload) is no longer valid.
+  if (!data.find_service(grant->client_id)) return telegram_error(data, "invalid_token", call.h, type);
   if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", call.h, type);
   if (!body) return telegram_error(data, "malformed_json", call.h, type, data.errors.at("malformed_json").message + " (" + error + ")");
   if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
@@ -109,7 +112,8 @@ std::optional<http_response> open_telegram(api_context& ctx, http_request& req, 
 }
 
 http_response self_info_request(api_context& ctx, http_request& req) {
-  const auto& data = *ctx.data;
+  const auto snapshot = ctx.data->get();
+  const auto& data = *snapshot;
   const auto& type = data.portal.request_response_type;
   telegram_call call;
   if (auto refused = open_telegram(ctx, req, type, call)) return std::move(*refused);
@@ -139,7 +143,8 @@ http_response self_info_request(api_context& ctx, http_request& req) {
 }
 
 http_response self_info_result(api_context& ctx, http_request& req) {
-  const auto& data = *ctx.data;
+  const auto snapshot = ctx.data->get();
+  const auto& data = *snapshot;
   const auto& type = data.portal.result_response_type;
   telegram_call call;
   if (auto refused = open_telegram(ctx, req, type, call)) return std::move(*refused);

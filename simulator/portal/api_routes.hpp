@@ -9,7 +9,7 @@
 namespace mynasim {
 
 struct api_context {
-  const world_data* data;
+  const data_source* data;
   authorization* auth;
   processor* processes;
   bool mutual_tls = false;

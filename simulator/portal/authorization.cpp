@@ -30,15 +30,15 @@ std::string pkce_s256(const std::string& verifier) {
   return s;
 }
 
-authorization::authorization(const world_data& data, const virtual_clock& clock, card_registry& cards,
+authorization::authorization(const data_source& data, const virtual_clock& clock, card_registry& cards,
                              id_generator& ids)
     : data_(&data),
       clock_(&clock),
       cards_(&cards),
       ids_(&ids),
-      sessions_(data.portal.max_sessions, data.portal.session_lifetime),
-      codes_(data.portal.max_codes, data.portal.code_lifetime),
-      tokens_(data.portal.max_tokens, data.portal.token_lifetime) {}
+      sessions_(data.get()->portal.max_sessions, data.get()->portal.session_lifetime),
+      codes_(data.get()->portal.max_codes, data.get()->portal.code_lifetime),
+      tokens_(data.get()->portal.max_tokens, data.get()->portal.token_lifetime) {}
 
 void authorization::reset() {
   sessions_.clear();
@@ -49,11 +49,12 @@ void authorization::reset() {
 std::optional<auth_session> authorization::session(const std::string& id) { return sessions_.get(id, clock_->now()); }
 
 flow_result authorization::redirect_error(const auth_session& s, const std::string& key) {
-  const auto& e = data_->errors.at(key);
+  const auto data = data_->get();
+  const auto& e = data->errors.at(key);
   flow_result r;
   r.next = flow_step::redirect;
   r.error_key = key;
-  if (data_->portal.error_redirect == "code")
+  if (data->portal.error_redirect == "code")
     r.location = build_redirect(s.redirect_uri, {{"code", "access_denied"}, {"state", s.state}});
   else
     r.location = build_redirect(s.redirect_uri, {{"error", "access_denied"},
@@ -64,8 +65,9 @@ flow_result authorization::redirect_error(const auth_session& s, const std::stri
 }
 
 flow_result authorization::begin(const authorize_params& p) {
+  const auto data = data_->get();
   flow_result r;
-  const auto* service = data_->find_service(p.client_id);
+  const auto* service = data->find_service(p.client_id);
   if (!service) {
     r.error_key = "unknown_client";
     return r;
@@ -94,7 +96,8 @@ flow_result authorization::begin(const authorize_params& p) {
 // The same steps a user takes on the pages, driven by the requested outcome.
 flow_result authorization::run_test_path(const std::string& id, const std::string& persona_id,
                                          const std::string& outcome) {
-  const auto* p = data_->find_persona(persona_id);
+  const auto data = data_->get();
+  const auto* p = data->find_persona(persona_id);
   if (!p) {
     flow_result r;
     r.error_key = "unknown_persona";
@@ -136,6 +139,7 @@ flow_result authorization::consent(const std::string& id, bool agree) {
 }
 
 flow_result authorization::authenticate(const std::string& id, const std::string& serial, const std::string& pin) {
+  const auto data = data_->get();
   flow_result r;
   auto s = session(id);
   if (!s || !s->consented) {
@@ -162,7 +166,7 @@ flow_result authorization::authenticate(const std::string& id, const std::string
       r.next = flow_step::auth_page;
       r.session_id = id;
       r.error_key = "unknown_card";
-      r.message = data_->errors.at("unknown_card").message;
+      r.message = data->errors.at("unknown_card").message;
       return r;
   }
   auto persona = cards_->status(serial)->persona_id;
@@ -194,7 +198,8 @@ flow_result authorization::issue_code(const std::string&, const auth_session& s)
 }
 
 bool authorization::client_allowed(const std::string& client_id, const client_identity& client, bool mutual_tls) const {
-  const auto* conn = data_->find_connection(client_id);
+  const auto data = data_->get();
+  const auto* conn = data->find_connection(client_id);
   if (!conn) return !mutual_tls;
   if (mutual_tls) {
     bool by_hash = !conn->client_cert_sha256.empty() && conn->client_cert_sha256 == client.cert_sha256;
@@ -208,6 +213,7 @@ bool authorization::client_allowed(const std::string& client_id, const client_id
 
 token_grant authorization::exchange(const std::vector<std::pair<std::string, std::string>>& form,
                                     const client_identity& client, bool mutual_tls) {
+  const auto data = data_->get();
   std::map<std::string, std::string> f;
   for (const auto& [k, v] : form)
     if (!f.count(k)) f[k] = v;
@@ -216,7 +222,7 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
     g.error_key = "invalid_token_request";
     return g;
   }
-  if (!data_->find_service(f["client_id"])) {
+  if (!data->find_service(f["client_id"])) {
     g.error_key = "unknown_client";
     return g;
   }
@@ -243,8 +249,8 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
     c.used = true;
     g.access_token = ids_->token(48);
     c.tokens.push_back(g.access_token);
-    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data_->portal.token_lifetime, false, {}}, now, c.client_id);
-    g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
+    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data->portal.token_lifetime, false, {}}, now, c.client_id);
+    g.expires_in = static_cast<long>(data->portal.token_lifetime.count() / 1000);
   });
   for (const auto& t : revoke) tokens_.with(t, now, [](token_state& ts) { ts.revoked = true; });
   if (!found) g.error_key = "invalid_grant";
@@ -262,11 +268,12 @@ std::optional<token_info> authorization::check_token(const std::string& token) {
 
 token_grant authorization::issue_card_token(const std::string& client_id, const std::string& persona_id,
                                             const std::string& card_fingerprint) {
+  const auto data = data_->get();
   auto now = clock_->now();
   token_grant g;
   g.access_token = ids_->token(48);
-  g.expires_in = static_cast<long>(data_->portal.token_lifetime.count() / 1000);
-  tokens_.put(g.access_token, {client_id, persona_id, now + data_->portal.token_lifetime, false, card_fingerprint}, now,
+  g.expires_in = static_cast<long>(data->portal.token_lifetime.count() / 1000);
+  tokens_.put(g.access_token, {client_id, persona_id, now + data->portal.token_lifetime, false, card_fingerprint}, now,
               client_id);
   return g;
 }

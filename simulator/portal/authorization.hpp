@@ -57,7 +57,7 @@ struct token_info {
 
 class authorization {
  public:
-  authorization(const world_data& data, const virtual_clock& clock, card_registry& cards, id_generator& ids);
+  authorization(const data_source& data, const virtual_clock& clock, card_registry& cards, id_generator& ids);
 
   flow_result begin(const authorize_params& params);
   flow_result consent(const std::string& session_id, bool agree);
@@ -93,7 +93,7 @@ class authorization {
   flow_result issue_code(const std::string& session_id, const auth_session& s);
   flow_result run_test_path(const std::string& session_id, const std::string& persona_id, const std::string& outcome);
 
-  const world_data* data_;
+  const data_source* data_;
   const virtual_clock* clock_;
   card_registry* cards_;
   id_generator* ids_;

@@ -21,7 +21,7 @@ struct card_status {
 
 class card_registry {
  public:
-  explicit card_registry(const world_data& data);
+  explicit card_registry(const data_source& data);
 
   // Checks the PIN (a wrong one uses up a try; the last try locks the card), then the
   // certificate. `tries_left` receives what is left after this attempt.
@@ -29,11 +29,19 @@ class card_registry {
   std::optional<card_status> status(const std::string& serial) const;
   void set_certificate(const std::string& serial, certificate_state state);
   void reset();  // every card back to its YAML state
+  // After the sheets changed: a card whose definition (persona, PIN, tries, certificate) is
+  // unchanged keeps its state (tries used, lock, certificate set by a scenario); a new or
+  // changed card starts from its definition; a removed one is gone.
+  void sync();
 
  private:
-  const world_data* data_;
+  struct entry {
+    card_status state;
+    card_config defined;  // as the sheet had it when the state started
+  };
+  const data_source* data_;
   mutable std::mutex mutex_;
-  std::map<std::string, card_status> cards_;
+  std::map<std::string, entry> cards_;
 };
 
 }  // namespace mynasim

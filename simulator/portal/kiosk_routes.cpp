@@ -11,7 +11,7 @@ constexpr millis challenge_lifetime{120000};
 struct kiosk_state {
   kiosk_context ctx;
   expiring_store<std::string> challenges;  // challenge → client_id
-  explicit kiosk_state(kiosk_context c) : ctx(c), challenges(c.data->portal.max_sessions, challenge_lifetime) {}
+  explicit kiosk_state(kiosk_context c) : ctx(c), challenges(c.data->get()->portal.max_sessions, challenge_lifetime) {}
 };
 
 http_response kiosk_error(const world_data& data, const std::string& key, const std::string& detail = "") {
@@ -32,18 +32,19 @@ std::string str(const nlohmann::json& j, const char* key) {
 http_response challenge(kiosk_state& s, http_request& req) {
   std::string error;
   auto body = body_of(req, error);
-  if (!body) return kiosk_error(*s.ctx.data, "malformed_json", error);
+  if (!body) return kiosk_error(*s.ctx.data->get(), "malformed_json", error);
   auto client = str(*body, "client_id");
-  if (!s.ctx.data->find_service(client)) return kiosk_error(*s.ctx.data, "unknown_client");
+  if (!s.ctx.data->get()->find_service(client)) return kiosk_error(*s.ctx.data->get(), "unknown_client");
   if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))
-    return kiosk_error(*s.ctx.data, "client_not_authenticated");
+    return kiosk_error(*s.ctx.data->get(), "client_not_authenticated");
   auto value = base64_encode(s.ctx.ids->token(32));
   s.challenges.put(value, client, s.ctx.clock->now(), req.remote_address);
   return json_response(200, {{"challenge", value}, {"expires_in", challenge_lifetime.count() / 1000}});
 }
 
 http_response token(kiosk_state& s, http_request& req) {
-  const auto& data = *s.ctx.data;
+  const auto snapshot = s.ctx.data->get();
+  const auto& data = *snapshot;
   std::string error;
   auto body = body_of(req, error);
   if (!body) return kiosk_error(data, "malformed_json", error);

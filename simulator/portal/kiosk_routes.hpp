@@ -19,7 +19,7 @@ inline constexpr const char* kiosk_token = "/online-kiosk-web/token";
 }  // namespace paths
 
 struct kiosk_context {
-  const world_data* data;
+  const data_source* data;
   const virtual_clock* clock;
   authorization* auth;
   card_registry* cards;

@@ -13,8 +13,8 @@ processor::processor(world_runtime& rt, http_server& server, http_client& client
       url_of_(std::move(url_of)),
       ids_(&ids),
       // Kept twice as long as results live, so that an expired result is told apart from an unknown one.
-      processes_(rt.world.data.portal.max_processes, rt.world.data.portal.result_lifetime * 2),
-      telegram_ids_(rt.world.data.portal.max_processes * 2, rt.world.data.portal.result_lifetime * 2) {}
+      processes_(rt.data.get()->portal.max_processes, rt.data.get()->portal.result_lifetime * 2),
+      telegram_ids_(rt.data.get()->portal.max_processes * 2, rt.data.get()->portal.result_lifetime * 2) {}
 
 void processor::reset() {
   processes_.clear();
@@ -25,6 +25,9 @@ void processor::reset() {
 
 std::optional<std::string> processor::start(const std::string& client_id, const std::string& persona_id,
                                             const std::string& telegram_id, const std::string& mode, const inquiry& q) {
+  const auto data = rt_->data.get();
+  const auto* service = data->find_service(client_id);
+  if (!service) return std::nullopt;  // removed since the token was checked
   auto now = rt_->clock.now();
   if (!telegram_ids_.put(client_id + "/" + telegram_id, true, now, client_id)) return std::nullopt;
   process_record p;
@@ -34,18 +37,19 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
   p.telegram_id = telegram_id;
   p.mode = mode;
   p.query = q;
-  p.items = rt_->world.data.find_service(client_id)->items;
+  p.items = service->items;
   p.created = now;
   auto id = p.process_id;
   processes_.put(id, std::move(p), now, client_id);
-  server_->schedule(rt_->world.data.portal.processing_delay, [this, id] { run(id); });
+  server_->schedule(data->portal.processing_delay, [this, id] { run(id); });
   return id;
 }
 
 std::optional<process_record> processor::find(const std::string& id) { return processes_.get(id, rt_->clock.now()); }
 
 bool processor::expired(const process_record& p) const {
-  return p.ready && rt_->clock.now() - p.ready_at > rt_->world.data.portal.result_lifetime;
+  const auto data = rt_->data.get();
+  return p.ready && rt_->clock.now() - p.ready_at > data->portal.result_lifetime;
 }
 
 // {"holders": [{"status": "ok", "results": [{"records": [...]}, ...]} | {failure}, ...]}
@@ -71,7 +75,8 @@ std::string processor::failure_key(const nlohmann::json& failure) const {
 }
 
 std::string processor::outage_message(const std::string& key, const nlohmann::json& failure) const {
-  std::string msg = rt_->world.data.errors.at(key).message;
+  const auto data = rt_->data.get();
+  std::string msg = data->errors.at(key).message;
   auto replace = [&](const std::string& what, const std::string& with) {
     for (auto pos = msg.find(what); pos != std::string::npos; pos = msg.find(what, pos + with.size()))
       msg.replace(pos, what.size(), with);
@@ -89,9 +94,10 @@ std::string processor::outage_message(const std::string& key, const nlohmann::js
 }
 
 void processor::run(const std::string& id) {
+  const auto data = rt_->data.get();
   auto p = find(id);
   if (!p) return;
-  const auto* persona = rt_->world.data.find_persona(p->persona_id);
+  const auto* persona = data->find_persona(p->persona_id);
   const system_config* network = nullptr;
   for (const auto& s : rt_->world.systems)
     if (s.kind == system_kind::network) network = &s;
@@ -100,7 +106,7 @@ void processor::run(const std::string& id) {
   req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p->client_id},
                  {"x-mynasim-persona", p->persona_id}, {"x-mynasim-process-id", id},
                  {"x-mynasim-telegram-id", p->telegram_id}};
-  req.timeout = rt_->world.data.portal.hop_timeout * 3;
+  req.timeout = data->portal.hop_timeout * 3;
   req.body = dump_json({{"process_id", id},
                         {"card_serial", persona ? persona->card.serial : ""},
                         {"items", p->items},
@@ -162,7 +168,8 @@ void processor::run(const std::string& id) {
       } else if (records == 0) {
         rec.error_key = "no_data";
       }
-      if (!rec.error_key.empty() && rec.error_message.empty()) rec.error_message = rt_->world.data.errors.at(rec.error_key).message;
+      if (!rec.error_key.empty() && rec.error_message.empty())
+        rec.error_message = rt_->data.get()->errors.at(rec.error_key).message;
     });
   });
 }
@@ -181,15 +188,16 @@ void processor::finish(const std::string& id, const std::function<void(process_r
 }
 
 void processor::notify(const std::string& id, int attempt) {
+  const auto data = rt_->data.get();
   auto p = find(id);
-  if (!p || !rt_->world.data.find_connection(p->client_id)) return;
+  if (!p || !data->find_connection(p->client_id)) return;
   bool drop = false;
   millis delay{0};
   int copies = 1;
   std::vector<std::string> fired;
   if (hooks_.policy && attempt == 1) hooks_.policy(p->client_id, p->persona_id, drop, delay, copies, fired);
   if (drop) {
-    if (hooks_.observed) hooks_.observed(rt_->world.data.find_connection(p->client_id)->notification_url, "", *p, 0, "dropped by fault", millis{0}, fired);
+    if (hooks_.observed) hooks_.observed(data->find_connection(p->client_id)->notification_url, "", *p, 0, "dropped by fault", millis{0}, fired);
     return;
   }
   for (int i = 0; i < copies; ++i) {
@@ -199,11 +207,13 @@ void processor::notify(const std::string& id, int attempt) {
 }
 
 void processor::send_notification(const std::string& id, int attempt, const std::vector<std::string>& fired) {
+  const auto data = rt_->data.get();
   auto p = find(id);
   if (!p) return;
-  const auto* conn = rt_->world.data.find_connection(p->client_id);
-  const auto& settings = rt_->world.data.portal;
-  const auto& err = p->error_key.empty() ? std::string() : rt_->world.data.errors.at(p->error_key).code;
+  const auto* conn = data->find_connection(p->client_id);
+  if (!conn) return;  // the connection was removed (admin API, reload): nobody to notify
+  const auto& settings = data->portal;
+  const auto& err = p->error_key.empty() ? std::string() : data->errors.at(p->error_key).code;
   client_request req;
   req.url = conn->notification_url;
   req.headers = {{"content-type", "application/json"}};
@@ -232,7 +242,7 @@ void processor::send_notification(const std::string& id, int attempt, const std:
     if (hooks_.observed && snapshot)
       hooks_.observed(url, sent_body, *snapshot, r.status, r.error.empty() ? r.body : r.error,
                       std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started), fired);
-    const auto& s = rt_->world.data.portal;
+    const auto s = rt_->data.get()->portal;
     if (ok || attempt >= s.notification_attempts) return;
     auto delay = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
     server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });
@@ -240,13 +250,14 @@ void processor::send_notification(const std::string& id, int attempt, const std:
 }
 
 void processor::record_access(const process_record& p) {
-  const auto* service = rt_->world.data.find_service(p.client_id);
+  const auto data = rt_->data.get();
+  const auto* service = data->find_service(p.client_id);
   access_record a{p.ready_at, p.client_id, service ? service->name : "", p.process_id,
                   p.error_key.empty() ? "provided" : p.error_key, p.items};
   std::lock_guard lock(access_mutex_);
   auto& list = access_[p.persona_id];
   list.push_back(std::move(a));
-  while (list.size() > rt_->world.data.portal.max_access_records) list.pop_front();
+  while (list.size() > data->portal.max_access_records) list.pop_front();
 }
 
 std::vector<access_record> processor::access_records(const std::string& persona_id) {

@@ -74,9 +74,11 @@ http_response authorize(const world_data& data, authorization& auth, http_reques
 
 }  // namespace
 
-void register_web_routes(router& r, const world_data& data, authorization& auth) {
-  r.add_sync("GET", paths::authorize, [&data, &auth](http_request& req) { return authorize(data, auth, req); });
-  r.add_sync("POST", paths::consent, [&data, &auth](http_request& req) {
+void register_web_routes(router& r, const data_source& source, authorization& auth) {
+  r.add_sync("GET", paths::authorize, [&source, &auth](http_request& req) { return authorize(*source.get(), auth, req); });
+  r.add_sync("POST", paths::consent, [&source, &auth](http_request& req) {
+    const auto snapshot = source.get();
+    const auto& data = *snapshot;
     auto f = read_form(req.body);
     bool agree = f["action"] == "agree";
     if (agree && f["terms"] != "on") {
@@ -87,12 +89,16 @@ void register_web_routes(router& r, const world_data& data, authorization& auth)
     }
     return render(data, auth, auth.consent(f["session"], agree));
   });
-  r.add_sync("POST", paths::auth, [&data, &auth](http_request& req) {
+  r.add_sync("POST", paths::auth, [&source, &auth](http_request& req) {
+    const auto snapshot = source.get();
+    const auto& data = *snapshot;
     auto f = read_form(req.body);
     auto serial = f["card_serial"].empty() ? f["card_select"] : f["card_serial"];
     return render(data, auth, auth.authenticate(f["session"], serial, f["pin"]));
   });
-  r.add_sync("POST", paths::link, [&data, &auth](http_request& req) {
+  r.add_sync("POST", paths::link, [&source, &auth](http_request& req) {
+    const auto snapshot = source.get();
+    const auto& data = *snapshot;
     auto f = read_form(req.body);
     return render(data, auth, auth.link(f["session"], f["action"] == "confirm"));
   });

@@ -22,6 +22,6 @@ inline constexpr const char* stub_request = "/request";
 inline constexpr const char* stub_result = "/result";
 }  // namespace paths
 
-void register_web_routes(router& r, const world_data& data, authorization& auth);
+void register_web_routes(router& r, const data_source& data, authorization& auth);
 
 }  // namespace mynasim

@@ -23,7 +23,8 @@ http_response identify(world_runtime& rt, const system_config& sys, http_request
   auto body = parse_json_object(req.body, error);
   if (!body || !body->contains("card_serial") || !(*body)["card_serial"].is_string())
     return json_error(400, "invalid_request", body ? "card_serial is required" : error);
-  const auto* p = rt.world.data.find_persona_by_card((*body)["card_serial"].get<std::string>());
+  const auto data = rt.data.get();
+  const auto* p = data->find_persona_by_card((*body)["card_serial"].get<std::string>());
   if (!p) return json_error(404, "not_found", "no resident holds this card");
   return json_response(200, {{"system", sys.id}, {"person", person_json(*p)}});
 }
@@ -37,7 +38,8 @@ http_response query(world_runtime& rt, const system_config& sys, http_request& r
   if (!q || !body->contains("person_id") || !(*body)["person_id"].is_string() || !body->contains("items") ||
       !(*body)["items"].is_array())
     return json_error(400, "invalid_request", "expected person_id, items and inquiry");
-  const auto& data = rt.world.data;
+  const auto snapshot = rt.data.get();
+  const auto& data = *snapshot;
   const auto* p = data.find_persona((*body)["person_id"].get<std::string>());
   if (!p) return json_error(404, "not_found", "unknown person");
   auto today = compact_date(rt.clock.now());
@@ -103,7 +105,7 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
   for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id", "x-mynasim-telegram-id"})
     if (const auto* v = req.header(h)) identify_req.headers.push_back({h, *v});
   auto forwarded = identify_req.headers;
-  identify_req.timeout = rt.world.data.portal.hop_timeout;
+  identify_req.timeout = rt.data.get()->portal.hop_timeout;
   auto request_body = std::make_shared<nlohmann::json>(std::move(*body));
   ctx.client->send(std::move(identify_req), [ctx, juki, request_body, forwarded, respond = std::move(respond)](client_result r) mutable {
     const auto& world = ctx.runtime->world;
@@ -126,8 +128,9 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
     state->respond = std::move(respond);
     // Which holder gets which items.
     std::map<std::string, nlohmann::json> by_holder;
+    const auto data = ctx.runtime->data.get();
     for (const auto& code : (*request_body)["items"]) {
-      const auto* item = code.is_string() ? world.data.find_item(code.get<std::string>()) : nullptr;
+      const auto* item = code.is_string() ? data->find_item(code.get<std::string>()) : nullptr;
       if (!item) continue;
       for (const auto& h : item->holders) by_holder[h].push_back(item->code);
     }
@@ -140,7 +143,7 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
       q.url = ctx.url_of(holder_id) + "/query";
       q.body = dump_json({{"person_id", string_member(state->person, "id")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
       q.headers = forwarded;
-      q.timeout = world.data.portal.hop_timeout;
+      q.timeout = data->portal.hop_timeout;
       ctx.client->send(std::move(q), [state, holder](client_result qr) {
         std::lock_guard lock(state->mutex);
         state->holders[holder->id] = holder_entry(*holder, qr);

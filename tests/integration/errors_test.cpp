@@ -24,7 +24,7 @@ class Errors : public ::testing::Test {
         options);
     flow_.server = server_.get();
   }
-  std::string code_of(const char* key) { return server_->runtime().world.data.errors.at(key).code; }
+  std::string code_of(const char* key) { return server_->runtime().data.get()->errors.at(key).code; }
   std::string redirect_error(const client_response& r) {
     EXPECT_EQ(r.status, 302);
     EXPECT_FALSE(query_value(r.header("location"), "state").empty());
@@ -221,7 +221,7 @@ TEST(ErrorsMutualTls, ClientCertificateMustBelongToTheService) {
   flow.client_id = "SP00000123_BB0001";  // registered without this certificate
   auto refused = flow.token(flow.authorize_code("hanako"));
   EXPECT_EQ(refused.status, 401);
-  EXPECT_EQ(parse(refused)["errorCode"], server.runtime().world.data.errors.at("client_not_authenticated").code);
+  EXPECT_EQ(parse(refused)["errorCode"], server.runtime().data.get()->errors.at("client_not_authenticated").code);
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ class Faults : public ::testing::Test {
     c->send(build_request("GET", "/systems/" + system + "/status"));
     return c;
   }
-  std::string code_of(const char* key) { return server_->runtime().world.data.errors.at(key).code; }
+  std::string code_of(const char* key) { return server_->runtime().data.get()->errors.at(key).code; }
 
   std::unique_ptr<notification_receiver> receiver_;
   std::unique_ptr<test_server> server_;
@@ -300,7 +300,7 @@ TEST_F(Faults, ScenariosLoadAndAdvanceWithTheClock) {
 TEST(Scenarios, EveryShippedScenarioLoads) {
   auto world = load_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml");
   for (const auto& entry : std::filesystem::directory_iterator(std::string(MYNASIM_SOURCE_DIR) + "/scenarios")) {
-    auto s = load_scenario_file(entry.path().string(), world);
+    auto s = load_scenario_file(entry.path().string(), world, world.data);
     EXPECT_FALSE(s.name.empty()) << entry.path();
     EXPECT_TRUE(s.clock) << entry.path();
   }

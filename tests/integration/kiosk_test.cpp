@@ -39,7 +39,7 @@ class Kiosk : public ::testing::Test {
     auto signed_by_card = parse(card_sign(serial, pin, c));
     return token(c, signed_by_card["certificate"], signed_by_card["signature"]);
   }
-  std::string code_of(const char* key) { return server_->runtime().world.data.errors.at(key).code; }
+  std::string code_of(const char* key) { return server_->runtime().data.get()->errors.at(key).code; }
 
   std::unique_ptr<test_server> server_;
   flow_client flow_;

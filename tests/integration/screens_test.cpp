@@ -69,11 +69,11 @@ TEST_F(Screens, WrongPinsCountDownThenLock) {
   auto third = post("/online-authorization-web/auth", "session=" + session + "&card_serial=MC00000008&pin=0000");
   EXPECT_EQ(third.status, 302);
   EXPECT_EQ(query_value(third.header("location"), "error_code"),
-            server_->runtime().world.data.errors.at("card_locked").code);
+            server_->runtime().data.get()->errors.at("card_locked").code);
   auto unknown_session = session_of(flow_.authorize("").body);
   post("/online-authorization-web/consent", "session=" + unknown_session + "&action=agree&terms=on");
   auto unknown = post("/online-authorization-web/auth", "session=" + unknown_session + "&card_serial=NOPE&pin=1234");
-  EXPECT_NE(unknown.body.find(server_->runtime().world.data.errors.at("unknown_card").message), std::string::npos);
+  EXPECT_NE(unknown.body.find(server_->runtime().data.get()->errors.at("unknown_card").message), std::string::npos);
 }
 
 TEST_F(Screens, CancelAtConsentReturnsStateAndError) {

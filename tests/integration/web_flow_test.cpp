@@ -23,7 +23,7 @@ class WebFlow : public ::testing::Test {
     });
     flow_.server = server_.get();
   }
-  const std::string& code_of(const char* key) { return server_->runtime().world.data.errors.at(key).code; }
+  const std::string& code_of(const char* key) { return server_->runtime().data.get()->errors.at(key).code; }
   static nlohmann::json personal_data(const nlohmann::json& result) {
     return nlohmann::json::parse(result["selfPersonalDataProvisionInfo"]["selfPersonalData"].get<std::string>());
   }

@@ -112,7 +112,7 @@ client_response flow_client::result(const std::string& token, const std::string&
 
 client_response flow_client::wait_result(const std::string& token, const std::string& telegram_id,
                                          const std::string& process_id) {
-  auto still = server->runtime().world.data.errors.at("still_processing").code;
+  auto still = server->runtime().data.get()->errors.at("still_processing").code;
   for (int i = 0; i < 400; ++i) {
     auto r = result(token, telegram_id, process_id);
     auto j = parse(r);

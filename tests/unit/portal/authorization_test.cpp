@@ -11,10 +11,11 @@ class Authorization : public ::testing::Test {
  protected:
   Authorization()
       : world_(load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml")),
+        data_(world_.data),
         clock_({parse_instant("2026-11-27T10:00:00+09:00"), 1.0, true}),
-        cards_(world_.data),
+        cards_(data_),
         ids_(42),
-        auth_(world_.data, clock_, cards_, ids_) {}
+        auth_(data_, clock_, cards_, ids_) {}
 
   authorize_params params(const std::string& persona = "", const std::string& outcome = "") {
     return {"code", "SP00000086_AA0003", "http://localhost:3000/callback", "s1", "0", "", "", persona, outcome};
@@ -25,6 +26,7 @@ class Authorization : public ::testing::Test {
   }
 
   world_config world_;
+  data_source data_;
   virtual_clock clock_;
   card_registry cards_;
   id_generator ids_;
@@ -88,7 +90,8 @@ TEST_F(Authorization, PkceS256IsHonoured) {
 
 TEST_F(Authorization, ErrorRedirectStyleIsConfigurable) {
   world_.data.portal.error_redirect = "code";
-  authorization coded(world_.data, clock_, cards_, ids_);
+  data_source coded_data(world_.data);
+  authorization coded(coded_data, clock_, cards_, ids_);
   auto r = coded.begin(params("taro", "refuse"));
   EXPECT_EQ(r.location, "http://localhost:3000/callback?code=access_denied&state=s1");
 }
