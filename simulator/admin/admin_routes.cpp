@@ -1,6 +1,7 @@
 #include "admin/admin_routes.hpp"
 
 #include "admin/availability_view.hpp"
+#include "config/sheet_changes.hpp"
 #include "core/json_util.hpp"
 
 namespace mynasim {
@@ -100,8 +101,23 @@ nlohmann::json config_json(const world_runtime& rt) {
     return nlohmann::json{{"enabled", l.enabled}, {"address", l.address}, {"port", l.port}, {"tls", l.tls.enabled},
                           {"require_client_cert", l.tls.require_client_cert}};
   };
+  const auto data = rt.data.get();
+  nlohmann::json services = nlohmann::json::array();
+  for (const auto& s : data->services) {
+    auto j = service_json(s);
+    const auto* c = data->find_connection(s.client_id);
+    j["connection"] = c ? connection_json(*c) : nlohmann::json();
+    j["defined_at"] = s.defined_at;
+    services.push_back(std::move(j));
+  }
+  nlohmann::json personas = nlohmann::json::array();
+  for (const auto& p : data->personas)
+    personas.push_back({{"id", p.id}, {"name", p.name}, {"card_serial", p.card.serial}, {"defined_at", p.defined_at}});
   return {{"name", w.name},
           {"entry_file", w.entry_file},
+          {"files", w.files},
+          {"services", services},
+          {"personas", personas},
           {"listeners",
            {{"app", listener(w.server.app)}, {"sp", listener(w.server.sp)}, {"admin", listener(w.server.admin)},
             {"systems", listener(w.server.systems)}}},

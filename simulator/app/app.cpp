@@ -10,6 +10,8 @@
 #include "admin/admin_routes.hpp"
 #include "admin/journal.hpp"
 #include "admin/qa_routes.hpp"
+#include "admin/sheet_routes.hpp"
+#include "app/world_editor.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/file_lock.hpp"
 #include "faults/fault_registry.hpp"
@@ -126,6 +128,8 @@ struct simulator_app::impl {
   request_journal journal;
   scenario_runner scenarios;
   std::optional<scenario> startup_scenario;
+  std::unique_ptr<world_editor> editor;
+  int ticks = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   impl(world_config world, app_options opts)
@@ -207,6 +211,7 @@ void simulator_app::impl::build_routes() {
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
   register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }});
+  register_sheet_routes(routers["admin"], {&rt, editor.get()});
   processes->set_hooks(
       {[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
               std::vector<std::string>& fired) {
@@ -252,6 +257,11 @@ void simulator_app::impl::reset_all() {
 // Every 100 ms: due scenario steps, buffered log lines.
 void simulator_app::impl::housekeeping() {
   scenarios.tick();
+  if (options.watch && ++ticks % 10 == 0 && editor->files_changed()) {
+    auto o = editor->reload("a world file changed (--watch)");
+    if (o.status == 200) log.event("reloaded", o.body);
+    else log.event("reload_refused", o.body);
+  }
   log.flush();
   server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
 }
@@ -442,9 +452,36 @@ void simulator_app::impl::listen_all() {
   }
 }
 
-simulator_app::simulator_app(world_config world, app_options options)
-    : impl_(std::make_unique<impl>(std::move(world), std::move(options))) {
+namespace {
+std::vector<sheet_change> startup_changes(const app_options& options) {
+  std::vector<sheet_change> out;
+  for (const auto& spec : options.api_users) {
+    std::string error;
+    auto c = parse_api_user(spec, error);
+    if (!c) throw startup_error("--api-user: " + error);
+    out.push_back(std::move(*c));
+  }
+  return out;
+}
+}  // namespace
+
+simulator_app::simulator_app(world_config world, app_options options) {
+  auto changes = startup_changes(options);
+  try {
+    apply_sheet_changes(world, world.data, changes);
+  } catch (const config_error& e) {
+    throw startup_error(e.what());
+  }
+  impl_ = std::make_unique<impl>(std::move(world), std::move(options));
   auto& i = *impl_;
+  i.editor = std::make_unique<world_editor>(i.rt, std::move(changes), [&i](const world_data& data) {
+    i.cards.sync();
+    try {
+      if (i.pki) i.pki->sync(data, i.rt.clock.now());
+    } catch (const std::exception& e) {
+      i.log.event("jpki_error", {{"message", e.what()}});
+    }
+  });
   i.apply_overrides();
   const auto& s = i.rt.world.server;
   server_settings settings;

@@ -31,6 +31,10 @@ struct app_options {
   // Default: this process's own systems listener.
   std::string peer_url_template;
   std::string scenario_file;  // a scenario started with the server (and again on reset)
+  // [CLIENT_ID=]URL of the API user's app: redirect URI URL/callback, notification URL
+  // URL/myna/notify, for one service or every one (--api-user, MYNASIM_API_USER).
+  std::vector<std::string> api_users;
+  bool watch = false;  // reload when a world file changes
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

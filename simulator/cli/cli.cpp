@@ -54,7 +54,12 @@ const std::vector<command_spec>& commands() {
         {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
         {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
         {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"},
-        {"--scenario", "FILE", "start this scenario (scenarios/*.yaml) with the server"}},
+        {"--scenario", "FILE", "start this scenario (scenarios/*.yaml) with the server"},
+        {"--api-user", "[CLIENT_ID=]URL",
+         "your app: URL/callback becomes a redirect URI and URL/myna/notify the notification URL of CLIENT_ID "
+         "(default: every service); repeatable; also MYNASIM_API_USER",
+         true},
+        {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"}},
        serve},
       {"check", "validate a world's YAML without serving", {config_option}, check},
       {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
@@ -161,6 +166,12 @@ int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
     options.peer_url_template = *t;
   }
   if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
+  if (const char* env = std::getenv("MYNASIM_API_USER"); env && *env && !cmd.has("--api-user")) {
+    std::stringstream ss(env);
+    for (std::string spec; ss >> spec;) options.api_users.push_back(spec);
+  }
+  if (cmd.has("--api-user")) options.api_users = cmd.options.at("--api-user");
+  options.watch = cmd.has("--watch");
   options.out = &out;
   try {
     simulator_app app(std::move(world), options);

@@ -1,4 +1,5 @@
 // YAML → world_data: items, services, connections, personas, portal settings, errors.
+#include <algorithm>
 #include <set>
 
 #include "config/data_parser.hpp"
@@ -62,9 +63,13 @@ std::vector<query_method> parse_methods(const yaml_value& v) {
 const std::set<std::string> outcomes = {"consent", "refuse", "cancel_link", "wrong_pin", "lock_card",
                                         "expired_certificate", "revoked_certificate"};
 
-service_config parse_service(const yaml_value& v, const world_data& d) {
+}  // namespace
+
+service_config parse_service(const yaml_value& v, const world_data& d, bool* replaces) {
   yaml_map m(v);
   service_config s;
+  if (replaces) *replaces = m.bool_or("override", false);
+  s.defined_at = v.where();
   auto id = m.get("client_id");
   s.client_id = id.as_string();
   if (!is_client_id(s.client_id))
@@ -101,9 +106,11 @@ service_config parse_service(const yaml_value& v, const world_data& d) {
   return s;
 }
 
-connection_config parse_connection(const yaml_value& v, const world_data& d) {
+connection_config parse_connection(const yaml_value& v, const world_data& d, bool* replaces) {
   yaml_map m(v);
   connection_config c;
+  if (replaces) *replaces = m.bool_or("override", false);
+  c.defined_at = v.where();
   auto id = m.get("client_id");
   c.client_id = id.as_string();
   if (!d.find_service(c.client_id)) id.fail("no service with client_id '" + c.client_id + "'");
@@ -116,6 +123,8 @@ connection_config parse_connection(const yaml_value& v, const world_data& d) {
   m.done();
   return c;
 }
+
+namespace {
 
 card_config parse_card(const yaml_value& v) {
   yaml_map m(v);
@@ -136,9 +145,13 @@ card_config parse_card(const yaml_value& v) {
   return c;
 }
 
-persona parse_persona(const yaml_value& v, const world_data& d) {
+}  // namespace
+
+persona parse_persona(const yaml_value& v, const world_data& d, bool* replaces) {
   yaml_map m(v);
   persona p;
+  if (replaces) *replaces = m.bool_or("override", false);
+  p.defined_at = v.where();
   p.id = m.get("id").as_string();
   p.name = m.get("name").as_string();
   p.kana = m.get("kana").as_string();
@@ -172,6 +185,8 @@ persona parse_persona(const yaml_value& v, const world_data& d) {
   m.done();
   return p;
 }
+
+namespace {
 
 void parse_portal(const yaml_value& v, portal_settings& p) {
   yaml_map m(v);
@@ -251,23 +266,45 @@ void parse_world_data(const section_map& sections, world_config& w) {
     d.items.push_back(parse_item(v, w));
     if (!seen.insert(d.items.back().code).second) v.fail("duplicate item code " + d.items.back().code);
   });
-  seen.clear();
-  std::set<std::string> serials;
+  // Later files may replace an earlier definition by id, but only when they say so.
+  // Returns the entry it replaces, if any.
+  auto place = [](auto& list, std::map<std::string, std::size_t>& index, auto entry, const std::string& id,
+                  bool replaces, const yaml_value& v, const char* what) {
+    auto it = index.find(id);
+    if (replaces && it == index.end()) v.fail(std::string("override: true, but no earlier ") + what + " " + id);
+    if (!replaces && it != index.end())
+      v.fail(std::string("a second ") + what + " " + id + " (add `override: true` to replace the earlier one)");
+    if (it != index.end()) {
+      std::swap(list[it->second], entry);
+      return std::optional(std::move(entry));
+    }
+    index[id] = list.size();
+    list.push_back(std::move(entry));
+    return std::optional<decltype(entry)>();
+  };
+  std::map<std::string, std::size_t> persona_index, service_index, connection_index;
+  std::map<std::string, std::string> serials;  // card serial → persona id
   each("personas", [&](const yaml_value& v) {
-    d.personas.push_back(parse_persona(v, d));
-    const auto& p = d.personas.back();
-    if (!seen.insert(p.id).second) v.fail("duplicate persona id " + p.id);
-    if (!serials.insert(p.card.serial).second) v.fail("card serial " + p.card.serial + " is used twice");
+    bool replaces = false;
+    auto p = parse_persona(v, d, &replaces);
+    auto id = p.id, serial = p.card.serial;
+    if (auto it = serials.find(serial); it != serials.end() && it->second != id)
+      v.fail("card serial " + serial + " is used twice");
+    if (auto old = place(d.personas, persona_index, std::move(p), id, replaces, v, "persona"))
+      serials.erase(old->card.serial);
+    serials[serial] = id;
   });
-  seen.clear();
   each("services", [&](const yaml_value& v) {
-    d.services.push_back(parse_service(v, d));
-    if (!seen.insert(d.services.back().client_id).second) v.fail("duplicate client_id " + d.services.back().client_id);
+    bool replaces = false;
+    auto s = parse_service(v, d, &replaces);
+    auto id = s.client_id;
+    place(d.services, service_index, std::move(s), id, replaces, v, "service");
   });
-  seen.clear();
   each("connections", [&](const yaml_value& v) {
-    d.connections.push_back(parse_connection(v, d));
-    if (!seen.insert(d.connections.back().client_id).second) v.fail("a second connection for " + d.connections.back().client_id);
+    bool replaces = false;
+    auto c = parse_connection(v, d, &replaces);
+    auto id = c.client_id;
+    place(d.connections, connection_index, std::move(c), id, replaces, v, "connection");
   });
   if (auto it = sections.find("portal"); it != sections.end() && !it->second.empty()) parse_portal(it->second.front(), d.portal);
   if (auto it = sections.find("errors"); it != sections.end() && !it->second.empty()) parse_errors(it->second.front(), d.errors);

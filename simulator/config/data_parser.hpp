@@ -15,4 +15,10 @@ using section_map = std::map<std::string, std::vector<yaml_value>>;
 
 void parse_world_data(const section_map& sections, world_config& world);
 
+// One entry of a sheet, exactly as in the YAML files — the admin API validates with these.
+// `replaces` receives the entry's `override: true` (a later file replacing an earlier entry).
+service_config parse_service(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
+connection_config parse_connection(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
+persona parse_persona(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
+
 }  // namespace mynasim

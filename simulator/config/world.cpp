@@ -162,16 +162,17 @@ const std::set<std::string> list_sections = {"systems", "items", "services", "co
 const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays", "portal", "errors", "qa"};
 
 void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
-             std::set<std::string>& seen_files, int depth) {
+             std::set<std::string>& seen_files, int depth, std::vector<std::string>& order) {
   auto canonical = fs::weakly_canonical(file).string();
   if (depth > 8) throw config_error(file + ": includes nested too deeply");
   if (!seen_files.insert(canonical).second) throw config_error(file + ": included twice (include cycle?)");
+  order.push_back(canonical);
   auto doc = load_yaml_file(file);
   if (doc.is_null()) return;
   yaml_map m(doc);
   auto dir = fs::path(canonical).parent_path().string();
   if (auto inc = m.find("include"))
-    for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1);
+    for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1, order);
   for (const auto& kv : doc.node()) {
     auto key = kv.first.Scalar();
     if (key == "include") continue;
@@ -191,7 +192,13 @@ world_config load_world(const std::string& entry_file) {
   w.entry_file = fs::weakly_canonical(entry_file).string();
   std::map<std::string, std::vector<yaml_value>> sections;
   std::set<std::string> seen;
-  collect(w.entry_file, sections, seen, 0);
+  collect(w.entry_file, sections, seen, 0, w.files);
+  for (const auto& [key, values] : sections) {
+    if (key == "items" || key == "services" || key == "connections" || key == "personas" || key == "portal" ||
+        key == "errors")
+      continue;  // the sheets: a reload applies them
+    for (const auto& v : values) w.fixed_sections[key] += YAML::Dump(v.node()) + "\n";
+  }
   auto dir = fs::path(w.entry_file).parent_path().string();
 
   if (auto& s = sections["name"]; !s.empty()) w.name = s.front().as_string();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,10 @@ struct qa_config {
 
 struct world_config {
   std::string entry_file;  // absolute path of the entry YAML
+  std::vector<std::string> files;  // every file read, entry first (what `serve --watch` watches)
+  // The sections a reload cannot apply (server, systems, clock, …) as YAML text, to tell
+  // which of them an edited world changes.
+  std::map<std::string, std::string> fixed_sections;
   std::string name = "mynasim default world";
   server_config server;
   logging_config logging;

@@ -52,6 +52,7 @@ struct persona {
   std::string note;
   card_config card;
   std::vector<persona_data> data;
+  std::string defined_at;
 };
 
 struct ci_defaults {
@@ -68,6 +69,7 @@ struct service_config {
   std::vector<query_method> query_methods;
   std::vector<std::string> redirect_uris;
   ci_defaults ci;
+  std::string defined_at;  // file:line:col, or the admin change that made it
 };
 
 struct connection_config {
@@ -76,6 +78,7 @@ struct connection_config {
   std::string client_cert_sha256;   // accepted client certificate (mutual TLS), hex
   std::string client_cert_subject;  // or its subject, e.g. /C=JP/O=…/CN=…
   std::vector<std::string> allowed_sources;  // address prefixes; empty = any
+  std::string defined_at;
 };
 
 struct error_entry {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -164,12 +165,32 @@ std::optional<std::string> base64_decode(const std::string& text) {
   return out;
 }
 
+// The issued cards and the CRL, replaced whole when the personas change.
+struct issued_cards {
+  std::map<std::string, std::pair<x509_ptr, pkey_ptr>> cards;  // by card serial
+  std::map<std::string, std::string> states;                   // by card serial: valid | expired | revoked
+  crl_ptr crl;
+};
+
 struct jpki::impl {
   pkey_ptr ca_key;
   x509_ptr ca_cert;
-  crl_ptr crl;
-  std::map<std::string, std::pair<x509_ptr, pkey_ptr>> cards;  // by card serial
+  mutable std::mutex mutex;
+  std::shared_ptr<const issued_cards> issued;
+  std::shared_ptr<const issued_cards> current() const {
+    std::lock_guard lock(mutex);
+    return issued;
+  }
 };
+
+namespace {
+// A certificate serial number of its own for each card serial, stable across starts.
+long certificate_number(const std::string& card_serial) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : card_serial) h = (h ^ c) * 16777619u;
+  return 1000 + static_cast<long>(h & 0x3fffffff);
+}
+}  // namespace
 
 jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(std::make_unique<impl>()), dir_(dir) {
   fs::create_directories(fs::path(dir) / "cards");
@@ -189,41 +210,63 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
     write_file(ca_crt, cert_pem(impl_->ca_cert.get()), false);
     for (const auto& e : fs::directory_iterator(fs::path(dir) / "cards")) fs::remove(e.path());  // re-issue under the new CA
   }
-  long serial = 1000;
+  issue_locked(data, now);
+}
+
+void jpki::sync(const world_data& data, instant now) {
+  file_lock lock((fs::path(dir_) / ".lock").string());
+  issue_locked(data, now);
+}
+
+// Reuses every card whose certificate state is unchanged (in memory, else on disk), issues
+// the others, and rebuilds the CRL from the revocations. Call with the directory locked.
+void jpki::issue_locked(const world_data& data, instant now) {
+  const auto& dir = dir_;
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(now));
+  constexpr std::time_t year = 365L * 24 * 3600;
+  auto before = impl_->current();
+  auto next = std::make_shared<issued_cards>();
   std::vector<std::pair<long, std::time_t>> revoked;
   for (const auto& p : data.personas) {
-    ++serial;
-    auto crt = fs::path(dir) / "cards" / (p.card.serial + ".crt");
-    auto key = fs::path(dir) / "cards" / (p.card.serial + ".key");
-    auto state = fs::path(dir) / "cards" / (p.card.serial + ".state");
     std::string wanted = to_string(p.card.certificate);
     x509_ptr cert;
     pkey_ptr pkey;
-    if (fs::exists(crt) && fs::exists(key) && fs::exists(state) && read_file(state) == wanted) {
+    if (before && before->states.count(p.card.serial) && before->states.at(p.card.serial) == wanted) {
+      const auto& [c, k] = before->cards.at(p.card.serial);
+      X509_up_ref(c.get());
+      EVP_PKEY_up_ref(k.get());
+      cert.reset(c.get());
+      pkey.reset(k.get());
+    }
+    auto crt = fs::path(dir) / "cards" / (p.card.serial + ".crt");
+    auto key = fs::path(dir) / "cards" / (p.card.serial + ".key");
+    auto state = fs::path(dir) / "cards" / (p.card.serial + ".state");
+    if (!cert && fs::exists(crt) && fs::exists(key) && fs::exists(state) && read_file(state) == wanted) {
       cert = load_cert_pem(read_file(crt));
       pkey = load_key(read_file(key));
     }
     if (!cert || !pkey) {
       pkey = new_rsa_key();
       bool expired = p.card.certificate == certificate_state::expired;
-      cert = make_cert(pkey.get(), impl_->ca_cert.get(), impl_->ca_key.get(), serial, p.card.serial,
-                       expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
+      cert = make_cert(pkey.get(), impl_->ca_cert.get(), impl_->ca_key.get(), certificate_number(p.card.serial),
+                       p.card.serial, expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
       write_file(key, key_pem(pkey.get()), true);
       write_file(crt, cert_pem(cert.get()), false);
       write_file(state, wanted, false);
     }
     if (p.card.certificate == certificate_state::revoked)
       revoked.push_back({ASN1_INTEGER_get(X509_get_serialNumber(cert.get())), t - year / 4});
-    impl_->cards[p.card.serial] = {std::move(cert), std::move(pkey)};
+    next->cards[p.card.serial] = {std::move(cert), std::move(pkey)};
+    next->states[p.card.serial] = wanted;
   }
-  // The CRL is rebuilt at every start, from the YAML's revocations.
+  // The CRL is rebuilt from the YAML's revocations.
   crl_ptr crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(impl_->ca_cert.get()));
   std::unique_ptr<ASN1_TIME, deleter<ASN1_TIME, ASN1_TIME_free>> last(ASN1_TIME_set(nullptr, t - 10 * year)),
-      next(ASN1_TIME_set(nullptr, t + 10 * year));
+      next_update(ASN1_TIME_set(nullptr, t + 10 * year));
   X509_CRL_set1_lastUpdate(crl.get(), last.get());
-  X509_CRL_set1_nextUpdate(crl.get(), next.get());
+  X509_CRL_set1_nextUpdate(crl.get(), next_update.get());
   for (auto [s, when] : revoked) {
     X509_REVOKED* r = X509_REVOKED_new();
     std::unique_ptr<ASN1_INTEGER, deleter<ASN1_INTEGER, ASN1_INTEGER_free>> sn(ASN1_INTEGER_new());
@@ -238,20 +281,24 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
   bio_ptr b(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_CRL(b.get(), crl.get());
   write_file(fs::path(dir) / "crl.pem", bio_text(b.get()), false);
-  impl_->crl = std::move(crl);
+  next->crl = std::move(crl);
+  std::lock_guard lock(impl_->mutex);
+  impl_->issued = std::move(next);
 }
 
 jpki::~jpki() = default;
 
 std::optional<std::string> jpki::certificate_pem(const std::string& serial) const {
-  auto it = impl_->cards.find(serial);
-  if (it == impl_->cards.end()) return std::nullopt;
+  auto issued = impl_->current();
+  auto it = issued->cards.find(serial);
+  if (it == issued->cards.end()) return std::nullopt;
   return cert_pem(it->second.first.get());
 }
 
 std::optional<std::string> jpki::sign(const std::string& serial, const std::string& message) const {
-  auto it = impl_->cards.find(serial);
-  if (it == impl_->cards.end()) return std::nullopt;
+  auto issued = impl_->current();
+  auto it = issued->cards.find(serial);
+  if (it == issued->cards.end()) return std::nullopt;
   md_ctx_ptr ctx(EVP_MD_CTX_new());
   std::size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, it->second.second.get()) != 1 ||
@@ -283,7 +330,8 @@ card_verification jpki::verify(const std::string& certificate, const std::string
   out.card_serial = common_name(cert.get());
   store_ptr store(X509_STORE_new());
   X509_STORE_add_cert(store.get(), impl_->ca_cert.get());
-  X509_STORE_add_crl(store.get(), impl_->crl.get());
+  auto issued = impl_->current();
+  X509_STORE_add_crl(store.get(), issued->crl.get());
   store_ctx_ptr ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());

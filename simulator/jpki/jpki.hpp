@@ -37,8 +37,12 @@ class jpki {
   card_verification verify(const std::string& certificate, const std::string& signature,
                            const std::string& message, instant now) const;
   const std::string& directory() const { return dir_; }
+  // After the personas changed: issues certificates for new or changed cards (RSA key
+  // generation, ≈0.2 s each), keeps the others, republishes the CRL. Thread-safe.
+  void sync(const world_data& data, instant now);
 
  private:
+  void issue_locked(const world_data& data, instant now);
   struct impl;
   std::unique_ptr<impl> impl_;
   std::string dir_;

@@ -16,8 +16,10 @@ std::string test_certs_dir() {
   return dir;
 }
 
-world_config test_world() {
-  auto w = load_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml");
+world_config test_world() { return test_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml"); }
+
+world_config test_world(const std::string& entry_file) {
+  auto w = load_world(entry_file);
   auto& s = w.server;
   for (auto* l : {&s.app, &s.sp, &s.admin, &s.systems}) l->port = 0;
   s.certs_dir = test_certs_dir();

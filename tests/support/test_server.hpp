@@ -15,6 +15,8 @@ namespace mynasim::test {
 
 // The default world with every listener on port 0 and test-friendly limits.
 world_config test_world();
+// Another world file with the same test settings.
+world_config test_world(const std::string& entry_file);
 std::string test_certs_dir();
 
 class test_server {

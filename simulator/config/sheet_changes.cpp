@@ -1,0 +1,219 @@
+#include "config/sheet_changes.hpp"
+
+#include <algorithm>
+
+#include "config/data_parser.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/json_util.hpp"
+
+namespace mynasim {
+namespace {
+
+const char* id_key(const std::string& section) { return section == "personas" ? "id" : "client_id"; }
+
+template <class T, class Id>
+typename std::vector<T>::iterator find_entry(std::vector<T>& list, const std::string& id, Id&& id_of) {
+  return std::find_if(list.begin(), list.end(), [&](const T& e) { return id_of(e) == id; });
+}
+
+// The change's entry as a yaml_value: its text parsed within the usual budget, the id from
+// the URL filled in (or checked, when the body names one).
+yaml_value entry_value(const sheet_change& c) {
+  auto doc = load_yaml_string(c.text, c.origin);
+  if (!doc.is_map()) doc.fail("expected a mapping");
+  YAML::Node node = doc.node();
+  const char* key = id_key(c.section);
+  yaml_value root(node, std::make_shared<const std::string>(c.origin), c.section + "[" + c.id + "]");
+  if (auto given = node[key]) {
+    yaml_value v(given, std::make_shared<const std::string>(c.origin), root.path() + "." + key);
+    if (v.as_string() != c.id) v.fail("'" + v.as_string() + "' differs from the id in the URL ('" + c.id + "')");
+  } else {
+    node[key] = c.id;
+  }
+  return root;
+}
+
+nlohmann::json current_json(const world_data& d, const sheet_change& c) {
+  if (c.section == "services")
+    if (const auto* s = d.find_service(c.id)) return service_json(*s);
+  if (c.section == "connections")
+    if (const auto* x = d.find_connection(c.id)) return connection_json(*x);
+  if (c.section == "personas")
+    if (const auto* p = d.find_persona(c.id)) return persona_json(*p);
+  throw config_error(c.origin + ": " + c.section + "[" + c.id + "]: no such entry to change");
+}
+
+void put_entry(const world_config&, world_data& d, const sheet_change& c) {
+  auto v = entry_value(c);
+  if (c.section == "services") {
+    auto s = parse_service(v, d);
+    auto it = find_entry(d.services, c.id, [](const service_config& e) { return e.client_id; });
+    if (it != d.services.end()) *it = std::move(s);
+    else d.services.push_back(std::move(s));
+  } else if (c.section == "connections") {
+    auto x = parse_connection(v, d);
+    auto it = find_entry(d.connections, c.id, [](const connection_config& e) { return e.client_id; });
+    if (it != d.connections.end()) *it = std::move(x);
+    else d.connections.push_back(std::move(x));
+  } else {
+    auto p = parse_persona(v, d);
+    for (const auto& other : d.personas)
+      if (other.id != p.id && other.card.serial == p.card.serial)
+        yaml_map(v).get("card").fail("card serial " + p.card.serial + " is already persona " + other.id + "'s");
+    auto it = find_entry(d.personas, c.id, [](const persona& e) { return e.id; });
+    if (it != d.personas.end()) *it = std::move(p);
+    else d.personas.push_back(std::move(p));
+  }
+}
+
+void remove_entry(world_data& d, const sheet_change& c) {
+  auto fail = [&](const std::string& message) {
+    throw config_error(c.origin + ": " + c.section + "[" + c.id + "]: " + message);
+  };
+  if (c.section == "services") {
+    auto it = find_entry(d.services, c.id, [](const service_config& e) { return e.client_id; });
+    if (it == d.services.end()) fail("no such service");
+    d.services.erase(it);
+    auto conn = find_entry(d.connections, c.id, [](const connection_config& e) { return e.client_id; });
+    if (conn != d.connections.end()) d.connections.erase(conn);  // a connection belongs to its service
+  } else if (c.section == "connections") {
+    auto it = find_entry(d.connections, c.id, [](const connection_config& e) { return e.client_id; });
+    if (it == d.connections.end()) fail("no such connection");
+    d.connections.erase(it);
+  } else {
+    auto it = find_entry(d.personas, c.id, [](const persona& e) { return e.id; });
+    if (it == d.personas.end()) fail("no such persona");
+    for (const auto& s : d.services)
+      if (s.ci.persona == c.id) fail("service " + s.client_id + " uses this persona in its ci: settings");
+    d.personas.erase(it);
+  }
+}
+
+std::string trim_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// Every service (or one): <url>/callback becomes a redirect URI, <url>/myna/notify the
+// notification URL — the sample app's paths.
+void apply_api_user(world_data& d, const sheet_change& c) {
+  auto base = trim_slash(c.text);
+  bool any = false;
+  for (auto& s : d.services) {
+    if (!c.id.empty() && s.client_id != c.id) continue;
+    any = true;
+    auto callback = base + "/callback";
+    if (std::find(s.redirect_uris.begin(), s.redirect_uris.end(), callback) == s.redirect_uris.end())
+      s.redirect_uris.push_back(callback);
+    auto conn = find_entry(d.connections, s.client_id, [](const connection_config& e) { return e.client_id; });
+    if (conn == d.connections.end()) {
+      connection_config fresh;
+      fresh.client_id = s.client_id;
+      d.connections.push_back(fresh);
+      conn = std::prev(d.connections.end());
+    }
+    conn->notification_url = base + "/myna/notify";
+    conn->defined_at = c.origin;
+  }
+  if (!any) throw config_error(c.origin + ": no service with client_id '" + c.id + "'");
+}
+
+}  // namespace
+
+void apply_sheet_changes(const world_config& world, world_data& data, const std::vector<sheet_change>& changes) {
+  for (const auto& c : changes) {
+    switch (c.what) {
+      case sheet_change::op::put: put_entry(world, data, c); break;
+      case sheet_change::op::remove: remove_entry(data, c); break;
+      case sheet_change::op::api_user: apply_api_user(data, c); break;
+      case sheet_change::op::patch: {
+        auto merged = current_json(data, c);
+        std::string error;
+        auto patch = parse_json_object(c.text, error);
+        if (!patch) throw config_error(c.origin + ": a merge patch is a JSON object: " + error);
+        merged.merge_patch(*patch);
+        auto as_put = c;
+        as_put.text = merged.dump(2);
+        put_entry(world, data, as_put);
+        break;
+      }
+    }
+  }
+}
+
+bool record_sheet_change(std::vector<sheet_change>& list, sheet_change change) {
+  if (change.what == sheet_change::op::put || change.what == sheet_change::op::remove)
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const sheet_change& c) {
+                                return c.what != sheet_change::op::api_user && c.section == change.section &&
+                                       c.id == change.id;
+                              }),
+               list.end());
+  if (list.size() >= max_sheet_changes) return false;
+  list.push_back(std::move(change));
+  return true;
+}
+
+std::optional<sheet_change> parse_api_user(const std::string& spec, std::string& error) {
+  sheet_change c;
+  c.what = sheet_change::op::api_user;
+  c.section = "services";
+  c.origin = "--api-user " + spec;
+  auto url = spec;
+  if (auto eq = spec.find('='); eq != std::string::npos && spec.rfind("http", 0) != 0) {
+    c.id = spec.substr(0, eq);
+    url = spec.substr(eq + 1);
+    if (!is_client_id(c.id)) {
+      error = "'" + c.id + "' is not a client_id such as SP00000086_AA0003";
+      return std::nullopt;
+    }
+  }
+  auto scheme_end = url.find("://");
+  bool http = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  if (!http || url.size() <= scheme_end + 3 || url.find_first_of(" \t\r\n?#") != std::string::npos) {
+    error = "expected [CLIENT_ID=]http(s)://host:port of the API user's app, got '" + spec + "'";
+    return std::nullopt;
+  }
+  c.text = url;
+  return c;
+}
+
+nlohmann::json service_json(const service_config& s) {
+  nlohmann::json methods = nlohmann::json::array();
+  for (auto m : s.query_methods) methods.push_back(to_string(m));
+  nlohmann::json j{{"client_id", s.client_id}, {"provider_name", s.provider_name}, {"name", s.name},
+                   {"purpose", s.purpose},     {"items", s.items},                 {"query_methods", methods},
+                   {"redirect_uris", s.redirect_uris}};
+  if (!s.ci.persona.empty()) j["ci"] = {{"persona", s.ci.persona}, {"outcome", s.ci.outcome}};
+  return j;
+}
+
+nlohmann::json connection_json(const connection_config& c) {
+  nlohmann::json j{{"client_id", c.client_id}, {"notification_url", c.notification_url}};
+  if (!c.client_cert_sha256.empty()) j["client_cert_sha256"] = c.client_cert_sha256;
+  if (!c.client_cert_subject.empty()) j["client_cert_subject"] = c.client_cert_subject;
+  if (!c.allowed_sources.empty()) j["allowed_sources"] = c.allowed_sources;
+  return j;
+}
+
+nlohmann::json persona_json(const persona& p) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& d : p.data)
+    data.push_back({{"item", d.item}, {"holder", d.holder}, {"body", d.body}, {"records", d.records}});
+  return {{"id", p.id},
+          {"name", p.name},
+          {"kana", p.kana},
+          {"birth_date", p.birth_date},
+          {"sex", p.sex},
+          {"address", p.address},
+          {"municipality", p.municipality},
+          {"note", p.note},
+          {"card",
+           {{"serial", p.card.serial},
+            {"pin", p.card.pin},
+            {"pin_tries_left", p.card.pin_tries_left},
+            {"certificate", to_string(p.card.certificate)}}},
+          {"data", data}};
+}
+
+}  // namespace mynasim
