@@ -129,6 +129,7 @@ struct simulator_app::impl {
   scenario_runner scenarios;
   std::optional<scenario> startup_scenario;
   std::unique_ptr<world_editor> editor;
+  std::string systems_host = "127.0.0.1";  // how this process reaches its own systems listener
   int ticks = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
@@ -157,7 +158,7 @@ struct simulator_app::impl {
       return url;
     }
     auto it = ports.find("systems");
-    return "http://127.0.0.1:" + std::to_string(it == ports.end() ? 0 : it->second) + "/systems/" + id;
+    return "http://" + systems_host + ":" + std::to_string(it == ports.end() ? 0 : it->second) + "/systems/" + id;
   }
 
   bool runs(system_kind kind) const {
@@ -181,6 +182,13 @@ void simulator_app::impl::apply_overrides() {
     throw startup_error("the admin listener is bound to " + s.admin.address +
                         ": set server.listeners.admin.bearer_token or --admin-token");
   running = select_systems(rt.world, options.only);
+  // Internal hops go to the address the systems listener really has (a wildcard one is
+  // reached through loopback).
+  const auto& a = s.systems.address;
+  systems_host = a == "0.0.0.0" || a.empty() ? "127.0.0.1"
+                 : a == "::"                 ? "[::1]"
+                 : a.find(':') != std::string::npos ? "[" + a + "]"
+                                                     : a;
 }
 
 void simulator_app::impl::build_routes() {

@@ -11,6 +11,7 @@
 #include "app/app.hpp"
 #include "app/runtime.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/paths.hpp"
 #include "core/json_util.hpp"
 #include "jpki/jpki.hpp"
 
@@ -337,15 +338,7 @@ std::optional<std::string> parsed_command::value(const std::string& name) const 
 
 std::string default_config_path() {
   if (const char* env = std::getenv("MYNASIM_CONFIG"); env && *env) return env;
-  std::vector<fs::path> candidates;
-  if (const char* home = std::getenv("MYNASIM_HOME"); home && *home) candidates.push_back(fs::path(home) / "fixtures/world.yaml");
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/mynasim/fixtures/world.yaml");
-  candidates.push_back(fs::path(MYNASIM_SOURCE_DIR) / "fixtures/world.yaml");
-  for (const auto& c : candidates)
-    if (fs::exists(c)) return c.string();
-  return candidates.back().string();
+  return (fs::path(home_dir()) / "fixtures/world.yaml").string();
 }
 
 std::optional<parsed_command> parse_command_line(const std::vector<std::string>& args, std::string& error) {

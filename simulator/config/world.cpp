@@ -6,6 +6,7 @@
 
 #include "config/data_parser.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/paths.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -40,11 +41,7 @@ millis duration_or(const yaml_map& m, const std::string& key, millis fallback, m
   return v ? read_duration(*v, min) : fallback;
 }
 
-std::string resolve_path(const std::string& base_dir, const std::string& p) {
-  if (p.empty()) return p;
-  fs::path path(p);
-  return (path.is_absolute() ? path : fs::path(base_dir) / path).lexically_normal().string();
-}
+std::string resolve_path(const std::string& base_dir, const std::string& p) { return resolve_world_path(base_dir, p); }
 
 void parse_tls(const yaml_value& v, tls_config& tls, const std::string& dir) {
   yaml_map m(v);
@@ -84,8 +81,9 @@ void parse_server(const yaml_value& v, server_config& s, const std::string& dir)
   s.header_limit = static_cast<std::size_t>(m.int_or("header_limit", static_cast<std::int64_t>(s.header_limit), 1024, 1 << 20));
   s.body_limit = static_cast<std::size_t>(m.int_or("body_limit", static_cast<std::int64_t>(s.body_limit), 1024, 64 << 20));
   s.max_connections = static_cast<std::size_t>(m.int_or("max_connections", static_cast<std::int64_t>(s.max_connections), 1, 1 << 20));
-  s.certs_dir = resolve_path(dir, m.string_or("certs_dir", "../certs/generated"));
-  s.certs_script = resolve_path(dir, m.string_or("certs_script", "../certs/generate.sh"));
+  // Not next to the world file by default: a copied or team world finds them too.
+  s.certs_dir = m.has("certs_dir") ? resolve_path(dir, m.get("certs_dir").as_string()) : default_certs_dir();
+  s.certs_script = resolve_path(dir, m.string_or("certs_script", "mynasim:certs/generate.sh"));
   m.done();
 }
 
@@ -232,7 +230,7 @@ world_config load_world(const std::string& entry_file) {
     }
     m.done();
   }
-  if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(dir, "../scenarios");
+  if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(dir, "mynasim:scenarios");
   if (auto& s = sections["holidays"]; !s.empty()) parse_holidays(s.front(), w.holidays);
 
   std::map<std::string, std::string> ids;

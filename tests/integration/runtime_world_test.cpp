@@ -154,6 +154,13 @@ TEST(RuntimeWorldOptions, AMalformedApiUserStopsStartup) {
   EXPECT_THROW(test_server({}, options), startup_error);
 }
 
+TEST(RuntimeWorldOptions, InternalHopsUseTheAddressTheSystemsListenerHas) {
+  test_server server([](world_config& w) { w.server.systems.address = "127.0.0.2"; });
+  flow_client client{&server};
+  auto result = client.run("taro", "Date=20260401");
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+}
+
 // A team's world: the default world included, one connection overridden explicitly.
 class Reload : public ::testing::Test {
  protected:

@@ -1,0 +1,47 @@
+#include "core/paths.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+namespace mynasim {
+namespace fs = std::filesystem;
+
+namespace {
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::string();
+}
+
+// <prefix>/share/mynasim when this binary is <prefix>/bin/mynasim and the data is there.
+std::string installed_home() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  auto share = exe.parent_path().parent_path() / "share/mynasim";
+  return fs::exists(share / "fixtures/world.yaml", ec) ? share.string() : std::string();
+}
+}  // namespace
+
+std::string home_dir() {
+  if (auto h = env("MYNASIM_HOME"); !h.empty()) return h;
+  if (auto h = installed_home(); !h.empty()) return h;
+  return MYNASIM_SOURCE_DIR;
+}
+
+std::string default_certs_dir() {
+  if (auto d = env("MYNASIM_CERTS_DIR"); !d.empty()) return d;
+  if (!env("MYNASIM_HOME").empty() || installed_home().empty()) return (fs::path(home_dir()) / "certs/generated").string();
+  if (auto state = env("XDG_STATE_HOME"); !state.empty()) return (fs::path(state) / "mynasim/certs").string();
+  if (auto home = env("HOME"); !home.empty()) return (fs::path(home) / ".local/state/mynasim/certs").string();
+  return (fs::temp_directory_path() / "mynasim-certs").string();
+}
+
+std::string resolve_world_path(const std::string& base_dir, const std::string& p) {
+  if (p.empty()) return p;
+  if (p.rfind("mynasim:", 0) == 0) return (fs::path(home_dir()) / p.substr(8)).lexically_normal().string();
+  fs::path path(p);
+  return (path.is_absolute() ? path : fs::path(base_dir) / path).lexically_normal().string();
+}
+
+}  // namespace mynasim
