@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_util.hpp"
+
 namespace mynasim {
 
 std::size_t journal_entry::bytes() const {
@@ -76,10 +78,30 @@ nlohmann::json journal_json(const journal_entry& e) {
   for (const auto& [k, v] : {std::pair{"listener", &e.listener}, {"url", &e.url}, {"client_id", &e.client_id},
                              {"persona", &e.persona}, {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id},
                              {"request_id", &e.request_id}, {"request_body", &e.request_body},
-                             {"response_body", &e.response_body}})
+                             {"response_body", &e.response_body}, {"node", &e.node}})
     if (!v->empty()) j[k] = *v;
   if (!e.faults.empty()) j["faults"] = e.faults;
   return j;
+}
+
+std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  journal_entry e;
+  auto at = parse_instant(string_member(j, "at"));
+  if (!at) return std::nullopt;
+  e.at = *at;
+  e.direction = string_member(j, "direction", "in");
+  for (auto [k, v] : {std::pair{"system", &e.system}, {"method", &e.method}, {"path", &e.path}, {"listener", &e.listener},
+                      {"url", &e.url}, {"client_id", &e.client_id}, {"persona", &e.persona},
+                      {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id}, {"request_id", &e.request_id},
+                      {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
+    *v = string_member(j, k);
+  if (j.contains("status") && j["status"].is_number_integer()) e.status = j["status"].get<int>();
+  if (j.contains("latency_ms") && j["latency_ms"].is_number()) e.latency_ms = j["latency_ms"].get<double>();
+  if (j.contains("faults") && j["faults"].is_array())
+    for (const auto& f : j["faults"])
+      if (f.is_string()) e.faults.push_back(f.get<std::string>());
+  return e;
 }
 
 }  // namespace mynasim

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct journal_entry {
   std::string client_id, persona, telegram_id, process_id, request_id;
   std::string request_body, response_body;  // clipped to body_bytes
   std::vector<std::string> faults;
+  std::string node;  // in a split world: the systems of the process that recorded it
 
   std::size_t bytes() const;
 };
@@ -57,5 +59,7 @@ class request_journal {
 };
 
 nlohmann::json journal_json(const journal_entry& e);
+// The inverse, for entries a split world's other processes send; nullopt when malformed.
+std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j);
 
 }  // namespace mynasim

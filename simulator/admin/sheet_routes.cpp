@@ -95,8 +95,9 @@ void register_sheet_routes(router& r, sheet_context ctx) {
   r.add_sync("POST", "/__admin/reload", [ctx](http_request&) {
     return outcome_response(ctx.editor->reload("POST /__admin/reload"));
   });
-  r.add_sync("GET", "/__admin/changes", [ctx](http_request&) {
-    return json_response(200, {{"changes", ctx.editor->changes_json()}});
+  r.add_sync("GET", "/__admin/changes", [ctx](http_request& req) {
+    return json_response(200, {{"changes", ctx.editor->changes_json(req.query_param("full") == "1")},
+                               {"version", ctx.editor->version()}});
   });
 }
 

@@ -12,6 +12,7 @@
 #include "admin/qa_routes.hpp"
 #include "admin/sheet_routes.hpp"
 #include "app/world_editor.hpp"
+#include "app/world_link.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/file_lock.hpp"
 #include "faults/fault_registry.hpp"
@@ -84,13 +85,17 @@ listen_settings to_listen(const listener_config& l, const server_config& server)
   return s;
 }
 
+// `blocker` names what keeps the process from serving (e.g. an unreachable world owner).
 void add_health_routes(router& r, const std::atomic<bool>& ready, const std::unique_ptr<http_server>& server,
-                       const std::string& listener) {
+                       const std::string& listener, std::function<std::string()> blocker) {
   auto healthy = R"({"listener":")" + listener + R"(","status":"ok"})";
   r.add_sync("GET", "/healthz", [healthy](http_request&) { return http_response::json(200, healthy); });
-  r.add_sync("GET", "/readyz", [&ready, &server, listener](http_request&) {
+  r.add_sync("GET", "/readyz", [&ready, &server, listener, blocker](http_request&) {
     bool ok = ready.load() && server && !server->stopping();
-    return json_response(ok ? 200 : 503, {{"status", ok ? "ready" : "not ready"}, {"listener", listener}});
+    auto why = blocker ? blocker() : std::string();
+    nlohmann::json body{{"status", ok && why.empty() ? "ready" : "not ready"}, {"listener", listener}};
+    if (!why.empty()) body["reason"] = why;
+    return json_response(ok && why.empty() ? 200 : 503, body);
   });
 }
 
@@ -129,6 +134,8 @@ struct simulator_app::impl {
   scenario_runner scenarios;
   std::optional<scenario> startup_scenario;
   std::unique_ptr<world_editor> editor;
+  std::unique_ptr<world_link> link;  // set when this process follows a world owner
+  std::string node;                  // journal tag in a split world: the systems this process runs
   std::string systems_host = "127.0.0.1";  // how this process reaches its own systems listener
   int ticks = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -167,6 +174,9 @@ struct simulator_app::impl {
   void apply_overrides();
   void build_routes();
   void dispatch(http_request& req, respond_fn respond);
+  void finish_dispatch(std::shared_ptr<http_request> req, fault_decision decision, fault_decision more,
+                       respond_fn respond);
+  void register_owner_routes(router& r);
   std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
@@ -182,6 +192,13 @@ void simulator_app::impl::apply_overrides() {
     throw startup_error("the admin listener is bound to " + s.admin.address +
                         ": set server.listeners.admin.bearer_token or --admin-token");
   running = select_systems(rt.world, options.only);
+  if (!options.world_owner.empty() && runs(system_kind::portal))
+    throw startup_error("--world-owner: the process that runs Myna Portal owns the world; start it without "
+                        "--world-owner and point the others at its admin listener");
+  if (!options.world_owner.empty() && !options.scenario_file.empty())
+    throw startup_error("--scenario: scenarios run in the world owner; start it there");
+  if (!options.only.empty())
+    for (auto* sys : running) node += (node.empty() ? "" : ",") + sys->id;
   // Internal hops go to the address the systems listener really has (a wildcard one is
   // reached through loopback).
   const auto& a = s.systems.address;
@@ -192,7 +209,11 @@ void simulator_app::impl::apply_overrides() {
 }
 
 void simulator_app::impl::build_routes() {
-  for (const char* name : {"app", "sp", "admin", "systems"}) add_health_routes(routers[name], ready, server, name);
+  auto blocker = [this]() -> std::string {
+    if (!link || link->connected()) return "";
+    return "the world owner " + link->owner() + " is not reachable: " + link->status()["last_error"].get<std::string>();
+  };
+  for (const char* name : {"app", "sp", "admin", "systems"}) add_health_routes(routers[name], ready, server, name, blocker);
   register_admin_routes(routers["admin"], {&rt, [this] {
                                              nlohmann::json systems = nlohmann::json::array();
                                              for (auto* s : running) systems.push_back(s->id);
@@ -202,7 +223,8 @@ void simulator_app::impl::build_routes() {
                                                                    std::chrono::steady_clock::now() - started)
                                                                    .count()},
                                                  {"open_connections", server ? server->open_connections() : 0},
-                                                 {"log_lines_dropped", log.dropped()}};
+                                                 {"log_lines_dropped", log.dropped()},
+                                                 {"world_owner", link ? link->status() : nlohmann::json("self")}};
                                            }});
   std::vector<const system_config*> backends;
   for (auto* s : running)
@@ -220,6 +242,7 @@ void simulator_app::impl::build_routes() {
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
   register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }});
   register_sheet_routes(routers["admin"], {&rt, editor.get()});
+  register_owner_routes(routers["admin"]);
   processes->set_hooks(
       {[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
               std::vector<std::string>& fired) {
@@ -265,6 +288,7 @@ void simulator_app::impl::reset_all() {
 // Every 100 ms: due scenario steps, buffered log lines.
 void simulator_app::impl::housekeeping() {
   scenarios.tick();
+  if (link) link->tick();
   if (options.watch && ++ticks % 10 == 0 && editor->files_changed()) {
     auto o = editor->reload("a world file changed (--watch)");
     if (o.status == 200) log.event("reloaded", o.body);
@@ -325,7 +349,9 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   e.request_body = req.body;
   e.response_body = res.body;
   if (const auto* f = res.header("x-mynasim-faults")) e.faults.push_back(*f);
-  journal.record(std::move(e));
+  e.node = node;
+  if (link) link->record(std::move(e));  // the owner keeps the one journal
+  else journal.record(std::move(e));
 }
 
 // X-Mynasim-Fault shapes this one request, or — for a system further down — the hops this
@@ -403,6 +429,9 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (it == routers.end()) return respond(json_error(404, "not_found", "no such listener"));
   if (req.listener == "admin") {
     if (auto refused = admin_refusal(req)) return respond(std::move(*refused));
+    // A follower's admin plane is the owner's: one clock, one set of faults, one journal.
+    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health")
+      return link->forward(req, std::move(respond));
     return it->second.dispatch(req, std::move(respond));
   }
   if (req.path == "/healthz" || req.path == "/readyz") return it->second.dispatch(req, std::move(respond));
@@ -411,7 +440,23 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   fault_decision decision;
   if (const auto* spec = req.header("x-mynasim-fault"); spec && fault_header_allowed(req.listener))
     if (auto refused = header_fault(req, *spec, decision)) return respond(std::move(*refused));
+  if (link) {  // a follower: the world owner decides; the request outlives this call, so copy it
+    auto copy = std::make_shared<http_request>(req);
+    link->decide(*copy, [this, copy, decision = std::move(decision), respond = std::move(respond)](
+                            std::optional<fault_decision> more, std::string error) mutable {
+      if (!more) return respond(json_error(503, "world_owner_unreachable", error));
+      finish_dispatch(copy, std::move(decision), std::move(*more), std::move(respond));
+    });
+    return;
+  }
   auto more = faults.decide(req);
+  finish_dispatch(std::shared_ptr<http_request>(&req, [](http_request*) {}), std::move(decision), std::move(more),
+                  std::move(respond));
+}
+
+// Applies the faults decided (here, or by the world owner), then routes.
+void simulator_app::impl::finish_dispatch(std::shared_ptr<http_request> req, fault_decision decision,
+                                          fault_decision more, respond_fn respond) {
   if (more.response && !decision.response) decision.response = std::move(more.response);
   decision.transport.delay += more.transport.delay;
   if (more.transport.what != transport_fault::action::none)
@@ -419,16 +464,60 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   decision.fired.insert(decision.fired.end(), more.fired.begin(), more.fired.end());
   std::string fired;
   for (const auto& id : decision.fired) fired += (fired.empty() ? "" : ",") + id;
-  auto with_fault = [respond = std::move(respond), t = decision.transport, fired](http_response res) {
+  auto with_fault = [respond = std::move(respond), t = decision.transport, fired, req](http_response res) {
     res.fault = t;
     if (!fired.empty()) res.set("x-mynasim-faults", fired);
     respond(std::move(res));
   };
   if (decision.response) return with_fault(std::move(*decision.response));
-  if (req.system == "portal")
+  if (req->system == "portal")
     if (const auto* portal = rt.world.find_system("portal"))
       if (auto closed = closed_response(rt, *portal)) return with_fault(std::move(*closed));
-  return it->second.dispatch(req, std::move(with_fault));
+  routers.at(req->listener).dispatch(*req, std::move(with_fault));
+}
+
+// The world owner's side of a split world (see app/world_link.hpp).
+void simulator_app::impl::register_owner_routes(router& r) {
+  r.add_sync("POST", "/__admin/world/decide", [this](http_request& req) {
+    std::string error;
+    auto body = parse_json_object(req.body, error);
+    if (!body) return json_error(400, "invalid_request", error);
+    http_request facts;
+    facts.system = string_member(*body, "system");
+    facts.listener = string_member(*body, "listener", "systems");
+    facts.method = string_member(*body, "method");
+    facts.path = string_member(*body, "path");
+    facts.client_id = string_member(*body, "client_id");
+    facts.persona = string_member(*body, "persona");
+    facts.telegram_id = string_member(*body, "telegram_id");
+    facts.process_id = string_member(*body, "process_id");
+    scenarios.tick();
+    auto d = faults.decide(facts);
+    // A system the owner knows to be closed — forced down included — answers closed there too.
+    bool health = facts.path.size() >= 8 && facts.path.compare(facts.path.size() - 8, 8, "/healthz") == 0;
+    if (!d.response && !health)
+      if (const auto* sys = rt.world.find_system(facts.system))
+        if (auto closed = closed_response(rt, *sys)) d.response = std::move(*closed);
+    return json_response(200, {{"clock", clock_state_json(rt.clock.state())}, {"decision", decision_json(d)}});
+  });
+  r.add_sync("GET", "/__admin/world/state", [this](http_request&) {
+    return json_response(200, {{"clock", clock_state_json(rt.clock.state())}, {"sheets_version", editor->version()}});
+  });
+  r.add_sync("POST", "/__admin/world/journal", [this](http_request& req) {
+    std::string error;
+    auto body = parse_json_object(req.body, error);
+    if (!body || !body->contains("entries") || !(*body)["entries"].is_array())
+      return json_error(400, "invalid_request", error.empty() ? "expected {\"entries\": [...]}" : error);
+    const auto& entries = (*body)["entries"];
+    if (entries.size() > 1000) return json_error(413, "too_many_entries", "at most 1000 entries per call");
+    std::size_t taken = 0;
+    for (const auto& j : entries)
+      if (auto e = journal_entry_from_json(j)) {
+        journal.record(std::move(*e));
+        ++taken;
+      }
+    return json_response(200, {{"recorded", taken}});
+  });
 }
 
 void simulator_app::impl::listen_all() {
@@ -507,6 +596,15 @@ simulator_app::simulator_app(world_config world, app_options options) {
         i.complete(req, res, latency);
       });
   i.client = std::make_unique<http_client>(*i.server);
+  if (!i.options.world_owner.empty())
+    i.link = std::make_unique<world_link>(
+        i.options.world_owner, s.admin.bearer_token, i.node, *i.client,
+        link_callbacks{[&i](const clock_state& c) { i.rt.clock.adopt(c); },
+                       [&i](std::vector<sheet_change> changes) {
+                         auto o = i.editor->adopt(std::move(changes));
+                         i.log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
+                       },
+                       [&i](const std::string& event, const nlohmann::json& detail) { i.log.event(event, detail); }});
   i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
                                             i.ids);
   try {

@@ -35,6 +35,9 @@ struct app_options {
   // URL/myna/notify, for one service or every one (--api-user, MYNASIM_API_USER).
   std::vector<std::string> api_users;
   bool watch = false;  // reload when a world file changes
+  // Split world: the admin URL of the process that owns the world's state (clock, faults,
+  // scenarios, sheets, journal); empty = this process owns it.
+  std::string world_owner;
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

@@ -28,6 +28,7 @@ edit_outcome world_editor::change(sheet_change c) {
                   {"message", "at most " + std::to_string(max_sheet_changes) +
                                   " runtime changes are kept; fold them into the world files and reload"}}};
   rt_->data.replace(next);
+  ++version_;
   if (changed_) changed_(*next);
   return {200, {{"applied", c.origin}}};
 }
@@ -53,6 +54,7 @@ edit_outcome world_editor::reload(const std::string& why) {
   }
   auto next = std::make_shared<world_data>(std::move(fresh.data));
   rt_->data.replace(next);
+  ++version_;
   remember_files(fresh.files);
   if (changed_) changed_(*next);
   return {200,
@@ -91,11 +93,57 @@ bool world_editor::files_changed() {
   return changed;
 }
 
-nlohmann::json world_editor::changes_json() const {
+namespace {
+const char* op_name(sheet_change::op o) {
+  switch (o) {
+    case sheet_change::op::put: return "put";
+    case sheet_change::op::patch: return "patch";
+    case sheet_change::op::remove: return "remove";
+    case sheet_change::op::api_user: return "api_user";
+  }
+  return "";
+}
+}  // namespace
+
+nlohmann::json world_editor::changes_json(bool full) const {
   std::lock_guard lock(mutex_);
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : changes_) list.push_back({{"origin", c.origin}, {"section", c.section}, {"id", c.id}});
+  for (const auto& c : changes_) {
+    nlohmann::json j{{"origin", c.origin}, {"section", c.section}, {"id", c.id}, {"op", op_name(c.what)}};
+    if (full) j["text"] = c.text;
+    list.push_back(std::move(j));
+  }
   return list;
+}
+
+std::uint64_t world_editor::version() const {
+  std::lock_guard lock(mutex_);
+  return version_;
+}
+
+std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  sheet_change c;
+  auto op = j.value("op", std::string());
+  if (op == "put") c.what = sheet_change::op::put;
+  else if (op == "patch") c.what = sheet_change::op::patch;
+  else if (op == "remove") c.what = sheet_change::op::remove;
+  else if (op == "api_user") c.what = sheet_change::op::api_user;
+  else return std::nullopt;
+  for (auto [k, v] : {std::pair{"section", &c.section}, {"id", &c.id}, {"text", &c.text}, {"origin", &c.origin}}) {
+    if (!j.contains(k) || !j[k].is_string()) return std::nullopt;
+    *v = j[k].get<std::string>();
+  }
+  if (c.section != "services" && c.section != "connections" && c.section != "personas") return std::nullopt;
+  return c;
+}
+
+edit_outcome world_editor::adopt(std::vector<sheet_change> changes) {
+  {
+    std::lock_guard lock(mutex_);
+    changes_ = std::move(changes);
+  }
+  return reload("the world owner's sheets changed");
 }
 
 }  // namespace mynasim

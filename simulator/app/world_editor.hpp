@@ -29,7 +29,11 @@ class world_editor {
   edit_outcome reload(const std::string& why);
   // For --watch: true once when a world file's size, inode or modification time changed.
   bool files_changed();
-  nlohmann::json changes_json() const;
+  nlohmann::json changes_json(bool full = false) const;
+  // Bumped by every change and reload: a split world's followers refetch the sheets then.
+  std::uint64_t version() const;
+  // A follower: the owner's runtime changes over this process's own world files.
+  edit_outcome adopt(std::vector<sheet_change> changes);
 
  private:
   struct stamp {
@@ -44,6 +48,10 @@ class world_editor {
   mutable std::mutex mutex_;
   std::vector<sheet_change> changes_;
   std::map<std::string, stamp> stamps_;
+  std::uint64_t version_ = 1;
 };
+
+// One entry of GET /__admin/changes?full=1; nullopt when malformed.
+std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j);
 
 }  // namespace mynasim

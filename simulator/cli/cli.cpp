@@ -12,6 +12,7 @@
 #include "app/runtime.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/paths.hpp"
+#include "net/http_client.hpp"
 #include "core/json_util.hpp"
 #include "jpki/jpki.hpp"
 
@@ -60,7 +61,10 @@ const std::vector<command_spec>& commands() {
          "your app: URL/callback becomes a redirect URI and URL/myna/notify the notification URL of CLIENT_ID "
          "(default: every service); repeatable; also MYNASIM_API_USER",
          true},
-        {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"}},
+        {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"},
+        {"--world-owner", "URL",
+         "split world: follow the process that owns the world's clock, faults, sheets and journal, "
+         "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"}},
        serve},
       {"check", "validate a world's YAML without serving", {config_option}, check},
       {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
@@ -173,6 +177,18 @@ int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   }
   if (cmd.has("--api-user")) options.api_users = cmd.options.at("--api-user");
   options.watch = cmd.has("--watch");
+  auto owner = cmd.value("--world-owner");
+  if (!owner)
+    if (const char* env = std::getenv("MYNASIM_WORLD_OWNER"); env && *env) owner = env;
+  if (owner) {
+    bool tls = false;
+    std::string host, port, target;
+    if (!split_url(*owner, tls, host, port, target) || (target != "/" && !target.empty())) {
+      err << "mynasim serve: --world-owner must be the owner's admin URL, such as http://portal:8081\n";
+      return 2;
+    }
+    options.world_owner = *owner;
+  }
   options.out = &out;
   try {
     simulator_app app(std::move(world), options);

@@ -49,6 +49,14 @@ void virtual_clock::set_now(instant t) {
   anchor_real_ = real_();
 }
 
+void virtual_clock::adopt(const clock_state& s) {
+  std::lock_guard lock(mutex_);
+  anchor_virtual_ = std::clamp(s.now, earliest_instant(), latest_instant());
+  anchor_real_ = real_();
+  speed_ = s.speed;
+  frozen_ = s.frozen;
+}
+
 void virtual_clock::set_speed(double speed) {
   std::lock_guard lock(mutex_);
   rebase_locked();

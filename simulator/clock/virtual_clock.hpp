@@ -32,6 +32,8 @@ class virtual_clock {
   clock_state state() const;
 
   void set_now(instant t);
+  // Takes over another clock's state at once (a split world's follower adopting the owner's).
+  void adopt(const clock_state& s);
   void set_speed(double speed);  // keeps the current instant
   void set_frozen(bool frozen);  // keeps the current instant
   // false (and no change) when the result would leave the supported span

@@ -57,11 +57,17 @@ std::string query_value(const std::string& url, const std::string& key) {
 
 nlohmann::json parse(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
 
+std::uint16_t flow_client::port_of(const std::string& listener) const {
+  if (listener == "app" && app_port) return app_port;
+  if (listener == "sp" && sp_port) return sp_port;
+  return server->port(listener);
+}
+
 client_response flow_client::authorize(const std::string& extra_query) {
   std::string target = "/online-authorization-web/oauth/authorize?response_type=code&client_id=" + client_id +
                        "&redirect_uri=" + percent_encode(redirect_uri) + "&state=st-" + std::to_string(++sequence) +
                        "&login_type=0" + extra_query;
-  return test::request(server->port("app"), true, "GET", target);
+  return test::request_to(host, port_of("app"), true, "GET", target);
 }
 
 std::string flow_client::authorize_code(const std::string& persona, const std::string& outcome) {
@@ -72,7 +78,7 @@ std::string flow_client::authorize_code(const std::string& persona, const std::s
 client_response flow_client::token(const std::string& code, const std::string& override_redirect) {
   std::string form = "grant_type=authorization_code&code=" + percent_encode(code) + "&redirect_uri=" +
                      percent_encode(override_redirect.empty() ? redirect_uri : override_redirect) + "&client_id=" + client_id;
-  return test::request(server->port("sp"), true, "POST", "/online-authorization-web/oauth/token", form,
+  return test::request_to(host, port_of("sp"), true, "POST", "/online-authorization-web/oauth/token", form,
                        {{"Content-Type", "application/x-www-form-urlencoded"}}, tls);
 }
 
@@ -98,7 +104,7 @@ client_response flow_client::request(const std::string& token, const std::string
                       {"selfProvisionDataReqInfo", {{"inquiryCondition", condition}}}};
   std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
-  return test::request(server->port("sp"), true, "POST", path, body.dump(), headers, tls);
+  return test::request_to(host, port_of("sp"), true, "POST", path, body.dump(), headers, tls);
 }
 
 client_response flow_client::result(const std::string& token, const std::string& telegram_id,
@@ -107,12 +113,12 @@ client_response flow_client::result(const std::string& token, const std::string&
                                         {"processId", process_id}, {"errorCode", ""}}}};
   std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
-  return test::request(server->port("sp"), true, "POST", path, body.dump(), headers, tls);
+  return test::request_to(host, port_of("sp"), true, "POST", path, body.dump(), headers, tls);
 }
 
 client_response flow_client::wait_result(const std::string& token, const std::string& telegram_id,
                                          const std::string& process_id) {
-  auto still = server->runtime().data.get()->errors.at("still_processing").code;
+  auto still = server ? server->runtime().data.get()->errors.at("still_processing").code : std::string("MPE3008");
   for (int i = 0; i < 400; ++i) {
     auto r = result(token, telegram_id, process_id);
     auto j = parse(r);

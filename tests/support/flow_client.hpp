@@ -36,6 +36,10 @@ struct flow_client {
   std::string redirect_uri = "http://localhost:3000/callback";
   tls_options tls;
   std::map<std::string, std::string> extra_headers;  // e.g. X-Kiosk-Card-Sha256
+  // A mynasim in another process or network namespace: its address and ports (server may be null).
+  std::string host;
+  std::uint16_t app_port = 0, sp_port = 0;
+  std::uint16_t port_of(const std::string& listener) const;
 
   // GET authorize; returns the Location header (or "" when no redirect) and the response.
   client_response authorize(const std::string& extra_query);

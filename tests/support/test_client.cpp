@@ -19,6 +19,16 @@ std::unique_ptr<connection> connection::open(std::uint16_t port, bool tls, const
 
 std::unique_ptr<connection> connection::open_from(std::uint16_t port, bool tls, const std::string& source,
                                                   const tls_options& options) {
+  return open_between(source, "", port, tls, options);
+}
+
+std::unique_ptr<connection> connection::open_to(const std::string& host, std::uint16_t port, bool tls,
+                                                const tls_options& options) {
+  return open_between("", host, port, tls, options);
+}
+
+std::unique_ptr<connection> connection::open_between(const std::string& source, const std::string& destination,
+                                                     std::uint16_t port, bool tls, const tls_options& options) {
   std::unique_ptr<connection> c(new connection());
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (!source.empty()) {
@@ -32,8 +42,10 @@ std::unique_ptr<connection> connection::open_from(std::uint16_t port, bool tls, 
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (!destination.empty()) ::inet_pton(AF_INET, destination.c_str(), &addr.sin_addr);
   if (::connect(c->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error("connect to port " + std::to_string(port) + " failed");
+    throw std::runtime_error("connect to " + (destination.empty() ? std::string("127.0.0.1") : destination) + ":" +
+                             std::to_string(port) + " failed");
   int one = 1;
   ::setsockopt(c->fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->set_timeout(std::chrono::seconds(5));
@@ -153,7 +165,13 @@ std::string build_request(const std::string& method, const std::string& target, 
 client_response request(std::uint16_t port, bool tls, const std::string& method, const std::string& target,
                         const std::string& body, const std::map<std::string, std::string>& headers,
                         const tls_options& options) {
-  auto c = connection::open(port, tls, options);
+  return request_to("", port, tls, method, target, body, headers, options);
+}
+
+client_response request_to(const std::string& host, std::uint16_t port, bool tls, const std::string& method,
+                           const std::string& target, const std::string& body,
+                           const std::map<std::string, std::string>& headers, const tls_options& options) {
+  auto c = connection::open_between("", host, port, tls, options);
   if (!c->connected() || !c->send(build_request(method, target, body, headers))) return {};
   auto res = c->read_response();
   return res ? *res : client_response{};

@@ -33,6 +33,11 @@ class connection {
   // The same from a chosen local address (e.g. 127.0.0.2, to play a second client).
   static std::unique_ptr<connection> open_from(std::uint16_t port, bool tls, const std::string& source,
                                                const tls_options& options = {});
+  // To another IPv4 address (a test host in a network namespace).
+  static std::unique_ptr<connection> open_to(const std::string& host, std::uint16_t port, bool tls,
+                                             const tls_options& options = {});
+  static std::unique_ptr<connection> open_between(const std::string& source, const std::string& destination,
+                                                  std::uint16_t port, bool tls, const tls_options& options = {});
   ~connection();
 
   bool connected() const { return fd_ >= 0 && handshake_ok_; }
@@ -58,6 +63,10 @@ class connection {
 client_response request(std::uint16_t port, bool tls, const std::string& method, const std::string& target,
                         const std::string& body = "", const std::map<std::string, std::string>& headers = {},
                         const tls_options& options = {});
+// The same to another IPv4 address ("" = 127.0.0.1).
+client_response request_to(const std::string& host, std::uint16_t port, bool tls, const std::string& method,
+                           const std::string& target, const std::string& body = "",
+                           const std::map<std::string, std::string>& headers = {}, const tls_options& options = {});
 std::string build_request(const std::string& method, const std::string& target, const std::string& body = "",
                           const std::map<std::string, std::string>& headers = {});
 

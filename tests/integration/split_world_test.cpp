@@ -1,0 +1,261 @@
+// The split topology is one world: every simulated system runs as its own process on its own
+// test host — a network namespace with its own address, reached by name as in Compose — and
+// the clock, faults, reset and journal changed through any process's admin API hold in every
+// process. Needs root and iproute2; skipped, saying why, where namespaces cannot be made.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "flow_client.hpp"
+#include "test_server.hpp"
+
+namespace mynasim::test {
+namespace {
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string token = "split-world-token";
+
+bool run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
+
+struct test_host {
+  std::string system, ns, veth, ip;
+  pid_t pid = -1;
+  std::string log;
+};
+
+class SplitWorld : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root";
+    if (!run("command -v ip")) GTEST_SKIP() << "iproute2 (ip) is not installed";
+    auto id = std::to_string(::getpid() % 100000);
+    probe_ = "mnsp" + id;
+    if (!run("ip netns add " + probe_)) GTEST_SKIP() << "cannot create network namespaces here (ip netns add failed)";
+    run("ip netns del " + probe_);
+    subnet_ = "10.213." + std::to_string(::getpid() % 250);
+    bridge_ = "mnsbr" + id;
+    dir_ = fs::temp_directory_path() / ("mynasim-split-" + id);
+    fs::create_directories(dir_);
+    ASSERT_TRUE(run("ip link add " + bridge_ + " type bridge && ip addr add " + subnet_ + ".1/24 dev " + bridge_ +
+                    " && ip link set " + bridge_ + " up"));
+    auto world = load_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml");
+    std::string hosts = "127.0.0.1 localhost\n";
+    int k = 0;
+    for (const auto& s : world.systems) {
+      test_host h;
+      h.system = s.id;
+      h.ns = "mns" + id + "-" + std::to_string(k);
+      h.veth = "mv" + id + "x" + std::to_string(k);
+      h.ip = subnet_ + "." + std::to_string(10 + k);
+      hosts += h.ip + " " + s.id + "\n";
+      hosts_.push_back(h);
+      ++k;
+    }
+    for (auto& h : hosts_) {
+      ASSERT_TRUE(run("ip netns add " + h.ns));
+      ASSERT_TRUE(run("ip link add " + h.veth + " type veth peer name " + h.veth + "p"));
+      ASSERT_TRUE(run("ip link set " + h.veth + "p netns " + h.ns + " && ip link set " + h.veth + " master " + bridge_ +
+                      " up"));
+      ASSERT_TRUE(run("ip -n " + h.ns + " addr add " + h.ip + "/24 dev " + h.veth + "p && ip -n " + h.ns +
+                      " link set " + h.veth + "p up && ip -n " + h.ns + " link set lo up"));
+      fs::create_directories("/etc/netns/" + h.ns);
+      std::ofstream("/etc/netns/" + h.ns + "/hosts") << hosts;  // `ip netns exec` mounts it as /etc/hosts
+    }
+    certs_ = test_certs_dir();
+  }
+
+  void TearDown() override {
+    for (auto& h : hosts_)
+      if (h.pid > 0) ::kill(h.pid, SIGTERM);
+    for (auto& h : hosts_)
+      if (h.pid > 0) {
+        int status = 0;
+        for (int i = 0; i < 300 && ::waitpid(h.pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(10ms);
+        ::kill(h.pid, SIGKILL);
+        ::waitpid(h.pid, &status, 0);
+      }
+    for (auto& h : hosts_) {
+      run("ip netns del " + h.ns);
+      fs::remove_all("/etc/netns/" + h.ns);
+    }
+    if (!bridge_.empty()) run("ip link del " + bridge_);
+    if (HasFailure())
+      for (auto& h : hosts_) {
+        std::ifstream in(h.log);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        std::cerr << "---- " << h.system << " (" << h.ip << ")\n" << text.substr(text.size() > 4000 ? text.size() - 4000 : 0);
+      }
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  void start(test_host& h) {
+    h.log = (dir_ / (h.system + ".log")).string();
+    std::vector<std::string> args = {"ip", "netns", "exec", h.ns, "env", "MYNASIM_CERTS_DIR=" + certs_,
+                                     "MYNASIM_ADMIN_TOKEN=" + token, MYNASIM_BINARY, "serve", "--only", h.system,
+                                     "--host", "0.0.0.0", "--admin-host", "0.0.0.0", "--peer-url-template",
+                                     "http://{id}:8090/systems/{id}"};
+    if (h.system != "portal") {
+      args.push_back("--world-owner");
+      args.push_back("http://portal:8081");
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int fd = ::open(h.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execvp("ip", argv.data());
+      ::_exit(127);
+    }
+    h.pid = pid;
+  }
+
+  test_host& host(const std::string& system) {
+    for (auto& h : hosts_)
+      if (h.system == system) return h;
+    throw std::runtime_error("no host " + system);
+  }
+  client_response admin_of(const std::string& system, const std::string& method, const std::string& target,
+                           const std::string& body = "") {
+    return request_to(host(system).ip, 8081, false, method, target, body,
+                      {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  }
+  client_response systems_of(const std::string& system, const std::string& method, const std::string& target,
+                             const std::string& body = "") {
+    return request_to(host(system).ip, 8090, false, method, target, body, {{"Content-Type", "application/json"}});
+  }
+  bool ready(const test_host& h) {
+    try {
+      return request_to(h.ip, h.system == "portal" ? 8081 : 8090, false, "GET", "/readyz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  nlohmann::json journal(const std::string& via, const std::string& query) {
+    return nlohmann::json::parse(admin_of(via, "GET", "/__admin/requests?limit=1000" + query).body, nullptr, false);
+  }
+
+  std::string probe_, subnet_, bridge_, certs_;
+  fs::path dir_;
+  std::vector<test_host> hosts_;
+};
+
+TEST_F(SplitWorld, EveryProcessSharesOneClockOneSetOfFaultsOneResetAndOneJournal) {
+  auto started = std::chrono::steady_clock::now();
+  for (auto& h : hosts_) start(h);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (auto& h : hosts_) {
+    while (!ready(h) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(ready(h)) << h.system << " is not ready";
+  }
+  auto ready_after = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(admin_of("juki", "PUT", "/__admin/clock", R"({"now": "2026-11-27T10:00:00+09:00", "frozen": true})").status,
+            200);
+
+  // A complete flow across fifteen processes.
+  flow_client client{nullptr};
+  client.host = host("portal").ip;
+  client.app_port = 8443;
+  client.sp_port = 9443;
+  auto result = client.run("taro", "Date=20260401");
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+  EXPECT_NE(result.dump().find("地方税関係情報"), std::string::npos) << result.dump();
+
+  // The journal, read through any process, has every process's hops, tagged with their node.
+  nlohmann::json entries;
+  for (int i = 0; i < 100; ++i) {
+    entries = journal("municipal", "");
+    std::set<std::string> nodes;
+    for (const auto& e : entries["requests"]) nodes.insert(e.value("node", ""));
+    if (nodes.count("network") && nodes.count("juki") && nodes.count("municipal") && nodes.count("portal")) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  std::set<std::string> systems;
+  for (const auto& e : entries["requests"])
+    if (e.value("telegram_id", "") != "" || e.value("system", "") != "portal") systems.insert(e.value("system", ""));
+  for (const char* s : {"portal", "network", "juki", "municipal"}) EXPECT_TRUE(systems.count(s)) << s << " " << entries.dump();
+
+  // The clock set once — through the portal — makes 住基ネット refuse in the 住基ネット process.
+  ASSERT_EQ(admin_of("portal", "PUT", "/__admin/clock", R"({"now": "2026-12-29T10:00:00+09:00", "frozen": true})").status,
+            200);
+  auto closed = systems_of("juki", "POST", "/systems/juki/identify", R"({"card_serial": "MC00000001"})");
+  EXPECT_EQ(closed.status, 503) << closed.body;
+  EXPECT_NE(closed.body.find("planned_outage"), std::string::npos) << closed.body;
+  EXPECT_EQ(nlohmann::json::parse(admin_of("japan-pension", "GET", "/__admin/clock").body)["now"],
+            "2026-12-29T10:00:00+09:00");
+
+  // A fault added once — through 住基ネット's admin — fires in the targeted process.
+  ASSERT_EQ(admin_of("juki", "PUT", "/__admin/clock", R"({"now": "2026-11-27T10:00:00+09:00", "frozen": true})").status,
+            200);
+  auto added = admin_of("juki", "POST", "/__admin/faults",
+                        R"({"kind": "http_error", "target": "municipal", "status": 500, "error_code": "split_test",
+                            "count": 1})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto fault_id = nlohmann::json::parse(added.body)["ids"][0].get<std::string>();
+  auto failed = systems_of("municipal", "POST", "/systems/municipal/query", R"({"person_id": "taro", "items": []})");
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  EXPECT_EQ(failed.header("x-mynasim-faults"), fault_id);
+  auto again = systems_of("municipal", "POST", "/systems/municipal/query", R"({"person_id": "taro", "items": []})");
+  EXPECT_NE(again.status, 500) << "count: 1 fires once in the whole world";
+  // A down fault set through the portal stops the targeted process.
+  ASSERT_EQ(admin_of("portal", "POST", "/__admin/faults", R"({"kind": "down", "target": "juki"})").status, 201);
+  auto down = systems_of("juki", "POST", "/systems/juki/identify", R"({"card_serial": "MC00000001"})");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_NE(down.body.find("forced"), std::string::npos) << down.body;
+
+  // Reset, through a third process, clears every process's faults and the one journal.
+  ASSERT_EQ(admin_of("hello-work", "POST", "/__admin/reset").status, 200);
+  EXPECT_EQ(nlohmann::json::parse(admin_of("network", "GET", "/__admin/faults").body)["faults"].size(), 0u);
+  auto after = systems_of("juki", "POST", "/systems/juki/identify", R"({"card_serial": "MC00000001"})");
+  EXPECT_NE(after.status, 503) << after.body;
+  EXPECT_EQ(admin_of("portal", "GET", "/__admin/requests/count").status, 200);
+
+  // A persona registered once, through the owner, is known to 住基ネット's process.
+  auto put = admin_of("portal", "PUT", "/__admin/personas/newbie", R"({
+    "name": "新井 一", "kana": "アライ ハジメ", "birth_date": "2000-01-02", "sex": "男",
+    "address": "東京都千代田区1-1", "municipality": "東京都千代田区", "card": {"serial": "MC00009999", "pin": "4321"}})");
+  ASSERT_EQ(put.status, 201) << put.body;
+  client_response identified;
+  for (int i = 0; i < 100; ++i) {
+    identified = systems_of("juki", "POST", "/systems/juki/identify", R"({"card_serial": "MC00009999"})");
+    if (identified.status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(identified.status, 200) << identified.body;
+
+  // A follower that loses its owner says so in /readyz.
+  ::kill(host("portal").pid, SIGTERM);
+  ::waitpid(host("portal").pid, nullptr, 0);
+  host("portal").pid = -1;
+  client_response not_ready;
+  for (int i = 0; i < 100; ++i) {
+    not_ready = systems_of("juki", "GET", "/readyz");
+    if (not_ready.status == 503) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_NE(not_ready.body.find("world owner"), std::string::npos) << not_ready.body;
+
+  auto total = std::chrono::steady_clock::now() - started;
+  RecordProperty("processes", static_cast<int>(hosts_.size()));
+  RecordProperty("ready_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count()));
+  RecordProperty("total_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(total).count()));
+  std::cout << "split world: " << hosts_.size() << " processes ready in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count() << " ms, test "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(total).count() << " ms\n";
+}
+
+}  // namespace
+}  // namespace mynasim::test
