@@ -11,6 +11,9 @@ packages=(
 )
 # Optional extras for the benchmarks (wrk as an external load generator).
 if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then packages+=(wrk); fi
+# `setup.sh test`: what only the tests use — iproute2 for the split-world test's network
+# namespaces, docker-compose to render docker-compose.yml's profiles.
+if [ "${1:-}" = "test" ]; then packages+=(iproute2 docker-compose); fi
 # `setup.sh fuzz`: clang and libFuzzer for the fuzz targets (scripts/fuzz.sh).
 if [ "${1:-}" = "fuzz" ]; then packages+=(clang-14 libfuzzer-14-dev); fi
 

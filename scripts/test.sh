@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
-./scripts/setup.sh
+./scripts/setup.sh test
 ./scripts/build.sh "$preset"
 ctest --preset "$preset" -j 2

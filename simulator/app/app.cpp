@@ -177,6 +177,7 @@ struct simulator_app::impl {
   void finish_dispatch(std::shared_ptr<http_request> req, fault_decision decision, fault_decision more,
                        respond_fn respond);
   void register_owner_routes(router& r);
+  void export_cas();
   std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
@@ -550,6 +551,23 @@ void simulator_app::impl::listen_all() {
 }
 
 namespace {
+}  // namespace
+
+// MYNASIM_CA_EXPORT_DIR: where a developer picks up the CAs to trust (a Compose bind mount).
+void simulator_app::impl::export_cas() {
+  const char* dir = std::getenv("MYNASIM_CA_EXPORT_DIR");
+  if (!dir || !*dir) return;
+  const auto& certs = rt.world.server.certs_dir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  for (auto [from, to] : {std::pair{fs::path(certs) / "ca.crt", "ca.crt"}, {fs::path(certs) / "jpki/ca.crt", "jpki-ca.crt"}})
+    if (fs::exists(from, ec)) fs::copy_file(from, fs::path(dir) / to, fs::copy_options::overwrite_existing, ec);
+  if (ec) log.event("ca_export_failed", {{"dir", dir}, {"message", ec.message()}});
+  else log.event("ca_exported", {{"dir", dir}});
+}
+
+namespace {
+
 std::vector<sheet_change> startup_changes(const app_options& options) {
   std::vector<sheet_change> out;
   for (const auto& spec : options.api_users) {
@@ -622,6 +640,7 @@ simulator_app::simulator_app(world_config world, app_options options) {
     i.scenarios.start(*i.startup_scenario);
   }
   i.listen_all();
+  i.export_cas();  // after listen_all, which generates the TLS certificates on a first start
   i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });
 }
 

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <unistd.h>
 #include <regex>
 #include <sstream>
 
@@ -13,6 +17,7 @@
 
 namespace mynasim {
 namespace {
+namespace fs = std::filesystem;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -53,8 +58,90 @@ TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
     if (auto t = cmd->value("--peer-url-template")) {
       EXPECT_NE(t->find("{id}"), std::string::npos);
     }
+    // Every follower of a split world follows the service that runs the portal, at its admin port.
+    if (cmd->has("--only") && cmd->options.at("--only") != std::vector<std::string>{"portal"}) {
+      EXPECT_EQ(cmd->value("--world-owner").value_or(""),
+                "http://portal:" + std::to_string(world.server.admin.port))
+          << name;
+    }
   }
   EXPECT_EQ(split, 15) << "the split profile runs every system of the default world";
+}
+
+// The services a profile set starts: those without profiles, and those naming an active one.
+std::vector<std::string> active_services(const YAML::Node& compose, const std::set<std::string>& profiles) {
+  std::vector<std::string> out;
+  for (const auto& kv : compose["services"]) {
+    bool on = !kv.second["profiles"];
+    if (kv.second["profiles"])
+      for (const auto& p : as_list(kv.second["profiles"])) on = on || profiles.count(p);
+    if (on) out.push_back(kv.first.as<std::string>());
+  }
+  return out;
+}
+
+std::string compose_profiles_from_dotenv() {
+  std::istringstream env(read_file(root + "/.env"));
+  for (std::string line; std::getline(env, line);)
+    if (line.rfind("COMPOSE_PROFILES=", 0) == 0) return line.substr(17);
+  return "";
+}
+
+// Renders docker-compose.yml with the real tool (interpolation, merge keys) when it is
+// installed, and checks what `docker compose up` and `docker compose --profile split up`
+// would start: one world each, and no host port published twice.
+TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
+  std::string tool;
+  for (const char* candidate : {"docker-compose", "docker compose"})
+    if (std::system((std::string(candidate) + " version >/dev/null 2>&1").c_str()) == 0) {
+      tool = candidate;
+      break;
+    }
+  if (tool.empty()) GTEST_SKIP() << "docker-compose is not installed (scripts/setup.sh installs it for the tests)";
+  auto out = fs::temp_directory_path() / ("mynasim-compose-" + std::to_string(::getpid()) + ".yml");
+  auto cmd = "cd '" + root + "' && env -u COMPOSE_PROFILES -u MYNASIM_WORLD_DIR " + tool + " config > '" +
+             out.string() + "' 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(out.string());
+  auto rendered = YAML::LoadFile(out.string());
+  fs::remove(out);
+  auto by_default = compose_profiles_from_dotenv();
+  ASSERT_EQ(by_default, "single") << ".env makes the one-container world the default";
+  for (const auto& [label, profiles] : std::vector<std::pair<std::string, std::set<std::string>>>{
+           {"docker compose up", {by_default}}, {"docker compose --profile split up", {"split"}}}) {
+    auto services = active_services(rendered, profiles);
+    std::map<std::string, std::string> published;  // host port → service
+    int portals = 0;
+    for (const auto& name : services) {
+      const auto& svc = rendered["services"][name];
+      auto command = as_list(svc["command"]);
+      std::string error;
+      auto parsed = parse_command_line(command, error);
+      ASSERT_TRUE(parsed) << label << ": " << name << ": " << error;
+      auto only = parsed->has("--only") ? parsed->options.at("--only") : std::vector<std::string>{};
+      portals += only.empty() || std::find(only.begin(), only.end(), "portal") != only.end();
+      EXPECT_EQ(svc["environment"]["MYNASIM_ADMIN_TOKEN"].as<std::string>(), "dev-admin-token") << name;
+      EXPECT_EQ(svc["environment"]["MYNASIM_CERTS_DIR"].as<std::string>(), "/var/lib/mynasim/certs") << name;
+      bool certs_volume = false, world_volume = false;
+      for (const auto& v : svc["volumes"]) {
+        // v1 renders "source:target:mode" strings; v2 renders mappings.
+        std::string target = v.IsScalar() ? v.as<std::string>() : v["target"].as<std::string>();
+        certs_volume = certs_volume || target.find("/var/lib/mynasim/certs") != std::string::npos;
+        world_volume = world_volume || target.find("/world") != std::string::npos;
+      }
+      EXPECT_TRUE(certs_volume && world_volume) << name;
+      if (svc["ports"])
+        for (const auto& p : svc["ports"]) {
+          std::string host = p.IsScalar() ? p.as<std::string>().substr(0, p.as<std::string>().find(':'))
+                                          : p["published"].as<std::string>();
+          EXPECT_FALSE(published.count(host)) << label << ": host port " << host << " published by " << published[host]
+                                              << " and " << name;
+          published[host] = name;
+        }
+    }
+    EXPECT_EQ(portals, 1) << label << ": exactly one Myna Portal";
+    EXPECT_TRUE(published.count("8443") && published.count("9443") && published.count("8081")) << label;
+    EXPECT_EQ(services.size(), label == "docker compose up" ? 1u : 15u) << label;
+  }
 }
 
 TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
