@@ -13,6 +13,7 @@
 #include "admin/sheet_routes.hpp"
 #include "app/world_editor.hpp"
 #include "app/world_link.hpp"
+#include "faults/decision_wire.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/file_lock.hpp"
 #include "faults/fault_registry.hpp"

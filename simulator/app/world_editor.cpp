@@ -93,23 +93,12 @@ bool world_editor::files_changed() {
   return changed;
 }
 
-namespace {
-const char* op_name(sheet_change::op o) {
-  switch (o) {
-    case sheet_change::op::put: return "put";
-    case sheet_change::op::patch: return "patch";
-    case sheet_change::op::remove: return "remove";
-    case sheet_change::op::api_user: return "api_user";
-  }
-  return "";
-}
-}  // namespace
 
 nlohmann::json world_editor::changes_json(bool full) const {
   std::lock_guard lock(mutex_);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : changes_) {
-    nlohmann::json j{{"origin", c.origin}, {"section", c.section}, {"id", c.id}, {"op", op_name(c.what)}};
+    nlohmann::json j{{"origin", c.origin}, {"section", c.section}, {"id", c.id}, {"op", to_string(c.what)}};
     if (full) j["text"] = c.text;
     list.push_back(std::move(j));
   }
@@ -119,23 +108,6 @@ nlohmann::json world_editor::changes_json(bool full) const {
 std::uint64_t world_editor::version() const {
   std::lock_guard lock(mutex_);
   return version_;
-}
-
-std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return std::nullopt;
-  sheet_change c;
-  auto op = j.value("op", std::string());
-  if (op == "put") c.what = sheet_change::op::put;
-  else if (op == "patch") c.what = sheet_change::op::patch;
-  else if (op == "remove") c.what = sheet_change::op::remove;
-  else if (op == "api_user") c.what = sheet_change::op::api_user;
-  else return std::nullopt;
-  for (auto [k, v] : {std::pair{"section", &c.section}, {"id", &c.id}, {"text", &c.text}, {"origin", &c.origin}}) {
-    if (!j.contains(k) || !j[k].is_string()) return std::nullopt;
-    *v = j[k].get<std::string>();
-  }
-  if (c.section != "services" && c.section != "connections" && c.section != "personas") return std::nullopt;
-  return c;
 }
 
 edit_outcome world_editor::adopt(std::vector<sheet_change> changes) {

@@ -51,7 +51,4 @@ class world_editor {
   std::uint64_t version_ = 1;
 };
 
-// One entry of GET /__admin/changes?full=1; nullopt when malformed.
-std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j);
-
 }  // namespace mynasim

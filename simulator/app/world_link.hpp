@@ -71,10 +71,4 @@ class world_link {
   std::string last_error_;
 };
 
-// The owner's side: a fault decision on the wire, and back.
-nlohmann::json decision_json(const fault_decision& d);
-std::optional<fault_decision> decision_from_json(const nlohmann::json& j);
-nlohmann::json clock_state_json(const clock_state& s);
-std::optional<clock_state> clock_state_from_json(const nlohmann::json& j);
-
 }  // namespace mynasim

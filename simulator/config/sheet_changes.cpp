@@ -216,4 +216,31 @@ nlohmann::json persona_json(const persona& p) {
           {"data", data}};
 }
 
+const char* to_string(sheet_change::op o) {
+  switch (o) {
+    case sheet_change::op::put: return "put";
+    case sheet_change::op::patch: return "patch";
+    case sheet_change::op::remove: return "remove";
+    case sheet_change::op::api_user: return "api_user";
+  }
+  return "";
+}
+
+std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  sheet_change c;
+  auto op = j.value("op", std::string());
+  if (op == "put") c.what = sheet_change::op::put;
+  else if (op == "patch") c.what = sheet_change::op::patch;
+  else if (op == "remove") c.what = sheet_change::op::remove;
+  else if (op == "api_user") c.what = sheet_change::op::api_user;
+  else return std::nullopt;
+  for (auto [k, v] : {std::pair{"section", &c.section}, {"id", &c.id}, {"text", &c.text}, {"origin", &c.origin}}) {
+    if (!j.contains(k) || !j[k].is_string()) return std::nullopt;
+    *v = j[k].get<std::string>();
+  }
+  if (c.section != "services" && c.section != "connections" && c.section != "personas") return std::nullopt;
+  return c;
+}
+
 }  // namespace mynasim

@@ -36,6 +36,11 @@ bool record_sheet_change(std::vector<sheet_change>& list, sheet_change change);
 // `[CLIENT_ID=]URL` of --api-user / MYNASIM_API_USER; nullopt and `error` when malformed.
 std::optional<sheet_change> parse_api_user(const std::string& spec, std::string& error);
 
+const char* to_string(sheet_change::op o);
+// One entry of GET /__admin/changes?full=1 (what a split world's follower reads from the
+// owner); nullopt when malformed.
+std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j);
+
 // Entries as JSON with the YAML files' keys: what /__admin shows and what a patch merges into.
 nlohmann::json service_json(const service_config& s);
 nlohmann::json connection_json(const connection_config& c);
