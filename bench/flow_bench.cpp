@@ -11,6 +11,11 @@
 #include <map>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "flow_client.hpp"
 
 using namespace std::chrono;
@@ -29,51 +34,18 @@ struct series {
   }
 };
 
-}  // namespace
+struct flow_totals {
+  long flows = 0, failures = 0;
+  double elapsed = 0;
+};
 
-int main(int argc, char** argv) {
-  int users = 8;
-  double seconds = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--users") users = std::stoi(argv[i + 1]);
-    if (a == "--seconds") seconds = std::stod(argv[i + 1]);
-  }
-  notification_receiver receiver;
-  test_server server([&](world_config& w) {
-    w.data.portal.processing_delay = millis{0};
-    w.data.portal.max_processes = 100000;
-    w.qa.journal_max_entries = 5000;
-    w.logging.requests = false;
-    w.server.threads = 1;
-    for (auto& c : w.data.connections) c.notification_url = receiver.url();
-  });
-  std::printf("flow_bench: %d concurrent API users, %.1f s, 1 server thread, HTTPS on sp, every hop over HTTP\n\n", users, seconds);
-
-  // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
-  std::atomic<long> base_count{0};
-  auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+// N API users running complete flows against `server` (its app and sp listeners) for a time.
+flow_totals run_flows(test_server& server, int users, double seconds, std::map<std::string, std::vector<series>>& steps) {
   std::vector<std::thread> threads;
-  std::vector<series> base(static_cast<std::size_t>(users));
-  for (int u = 0; u < users; ++u)
-    threads.emplace_back([&, u] {
-      while (steady_clock::now() < deadline) {
-        auto t = steady_clock::now();
-        if (request(server.port("sp"), true, "GET", "/healthz").status == 200) ++base_count;
-        base[static_cast<std::size_t>(u)].add(t);
-      }
-    });
-  for (auto& t : threads) t.join();
-  threads.clear();
-  series base_all;
-  for (auto& s : base) base_all.ms.insert(base_all.ms.end(), s.ms.begin(), s.ms.end());
-
-  // Flows.
-  std::map<std::string, std::vector<series>> steps;
   for (const char* s : {"1 authorize", "2 token", "3 request", "4 until notified", "5 result", "total"})
     steps[s].resize(static_cast<std::size_t>(users));
   std::atomic<long> flows{0}, failures{0};
-  deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+  auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
   auto started = steady_clock::now();
   for (int u = 0; u < users; ++u)
     threads.emplace_back([&, u] {
@@ -110,7 +82,67 @@ int main(int argc, char** argv) {
       }
     });
   for (auto& t : threads) t.join();
-  double elapsed = duration<double>(steady_clock::now() - started).count();
+  return {flows.load(), failures.load(), duration<double>(steady_clock::now() - started).count()};
+}
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+void bench_settings(world_config& w, const notification_receiver& receiver) {
+  w.data.portal.processing_delay = millis{0};
+  w.data.portal.max_processes = 100000;
+  w.qa.journal_max_entries = 5000;
+  w.logging.requests = false;
+  w.server.threads = 1;
+  for (auto& c : w.data.connections) c.notification_url = receiver.url();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int users = 8;
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--users") users = std::stoi(argv[i + 1]);
+    if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+  }
+  notification_receiver receiver;
+  test_server server([&](world_config& w) { bench_settings(w, receiver); });
+  std::printf("flow_bench: %d concurrent API users, %.1f s, 1 server thread, HTTPS on sp, every hop over HTTP\n\n", users, seconds);
+
+  // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
+  std::atomic<long> base_count{0};
+  auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+  std::vector<std::thread> threads;
+  std::vector<series> base(static_cast<std::size_t>(users));
+  for (int u = 0; u < users; ++u)
+    threads.emplace_back([&, u] {
+      while (steady_clock::now() < deadline) {
+        auto t = steady_clock::now();
+        if (request(server.port("sp"), true, "GET", "/healthz").status == 200) ++base_count;
+        base[static_cast<std::size_t>(u)].add(t);
+      }
+    });
+  for (auto& t : threads) t.join();
+  threads.clear();
+  series base_all;
+  for (auto& s : base) base_all.ms.insert(base_all.ms.end(), s.ms.begin(), s.ms.end());
+
+  // Flows.
+  std::map<std::string, std::vector<series>> steps;
+  auto result = run_flows(server, users, seconds, steps);
+  long flows = result.flows, failures_count = result.failures;
+  double elapsed = result.elapsed;
 
   std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
   std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
@@ -120,7 +152,7 @@ int main(int argc, char** argv) {
     for (auto& s : per_user) all.ms.insert(all.ms.end(), s.ms.begin(), s.ms.end());
     std::printf("  %-32s %10s %9.2f %9.2f\n", name.c_str(), "", all.pct(0.5), all.pct(0.99));
   }
-  std::printf("failed flows: %ld; notifications received: %zu\n", failures.load(), receiver.received().size());
+  std::printf("failed flows: %ld; notifications received: %zu\n", failures_count, receiver.received().size());
   std::printf("(each flow = 5 HTTPS requests from the client + 4 internal HTTP hops + 1 notification, on new connections)\n");
 
   // Injected latency: observed minus injected, against the same request without the fault.
@@ -147,5 +179,40 @@ int main(int argc, char** argv) {
   }
   auto stats = parse(server.admin("GET", "/__admin/requests/count"))["journal"];
   std::printf("\njournal after the run (bound 5000 entries): %s\n", stats.dump().c_str());
+
+  // The same flows in a split world: the portal owning the world in one server, every
+  // back-end system in a second that follows it (--world-owner), on loopback: each hop into
+  // the follower adds a call to the owner for the world's decision.
+  auto owner_admin = free_port(), follower_systems = free_port();
+  auto template_url = "http://127.0.0.1:" + std::to_string(follower_systems) + "/systems/{id}";
+  app_options follower_options;
+  for (const auto& sys : server.runtime().world.systems)
+    if (sys.id != "portal") follower_options.only.push_back(sys.id);
+  follower_options.world_owner = "http://127.0.0.1:" + std::to_string(owner_admin);
+  follower_options.peer_url_template = template_url;
+  test_server follower(
+      [&](world_config& w) {
+        bench_settings(w, receiver);
+        w.server.systems.port = follower_systems;
+      },
+      follower_options);
+  app_options owner_options;
+  owner_options.only = {"portal"};
+  owner_options.peer_url_template = template_url;
+  test_server owner(
+      [&](world_config& w) {
+        bench_settings(w, receiver);
+        w.server.admin.port = owner_admin;
+      },
+      owner_options);
+  for (int i = 0; i < 200 && request(follower_systems, false, "GET", "/readyz").status != 200; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  std::map<std::string, std::vector<series>> split_steps;
+  auto split = run_flows(owner, users, seconds, split_steps);
+  std::printf("\nsplit world (portal = owner, back-end systems = 1 follower process, 1 thread each)\n");
+  std::printf("%-34s %10s %10s\n", "", "flows/s", "failed");
+  std::printf("%-34s %10.1f %10ld\n", "one process", flows / elapsed, failures_count);
+  std::printf("%-34s %10.1f %10ld\n", "split", split.flows / split.elapsed, split.failures);
+  std::printf("%-34s %9.2fx\n", "split / one process", (split.flows / split.elapsed) / (flows / elapsed));
   return 0;
 }
