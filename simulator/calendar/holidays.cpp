@@ -86,17 +86,21 @@ bool is_sunday(sys_days d) { return weekday{d} == Sunday; }
 
 }  // namespace
 
-int vernal_equinox_day(int y) {
-  double base = y < 1980 ? 20.8357 : y < 2100 ? 20.8431 : 21.8510;
-  int leap_ref = y < 1980 ? 1983 : 1980;
-  return static_cast<int>(std::floor(base + 0.242194 * (y - 1980) - std::floor((y - leap_ref) / 4.0)));
+// The usual approximation of the equinox day in JST, with its own constants for 1900–1979,
+// 1980–2099 and 2100–2150. Its leap-year term is an integer division that truncates toward
+// zero — before 1983 (y - 1983) is negative, where flooring would be one day late. Past the
+// years the 官報 has announced (each February, for the next year) it is a prediction.
+namespace {
+int equinox_day(int y, double before_1980, double until_2099, double from_2100) {
+  double base = y < 1980 ? before_1980 : y < 2100 ? until_2099 : from_2100;
+  int leap_term = (y - (y < 1980 ? 1983 : 1980)) / 4;  // C++ integer division truncates toward zero
+  return static_cast<int>(std::floor(base + 0.242194 * (y - 1980) - leap_term));
 }
+}  // namespace
 
-int autumnal_equinox_day(int y) {
-  double base = y < 1980 ? 23.2588 : y < 2100 ? 23.2488 : 24.2488;
-  int leap_ref = y < 1980 ? 1983 : 1980;
-  return static_cast<int>(std::floor(base + 0.242194 * (y - 1980) - std::floor((y - leap_ref) / 4.0)));
-}
+int vernal_equinox_day(int y) { return equinox_day(y, 20.8357, 20.8431, 21.8510); }
+
+int autumnal_equinox_day(int y) { return equinox_day(y, 23.2588, 23.2488, 24.2488); }
 
 std::vector<holiday> statutory_holidays(int y) {
   std::vector<holiday> national;  // 国民の祝日 proper

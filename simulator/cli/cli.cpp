@@ -72,7 +72,8 @@ const std::vector<command_spec>& commands() {
          return 0;
        }},
       {"holidays",
-       "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name",
+       "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name (equinox days checked "
+       "against the published dates to 2027; later ones are the standard approximation)",
        {{"--from", "YYYY", "first year (1955 or later)"}, {"--to", "YYYY", "last year (2100 or earlier)"}, config_option},
        holidays},
       {"availability",

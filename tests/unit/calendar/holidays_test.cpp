@@ -121,3 +121,48 @@ TEST(Holidays, AdjustmentsAddAndRemoveDays) {
 
 }  // namespace
 }  // namespace mynasim
+
+namespace mynasim {
+namespace {
+
+// 春分の日 and 秋分の日 as the Cabinet Office publishes them (内閣府「国民の祝日」について,
+// syukujitsu.csv, 1955–2027): the day of March, then of September, for each year.
+constexpr int first_published = 1955;
+constexpr int published[][2] = {
+    {21, 24}, {21, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23},  // 1955–
+    {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23},  // 1965–
+    {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 23}, {20, 23},  // 1975–
+    {21, 23}, {21, 23}, {21, 23}, {20, 23}, {21, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23},  // 1985–
+    {21, 23}, {20, 23}, {20, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23}, {21, 23}, {20, 23},  // 1995–
+    {20, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23}, {21, 23}, {20, 22}, {20, 23}, {21, 23},  // 2005–
+    {21, 23}, {20, 22}, {20, 23}, {21, 23}, {21, 23}, {20, 22}, {20, 23}, {21, 23}, {21, 23}, {20, 22},  // 2015–
+    {20, 23}, {20, 23}, {21, 23},                                                                      // 2025–2027
+};
+
+TEST(Holidays, EquinoxDaysMatchThePublishedDates1955To2027) {
+  int year = first_published;
+  for (const auto& [march, september] : published) {
+    SCOPED_TRACE(year);
+    EXPECT_EQ(vernal_equinox_day(year), march);
+    EXPECT_EQ(autumnal_equinox_day(year), september);
+    char vernal[16], autumnal[16];
+    std::snprintf(vernal, sizeof vernal, "%04d-03-%02d", year, march);
+    std::snprintf(autumnal, sizeof autumnal, "%04d-09-%02d", year, september);
+    EXPECT_EQ(name_on(vernal), "春分の日");
+    EXPECT_EQ(name_on(autumnal), "秋分の日");
+    ++year;
+  }
+  EXPECT_EQ(year, 2028);
+}
+
+TEST(Holidays, NoSubstituteHolidayAfterAMisplacedEquinox) {
+  // With the 1900–1979 constants applied wrongly, 1976's 春分の日 fell on Sunday the 21st and
+  // 1978's 秋分の日 on Sunday the 24th, each followed by a spurious 振替休日.
+  EXPECT_EQ(name_on("1976-03-22"), "");
+  EXPECT_EQ(name_on("1978-09-25"), "");
+  EXPECT_EQ(name_on("1970-03-21"), "春分の日");
+  EXPECT_EQ(name_on("1970-03-22"), "");
+}
+
+}  // namespace
+}  // namespace mynasim
