@@ -67,21 +67,26 @@ flow_result authorization::redirect_error(const auth_session& s, const std::stri
 flow_result authorization::begin(const authorize_params& p) {
   const auto data = data_->get();
   flow_result r;
+  auto refuse = [&](const char* key, std::string detail) {
+    r.error_key = key;
+    r.detail = std::move(detail);
+    return r;
+  };
+  if (p.client_id.empty()) return refuse("invalid_authorize_request", "client_id がありません。");
   const auto* service = data->find_service(p.client_id);
-  if (!service) {
-    r.error_key = "unknown_client";
-    return r;
-  }
+  if (!service) return refuse("unknown_client", "client_id=" + p.client_id + " は登録されていません。");
+  if (p.redirect_uri.empty()) return refuse("invalid_authorize_request", "redirect_uri がありません。");
   if (std::find(service->redirect_uris.begin(), service->redirect_uris.end(), p.redirect_uri) ==
-      service->redirect_uris.end()) {
-    r.error_key = "redirect_uri_mismatch";
-    return r;
-  }
+      service->redirect_uris.end())
+    return refuse("redirect_uri_mismatch",
+                  "redirect_uri=" + p.redirect_uri + " は client_id=" + p.client_id + " に登録されていません。");
   auth_session s{p.client_id, p.redirect_uri, p.state, {}, false, {}, {}};
-  if (p.response_type != "code" || (!p.code_challenge.empty() && p.code_challenge_method != "S256")) {
-    r.error_key = "invalid_authorize_request";
-    return r;
-  }
+  if (p.response_type != "code")
+    return refuse("invalid_authorize_request",
+                  "response_type は code です（response_type=" + p.response_type + " を受け取りました）。");
+  if (!p.code_challenge.empty() && p.code_challenge_method != "S256")
+    return refuse("invalid_authorize_request", "code_challenge_method は S256 です（code_challenge_method=" +
+                                                   p.code_challenge_method + " を受け取りました）。");
   s.code_challenge = p.code_challenge;
   auto id = ids_->token(32);
   sessions_.put(id, s, clock_->now(), p.source);
@@ -184,7 +189,7 @@ flow_result authorization::link(const std::string& id, bool confirm) {
     return r;
   }
   sessions_.erase(id);
-  if (!confirm) return redirect_error(*s, "consent_refused");
+  if (!confirm) return redirect_error(*s, "link_cancelled");  // キャンセル on the link screen
   return issue_code(id, *s);
 }
 

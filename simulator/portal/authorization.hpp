@@ -37,6 +37,7 @@ struct flow_result {
   std::string location;   // for redirect
   std::string error_key;  // catalogue key for error_page, or the error carried by a redirect
   std::string message;    // shown on the page (e.g. a wrong PIN and tries left)
+  std::string detail;     // error page: which parameter, what was sent, what is expected
   int tries_left = -1;
 };
 

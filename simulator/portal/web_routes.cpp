@@ -35,7 +35,7 @@ http_response render(const world_data& data, authorization& auth, const flow_res
       res.set("cache-control", "no-store");
       return res;
     }
-    case flow_step::error_page: return error_html(data, r.error_key);
+    case flow_step::error_page: return error_html(data, r.error_key, r.detail);
     case flow_step::consent_page:
     case flow_step::auth_page:
     case flow_step::link_page: break;
@@ -68,7 +68,10 @@ http_response authorize(const world_data& data, authorization& auth, http_reques
   static const std::vector<std::string> outcomes = {"",          "consent",   "refuse",              "cancel_link",
                                                     "wrong_pin", "lock_card", "expired_certificate", "revoked_certificate"};
   if (std::find(outcomes.begin(), outcomes.end(), p.test_outcome) == outcomes.end())
-    return error_html(data, "invalid_authorize_request", "unknown mynasim_outcome '" + p.test_outcome + "'");
+    return error_html(data, "invalid_authorize_request",
+                      "mynasim_outcome=" + p.test_outcome +
+                          " は使えません（consent, refuse, cancel_link, wrong_pin, lock_card, expired_certificate, "
+                          "revoked_certificate のいずれかです）。");
   return render(data, auth, auth.begin(p));
 }
 

@@ -67,9 +67,35 @@ TEST_F(Errors, AuthorizeRejectsBadParametersAndUnknownPersonas) {
   EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("session_expired"));
 }
 
+TEST_F(Errors, RefusedAtConsentAndCancelledAtTheLinkScreenAreToldApart) {
+  auto refused = flow_.authorize("&mynasim_persona=taro&mynasim_outcome=refuse").header("location");
+  auto cancelled = flow_.authorize("&mynasim_persona=taro&mynasim_outcome=cancel_link").header("location");
+  EXPECT_NE(query_value(refused, "error_code"), query_value(cancelled, "error_code"));
+  EXPECT_NE(query_value(refused, "error_description"), query_value(cancelled, "error_description"));
+}
+
+TEST_F(Errors, AuthorizeErrorPagesNameTheParameterTheValueAndWhatWasExpected) {
+  auto base = std::string("/online-authorization-web/oauth/authorize?client_id=SP00000086_AA0003&state=s");
+  // No redirect_uri at all is a parameter error, not a mismatch.
+  auto r = test::request(server_->port("app"), true, "GET", base + "&response_type=code");
+  EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("invalid_authorize_request"));
+  EXPECT_NE(r.body.find("redirect_uri がありません"), std::string::npos) << r.body;
+  r = test::request(server_->port("app"), true, "GET",
+                    base + "&response_type=token&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback");
+  EXPECT_NE(r.body.find("response_type は code です（response_type=token を受け取りました）"), std::string::npos) << r.body;
+  r = test::request(server_->port("app"), true, "GET",
+                    base + "&response_type=code&redirect_uri=http%3A%2F%2Fevil.example%2Fcb");
+  EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("redirect_uri_mismatch"));
+  EXPECT_NE(r.body.find("redirect_uri=http://evil.example/cb は client_id=SP00000086_AA0003 に登録されていません"),
+            std::string::npos)
+      << r.body;
+  r = test::request(server_->port("app"), true, "GET", "/online-authorization-web/oauth/authorize?client_id=SP99999999_ZZ9999");
+  EXPECT_NE(r.body.find("client_id=SP99999999_ZZ9999 は登録されていません"), std::string::npos) << r.body;
+}
+
 TEST_F(Errors, RefusalAndCardFailuresReturnToTheServiceWithState) {
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=refuse")), code_of("consent_refused"));
-  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=cancel_link")), code_of("consent_refused"));
+  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=cancel_link")), code_of("link_cancelled"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=wrong_pin")), code_of("wrong_pin"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=ken")), code_of("card_locked"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=misaki")), code_of("certificate_expired"));
