@@ -83,9 +83,18 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
                           "scenario files are read only from the scenarios directory (qa.scenarios_dir): " + dir);
       s = load_scenario_file(*path, ctx.runtime->world, *ctx.runtime->data.get(), max_scenario_bytes);
     }
-    ctx.scenarios->start(std::move(s));
+    auto name = s.name;
+    auto replaced = ctx.scenarios->start(std::move(s));
     ctx.scenarios->tick();
-    return json_response(200, ctx.scenarios->status());
+    auto status = ctx.scenarios->status();
+    nlohmann::json event{{"scenario", name}};
+    if (replaced) {
+      // One scenario runs at a time: say which one this load stopped, with its faults.
+      status["replaced"] = *replaced;
+      event["replaced"] = *replaced;
+    }
+    if (ctx.log) ctx.log("scenario_loaded", event);
+    return json_response(200, status);
   } catch (const config_error& e) {
     return json_error(400, "invalid_scenario", e.what());
   }

@@ -16,6 +16,7 @@ struct qa_context {
   scenario_runner* scenarios;
   request_journal* journal;
   std::function<void()> reset;  // everything back to the startup state
+  std::function<void(const std::string&, const nlohmann::json&)> log;  // lifecycle events
 };
 
 void register_qa_routes(router& r, qa_context ctx);

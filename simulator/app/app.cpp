@@ -242,7 +242,10 @@ void simulator_app::impl::build_routes() {
     register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
-  register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }});
+  register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); },
+                                        [this](const std::string& event, const nlohmann::json& detail) {
+                                          log.event(event, detail);
+                                        }});
   register_sheet_routes(routers["admin"], {&rt, editor.get()});
   register_owner_routes(routers["admin"]);
   processes->set_hooks(

@@ -12,6 +12,7 @@
 #include "app/runtime.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/paths.hpp"
+#include "faults/scenario.hpp"
 #include "net/http_client.hpp"
 #include "core/json_util.hpp"
 #include "jpki/jpki.hpp"
@@ -66,7 +67,11 @@ const std::vector<command_spec>& commands() {
          "split world: follow the process that owns the world's clock, faults, sheets and journal, "
          "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"}},
        serve},
-      {"check", "validate a world's YAML without serving", {config_option}, check},
+      {"check",
+       "validate a world's YAML without serving (and scenario files against it)",
+       {config_option,
+        {"--scenario", "FILE", "also validate this scenario file, as POST /__admin/scenarios would; repeatable", true}},
+       check},
       {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
          out << "mynasim " << MYNASIM_VERSION << "\n";
          return 0;
@@ -109,6 +114,14 @@ const command_spec* find_command(const std::string& name) {
   return nullptr;
 }
 
+// Commands whose name starts with `word` and a space ("card" → "card sign").
+std::vector<const command_spec*> group_of(const std::string& word) {
+  std::vector<const command_spec*> out;
+  for (const auto& c : commands())
+    if (std::string(c.name).rfind(word + " ", 0) == 0) out.push_back(&c);
+  return out;
+}
+
 void print_usage(std::ostream& out) {
   out << "mynasim — a local simulator of Myna Portal's 自己情報取得API and the systems behind it\n\n"
          "usage: mynasim <command> [options]\n\ncommands:\n";
@@ -116,13 +129,24 @@ void print_usage(std::ostream& out) {
   out << "\n`mynasim <command> --help` describes a command's options.\n";
 }
 
+// Columns a string takes in a terminal: UTF-8 continuation bytes take none (the option
+// column holds no double-width characters).
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 void print_command_help(const command_spec& c, std::ostream& out) {
   out << "usage: mynasim " << c.name << " [options]\n\n" << c.summary << "\n\noptions:\n";
+  auto left_of = [](const option_spec& o) { return std::string(o.name) + (o.value ? std::string(" ") + o.value : ""); };
+  std::size_t column = 24;  // descriptions start two columns after the widest option
+  for (const auto& o : c.options) column = std::max(column, display_width(left_of(o)) + 2);
   for (const auto& o : c.options) {
-    std::string left = std::string(o.name) + (o.value ? std::string(" ") + o.value : "");
-    out << "  " << left << std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') << o.help << "\n";
+    auto left = left_of(o);
+    out << "  " << left << std::string(column - display_width(left), ' ') << o.help << "\n";
   }
-  out << "  --help                    show this help\n";
+  out << "  --help" << std::string(column - 6, ' ') << "show this help\n";
 }
 
 world_config load_or_report(const parsed_command& cmd, std::ostream& err, int& code) {
@@ -208,6 +232,18 @@ int check(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   int code = 0;
   auto world = load_or_report(cmd, err, code);
   if (code) return code;
+  if (cmd.has("--scenario")) {
+    for (const auto& file : cmd.options.at("--scenario")) {
+      try {
+        auto s = load_scenario_file(file, world, world.data);
+        out << "ok: scenario " << file << " (" << s.name << ", " << s.steps.size() << " steps)\n";
+      } catch (const config_error& e) {
+        err << "mynasim: scenario error: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    return 0;
+  }
   out << "ok: " << world.entry_file << " (" << world.name << ")\n";
   for (const auto& s : world.systems) out << "  " << s.id << "\t" << to_string(s.kind) << "\t" << s.name << "\n";
   return 0;
@@ -380,6 +416,17 @@ std::optional<parsed_command> parse_command_line(const std::vector<std::string>&
     first = 2;
   }
   const auto* spec = find_command(name);
+  if (!spec && !group_of(args[0]).empty()) {
+    if (args.size() == 1 || args[1] == "--help" || args[1] == "-h") {
+      cmd.help = true;
+      cmd.group = args[0];
+      return cmd;
+    }
+    std::string known;
+    for (const auto* c : group_of(args[0])) known += (known.empty() ? "" : ", ") + std::string(c->name);
+    error = "unknown command '" + args[0] + " " + args[1] + "' (" + known + ")";
+    return std::nullopt;
+  }
   if (!spec) {
     error = "unknown command '" + name + "'";
     return std::nullopt;
@@ -431,6 +478,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "mynasim: " << error << "\n\n";
     print_usage(err);
     return 2;
+  }
+  if (!cmd->group.empty()) {
+    out << "usage: mynasim " << cmd->group << " <subcommand> [options]\n\nsubcommands:\n";
+    for (const auto* c : group_of(cmd->group)) out << "  " << c->name << "    " << c->summary << "\n";
+    out << "\n`mynasim " << group_of(cmd->group).front()->name << " --help` describes its options.\n";
+    return 0;
   }
   if (cmd->command.empty()) {
     print_usage(out);

@@ -13,6 +13,7 @@ struct parsed_command {
   std::string command;
   std::map<std::string, std::vector<std::string>> options;  // "--config" → values ("" for flags)
   bool help = false;
+  std::string group;  // `mynasim card --help`: the first word of two-word commands
 
   bool has(const std::string& name) const { return options.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;

@@ -73,8 +73,10 @@ scenario load_scenario_text(const std::string& text, const std::string& name, co
   return parse_scenario(load_yaml_string(text, name), world, data);
 }
 
-void scenario_runner::start(scenario s) {
+std::optional<std::string> scenario_runner::start(scenario s) {
   std::lock_guard lock(mutex_);
+  std::optional<std::string> replaced;
+  if (current_) replaced = current_->name;
   faults_->clear();
   log_.clear();
   if (s.clock) {
@@ -84,6 +86,7 @@ void scenario_runner::start(scenario s) {
   }
   current_ = std::move(s);
   next_step_ = 0;
+  return replaced;
 }
 
 void scenario_runner::stop() {

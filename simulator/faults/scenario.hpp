@@ -41,7 +41,8 @@ class scenario_runner {
   scenario_runner(world_runtime& rt, fault_registry& faults, card_registry& cards) : rt_(&rt), faults_(&faults), cards_(&cards) {}
 
   // Replaces the current scenario: clears faults, sets the clock, applies due steps.
-  void start(scenario s);
+  // Returns the name of the scenario it replaced, if one was running.
+  std::optional<std::string> start(scenario s);
   void stop();
   // Applies every step whose instant has passed on the virtual clock.
   void tick();

@@ -1,5 +1,7 @@
 // The mynasim binary as users run it: exit codes, output formats, startup and shutdown.
 #include <gtest/gtest.h>
+
+#include <set>
 #include <signal.h>
 
 #include <filesystem>
@@ -43,6 +45,48 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_NE(h.out.find(std::string("usage: mynasim ") + cmd), std::string::npos) << cmd;
   }
   EXPECT_EQ(run_mynasim({"--help"}).exit_code, 0);
+}
+
+TEST(Cli, TwoWordCommandsHaveHelpUnderTheirFirstWord) {
+  for (auto args : {std::vector<std::string>{"card", "--help"}, std::vector<std::string>{"card"}}) {
+    auto r = run_mynasim(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("card sign"), std::string::npos) << r.out;
+  }
+  auto r = run_mynasim({"card", "shuffle"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command 'card shuffle' (card sign)"), std::string::npos) << r.err;
+}
+
+// Every option's description starts in the same terminal column, whatever characters the
+// option's value placeholder has (ID[,ID…] is multi-byte).
+TEST(Cli, HelpColumnsAlign) {
+  for (const char* cmd : {"serve", "check", "holidays", "availability", "timeline", "errors"}) {
+    auto r = run_mynasim({cmd, "--help"});
+    std::istringstream lines(r.out);
+    std::set<std::size_t> columns;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("  --", 0) != 0) continue;
+      auto gap = line.find("  ", 2);
+      while (gap != std::string::npos && line[gap + 2] == ' ') ++gap;
+      if (gap == std::string::npos) continue;
+      std::size_t column = 0;
+      for (std::size_t i = 0; i < gap + 2; ++i) column += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+      columns.insert(column);
+    }
+    EXPECT_EQ(columns.size(), 1u) << cmd << "\n" << r.out;
+  }
+}
+
+TEST(Cli, CheckValidatesScenarioFilesOffline) {
+  auto ok = run_mynasim({"check", "--scenario", std::string(MYNASIM_SOURCE_DIR) + "/scenarios/flaky-network.yaml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("ok: scenario"), std::string::npos) << ok.out;
+  auto bad = scratch_file("bad-scenario.yaml",
+                          "name: x\nsteps:\n  - at: \"2026-11-27T10:00:00+09:00\"\n    add_faults: [{kind: latency, target: mars}]\n");
+  auto r = run_mynasim({"check", "--scenario", bad});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(bad + ":4:"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {

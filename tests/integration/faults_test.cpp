@@ -274,6 +274,13 @@ TEST_F(Faults, ResetRestoresTheStartupState) {
   EXPECT_FALSE(flow_.authorize_code("hanako").empty());  // the card is unlocked again
 }
 
+TEST_F(Faults, FaultIdsStartAgainAfterAReset) {
+  auto first = parse(add(R"({"kind":"latency","target":"municipal","latency_ms":1})"))["ids"][0];
+  add(R"({"kind":"latency","target":"juki","latency_ms":1})");
+  ASSERT_EQ(server_->admin("POST", "/__admin/reset").status, 200);
+  EXPECT_EQ(parse(add(R"({"kind":"latency","target":"municipal","latency_ms":1})"))["ids"][0], first);
+}
+
 TEST_F(Faults, ScenariosLoadAndAdvanceWithTheClock) {
   auto r = server_->admin("POST", "/__admin/scenarios", R"({"file":"scenarios/expired-card.yaml"})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -286,6 +293,9 @@ TEST_F(Faults, ScenariosLoadAndAdvanceWithTheClock) {
   EXPECT_EQ(parse(server_->admin("GET", "/__admin/scenarios"))["current_step"], 1);
   r = server_->admin("POST", "/__admin/scenarios", R"({"file":"scenarios/flaky-network.yaml"})");
   ASSERT_EQ(r.status, 200) << r.body;
+  // Loading a second scenario replaces the first, and says so in the answer and the log.
+  EXPECT_EQ(parse(r)["replaced"], "expired-card");
+  EXPECT_NE(server_->logs().find("\"replaced\":\"expired-card\""), std::string::npos) << server_->logs();
   auto faults = parse(server_->admin("GET", "/__admin/faults"))["faults"];
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["id"], "flaky-network");
