@@ -179,6 +179,7 @@ struct simulator_app::impl {
                        respond_fn respond);
   void register_owner_routes(router& r);
   void export_cas();
+  http_response as_telegram(const http_request& req, http_response res);
   std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
@@ -474,11 +475,43 @@ void simulator_app::impl::finish_dispatch(std::shared_ptr<http_request> req, fau
     if (!fired.empty()) res.set("x-mynasim-faults", fired);
     respond(std::move(res));
   };
-  if (decision.response) return with_fault(std::move(*decision.response));
+  const auto& path = req->path;
+  bool telegram = req->listener == "sp" && (path == paths::request || path == paths::result ||
+                                            path == paths::stub_request || path == paths::stub_result);
+  auto shaped = [&](http_response res) { return telegram ? as_telegram(*req, std::move(res)) : std::move(res); };
+  if (decision.response) return with_fault(shaped(std::move(*decision.response)));
   if (req->system == "portal")
     if (const auto* portal = rt.world.find_system("portal"))
-      if (auto closed = closed_response(rt, *portal)) return with_fault(std::move(*closed));
+      if (auto closed = closed_response(rt, *portal)) return with_fault(shaped(std::move(*closed)));
   routers.at(req->listener).dispatch(*req, std::move(with_fault));
+}
+
+// An answer on a telegram endpoint that did not come from the endpoint itself — a fault's,
+// or the closed portal's — as a telegram of that endpoint's response type: the errorCode
+// and message a fault declared, else the catalogue's for the failure.
+http_response simulator_app::impl::as_telegram(const http_request& req, http_response res) {
+  const auto data = rt.data.get();
+  bool result = req.path == paths::result || req.path == paths::stub_result;
+  std::string ignored;
+  auto failure = parse_json_object(res.body, ignored).value_or(nlohmann::json::object());
+  if (!failure.contains("name") || !failure["name"].is_string())
+    failure["name"] = rt.world.find_system("portal") ? rt.world.find_system("portal")->name : "マイナポータル";
+  auto key = processes->failure_key(failure);
+  auto code = processor::declared_code(failure);
+  if (code.empty()) code = data->errors.at(key).code;
+  std::string mode;
+  if (req.body.size() < 262144)
+    if (auto j = parse_json_object(req.body, ignored); j && j->contains("commonHeader"))
+      mode = string_member((*j)["commonHeader"], "mode");
+  nlohmann::json header{{"telegramId", req.telegram_id},
+                        {"telegramType", result ? data->portal.result_response_type : data->portal.request_response_type},
+                        {"mode", mode},
+                        {"processId", req.process_id},
+                        {"errorCode", code}};
+  auto out = json_response(res.status, {{"commonHeader", header}, {"errorMessage", processes->outage_message(key, failure)}});
+  if (const auto* retry = res.header("retry-after")) out.set("retry-after", *retry);
+  out.close = res.close;
+  return out;
 }
 
 // The world owner's side of a split world (see app/world_link.hpp).

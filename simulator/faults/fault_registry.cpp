@@ -165,7 +165,12 @@ fault_decision fault_registry::decide(const http_request& req) {
       case fault_kind::quota: {
         std::string code = f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
         std::string message = f.message.empty() ? "fault " + id + " (" + to_string(f.kind) + ")" : f.message;
-        auto res = json_response(f.status, {{"error", code}, {"error_description", message},
+        // What the fault declared travels in `reason`, so that the portal can hand exactly
+        // that to the API user (a telegram endpoint reshapes this answer into its telegram).
+        nlohmann::json reason{{"code", "injected"}, {"fault", id}, {"kind", to_string(f.kind)}};
+        if (!f.error_code.empty()) reason["errorCode"] = f.error_code;
+        if (!f.message.empty()) reason["message"] = f.message;
+        auto res = json_response(f.status, {{"error", code}, {"error_description", message}, {"reason", reason},
                                             {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id},
                                                               {"errorCode", code}}},
                                             {"errorMessage", message}});

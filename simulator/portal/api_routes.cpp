@@ -159,7 +159,7 @@ http_response self_info_result(api_context& ctx, http_request& req) {
     return telegram_error(data, "invalid_telegram", h, type, "telegramId が要求時と一致しません。");
   if (!p->ready) return telegram_error(data, "still_processing", h, type);
   if (ctx.processes->expired(*p)) return telegram_error(data, "result_expired", h, type);
-  std::string code = p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
+  std::string code = !p->error_code.empty() ? p->error_code : p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
   nlohmann::json out{{"commonHeader", header_json(h, type, p->process_id, code)},
                      {"selfPersonalDataProvisionInfo",
                       {{"selfPersonalData", dump_json(p->data)}, {"providerStatus", p->provider_status}}}};

@@ -74,7 +74,15 @@ std::string processor::failure_key(const nlohmann::json& failure) const {
   return "system_error";
 }
 
+std::string processor::declared_code(const nlohmann::json& failure) {
+  if (!failure.is_object() || !failure.contains("reason") || !failure["reason"].is_object()) return "";
+  return string_member(failure["reason"], "errorCode");
+}
+
 std::string processor::outage_message(const std::string& key, const nlohmann::json& failure) const {
+  // A fault or scenario that declared a message: that is what the user reads.
+  if (failure.contains("reason") && failure["reason"].is_object())
+    if (auto declared = string_member(failure["reason"], "message"); !declared.empty()) return declared;
   const auto data = rt_->data.get();
   std::string msg = data->errors.at(key).message;
   auto replace = [&](const std::string& what, const std::string& with) {
@@ -126,9 +134,11 @@ void processor::run(const std::string& id) {
       if (!failure.contains("name") || !failure["name"].is_string()) failure["name"] = network->name;
       auto key = failure_key(failure);
       auto message = outage_message(key, failure);
+      auto declared = declared_code(failure);
       return finish(id, [&](process_record& rec) {
         rec.error_key = key;
         rec.error_message = message;
+        rec.error_code = declared;
         rec.provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
                                      {"reason", failure.value("reason", nlohmann::json())},
                                      {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
@@ -163,6 +173,7 @@ void processor::run(const std::string& id) {
       if (failed > 0 && failed == holders) {
         rec.error_key = failure_key(*first_failure);
         rec.error_message = outage_message(rec.error_key, *first_failure);
+        rec.error_code = declared_code(*first_failure);
       } else if (failed > 0) {
         rec.error_key = "partial_result";
       } else if (records == 0) {
@@ -213,7 +224,9 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   const auto* conn = data->find_connection(p->client_id);
   if (!conn) return;  // the connection was removed (admin API, reload): nobody to notify
   const auto& settings = data->portal;
-  const auto& err = p->error_key.empty() ? std::string() : data->errors.at(p->error_key).code;
+  const auto err = !p->error_code.empty() ? p->error_code
+                   : p->error_key.empty() ? std::string()
+                                          : data->errors.at(p->error_key).code;
   client_request req;
   req.url = conn->notification_url;
   req.headers = {{"content-type", "application/json"}};

@@ -34,7 +34,8 @@ struct process_record {
   std::vector<std::string> items;
   bool ready = false;
   std::string error_key;      // empty on full success
-  std::string error_message;  // formatted catalogue message
+  std::string error_message;  // formatted catalogue message, or what a fault declared
+  std::string error_code;     // what a fault or scenario declared; empty: the catalogue's code for error_key
   nlohmann::json data = nlohmann::json::array();            // selfPersonalData (parsed form)
   nlohmann::json provider_status = nlohmann::json::array();  // per holder
   instant created, ready_at;
@@ -68,6 +69,11 @@ class processor {
   std::vector<access_record> access_records(const std::string& persona_id);
   void reset();
   void set_hooks(notification_hooks hooks) { hooks_ = std::move(hooks); }
+  // A failed system's answer (503 with a reason, or an error): its catalogue key, the message
+  // the user reads, and — for an injected fault that declared one — the errorCode it declared.
+  std::string failure_key(const nlohmann::json& failure) const;
+  std::string outage_message(const std::string& key, const nlohmann::json& failure) const;
+  static std::string declared_code(const nlohmann::json& failure);
 
  private:
   void send_notification(const std::string& process_id, int attempt, const std::vector<std::string>& fired);
@@ -75,9 +81,7 @@ class processor {
   void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
   void notify(const std::string& process_id, int attempt);
   void record_access(const process_record& p);
-  std::string outage_message(const std::string& key, const nlohmann::json& failure) const;
   static bool well_formed_provision(const nlohmann::json& body);
-  std::string failure_key(const nlohmann::json& failure) const;
 
   world_runtime* rt_;
   http_server* server_;

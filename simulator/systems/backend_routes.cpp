@@ -81,6 +81,7 @@ nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   } else {
     e["status"] = "error";
     e["detail"] = r.status ? "HTTP " + std::to_string(r.status) : r.error;
+    if (body.is_object() && body.contains("reason") && body["reason"].is_object()) e["reason"] = body["reason"];
   }
   return e;
 }

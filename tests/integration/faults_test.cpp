@@ -1,5 +1,6 @@
 // Fault injection, scenarios, the journal and reset, observed by real HTTP clients.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <thread>
 
@@ -219,6 +220,66 @@ TEST_F(Faults, PerRequestHeader) {
   EXPECT_EQ(flow_.run("taro", "Latest")["commonHeader"]["errorCode"], "");  // spent
   start([](world_config& w) { w.qa.allow_fault_header = false; });
   EXPECT_EQ(status_of("municipal", {{"X-Mynasim-Fault", R"({"kind":"http_error","status":502})"}}).status, 200);
+}
+
+// Every answer on a telegram endpoint is a telegram of that endpoint's response type, even
+// when a fault or the closed portal gives it.
+TEST_F(Faults, InjectedAnswersOnTelegramEndpointsAreTelegrams) {
+  auto token = flow_.access_token("taro");
+  auto telegram = flow_.next_telegram_id();
+  nlohmann::json body{{"commonHeader", {{"telegramId", telegram}, {"telegramType", "IFA0301-R01"}, {"mode", "1"}}},
+                      {"selfProvisionDataReqInfo", {{"inquiryCondition", "Latest"}}}};
+  auto send = [&](const std::string& fault) {
+    return test::request(server_->port("sp"), true, "POST", "/online-resource-web/request", body.dump(),
+                         {{"Authorization", "Bearer " + token}, {"X-Mynasim-Fault", fault}});
+  };
+  auto r = send(R"({"kind":"http_error","status":503})");
+  EXPECT_EQ(r.status, 503);
+  auto h = parse(r)["commonHeader"];
+  EXPECT_EQ(h["telegramId"], telegram);
+  EXPECT_EQ(h["telegramType"], "IFA0301-S01");
+  EXPECT_EQ(h["mode"], "1");
+  EXPECT_EQ(h["errorCode"], code_of("system_error")) << r.body;
+  EXPECT_TRUE(parse(r)["errorMessage"].is_string());
+  EXPECT_FALSE(parse(r).contains("error"));  // nothing but the telegram
+  // What the fault declares is what the API user gets.
+  r = send(R"({"kind":"http_error","status":503,"error_code":"MPE9999","message":"混雑しています"})");
+  EXPECT_EQ(parse(r)["commonHeader"]["errorCode"], "MPE9999");
+  EXPECT_EQ(parse(r)["errorMessage"], "混雑しています");
+  // The closed portal answers with a telegram too.
+  add(R"({"kind":"down","target":"portal"})");
+  r = test::request(server_->port("sp"), true, "POST", "/online-resource-web/result",
+                    R"({"commonHeader":{"telegramId":"TL-1","telegramType":"IFA0303-R01","mode":"2","processId":"7"}})",
+                    {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(parse(r)["commonHeader"]["telegramType"], "IFA0303-S01");
+  EXPECT_EQ(parse(r)["commonHeader"]["mode"], "2");
+  EXPECT_EQ(parse(r)["commonHeader"]["errorCode"], code_of("system_forced_down")) << r.body;
+}
+
+// The flaky-network scenario's own fault, made to fire every time: its errorCode and message
+// reach the API user in the result, and the network's status names the fault.
+TEST_F(Faults, AScenariosDeclaredErrorReachesTheApiUser) {
+  auto doc = YAML::LoadFile(std::string(MYNASIM_SOURCE_DIR) + "/scenarios/flaky-network.yaml");
+  auto spec = doc["steps"][0]["add_faults"][0];
+  spec["probability"] = 1.0;
+  spec.remove("id");
+  nlohmann::json fault = nlohmann::json::object();
+  for (const auto& kv : spec) {
+    auto key = kv.first.as<std::string>();
+    auto value = kv.second.as<std::string>();
+    if (key == "status") fault[key] = std::stoi(value);
+    else if (key == "probability") fault[key] = std::stod(value);
+    else if (key == "seed") fault[key] = std::stoull(value);
+    else fault[key] = value;
+  }
+  ASSERT_EQ(add(fault.dump()).status, 201) << fault.dump();
+  auto r = flow_.run("taro", "Latest");
+  EXPECT_EQ(r["commonHeader"]["errorCode"], spec["error_code"].as<std::string>()) << r.dump();
+  EXPECT_EQ(r["errorMessage"], spec["message"].as<std::string>()) << r.dump();
+  auto status = r["selfPersonalDataProvisionInfo"]["providerStatus"][0];
+  EXPECT_EQ(status["system"], "network");
+  EXPECT_EQ(status["reason"]["code"], "injected") << status;
 }
 
 TEST_F(Faults, JournalRecordsEveryHopAndFilters) {
