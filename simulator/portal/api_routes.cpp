@@ -32,12 +32,13 @@ nlohmann::json header_json(const common_header& h, const std::string& type, cons
           {"errorCode", error_code}};
 }
 
-// The one mapper from a catalogue key to a telegram error response.
+// The one mapper from a catalogue key to a telegram error response. `detail` — one Japanese
+// sentence naming the field, the value sent and what is expected — follows the message.
 http_response telegram_error(const world_data& data, const std::string& key, const common_header& h,
-                             const std::string& response_type, const std::string& message = "") {
+                             const std::string& response_type, const std::string& detail = "") {
   const auto& e = data.errors.at(key);
   auto res = json_response(e.status, {{"commonHeader", header_json(h, response_type, h.process_id, e.code)},
-                                      {"errorMessage", message.empty() ? e.message : message}});
+                                      {"errorMessage", e.message + detail}});
   if (e.status == 401) res.set("www-authenticate", "Bearer error=\"invalid_token\"");
   return res;
 }
@@ -103,7 +104,9 @@ std::optional<http_response> open_telegram(api_context& ctx, http_request& req, 
   // A token of a service removed since (admin API, reload) is no longer valid.
   if (!data.find_service(grant->client_id)) return telegram_error(data, "invalid_token", call.h, type);
   if (!card_matches(*grant, req)) return telegram_error(data, "kiosk_card_mismatch", call.h, type);
-  if (!body) return telegram_error(data, "malformed_json", call.h, type, data.errors.at("malformed_json").message + " (" + error + ")");
+  if (!body)
+    return telegram_error(data, "malformed_json", call.h, type,
+                          req.body.empty() ? "本文が空です。" : "本文は JSON のオブジェクト {…} です。");
   if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
     return telegram_error(data, "client_not_authenticated", call.h, type);
   call.body = std::move(*body);
@@ -122,23 +125,41 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   const auto* body = &call.body;
   const auto* service = data.find_service(grant->client_id);
   if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
-  if (!is_telegram_id(h.telegram_id) || h.telegram_id.substr(3, 8) != service->provider_id.substr(2))
+  const auto digits = service->provider_id.substr(2);
+  auto got = [](const std::string& v) { return "（" + (v.empty() ? std::string("空") : v) + " を受け取りました）。"; };
+  if (!is_telegram_id(h.telegram_id))
     return telegram_error(data, "invalid_telegram", h, type,
-                          "telegramId は TL-<提供者IDの数字8桁>-<YYMMDDhhmmss>-<連番4桁> の形式です。");
+                          "telegramId は TL-" + digits + "-<YYMMDDhhmmss>-<連番4桁> の形式です" + got(h.telegram_id));
+  if (h.telegram_id.substr(3, 8) != digits)
+    return telegram_error(data, "invalid_telegram", h, type,
+                          "telegramId にはサービス提供者IDの数字 " + digits + " を含めてください" + got(h.telegram_id));
   if (h.telegram_type != "IFA0301-R01")
-    return telegram_error(data, "invalid_telegram", h, type, "telegramType は IFA0301-R01 です。");
+    return telegram_error(data, "invalid_telegram", h, type, "telegramType は IFA0301-R01 です" + got(h.telegram_type));
   const auto& info = body->contains("selfProvisionDataReqInfo") ? (*body)["selfProvisionDataReqInfo"] : nlohmann::json();
   if (!info.is_object() || !info.contains("inquiryCondition") || !info["inquiryCondition"].is_string())
-    return telegram_error(data, "invalid_inquiry_condition", h, type);
-  auto q = parse_inquiry(info["inquiryCondition"].get<std::string>(), data.portal);
-  if (!q) return telegram_error(data, "invalid_inquiry_condition", h, type);
-  bool allowed = std::find(service->query_methods.begin(), service->query_methods.end(), q->method) !=
-                 service->query_methods.end();
-  if (allowed && q->method == query_method::latest)
-    for (const auto& code : service->items) allowed = allowed && data.find_item(code)->has_dates();
-  if (!allowed) return telegram_error(data, "query_method_not_allowed", h, type);
+    return telegram_error(data, "invalid_inquiry_condition", h, type, "selfProvisionDataReqInfo.inquiryCondition がありません。");
+  const auto condition = info["inquiryCondition"].get<std::string>();
+  auto q = parse_inquiry(condition, data.portal);
+  if (!q)
+    return telegram_error(data, "invalid_inquiry_condition", h, type,
+                          "inquiryCondition は Date=YYYYMMDD、" + data.portal.range_prefix + "YYYYMMDD-YYYYMMDD、" +
+                              data.portal.latest_condition + " のいずれかです" + got(condition.substr(0, 64)));
+  if (std::find(service->query_methods.begin(), service->query_methods.end(), q->method) == service->query_methods.end()) {
+    std::string registered;
+    for (auto m : service->query_methods) registered += (registered.empty() ? "" : ", ") + std::string(to_string(m));
+    return telegram_error(data, "query_method_not_allowed", h, type,
+                          "このサービスに登録された照会方法は " + registered + " です（" + to_string(q->method) +
+                              " を受け取りました）。");
+  }
+  if (q->method == query_method::latest)
+    for (const auto& code : service->items)
+      if (const auto* item = data.find_item(code); item && !item->has_dates())
+        return telegram_error(data, "query_method_not_allowed", h, type,
+                              "最新情報指定は日付を持たない情報（" + item->name + "、" + code + "）には使えません。");
   auto process_id = ctx.processes->start(grant->client_id, grant->persona_id, h.telegram_id, h.mode, *q);
-  if (!process_id) return telegram_error(data, "duplicate_telegram_id", h, type);
+  if (!process_id)
+    return telegram_error(data, "duplicate_telegram_id", h, type,
+                          "telegramId " + h.telegram_id + " はこのサービスで既に使われています。");
   return json_response(200, {{"commonHeader", header_json(h, type, *process_id, "")}});
 }
 
@@ -151,12 +172,16 @@ http_response self_info_result(api_context& ctx, http_request& req) {
   const auto& h = call.h;
   const auto* grant = &call.grant;
   if (!h.present || h.telegram_type != "IFA0303-R01" || h.process_id.empty())
-    return telegram_error(data, "invalid_telegram", h, type, "commonHeader の telegramType (IFA0303-R01) と processId が必要です。");
+    return telegram_error(data, "invalid_telegram", h, type,
+                          "commonHeader の telegramType は IFA0303-R01、processId は IF001-04 の応答の値です（telegramType=" +
+                              h.telegram_type + "、processId=" + h.process_id + " を受け取りました）。");
   auto p = ctx.processes->find(h.process_id);
   if (!p || p->client_id != grant->client_id || p->persona_id != grant->persona_id)
     return telegram_error(data, "unknown_process", h, type);
   if (p->telegram_id != h.telegram_id)
-    return telegram_error(data, "invalid_telegram", h, type, "telegramId が要求時と一致しません。");
+    return telegram_error(data, "invalid_telegram", h, type,
+                          "telegramId は IF001-04 の要求と同じ " + p->telegram_id + " です（" + h.telegram_id +
+                              " を受け取りました）。");
   if (!p->ready) return telegram_error(data, "still_processing", h, type);
   if (ctx.processes->expired(*p)) return telegram_error(data, "result_expired", h, type);
   std::string code = !p->error_code.empty() ? p->error_code : p->error_key.empty() ? "" : data.errors.at(p->error_key).code;

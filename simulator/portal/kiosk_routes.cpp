@@ -17,7 +17,7 @@ struct kiosk_state {
 http_response kiosk_error(const world_data& data, const std::string& key, const std::string& detail = "") {
   const auto& e = data.errors.at(key);
   return json_response(e.status >= 400 ? e.status : 400,
-                       {{"error", key}, {"error_description", detail.empty() ? e.message : e.message + " " + detail},
+                       {{"error", key}, {"error_description", e.message + detail},
                         {"errorCode", e.code}});
 }
 
@@ -32,7 +32,7 @@ std::string str(const nlohmann::json& j, const char* key) {
 http_response challenge(kiosk_state& s, http_request& req) {
   std::string error;
   auto body = body_of(req, error);
-  if (!body) return kiosk_error(*s.ctx.data->get(), "malformed_json", error);
+  if (!body) return kiosk_error(*s.ctx.data->get(), "malformed_json", "本文は JSON のオブジェクト {…} です。");
   auto client = str(*body, "client_id");
   if (!s.ctx.data->get()->find_service(client)) return kiosk_error(*s.ctx.data->get(), "unknown_client");
   if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))
@@ -47,7 +47,7 @@ http_response token(kiosk_state& s, http_request& req) {
   const auto& data = *snapshot;
   std::string error;
   auto body = body_of(req, error);
-  if (!body) return kiosk_error(data, "malformed_json", error);
+  if (!body) return kiosk_error(data, "malformed_json", "本文は JSON のオブジェクト {…} です。");
   auto client = str(*body, "client_id"), value = str(*body, "challenge");
   if (!data.find_service(client)) return kiosk_error(data, "unknown_client");
   if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))

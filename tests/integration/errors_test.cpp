@@ -25,6 +25,7 @@ class Errors : public ::testing::Test {
     flow_.server = server_.get();
   }
   std::string code_of(const char* key) { return server_->runtime().data.get()->errors.at(key).code; }
+  std::string code_message(const char* key) { return server_->runtime().data.get()->errors.at(key).message; }
   std::string redirect_error(const client_response& r) {
     EXPECT_EQ(r.status, 302);
     EXPECT_FALSE(query_value(r.header("location"), "state").empty());
@@ -154,6 +155,28 @@ TEST_F(Errors, CodesAndTokensExpireOnTheVirtualClock) {
   EXPECT_EQ(flow_.request(token, flow_.next_telegram_id(), "Latest").status, 200);
   server_->admin("POST", "/__admin/clock/advance", R"({"by": "PT1H"})");
   EXPECT_EQ(telegram_code(flow_.request(token, flow_.next_telegram_id(), "Latest")), code_of("invalid_token"));
+}
+
+// A telegram error says which field was wrong, what was sent and what is expected — in one
+// language: the catalogue's Japanese message, then one Japanese sentence.
+TEST_F(Errors, TelegramErrorsNameTheFieldTheValueAndWhatIsExpected) {
+  auto token = flow_.access_token("taro");
+  auto message = [](const client_response& r) { return parse(r).value("errorMessage", std::string()); };
+  auto m = message(flow_.request(token, flow_.next_telegram_id(), "Date=2025-10-01"));
+  EXPECT_NE(m.find("Date=YYYYMMDD"), std::string::npos) << m;
+  EXPECT_NE(m.find("Date=2025-10-01 を受け取りました"), std::string::npos) << m;
+  m = message(flow_.request(token, "TL-00000099-261127120000-0001", "Latest"));
+  EXPECT_NE(m.find("サービス提供者IDの数字 00000086 を含めてください"), std::string::npos) << m;
+  m = message(test::request(server_->port("sp"), true, "POST", "/online-resource-web/request", "{not json",
+                            {{"Authorization", "Bearer " + token}}));
+  EXPECT_EQ(m, code_message("malformed_json") + "本文は JSON のオブジェクト {…} です。");
+  flow_.client_id = "SP00000086_AA0004";  // date and range only
+  auto token4 = flow_.access_token("taro");
+  m = message(flow_.request(token4, flow_.next_telegram_id(), "Latest"));
+  EXPECT_NE(m.find("照会方法は date, range です（latest を受け取りました）"), std::string::npos) << m;
+  // No sentence mixes in an English parenthesis.
+  for (const auto& text : {m, message(flow_.request(token, "TL-1", "Latest"))})
+    EXPECT_EQ(text.find(" ("), std::string::npos) << text;
 }
 
 TEST_F(Errors, RequestTelegramValidation) {
