@@ -74,15 +74,24 @@ std::string processor::failure_key(const nlohmann::json& failure) const {
   return "system_error";
 }
 
+namespace {
+// The `reason` of an injected fault's answer (an outage's reason is not a declaration).
+const nlohmann::json* injected_reason(const nlohmann::json& failure) {
+  if (!failure.is_object() || !failure.contains("reason") || !failure["reason"].is_object()) return nullptr;
+  const auto& r = failure["reason"];
+  return string_member(r, "code") == "injected" ? &r : nullptr;
+}
+}  // namespace
+
 std::string processor::declared_code(const nlohmann::json& failure) {
-  if (!failure.is_object() || !failure.contains("reason") || !failure["reason"].is_object()) return "";
-  return string_member(failure["reason"], "errorCode");
+  const auto* r = injected_reason(failure);
+  return r ? string_member(*r, "errorCode") : "";
 }
 
 std::string processor::outage_message(const std::string& key, const nlohmann::json& failure) const {
   // A fault or scenario that declared a message: that is what the user reads.
-  if (failure.contains("reason") && failure["reason"].is_object())
-    if (auto declared = string_member(failure["reason"], "message"); !declared.empty()) return declared;
+  if (const auto* r = injected_reason(failure))
+    if (auto declared = string_member(*r, "message"); !declared.empty()) return declared;
   const auto data = rt_->data.get();
   std::string msg = data->errors.at(key).message;
   auto replace = [&](const std::string& what, const std::string& with) {
