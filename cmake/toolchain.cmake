@@ -6,6 +6,10 @@ endif()
 
 add_library(mynasim_options INTERFACE)
 target_compile_options(mynasim_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+option(MYNASIM_WERROR "Treat compiler warnings as errors (CI)" OFF)
+if(MYNASIM_WERROR)
+  target_compile_options(mynasim_options INTERFACE -Werror)
+endif()
 # Boost.Asio spawns many coroutine frames; keep the debug build usable.
 target_compile_definitions(mynasim_options INTERFACE BOOST_ASIO_NO_DEPRECATED
   # Failed Boost assertions (builds without NDEBUG) go to simulator/core/boost_assert.cpp (one known-false one in Beast).

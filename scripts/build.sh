@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 shift || true
-cmake --preset "$preset" >/dev/null
+# MYNASIM_WERROR=1 (CI) turns every compiler warning into an error.
+cmake --preset "$preset" -DMYNASIM_WERROR="${MYNASIM_WERROR:-0}" >/dev/null
 cmake --build --preset "$preset" "$@"

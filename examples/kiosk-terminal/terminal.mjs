@@ -8,10 +8,12 @@
 //
 // Options: --sp https://localhost:9443  --systems http://127.0.0.1:8090
 //          --ca certs/generated/ca.crt  --client SP00000086_AA0003  --condition Date=20250701
+//          --wait 30   seconds to wait for mynasim to be ready before giving up
 import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import readline from 'node:readline/promises';
+import { Writable } from 'node:stream';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : true]);
@@ -23,7 +25,18 @@ const ca = fs.existsSync(args.ca ?? 'certs/generated/ca.crt') ? fs.readFileSync(
 const client = args.client ?? 'SP00000086_AA0003';
 const condition = args.condition ?? `Date=${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
 const auto = Boolean(args.auto);
-const rl = auto ? null : readline.createInterface({ input: process.stdin, output: process.stdout });
+const waitSeconds = Number(args.wait ?? 30);
+// What the terminal types back is muted while the PIN is entered (a card PIN is never shown).
+const muted = { on: false };
+const output = new Writable({ write(chunk, encoding, done) { if (!muted.on) process.stdout.write(chunk, encoding); done(); } });
+const rl = auto ? null : readline.createInterface({ input: process.stdin, output, terminal: Boolean(process.stdin.isTTY) });
+let finished = false;
+// End of input (Ctrl-D, a closed pipe): leave the screens quietly.
+rl?.on('close', () => {
+  if (finished) return;
+  console.log('\n入力が終わりました。取引を中止します。');
+  process.exit(0);
+});
 
 function call(base, path, body, headers = {}) {
   const url = new URL(path, base);
@@ -39,7 +52,7 @@ function call(base, path, body, headers = {}) {
       res.on('data', (c) => { text += c; });
       res.on('end', () => { try { resolve({ status: res.statusCode, json: JSON.parse(text) }); } catch { resolve({ status: res.statusCode, json: {} }); } });
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new Error(`${url.origin} に接続できません（${e.code ?? e.message}）`)));
     req.setTimeout(15000, () => req.destroy(new Error('timeout')));
     if (data) req.write(data);
     req.end();
@@ -56,7 +69,32 @@ async function ask(prompt, fallback) {
   const answer = (await rl.question(`${prompt} `)).trim();
   return answer || String(fallback);
 }
-function fail(message) { screen('エラー', [message]); rl?.close(); process.exit(1); }
+function fail(message) { finished = true; screen('エラー', [message]); rl?.close(); process.exit(1); }
+async function askSecret(prompt, fallback) {
+  if (auto) { console.log(`${prompt} ****`); return String(fallback); }
+  process.stdout.write(`${prompt} `);
+  muted.on = true;
+  try { return (await rl.question('')).trim() || String(fallback); } finally { muted.on = false; process.stdout.write('\n'); }
+}
+// A terminal started with the simulator waits for it instead of failing on its first call.
+async function waitForMynasim() {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let said = false;
+  for (;;) {
+    try {
+      const r = await call(sp, '/readyz');
+      if (r.status === 200) return;
+    } catch (e) {
+      if (Date.now() >= deadline) fail(`mynasim に接続できません: ${e.message}。mynasim serve を起動してください。`);
+    }
+    if (Date.now() >= deadline) fail(`mynasim の準備ができていません（${sp}/readyz）。`);
+    if (!said) { console.log(`mynasim (${sp}) を待っています…`); said = true; }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+process.on('unhandledRejection', (e) => fail(e?.message ?? String(e)));
+
+await waitForMynasim();
 
 screen('3.3-1 トップ', ['[マイナポータルからの情報提出]']);
 await ask('Enter で開始 >', '');
@@ -73,7 +111,7 @@ if (challenge.status !== 200) fail(`challenge: ${JSON.stringify(challenge.json)}
 let token;
 for (;;) {
   screen('3.3-5 パスワード入力', ['利用者証明用電子証明書のパスワード（4桁の数字）を入力してください。']);
-  const pin = await ask('PIN >', args.pin ?? '1234');
+  const pin = await askSecret('PIN >', args.pin ?? '1234');
   const signed = await call(systems, `/virtual-card/${serial}/sign`, { pin, challenge: challenge.json.challenge });
   if (signed.status === 403 && !auto) { console.log(`暗証番号が違います（残り${signed.json.tries_left}回）`); continue; }
   if (signed.status !== 200) fail(signed.json.error_description ?? JSON.stringify(signed.json));
@@ -116,5 +154,6 @@ for (const entry of data)
 screen('3.3-6 情報提供可否の確認', lines);
 await ask('[確認] Enter >', '');
 screen('3.3-7 完了', ['情報の提出が完了しました。カードをお取りください。', `processId ${processId}`]);
+finished = true;
 rl?.close();
 console.log(JSON.stringify({ ok: !header.errorCode || header.errorCode === 'MPE5002', processId, errorCode: header.errorCode ?? '' }));

@@ -655,8 +655,8 @@ simulator_app::simulator_app(world_config world, app_options options) {
     i.link = std::make_unique<world_link>(
         i.options.world_owner, s.admin.bearer_token, i.node, *i.client,
         link_callbacks{[&i](const clock_state& c) { i.rt.clock.adopt(c); },
-                       [&i](std::vector<sheet_change> changes) {
-                         auto o = i.editor->adopt(std::move(changes));
+                       [&i](std::vector<sheet_change> owners) {
+                         auto o = i.editor->adopt(std::move(owners));
                          i.log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
                        },
                        [&i](const std::string& event, const nlohmann::json& detail) { i.log.event(event, detail); }});

@@ -19,7 +19,7 @@ struct authorize_params {
   std::string response_type, client_id, redirect_uri, state, login_type;
   std::string code_challenge, code_challenge_method;  // PKCE S256, honoured when sent
   std::string test_persona, test_outcome;              // the non-interactive path
-  std::string source;  // the caller's address: a flood from one source evicts only its own sessions
+  std::string source{};  // the caller's address: a flood from one source evicts only its own sessions
 };
 
 struct auth_session {

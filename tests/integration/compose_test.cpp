@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +15,7 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "flow_client.hpp"
 #include "config/world.hpp"
 
 namespace mynasim {
@@ -170,6 +173,39 @@ TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
     if (port == s.app.port) EXPECT_EQ(tls, s.app.tls.enabled) << name;
     else EXPECT_EQ(port, s.systems.port) << name;
   }
+}
+
+// What the presets say about themselves is what they do.
+TEST(Presets, TheReleasePresetsWordsMatchItsFlags) {
+  auto presets = YAML::LoadFile(root + "/CMakePresets.json");  // JSON is YAML
+  for (const auto& p : presets["configurePresets"]) {
+    if (p["name"].as<std::string>() != "release") continue;
+    auto words = p["displayName"].as<std::string>();
+    auto flags = p["cacheVariables"]["CMAKE_CXX_FLAGS_RELEASE"].as<std::string>("");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(words, m, std::regex("-O[0-3s]"))) << words;
+    EXPECT_NE(flags.find(m.str()), std::string::npos) << words << " vs " << flags;
+  }
+  EXPECT_NE(read_file(root + "/.ci/run").find("MYNASIM_WERROR=1"), std::string::npos) << "CI builds with -Werror";
+}
+
+// The complete IF001-06 example in docs/api.md is what the simulator answers for it.
+TEST(Docs, TheApiReferencesResultExampleIsReal) {
+  auto doc = read_file(root + "/docs/api.md");
+  auto at = doc.find("A complete IF001-06 answer");
+  ASSERT_NE(at, std::string::npos);
+  auto start = doc.find("```json\n", at) + 8;
+  auto example = nlohmann::json::parse(doc.substr(start, doc.find("```", start) - start));
+  test::notification_receiver receiver;
+  test::test_server server([&](world_config& w) {
+    for (auto& c : w.data.connections) c.notification_url = receiver.url();
+  });
+  test::flow_client client{&server, "SP00000086_AA0004"};
+  auto result = client.run("taro", "Date=20250701");
+  EXPECT_EQ(result["selfPersonalDataProvisionInfo"], example["selfPersonalDataProvisionInfo"]) << result.dump();
+  EXPECT_EQ(result["commonHeader"]["telegramType"], example["commonHeader"]["telegramType"]);
+  for (const char* needle : {"TL-<8 digits>-<YYMMDDhhmmss>-<4 digits>", "**the IF001-04 one**", "IFA0303-S01"})
+    EXPECT_NE(doc.find(needle), std::string::npos) << needle;
 }
 
 TEST(Compose, DockerfileBuildsWithTheReadmeCommands) {

@@ -59,7 +59,7 @@ TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, HostileNotificationEndpoint, ::testing::ValuesIn(all_answers),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         [](const auto& shape) { return std::string(to_string(shape.param)); });
 
 class HostilePeerSystem : public ::testing::TestWithParam<hostile_answer> {};
 
@@ -87,7 +87,7 @@ TEST_P(HostilePeerSystem, BecomesAProviderError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, HostilePeerSystem, ::testing::ValuesIn(all_answers),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         [](const auto& shape) { return std::string(to_string(shape.param)); });
 
 }  // namespace
 }  // namespace mynasim::test

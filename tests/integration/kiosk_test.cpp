@@ -1,5 +1,10 @@
 // The kiosk-terminal flow (guideline §3) with simulated JPKI cards and real signatures.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <thread>
 
 #include <fstream>
 
@@ -187,6 +192,79 @@ TEST(KioskSampleTerminal, CompletesATransaction) {
   }
   EXPECT_NE(out.find("\"ok\":true"), std::string::npos) << out;
   EXPECT_NE(out.find("給与収入額"), std::string::npos) << out;
+}
+
+std::string run_shell(const std::string& cmd, int& status) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  status = ::pclose(p);
+  return out;
+}
+
+std::uint16_t unused_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Started before the simulator, the terminal waits for it; with nothing to wait for, it says
+// so in one line instead of a stack trace.
+TEST(KioskSampleTerminal, WaitsForTheServerAndFailsCleanlyWithout) {
+  auto sp = unused_port(), systems = unused_port();
+  auto terminal = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
+                  " --serial MC00000001 --pin 1234 --condition Date=20250701 --sp https://localhost:" +
+                  std::to_string(sp) + " --systems http://127.0.0.1:" + std::to_string(systems) + " --ca " +
+                  test_certs_dir() + "/ca.crt";
+  int status = 0;
+  auto out = run_shell(terminal + " --wait 1 2>&1", status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("mynasim に接続できません"), std::string::npos) << out;
+  EXPECT_EQ(out.find("    at "), std::string::npos) << out;  // no stack trace
+  std::string late;
+  std::thread t([&] { late = run_shell(terminal + " --wait 20 2>&1", status); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  {
+    test_server server([&](world_config& w) {
+      w.data.portal.processing_delay = std::chrono::milliseconds(10);
+      w.server.sp.port = sp;
+      w.server.systems.port = systems;
+    });
+    t.join();
+  }
+  EXPECT_EQ(status, 0) << late;
+  EXPECT_NE(late.find("を待っています"), std::string::npos) << late;
+  EXPECT_NE(late.find("\"ok\":true"), std::string::npos) << late;
+}
+
+// At a terminal (a pseudo-terminal here, from util-linux's `script`), the PIN typed is never
+// shown, and the end of input leaves the screens with exit status 0 and no error.
+TEST(KioskSampleTerminal, DoesNotEchoThePinAndEndsCleanlyOnEndOfInput) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux `script` is not installed";
+  test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
+  auto terminal = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR +
+                  "/examples/kiosk-terminal/terminal.mjs --sp https://localhost:" + std::to_string(server.port("sp")) +
+                  " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " + test_certs_dir() +
+                  "/ca.crt";
+  // Keys arrive as a person types them: after each screen is up.
+  std::string keys = "(sleep 1.5; printf '\\r'; sleep 0.5; printf '1\\r'; sleep 0.5; printf 'y\\r'; sleep 0.5;"
+                     " printf 'MC00000002\\r'; sleep 1; printf '9876\\r'; sleep 1.5)";
+  int status = 0;
+  auto out = run_shell(keys + " | script -qec \"" + terminal + "\" /dev/null 2>&1", status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("PIN >"), std::string::npos) << out;
+  EXPECT_NE(out.find("暗証番号が違います"), std::string::npos) << out;
+  EXPECT_EQ(out.find("9876"), std::string::npos) << out;
+  EXPECT_NE(out.find("入力が終わりました"), std::string::npos) << out;
+  EXPECT_EQ(out.find("    at "), std::string::npos) << out;
 }
 
 }  // namespace

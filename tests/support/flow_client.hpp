@@ -34,10 +34,10 @@ struct flow_client {
   test_server* server;
   std::string client_id = "SP00000086_AA0003";
   std::string redirect_uri = "http://localhost:3000/callback";
-  tls_options tls;
-  std::map<std::string, std::string> extra_headers;  // e.g. X-Kiosk-Card-Sha256
+  tls_options tls{};
+  std::map<std::string, std::string> extra_headers{};  // e.g. X-Kiosk-Card-Sha256
   // A mynasim in another process or network namespace: its address and ports (server may be null).
-  std::string host;
+  std::string host{};
   std::uint16_t app_port = 0, sp_port = 0;
   std::uint16_t port_of(const std::string& listener) const;
 
