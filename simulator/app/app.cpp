@@ -227,7 +227,14 @@ void simulator_app::impl::build_routes() {
                                                                    .count()},
                                                  {"open_connections", server ? server->open_connections() : 0},
                                                  {"log_lines_dropped", log.dropped()},
-                                                 {"world_owner", link ? link->status() : nlohmann::json("self")}};
+                                                 {"world_owner", link ? link->status() : nlohmann::json("self")},
+                                                 {"peer_connections", [this] {
+                                                    auto p = client->stats();
+                                                    return nlohmann::json{{"idle", p.idle},
+                                                                          {"reused", p.reused},
+                                                                          {"opened", p.opened},
+                                                                          {"names_cached", p.names_cached}};
+                                                  }()}};
                                            }});
   std::vector<const system_config*> backends;
   for (auto* s : running)

@@ -1,6 +1,13 @@
 #include "net/http_client.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,23 +28,102 @@
 
 namespace mynasim {
 
+// Idle connections by "host:port" (newest last) and resolved names, shared by every request
+// of one client; each idle socket belongs to nobody until taken.
+struct connection_pool {
+  struct idle {
+    tcp::socket socket;
+    std::chrono::steady_clock::time_point since;
+  };
+  struct name {
+    tcp::resolver::results_type endpoints;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex mutex;
+  std::map<std::string, std::deque<idle>> idle_by_peer;
+  std::map<std::string, name> names;
+  std::size_t idle_total = 0, reused = 0, opened = 0;
+
+  // A socket the peer has closed (or sent unasked bytes on) is not worth a request.
+  static bool alive(tcp::socket& s) {
+    char c;
+    auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  std::optional<tcp::socket> take(const std::string& peer) {
+    std::lock_guard lock(mutex);
+    auto it = idle_by_peer.find(peer);
+    if (it == idle_by_peer.end()) return std::nullopt;
+    auto& list = it->second;
+    auto now = std::chrono::steady_clock::now();
+    while (!list.empty()) {
+      auto entry = std::move(list.back());
+      list.pop_back();
+      --idle_total;
+      if (now - entry.since < http_client::idle_limit && alive(entry.socket)) {
+        ++reused;
+        return std::move(entry.socket);
+      }
+      beast::error_code ignored;
+      entry.socket.close(ignored);
+    }
+    return std::nullopt;
+  }
+
+  void put(const std::string& peer, tcp::socket socket) {
+    std::lock_guard lock(mutex);
+    auto& list = idle_by_peer[peer];
+    beast::error_code ignored;
+    if (list.size() >= http_client::max_idle_per_peer || idle_total >= http_client::max_idle_total) {
+      socket.close(ignored);
+      return;
+    }
+    list.push_back({std::move(socket), std::chrono::steady_clock::now()});
+    ++idle_total;
+  }
+
+  std::optional<tcp::resolver::results_type> cached(const std::string& peer) {
+    std::lock_guard lock(mutex);
+    auto it = names.find(peer);
+    if (it == names.end() || std::chrono::steady_clock::now() - it->second.at > http_client::name_ttl)
+      return std::nullopt;
+    return it->second.endpoints;
+  }
+  void remember(const std::string& peer, tcp::resolver::results_type endpoints) {
+    std::lock_guard lock(mutex);
+    if (names.size() >= 1024) names.clear();  // bounded: many distinct peers start over
+    names[peer] = {std::move(endpoints), std::chrono::steady_clock::now()};
+  }
+  void forget(const std::string& peer) {
+    std::lock_guard lock(mutex);
+    names.erase(peer);
+  }
+};
+
 namespace {
 
-std::string serialize_request(const client_request& r, const std::string& host, const std::string& target) {
+std::string serialize_request(const client_request& r, const std::string& host, const std::string& target,
+                              bool keep_alive) {
   std::string out = r.method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mynasim\r\n";
   for (const auto& h : r.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "host") append_field(out, h.name, h.value);
-  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: " +
+         (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
   return out;
 }
 
 // One request, one response. The answer is as untrusted as any request the server reads:
 // the same bounded parser, a bounded buffer, and one deadline for the whole exchange.
+// `reusable` is set when the connection may carry another request (a complete answer that
+// did not ask to close).
 template <class Stream>
 net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest, const client_request& r,
-                                       const std::string& host, const std::string& target) {
+                                       const std::string& host, const std::string& target, bool keep_alive,
+                                       bool& reusable) {
   client_result out;
-  auto head = serialize_request(r, host, target);
+  reusable = false;
+  auto head = serialize_request(r, host, target, keep_alive);
   std::array<net::const_buffer, 2> bytes{net::buffer(head), net::buffer(r.body)};
   lowest.expires_after(r.timeout);
   auto [wec, w] = co_await net::async_write(stream, bytes, use_tuple);
@@ -59,10 +145,11 @@ net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest
   out.status = parser.status;
   out.headers = std::move(parser.headers);
   out.body = std::move(parser.body);
+  reusable = keep_alive && parser.keep_alive() && parser.is_done();
   co_return out;
 }
 
-net::awaitable<client_result> perform(client_request r) {
+net::awaitable<client_result> perform(client_request r, std::shared_ptr<connection_pool> pool) {
   client_result out;
   bool tls = false;
   std::string host, port, target;
@@ -71,32 +158,56 @@ net::awaitable<client_result> perform(client_request r) {
     co_return out;
   }
   auto ex = co_await net::this_coro::executor;
-  tcp::resolver resolver(ex);
   beast::tcp_stream lowest_owner(ex);
   lowest_owner.expires_after(r.timeout);
-  // The resolver has no deadline of its own: a timer cancels it.
-  net::steady_timer resolve_deadline(ex);
-  resolve_deadline.expires_after(r.timeout);
-  resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
-    if (!ec) resolver.cancel();
-  });
-  auto [rec, endpoints] = co_await resolver.async_resolve(host, port, use_tuple);
-  resolve_deadline.cancel();
-  if (rec) {
-    out.error = "resolve " + host + ": " + rec.message();
-    co_return out;
+  const auto peer = host + ":" + port;
+  // Plain HTTP (the simulated systems, a split world's owner) reuses idle connections; TLS
+  // (API users' endpoints) opens one per request.
+  std::optional<tcp::socket> pooled = tls ? std::nullopt : pool->take(peer);
+  if (pooled) {
+    lowest_owner.socket() = std::move(*pooled);
+  } else {
+    auto endpoints = pool->cached(peer);
+    if (!endpoints) {
+      tcp::resolver resolver(ex);
+      // The resolver has no deadline of its own: a timer cancels it.
+      net::steady_timer resolve_deadline(ex);
+      resolve_deadline.expires_after(r.timeout);
+      resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
+        if (!ec) resolver.cancel();
+      });
+      auto [rec, found] = co_await resolver.async_resolve(host, port, use_tuple);
+      resolve_deadline.cancel();
+      if (rec) {
+        out.error = "resolve " + host + ": " + rec.message();
+        co_return out;
+      }
+      endpoints = found;
+      pool->remember(peer, found);
+    }
+    auto [cec, ep] = co_await lowest_owner.async_connect(*endpoints, use_tuple);
+    if (cec) {
+      pool->forget(peer);  // the name may point elsewhere now (a restarted container)
+      out.error = cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
+      co_return out;
+    }
+    {
+      std::lock_guard lock(pool->mutex);
+      ++pool->opened;
+    }
+    beast::error_code nodelay_ec;
+    lowest_owner.socket().set_option(tcp::no_delay(true), nodelay_ec);
   }
-  auto [cec, ep] = co_await lowest_owner.async_connect(endpoints, use_tuple);
-  if (cec) {
-    out.error = cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
-    co_return out;
-  }
-  beast::error_code nodelay_ec;
-  lowest_owner.socket().set_option(tcp::no_delay(true), nodelay_ec);
   if (!tls) {
-    out = co_await exchange(lowest_owner, lowest_owner, r, host, target);
-    beast::error_code ignored;
-    lowest_owner.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    bool reusable = false;
+    out = co_await exchange(lowest_owner, lowest_owner, r, host, target, true, reusable);
+    if (reusable) {
+      lowest_owner.expires_never();
+      pool->put(peer, lowest_owner.release_socket());
+    } else {
+      beast::error_code ignored;
+      lowest_owner.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
     co_return out;
   }
   // API users' endpoints in development use self-signed certificates: no verification.
@@ -111,7 +222,8 @@ net::awaitable<client_result> perform(client_request r) {
     out.error = "tls handshake: " + hec.message();
     co_return out;
   }
-  out = co_await exchange(stream, lowest, r, host, target);
+  bool reusable = false;
+  out = co_await exchange(stream, lowest, r, host, target, false, reusable);
   lowest.expires_after(std::chrono::seconds(1));
   co_await stream.async_shutdown(use_tuple);
   co_return out;
@@ -154,11 +266,18 @@ bool split_url(const std::string& url, bool& tls, std::string& host, std::string
   return !host.empty();
 }
 
-http_client::http_client(http_server& server) : server_(&server) {}
+http_client::http_client(http_server& server) : server_(&server), pool_(std::make_shared<connection_pool>()) {}
+
+http_client::~http_client() = default;
+
+pool_stats http_client::stats() const {
+  std::lock_guard lock(pool_->mutex);
+  return {pool_->idle_total, pool_->reused, pool_->opened, pool_->names.size()};
+}
 
 void http_client::send(client_request request, std::function<void(client_result)> done) {
   auto& ioc = server_->io_context();
-  net::co_spawn(net::make_strand(ioc), perform(std::move(request)),
+  net::co_spawn(net::make_strand(ioc), perform(std::move(request), pool_),
                 [done = std::move(done)](std::exception_ptr e, client_result r) {
                   if (e) {
                     r = {};

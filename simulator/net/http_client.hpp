@@ -32,13 +32,29 @@ struct client_request {
   std::size_t header_limit = 16 * 1024;  // status line and fields; the trailer has the same budget
 };
 
+// Keeps idle keep-alive connections to plain-HTTP peers and resolved names (defined in
+// http_client.cpp, where Asio is).
+struct connection_pool;
+
+struct pool_stats {
+  std::size_t idle = 0, reused = 0, opened = 0, names_cached = 0;
+};
+
 class http_client {
  public:
   explicit http_client(http_server& server);
+  ~http_client();
   void send(client_request request, std::function<void(client_result)> done);
+  pool_stats stats() const;
+
+  // Bounds of the pool: idle connections per peer and in all, how long one stays idle, and
+  // how long a resolved name is used before it is resolved again.
+  static constexpr std::size_t max_idle_per_peer = 16, max_idle_total = 256;
+  static constexpr std::chrono::seconds idle_limit{5}, name_ttl{30};
 
  private:
   http_server* server_;
+  std::shared_ptr<connection_pool> pool_;
 };
 
 // Splits http(s)://host:port/path; false when the URL is not of that shape.

@@ -161,6 +161,22 @@ TEST(RuntimeWorldOptions, InternalHopsUseTheAddressTheSystemsListenerHas) {
   EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
 }
 
+// Internal hops keep their connections: a second flow opens (almost) none, and connections
+// the peer closed while idle (read_timeout here: 0.8 s) are never used for a hop.
+TEST(PeerConnections, HopsReuseKeptConnectionsAndSkipOnesThePeerClosed) {
+  test_server server;
+  flow_client client{&server};
+  auto stats = [&] { return body_of(server.admin("GET", "/__admin/health"))["peer_connections"]; };
+  ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");
+  auto opened = stats()["opened"].get<int>();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");
+  EXPECT_GT(stats()["reused"].get<int>(), 0) << stats();
+  EXPECT_LT(stats()["opened"].get<int>() - opened, 5) << stats();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the systems listener closes idle connections
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "") << stats();
+}
+
 // A team's world: the default world included, one connection overridden explicitly.
 class Reload : public ::testing::Test {
  protected:

@@ -39,9 +39,22 @@ class SplitWorld : public ::testing::Test {
     if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root";
     if (!run("command -v ip")) GTEST_SKIP() << "iproute2 (ip) is not installed";
     auto id = std::to_string(::getpid() % 100000);
+    // Probe everything the topology needs (a namespace, a veth pair into it, a bridge) and
+    // skip, naming what failed, where this sandbox does not allow it.
     probe_ = "mnsp" + id;
-    if (!run("ip netns add " + probe_)) GTEST_SKIP() << "cannot create network namespaces here (ip netns add failed)";
+    for (const auto& step : {"ip netns add " + probe_, "ip link add " + probe_ + "a type veth peer name " + probe_ + "b",
+                             "ip link set " + probe_ + "b netns " + probe_, "ip link add " + probe_ + "br type bridge",
+                             "mkdir -p /etc/netns/" + probe_}) {
+      if (!run(step)) {
+        run("ip netns del " + probe_);
+        run("ip link del " + probe_ + "a");
+        run("ip link del " + probe_ + "br");
+        GTEST_SKIP() << "network namespaces cannot be set up here: `" << step << "` failed";
+      }
+    }
     run("ip netns del " + probe_);
+    run("ip link del " + probe_ + "br");
+    fs::remove_all("/etc/netns/" + probe_);
     subnet_ = "10.213." + std::to_string(::getpid() % 250);
     bridge_ = "mnsbr" + id;
     dir_ = fs::temp_directory_path() / ("mynasim-split-" + id);
