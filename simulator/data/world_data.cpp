@@ -27,22 +27,58 @@ const T* find_in(const std::vector<T>& v, F&& pred) {
     if (pred(x)) return &x;
   return nullptr;
 }
+
+// The indexed position when it still names the entry; else a scan.
+template <class T, class Key>
+const T* lookup(const std::vector<T>& v, const std::unordered_map<std::string, std::size_t>* index, std::string_view key,
+                Key&& key_of) {
+  if (index) {
+    auto it = index->find(std::string(key));
+    if (it != index->end() && it->second < v.size() && key_of(v[it->second]) == key) return &v[it->second];
+    if (it == index->end() && index->size() == v.size()) return nullptr;  // the index is whole: not there
+  }
+  return find_in(v, [&](const T& x) { return key_of(x) == key; });
+}
+
+template <class T, class Key>
+std::unordered_map<std::string, std::size_t> index_of(const std::vector<T>& v, Key&& key_of) {
+  std::unordered_map<std::string, std::size_t> out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out.emplace(key_of(v[i]), i);
+  return out;
+}
+
+const std::string& item_key(const item_definition& i) { return i.code; }
+const std::string& service_key(const service_config& s) { return s.client_id; }
+const std::string& connection_key(const connection_config& c) { return c.client_id; }
+const std::string& persona_key(const persona& p) { return p.id; }
+const std::string& card_key(const persona& p) { return p.card.serial; }
 }  // namespace
 
+void world_data::reindex() {
+  auto ix = std::make_shared<indexes>();
+  ix->items = index_of(items, item_key);
+  ix->services = index_of(services, service_key);
+  ix->connections = index_of(connections, connection_key);
+  ix->personas = index_of(personas, persona_key);
+  ix->cards = index_of(personas, card_key);
+  index_.p = std::move(ix);
+}
+
 const item_definition* world_data::find_item(std::string_view code) const {
-  return find_in(items, [&](const auto& i) { return i.code == code; });
+  return lookup(items, index_.p ? &index_.p->items : nullptr, code, item_key);
 }
 const service_config* world_data::find_service(std::string_view id) const {
-  return find_in(services, [&](const auto& s) { return s.client_id == id; });
+  return lookup(services, index_.p ? &index_.p->services : nullptr, id, service_key);
 }
 const connection_config* world_data::find_connection(std::string_view id) const {
-  return find_in(connections, [&](const auto& c) { return c.client_id == id; });
+  return lookup(connections, index_.p ? &index_.p->connections : nullptr, id, connection_key);
 }
 const persona* world_data::find_persona(std::string_view id) const {
-  return find_in(personas, [&](const auto& p) { return p.id == id; });
+  return lookup(personas, index_.p ? &index_.p->personas : nullptr, id, persona_key);
 }
 const persona* world_data::find_persona_by_card(std::string_view serial) const {
-  return find_in(personas, [&](const auto& p) { return p.card.serial == serial; });
+  return lookup(personas, index_.p ? &index_.p->cards : nullptr, serial, card_key);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -122,6 +123,28 @@ struct world_data {
   const connection_config* find_connection(std::string_view client_id) const;
   const persona* find_persona(std::string_view id) const;
   const persona* find_persona_by_card(std::string_view serial) const;
+
+  // Hash indexes for the lookups above (every flow makes several); built once per snapshot by
+  // data_source. Without them — or when an entry moved since — the lookups scan the lists.
+  void reindex();
+
+ private:
+  struct indexes {
+    std::unordered_map<std::string, std::size_t> items, services, connections, personas, cards;
+  };
+  // A copy is about to be changed: it starts without indexes (lookups scan) until reindexed.
+  struct index_holder {
+    std::shared_ptr<const indexes> p;
+    index_holder() = default;
+    index_holder(const index_holder&) {}
+    index_holder(index_holder&&) = default;
+    index_holder& operator=(const index_holder&) {
+      p.reset();
+      return *this;
+    }
+    index_holder& operator=(index_holder&&) = default;
+  };
+  index_holder index_;
 };
 
 // The sheets in force. A reader takes a snapshot for one piece of work and keeps it while it
@@ -129,13 +152,16 @@ struct world_data {
 // reader holds changes under it. Thread-safe.
 class data_source {
  public:
-  explicit data_source(world_data initial = {})
-      : current_(std::make_shared<const world_data>(std::move(initial))) {}
+  explicit data_source(world_data initial = {}) {
+    initial.reindex();
+    current_ = std::make_shared<const world_data>(std::move(initial));
+  }
   std::shared_ptr<const world_data> get() const {
     std::lock_guard lock(mutex_);
     return current_;
   }
-  void replace(std::shared_ptr<const world_data> next) {
+  void replace(std::shared_ptr<world_data> next) {
+    next->reindex();
     std::lock_guard lock(mutex_);
     current_ = std::move(next);
   }

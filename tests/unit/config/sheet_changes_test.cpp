@@ -110,3 +110,28 @@ TEST(WorldOverride, ALaterFileReplacesAnEntryOnlyWhenItSaysSo) {
 
 }  // namespace
 }  // namespace mynasim
+
+namespace mynasim {
+namespace {
+
+TEST(WorldDataIndex, IndexedLookupsAgreeWithScansAndCopiesNeverUseAStaleIndex) {
+  auto w = load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml");
+  data_source source(w.data);
+  auto indexed = source.get();
+  for (const auto& p : w.data.personas) {
+    EXPECT_EQ(indexed->find_persona(p.id)->id, p.id);
+    EXPECT_EQ(indexed->find_persona_by_card(p.card.serial)->id, p.id);
+  }
+  EXPECT_EQ(indexed->find_persona("nobody"), nullptr);
+  EXPECT_EQ(indexed->find_service("SP00000086_AA0003")->client_id, "SP00000086_AA0003");
+  // A copy being changed: the same size, another id in place of one removed.
+  world_data copy = *indexed;
+  copy.personas.front().id = "renamed";
+  EXPECT_EQ(copy.find_persona("renamed")->id, "renamed");
+  EXPECT_EQ(copy.find_persona(w.data.personas.front().id), nullptr);
+  source.replace(std::make_shared<world_data>(copy));
+  EXPECT_EQ(source.get()->find_persona("renamed")->id, "renamed");
+}
+
+}  // namespace
+}  // namespace mynasim
