@@ -2,7 +2,6 @@
 // including its IF001-05 notification endpoint.
 #include <gtest/gtest.h>
 
-#include <regex>
 
 #include "flow_client.hpp"
 
