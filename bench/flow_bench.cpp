@@ -85,17 +85,6 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
   return {flows.load(), failures.load(), duration<double>(steady_clock::now() - started).count()};
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 void bench_settings(world_config& w, const notification_receiver& receiver) {
   w.data.portal.processing_delay = millis{0};
@@ -183,7 +172,7 @@ int main(int argc, char** argv) {
   // The same flows in a split world: the portal owning the world in one server, every
   // back-end system in a second that follows it (--world-owner), on loopback: each hop into
   // the follower adds a call to the owner for the world's decision.
-  auto owner_admin = free_port(), follower_systems = free_port();
+  auto owner_admin = unused_loopback_port(), follower_systems = unused_loopback_port();
   auto template_url = "http://127.0.0.1:" + std::to_string(follower_systems) + "/systems/{id}";
   app_options follower_options;
   for (const auto& sys : server.runtime().world.systems)

@@ -107,6 +107,7 @@ nlohmann::json config_json(const world_runtime& rt) {
     auto j = service_json(s);
     const auto* c = data->find_connection(s.client_id);
     j["connection"] = c ? connection_json(*c) : nlohmann::json();
+    if (c) j["connection"]["defined_at"] = c->defined_at;
     j["defined_at"] = s.defined_at;
     services.push_back(std::move(j));
   }

@@ -204,22 +204,11 @@ std::string run_shell(const std::string& cmd, int& status) {
   return out;
 }
 
-std::uint16_t unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Started before the simulator, the terminal waits for it; with nothing to wait for, it says
 // so in one line instead of a stack trace.
 TEST(KioskSampleTerminal, WaitsForTheServerAndFailsCleanlyWithout) {
-  auto sp = unused_port(), systems = unused_port();
+  auto sp = unused_loopback_port(), systems = unused_loopback_port();
   auto terminal = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
                   " --serial MC00000001 --pin 1234 --condition Date=20250701 --sp https://localhost:" +
                   std::to_string(sp) + " --systems http://127.0.0.1:" + std::to_string(systems) + " --ca " +

@@ -59,6 +59,10 @@ class connection {
   std::string buffer_;
 };
 
+// A loopback TCP port nobody listens on right now (for a server that must be started later
+// on a port known in advance).
+std::uint16_t unused_loopback_port();
+
 // One request on a fresh connection.
 client_response request(std::uint16_t port, bool tls, const std::string& method, const std::string& target,
                         const std::string& body = "", const std::map<std::string, std::string>& headers = {},
