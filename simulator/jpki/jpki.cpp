@@ -166,20 +166,28 @@ std::optional<std::string> base64_decode(const std::string& text) {
 }
 
 // The issued cards and the CRL, replaced whole when the personas change.
-struct issued_cards {
-  std::map<std::string, std::pair<x509_ptr, pkey_ptr>> cards;  // by card serial
-  std::map<std::string, std::string> states;                   // by card serial: valid | expired | revoked
+// What each card should be (from the personas) and the CRL — replaced whole when the
+// personas change — and the cards' keys and certificates, loaded or issued on first use.
+struct card_plan {
+  std::map<std::string, std::string> states;  // by card serial: valid | expired | revoked
   crl_ptr crl;
+  std::time_t issued_at = 0;  // validity of certificates issued under this plan is relative to it
 };
 
 struct jpki::impl {
   pkey_ptr ca_key;
   x509_ptr ca_cert;
   mutable std::mutex mutex;
-  std::shared_ptr<const issued_cards> issued;
-  std::shared_ptr<const issued_cards> current() const {
+  std::shared_ptr<const card_plan> plan;
+  struct loaded_card {
+    std::string state;
+    x509_ptr cert;
+    pkey_ptr key;
+  };
+  std::map<std::string, loaded_card> loaded;  // by card serial; at most one per persona
+  std::shared_ptr<const card_plan> current() const {
     std::lock_guard lock(mutex);
-    return issued;
+    return plan;
   }
 };
 
@@ -190,13 +198,13 @@ long certificate_number(const std::string& card_serial) {
   for (unsigned char c : card_serial) h = (h ^ c) * 16777619u;
   return 1000 + static_cast<long>(h & 0x3fffffff);
 }
+constexpr std::time_t year = 365L * 24 * 3600;
 }  // namespace
 
 jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(std::make_unique<impl>()), dir_(dir) {
   fs::create_directories(fs::path(dir) / "cards");
   file_lock lock((fs::path(dir) / ".lock").string());
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(now));
-  constexpr std::time_t year = 365L * 24 * 3600;
   auto ca_crt = fs::path(dir) / "ca.crt", ca_key = fs::path(dir) / "ca.key";
   if (fs::exists(ca_crt) && fs::exists(ca_key)) {
     impl_->ca_cert = load_cert_pem(read_file(ca_crt));
@@ -210,56 +218,34 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
     write_file(ca_crt, cert_pem(impl_->ca_cert.get()), false);
     for (const auto& e : fs::directory_iterator(fs::path(dir) / "cards")) fs::remove(e.path());  // re-issue under the new CA
   }
-  issue_locked(data, now);
+  plan_locked(data, now);
 }
 
 void jpki::sync(const world_data& data, instant now) {
   file_lock lock((fs::path(dir_) / ".lock").string());
-  issue_locked(data, now);
+  plan_locked(data, now);
 }
 
-// Reuses every card whose certificate state is unchanged (in memory, else on disk), issues
-// the others, and rebuilds the CRL from the revocations. Call with the directory locked.
-void jpki::issue_locked(const world_data& data, instant now) {
+// Records what every card should be and publishes the CRL. No key is generated and no card
+// file is read here — except a revoked card's certificate, whose serial number the CRL needs —
+// so a world of many personas starts at once; keys come on first use (card()).
+void jpki::plan_locked(const world_data& data, instant now) {
   const auto& dir = dir_;
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(now));
-  constexpr std::time_t year = 365L * 24 * 3600;
-  auto before = impl_->current();
-  auto next = std::make_shared<issued_cards>();
+  auto next = std::make_shared<card_plan>();
+  next->issued_at = t;
   std::vector<std::pair<long, std::time_t>> revoked;
   for (const auto& p : data.personas) {
     std::string wanted = to_string(p.card.certificate);
-    x509_ptr cert;
-    pkey_ptr pkey;
-    if (before && before->states.count(p.card.serial) && before->states.at(p.card.serial) == wanted) {
-      const auto& [c, k] = before->cards.at(p.card.serial);
-      X509_up_ref(c.get());
-      EVP_PKEY_up_ref(k.get());
-      cert.reset(c.get());
-      pkey.reset(k.get());
-    }
-    auto crt = fs::path(dir) / "cards" / (p.card.serial + ".crt");
-    auto key = fs::path(dir) / "cards" / (p.card.serial + ".key");
-    auto state = fs::path(dir) / "cards" / (p.card.serial + ".state");
-    if (!cert && fs::exists(crt) && fs::exists(key) && fs::exists(state) && read_file(state) == wanted) {
-      cert = load_cert_pem(read_file(crt));
-      pkey = load_key(read_file(key));
-    }
-    if (!cert || !pkey) {
-      pkey = new_rsa_key();
-      bool expired = p.card.certificate == certificate_state::expired;
-      cert = make_cert(pkey.get(), impl_->ca_cert.get(), impl_->ca_key.get(), certificate_number(p.card.serial),
-                       p.card.serial, expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
-      write_file(key, key_pem(pkey.get()), true);
-      write_file(crt, cert_pem(cert.get()), false);
-      write_file(state, wanted, false);
-    }
-    if (p.card.certificate == certificate_state::revoked)
-      revoked.push_back({ASN1_INTEGER_get(X509_get_serialNumber(cert.get())), t - year / 4});
-    next->cards[p.card.serial] = {std::move(cert), std::move(pkey)};
     next->states[p.card.serial] = wanted;
+    if (p.card.certificate != certificate_state::revoked) continue;
+    long number = certificate_number(p.card.serial);  // what card() issues
+    auto crt = fs::path(dir) / "cards" / (p.card.serial + ".crt");
+    auto state = fs::path(dir) / "cards" / (p.card.serial + ".state");
+    if (fs::exists(crt) && fs::exists(state) && read_file(state) == wanted)
+      if (auto cert = load_cert_pem(read_file(crt))) number = ASN1_INTEGER_get(X509_get_serialNumber(cert.get()));
+    revoked.push_back({number, t - year / 4});
   }
-  // The CRL is rebuilt from the YAML's revocations.
   crl_ptr crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(impl_->ca_cert.get()));
@@ -283,25 +269,61 @@ void jpki::issue_locked(const world_data& data, instant now) {
   write_file(fs::path(dir) / "crl.pem", bio_text(b.get()), false);
   next->crl = std::move(crl);
   std::lock_guard lock(impl_->mutex);
-  impl_->issued = std::move(next);
+  impl_->plan = std::move(next);
+}
+
+// The card's certificate and key: loaded from the directory when its state matches, else
+// issued (an RSA-2048 key, ≈0.2 s) and written there — once, on first use.
+bool jpki::card(const std::string& serial, const std::function<void(X509*, EVP_PKEY*)>& use) const {
+  auto plan = impl_->current();
+  auto wanted = plan->states.find(serial);
+  if (wanted == plan->states.end()) return false;
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->loaded.find(serial);
+  if (it == impl_->loaded.end() || it->second.state != wanted->second) {
+    file_lock dir_lock((fs::path(dir_) / ".lock").string());
+    auto crt = fs::path(dir_) / "cards" / (serial + ".crt");
+    auto key = fs::path(dir_) / "cards" / (serial + ".key");
+    auto state = fs::path(dir_) / "cards" / (serial + ".state");
+    impl::loaded_card c{wanted->second, nullptr, nullptr};
+    if (fs::exists(crt) && fs::exists(key) && fs::exists(state) && read_file(state) == wanted->second) {
+      c.cert = load_cert_pem(read_file(crt));
+      c.key = load_key(read_file(key));
+    }
+    if (!c.cert || !c.key) {
+      const auto t = plan->issued_at;
+      bool expired = wanted->second == "expired";
+      c.key = new_rsa_key();
+      c.cert = make_cert(c.key.get(), impl_->ca_cert.get(), impl_->ca_key.get(), certificate_number(serial), serial,
+                         expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
+      write_file(key, key_pem(c.key.get()), true);
+      write_file(crt, cert_pem(c.cert.get()), false);
+      write_file(state, wanted->second, false);
+    }
+    it = impl_->loaded.insert_or_assign(serial, std::move(c)).first;
+  }
+  use(it->second.cert.get(), it->second.key.get());
+  return true;
 }
 
 jpki::~jpki() = default;
 
 std::optional<std::string> jpki::certificate_pem(const std::string& serial) const {
-  auto issued = impl_->current();
-  auto it = issued->cards.find(serial);
-  if (it == issued->cards.end()) return std::nullopt;
-  return cert_pem(it->second.first.get());
+  std::optional<std::string> out;
+  card(serial, [&](X509* cert, EVP_PKEY*) { out = cert_pem(cert); });
+  return out;
 }
 
 std::optional<std::string> jpki::sign(const std::string& serial, const std::string& message) const {
-  auto issued = impl_->current();
-  auto it = issued->cards.find(serial);
-  if (it == issued->cards.end()) return std::nullopt;
+  pkey_ptr key;
+  card(serial, [&](X509*, EVP_PKEY* k) {
+    EVP_PKEY_up_ref(k);
+    key.reset(k);
+  });
+  if (!key) return std::nullopt;
   md_ctx_ptr ctx(EVP_MD_CTX_new());
   std::size_t len = 0;
-  if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, it->second.second.get()) != 1 ||
+  if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
     return std::nullopt;
   std::string sig(len, '\0');
@@ -330,8 +352,8 @@ card_verification jpki::verify(const std::string& certificate, const std::string
   out.card_serial = common_name(cert.get());
   store_ptr store(X509_STORE_new());
   X509_STORE_add_cert(store.get(), impl_->ca_cert.get());
-  auto issued = impl_->current();
-  X509_STORE_add_crl(store.get(), issued->crl.get());
+  auto plan = impl_->current();
+  X509_STORE_add_crl(store.get(), plan->crl.get());
   store_ctx_ptr ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());

@@ -4,6 +4,7 @@
 // certificate chain and signature against the virtual clock.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,12 @@
 
 #include "clock/time.hpp"
 #include "data/world_data.hpp"
+
+// OpenSSL types, declared so that this header stays light.
+struct x509_st;
+struct evp_pkey_st;
+typedef struct x509_st X509;
+typedef struct evp_pkey_st EVP_PKEY;
 
 namespace mynasim {
 
@@ -37,12 +44,15 @@ class jpki {
   card_verification verify(const std::string& certificate, const std::string& signature,
                            const std::string& message, instant now) const;
   const std::string& directory() const { return dir_; }
-  // After the personas changed: issues certificates for new or changed cards (RSA key
-  // generation, ≈0.2 s each), keeps the others, republishes the CRL. Thread-safe.
+  // After the personas changed: records what each card should be and republishes the CRL.
+  // Cards are issued (RSA key generation, ≈0.2 s) or loaded on first use. Thread-safe.
   void sync(const world_data& data, instant now);
 
  private:
-  void issue_locked(const world_data& data, instant now);
+  void plan_locked(const world_data& data, instant now);
+  // Runs `use` with the card's certificate and key, loading or issuing them first; false for
+  // a serial no persona has.
+  bool card(const std::string& serial, const std::function<void(X509*, EVP_PKEY*)>& use) const;
   struct impl;
   std::unique_ptr<impl> impl_;
   std::string dir_;
