@@ -1,5 +1,6 @@
 // YAML → world_data: items, services, connections, personas, portal settings, errors.
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "config/data_parser.hpp"
@@ -188,6 +189,148 @@ persona parse_persona(const yaml_value& v, const world_data& d, bool* replaces) 
 
 namespace {
 
+// "{n}" → n, "{n:06}" → n padded with zeros to 6 digits; other text is kept.
+bool expand(const std::string& t, long n, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < t.size();) {
+    if (t.compare(i, 2, "{n") != 0) {
+      out += t[i++];
+      continue;
+    }
+    auto close = t.find('}', i);
+    if (close == std::string::npos) return false;
+    auto spec = t.substr(i + 2, close - i - 2);  // "" or ":06"
+    int width = 0;
+    if (!spec.empty()) {
+      if (spec.size() < 2 || spec.size() > 3 || spec[0] != ':' || spec.find_first_not_of("0123456789", 1) != std::string::npos)
+        return false;
+      width = std::stoi(spec.substr(1));
+    }
+    auto digits = std::to_string(n);
+    if (static_cast<int>(digits.size()) < width) out.append(static_cast<std::size_t>(width) - digits.size(), '0');
+    out += digits;
+    i = close + 1;
+  }
+  return true;
+}
+
+void expand_json(nlohmann::json& j, long n) {
+  if (j.is_string()) {
+    const auto& t = j.get_ref<const std::string&>();
+    std::string out;
+    if (t.find("{n") != std::string::npos && expand(t, n, out)) j = out;
+  } else if (j.is_object() || j.is_array()) {
+    for (auto& child : j) expand_json(child, n);
+  }
+}
+
+void expand_node(YAML::Node node, long n) {
+  if (node.IsScalar()) {
+    std::string out;
+    if (node.Scalar().find("{n") != std::string::npos && expand(node.Scalar(), n, out)) node = out;
+  } else if (node.IsSequence()) {
+    for (auto child : node) expand_node(child, n);
+  } else if (node.IsMap()) {
+    for (auto kv : node) expand_node(kv.second, n);
+  }
+}
+
+}  // namespace
+
+// A persona entry with `count: N` is a template for N personas (load-test worlds): `{n}` or
+// `{n:08}` in any of its strings becomes 1 … N. The template is validated once, as persona 1;
+// the others are copies with their strings expanded (and PINs, dates, serials checked).
+std::vector<persona> generate_personas(const yaml_value& v, const world_data& d) {
+  auto count_node = v.node()["count"];
+  yaml_value count_value(count_node, std::make_shared<const std::string>(v.file()), v.path() + ".count");
+  auto count = count_value.as_int(1, 1'000'000);
+  YAML::Node tmpl = YAML::Clone(v.node());  // the strings as written, {n} and all
+  // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
+  YAML::Node first = v.node();
+  first.remove("count");
+  // Every placeholder must be well formed before anything is expanded.
+  std::vector<std::pair<std::string, std::string>> raw;  // key path → template, for the strings that vary
+  std::function<void(const YAML::Node&, const std::string&)> scan = [&](const YAML::Node& n, const std::string& path) {
+    if (n.IsScalar()) {
+      std::string ignored;
+      if (n.Scalar().find("{n") != std::string::npos) {
+        if (!expand(n.Scalar(), 1, ignored))
+          yaml_value(n, std::make_shared<const std::string>(v.file()), path)
+              .fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + n.Scalar() + "'");
+        raw.emplace_back(path, n.Scalar());
+      }
+    } else if (n.IsSequence()) {
+      std::size_t i = 0;
+      for (const auto& child : n) scan(child, path + "[" + std::to_string(i++) + "]");
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) scan(kv.second, path + "." + kv.first.Scalar());
+    }
+  };
+  scan(first, v.path());
+  expand_node(first, 1);
+  auto p1 = parse_persona(yaml_value(first, std::make_shared<const std::string>(v.file()), v.path()), d);
+  std::vector<persona> out;
+  out.reserve(static_cast<std::size_t>(count));
+  auto str = [&](const char* key) {
+    auto n = tmpl[key];
+    return n && n.IsScalar() ? n.Scalar() : std::string();
+  };
+  const std::string id = str("id"), name = str("name"), kana = str("kana"), birth = str("birth_date"),
+                    address = str("address"), municipality = str("municipality"), note = str("note");
+  auto card = tmpl["card"];
+  const std::string serial = card && card["serial"] ? card["serial"].Scalar() : "",
+                    pin = card && card["pin"] ? card["pin"].Scalar() : "";
+  // The data entries' records and bodies as written (persona 1's are already expanded).
+  struct data_template {
+    std::vector<nlohmann::json> records;
+    std::string body;  // empty: the persona's municipality
+  };
+  std::vector<data_template> data_raw;
+  if (auto data = tmpl["data"]; data && data.IsSequence())
+    for (const auto& entry : data) {
+      data_template dt;
+      if (entry["body"] && entry["body"].IsScalar()) dt.body = entry["body"].Scalar();
+      if (auto records = entry["records"]; records && records.IsSequence())
+        for (const auto& r : records)
+          dt.records.push_back(yaml_to_json(yaml_value(r, std::make_shared<const std::string>(v.file()), v.path()), false));
+      data_raw.push_back(std::move(dt));
+    }
+  bool data_varies = municipality.find("{n") != std::string::npos;
+  for (const auto& [path, t] : raw) data_varies = data_varies || path.find(".data") != std::string::npos;
+  std::string buf;
+  for (long n = 1; n <= count; ++n) {
+    persona p = p1;
+    auto set = [&](const std::string& t, std::string& field) {
+      if (t.find("{n") != std::string::npos && expand(t, n, buf)) field = buf;
+    };
+    set(id, p.id);
+    set(name, p.name);
+    set(kana, p.kana);
+    set(birth, p.birth_date);
+    set(address, p.address);
+    set(municipality, p.municipality);
+    set(note, p.note);
+    set(serial, p.card.serial);
+    set(pin, p.card.pin);
+    if (p.card.pin.size() != 4 || p.card.pin.find_first_not_of("0123456789") != std::string::npos)
+      v.fail("persona " + p.id + ": the 利用者証明用 PIN is 4 digits, got '" + p.card.pin + "'");
+    if (p.birth_date != p1.birth_date && !parse_date(p.birth_date))
+      v.fail("persona " + p.id + ": birth_date expected YYYY-MM-DD, got '" + p.birth_date + "'");
+    if (data_varies)
+      for (std::size_t i = 0; i < p.data.size() && i < data_raw.size(); ++i) {
+        auto& pd = p.data[i];
+        pd.records = data_raw[i].records;
+        for (auto& r : pd.records) expand_json(r, n);
+        if (data_raw[i].body.empty()) pd.body = p.municipality;
+        else if (expand(data_raw[i].body, n, buf)) pd.body = buf;
+      }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+namespace {
+
 void parse_portal(const yaml_value& v, portal_settings& p) {
   yaml_map m(v);
   p.session_lifetime = duration_or(m, "session_lifetime", p.session_lifetime);
@@ -284,15 +427,22 @@ void parse_world_data(const section_map& sections, world_config& w) {
   };
   std::map<std::string, std::size_t> persona_index, service_index, connection_index;
   std::map<std::string, std::string> serials;  // card serial → persona id
-  each("personas", [&](const yaml_value& v) {
-    bool replaces = false;
-    auto p = parse_persona(v, d, &replaces);
+  auto add_persona = [&](persona p, bool replaces, const yaml_value& v) {
     auto id = p.id, serial = p.card.serial;
     if (auto it = serials.find(serial); it != serials.end() && it->second != id)
       v.fail("card serial " + serial + " is used twice");
     if (auto old = place(d.personas, persona_index, std::move(p), id, replaces, v, "persona"))
       serials.erase(old->card.serial);
     serials[serial] = id;
+  };
+  each("personas", [&](const yaml_value& v) {
+    if (v.is_map() && v.node()["count"]) {
+      for (auto& p : generate_personas(v, d)) add_persona(std::move(p), false, v);
+      return;
+    }
+    bool replaces = false;
+    auto p = parse_persona(v, d, &replaces);
+    add_persona(std::move(p), replaces, v);
   });
   each("services", [&](const yaml_value& v) {
     bool replaces = false;

@@ -20,5 +20,7 @@ void parse_world_data(const section_map& sections, world_config& world);
 service_config parse_service(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
 connection_config parse_connection(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
 persona parse_persona(const yaml_value& v, const world_data& d, bool* replaces = nullptr);
+// A persona entry with `count: N`: N personas from one template ({n}, {n:06} in its strings).
+std::vector<persona> generate_personas(const yaml_value& v, const world_data& d);
 
 }  // namespace mynasim

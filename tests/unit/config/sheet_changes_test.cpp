@@ -135,3 +135,54 @@ TEST(WorldDataIndex, IndexedLookupsAgreeWithScansAndCopiesNeverUseAStaleIndex) {
 
 }  // namespace
 }  // namespace mynasim
+
+namespace mynasim {
+namespace {
+
+std::string generated_world(const std::string& personas) {
+  auto dir = std::filesystem::temp_directory_path() / ("mynasim-gen-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "w.yaml") << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\npersonas:\n" << personas;
+  return (dir / "w.yaml").string();
+}
+
+TEST(PersonaGenerator, CountCopiesTheTemplateWithNumberedStrings) {
+  auto w = load_world(generated_world(
+      "  - count: 1200\n    id: \"gen-{n}\"\n    name: \"生成 {n}号\"\n    kana: セイセイ\n    birth_date: \"1990-01-01\"\n"
+      "    sex: 女\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"G{n:06}\", pin: \"{n:04}\"}\n"
+      "    data:\n      - item: TM00000000000003\n        records: [{課税年度: \"2025\", 合計所得金額: \"{n}00\"}]\n"));
+  data_source source(w.data);
+  auto d = source.get();
+  const auto* p = d->find_persona("gen-1200");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->name, "生成 1200号");
+  EXPECT_EQ(p->card.serial, "G001200");
+  EXPECT_EQ(p->card.pin, "1200");
+  EXPECT_EQ(p->data[0].records[0]["合計所得金額"], "120000");
+  EXPECT_EQ(p->data[0].body, "東京都港区");
+  EXPECT_EQ(d->find_persona_by_card("G000007")->id, "gen-7");
+  EXPECT_EQ(d->find_persona("gen-7")->card.pin, "0007");
+}
+
+TEST(PersonaGenerator, BadTemplatesAndCollisionsStopLoading) {
+  auto base = std::string("    kana: x\n    birth_date: \"1990-01-01\"\n    sex: x\n    address: x\n    municipality: x\n");
+  for (const auto& [yaml, message] : std::vector<std::pair<std::string, std::string>>{
+           {"  - count: 20\n    id: \"g-{n}\"\n    name: x\n" + base + "    card: {serial: \"S{n}\", pin: \"{n}\"}\n",
+            "w.yaml:11:33: personas[0].card.pin: the 利用者証明用 PIN is 4 digits"},
+           {"  - count: 2\n    id: \"g-{n}\"\n    name: x\n" + base + "    card: {serial: \"SAME\", pin: \"1111\"}\n",
+            "card serial SAME is used twice"},
+           {"  - count: 2\n    id: \"g-{n:x}\"\n    name: x\n" + base + "    card: {serial: \"S{n}\", pin: \"1111\"}\n",
+            "a placeholder is {n} or {n:06}"},
+           {"  - count: 0\n    id: g\n    name: x\n" + base + "    card: {serial: S, pin: \"1111\"}\n",
+            "out of range"}}) {
+    try {
+      load_world(generated_world(yaml));
+      ADD_FAILURE() << yaml;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mynasim
