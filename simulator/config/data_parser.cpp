@@ -243,7 +243,7 @@ void expand_node(YAML::Node node, long n) {
 std::vector<persona> generate_personas(const yaml_value& v, const world_data& d) {
   auto count_node = v.node()["count"];
   yaml_value count_value(count_node, std::make_shared<const std::string>(v.file()), v.path() + ".count");
-  auto count = count_value.as_int(1, 1'000'000);
+  auto count = count_value.as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
   YAML::Node tmpl = YAML::Clone(v.node());  // the strings as written, {n} and all
   // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
   YAML::Node first = v.node();
