@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <condition_variable>
+
 #include "core/json_util.hpp"
 
 namespace mynasim::test {
@@ -14,7 +16,10 @@ notification_receiver::notification_receiver(int status) : status_(status) {
     {
       std::lock_guard lock(mutex_);
       received_.push_back(body);
+      if (header.contains("processId") && header["processId"].is_string())
+        notified_.insert(header["processId"].get<std::string>());
     }
+    arrived_.notify_all();
     header["telegramType"] = "IFA0302-S01";
     respond(json_response(status_, {{"commonHeader", header}}));
   });
@@ -34,6 +39,11 @@ std::string notification_receiver::url() const { return "http://127.0.0.1:" + st
 std::vector<nlohmann::json> notification_receiver::received() {
   std::lock_guard lock(mutex_);
   return received_;
+}
+
+bool notification_receiver::wait_for_process(const std::string& process_id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] { return notified_.count(process_id) > 0; });
 }
 
 bool notification_receiver::wait_for(std::size_t n, std::chrono::milliseconds timeout) {
@@ -57,6 +67,22 @@ std::string query_value(const std::string& url, const std::string& key) {
 
 nlohmann::json parse(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
 
+client_response flow_client::send(const std::string& listener, const std::string& method, const std::string& target,
+                                  const std::string& body, const std::map<std::string, std::string>& headers) {
+  if (!keep_alive) return test::request_to(host, port_of(listener), true, method, target, body, headers, tls);
+  auto& c = kept[listener];
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!c || !c->connected()) c = connection::open_between("", host, port_of(listener), true, tls);
+    if (c->send(build_request(method, target, body, headers)))
+      if (auto res = c->read_response()) {
+        if (res->header("connection") == "close") c.reset();
+        return *res;
+      }
+    c.reset();  // the server closed an idle connection: once more on a new one
+  }
+  return {};
+}
+
 std::uint16_t flow_client::port_of(const std::string& listener) const {
   if (listener == "app" && app_port) return app_port;
   if (listener == "sp" && sp_port) return sp_port;
@@ -67,7 +93,7 @@ client_response flow_client::authorize(const std::string& extra_query) {
   std::string target = "/online-authorization-web/oauth/authorize?response_type=code&client_id=" + client_id +
                        "&redirect_uri=" + percent_encode(redirect_uri) + "&state=st-" + std::to_string(++sequence) +
                        "&login_type=0" + extra_query;
-  return test::request_to(host, port_of("app"), true, "GET", target);
+  return send("app", "GET", target, "", {});
 }
 
 std::string flow_client::authorize_code(const std::string& persona, const std::string& outcome) {
@@ -78,8 +104,8 @@ std::string flow_client::authorize_code(const std::string& persona, const std::s
 client_response flow_client::token(const std::string& code, const std::string& override_redirect) {
   std::string form = "grant_type=authorization_code&code=" + percent_encode(code) + "&redirect_uri=" +
                      percent_encode(override_redirect.empty() ? redirect_uri : override_redirect) + "&client_id=" + client_id;
-  return test::request_to(host, port_of("sp"), true, "POST", "/online-authorization-web/oauth/token", form,
-                       {{"Content-Type", "application/x-www-form-urlencoded"}}, tls);
+  return send("sp", "POST", "/online-authorization-web/oauth/token", form,
+              {{"Content-Type", "application/x-www-form-urlencoded"}});
 }
 
 std::string flow_client::access_token(const std::string& persona) {
@@ -104,7 +130,7 @@ client_response flow_client::request(const std::string& token, const std::string
                       {"selfProvisionDataReqInfo", {{"inquiryCondition", condition}}}};
   std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
-  return test::request_to(host, port_of("sp"), true, "POST", path, body.dump(), headers, tls);
+  return send("sp", "POST", path, body.dump(), headers);
 }
 
 client_response flow_client::result(const std::string& token, const std::string& telegram_id,
@@ -113,7 +139,7 @@ client_response flow_client::result(const std::string& token, const std::string&
                                         {"processId", process_id}, {"errorCode", ""}}}};
   std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
-  return test::request_to(host, port_of("sp"), true, "POST", path, body.dump(), headers, tls);
+  return send("sp", "POST", path, body.dump(), headers);
 }
 
 client_response flow_client::wait_result(const std::string& token, const std::string& telegram_id,

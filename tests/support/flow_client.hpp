@@ -2,7 +2,9 @@
 // token, request, result — and receives IF001-05 notifications on its own endpoint.
 #pragma once
 
+#include <condition_variable>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,9 +23,13 @@ class notification_receiver {
   std::vector<nlohmann::json> received();
   // Waits until at least n notifications arrived (false on timeout).
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout);
+  // Waits for the notification of one process (woken by its arrival, not polling).
+  bool wait_for_process(const std::string& process_id, std::chrono::milliseconds timeout);
 
  private:
   std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::set<std::string> notified_;  // processIds seen
   std::vector<nlohmann::json> received_;
   int status_;
   std::unique_ptr<http_server> server_;
@@ -40,6 +46,11 @@ struct flow_client {
   std::string host{};
   std::uint16_t app_port = 0, sp_port = 0;
   std::uint16_t port_of(const std::string& listener) const;
+  // true: one kept TLS connection per listener, as a real API user's HTTP client keeps them.
+  bool keep_alive = false;
+  std::map<std::string, std::shared_ptr<connection>> kept{};
+  client_response send(const std::string& listener, const std::string& method, const std::string& target,
+                       const std::string& body, const std::map<std::string, std::string>& headers);
 
   // GET authorize; returns the Location header (or "" when no redirect) and the response.
   client_response authorize(const std::string& extra_query);
