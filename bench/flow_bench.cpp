@@ -3,7 +3,8 @@
 // in the same run, a trivial HTTPS request on the same listener as the baseline. Then the
 // accuracy of injected latency, and the request journal's bound after the load.
 //
-// Usage: flow_bench [--users 8] [--seconds 5]
+// Usage: flow_bench [--users 8] [--seconds 5] [--config WORLD.yaml] [--persona ID]
+//   --config/--persona: another world (e.g. 100 000 generated personas) and who runs the flows.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -37,6 +38,7 @@ struct series {
 };
 
 constexpr auto seconds_to_wait = std::chrono::seconds(10);
+std::string flow_persona = "taro";
 std::mutex failure_mutex;
 std::vector<std::string> failure_codes;  // the first few failures, printed at the end
 
@@ -69,7 +71,7 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
       auto idx = static_cast<std::size_t>(u);
       while (steady_clock::now() < deadline) {
         auto t0 = steady_clock::now(), t = t0;
-        auto code = flow.authorize_code("taro");
+        auto code = flow.authorize_code(flow_persona);
         steps["1 authorize"][idx].add(t);
         t = steady_clock::now();
         auto tok = parse(flow.token(code));
@@ -120,6 +122,7 @@ void bench_settings(world_config& w, const notification_receiver& receiver) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string config;
   std::signal(SIGPIPE, SIG_IGN);  // a kept connection the server closed is an error to retry, not a signal
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int users = 8;
@@ -128,9 +131,15 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--users") users = std::stoi(argv[i + 1]);
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+    if (a == "--config") config = argv[i + 1];
+    if (a == "--persona") flow_persona = argv[i + 1];
   }
   notification_receiver receiver;
-  test_server server([&](world_config& w) { bench_settings(w, receiver); });
+  auto prepare = [&](world_config& w) {
+    if (!config.empty()) w = test_world(config);
+    bench_settings(w, receiver);
+  };
+  test_server server(prepare);
   std::printf("flow_bench: %d concurrent API users, %.1f s, 1 server thread, HTTPS on sp, every hop over HTTP\n\n", users, seconds);
 
   // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
@@ -211,7 +220,7 @@ int main(int argc, char** argv) {
   follower_options.peer_url_template = template_url;
   test_server follower(
       [&](world_config& w) {
-        bench_settings(w, receiver);
+        prepare(w);
         w.server.systems.port = follower_systems;
       },
       follower_options);
@@ -220,7 +229,7 @@ int main(int argc, char** argv) {
   owner_options.peer_url_template = template_url;
   test_server owner(
       [&](world_config& w) {
-        bench_settings(w, receiver);
+        prepare(w);
         w.server.admin.port = owner_admin;
       },
       owner_options);
