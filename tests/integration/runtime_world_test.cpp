@@ -246,6 +246,10 @@ TEST_F(Reload, AnInvalidEditLeavesTheRunningWorldAnsweringAsBefore) {
 TEST_F(Reload, AValidEditAppliesAndInFlightStateSurvives) {
   flow_client client{server_.get()};
   auto token = client.access_token("taro");
+  // A request accepted before the reload, its result fetched after it.
+  auto pending_telegram = client.next_telegram_id();
+  auto pending = parse(client.request(token, pending_telegram, "Date=20250701"))["commonHeader"]["processId"];
+  auto code = client.authorize_code("hanako");  // an authorization code issued before the reload
   // One wrong PIN on hanako's card before the reload.
   client.authorize("&mynasim_persona=hanako&mynasim_outcome=wrong_pin");
   auto tries = [&] {
@@ -274,6 +278,9 @@ TEST_F(Reload, AValidEditAppliesAndInFlightStateSurvives) {
   EXPECT_EQ(body_of(server_->admin("GET", "/__admin/connections/SP00000086_AA0003"))["notification_url"],
             "http://bank-app:3000/notify");
   EXPECT_EQ(tries(), 2);  // card state survives a reload that leaves the card's definition alone
+  auto result = parse(client.wait_result(token, pending_telegram, pending.get<std::string>()));
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+  EXPECT_EQ(client.token(code).status, 200);  // the code survived too
 
   write(good_ + "systems:\n  - {id: extra-server, name: 追加中間サーバ, kind: intermediate}\n");
   j = reload();
