@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "data/world_data.hpp"
@@ -39,9 +40,12 @@ class card_registry {
     card_status state;
     card_config defined;  // as the sheet had it when the state started
   };
+  std::optional<entry> current_locked(const world_data& data, const std::string& serial) const;
+  void store_locked(const entry& e);
+
   const data_source* data_;
   mutable std::mutex mutex_;
-  std::map<std::string, entry> cards_;
+  std::map<std::string, entry> cards_;  // only cards whose state differs from their definition
 };
 
 }  // namespace mynasim
