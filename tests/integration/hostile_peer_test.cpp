@@ -89,5 +89,46 @@ TEST_P(HostilePeerSystem, BecomesAProviderError) {
 INSTANTIATE_TEST_SUITE_P(Shapes, HostilePeerSystem, ::testing::ValuesIn(all_answers),
                          [](const auto& shape) { return std::string(to_string(shape.param)); });
 
+class HostileWorldOwner : public ::testing::TestWithParam<hostile_answer> {};
+
+// A split world's follower whose "owner" answers hostile bytes: its requests get 503
+// world_owner_unreachable, /readyz says why, and it keeps serving.
+TEST_P(HostileWorldOwner, IsNotReadyAndAnswers503) {
+  hostile_peer peer(GetParam());
+  app_options o;
+  o.only = {"juki"};
+  o.world_owner = peer.url();
+  test_server s({}, o);
+  auto r = request(s.port("systems"), false, "POST", "/systems/juki/identify", R"({"card_serial":"MC00000001"})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("world_owner_unreachable"), std::string::npos) << r.body;
+  auto ready = request(s.port("systems"), false, "GET", "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  // Admin calls are relayed, not parsed: the owner's answer or a 503, never a crash.
+  auto relayed = request(s.port("admin"), false, "GET", "/__admin/clock");
+  EXPECT_NE(relayed.status, 0);
+  EXPECT_EQ(request(s.port("admin"), false, "GET", "/__admin/health").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, HostileWorldOwner, ::testing::ValuesIn(all_answers),
+                         [](const auto& shape) { return std::string(to_string(shape.param)); });
+
+// The owner's side reads what followers send as hostile input too.
+TEST(WorldOwnerEndpoints, RefuseMalformedCallsAndKeepServing) {
+  test_server s;
+  for (const char* body : {"", "[", "{}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]"}) {
+    EXPECT_EQ(s.admin("POST", "/__admin/world/journal", body).status, 400) << body;
+    auto d = s.admin("POST", "/__admin/world/decide", body);
+    EXPECT_TRUE(d.status == 400 || d.status == 200) << body << " " << d.body;
+  }
+  nlohmann::json many{{"entries", nlohmann::json::array()}};
+  for (int i = 0; i < 1001; ++i) many["entries"].push_back({{"at", "2026-11-27T10:00:00+09:00"}, {"system", "juki"}});
+  EXPECT_EQ(s.admin("POST", "/__admin/world/journal", many.dump()).status, 413);
+  auto r = s.admin("POST", "/__admin/world/journal", R"({"entries":[{"at":5},{"system":[1]},"x",{"at":"2026-11-27T10:00:00+09:00","status":"200"}]})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["recorded"], 1);  // only the entry with a time; wrong types dropped
+  expect_serving(s);
+}
+
 }  // namespace
 }  // namespace mynasim::test
