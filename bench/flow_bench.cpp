@@ -218,21 +218,18 @@ int main(int argc, char** argv) {
     if (sys.id != "portal") follower_options.only.push_back(sys.id);
   follower_options.world_owner = "http://127.0.0.1:" + std::to_string(owner_admin);
   follower_options.peer_url_template = template_url;
-  test_server follower(
-      [&](world_config& w) {
-        prepare(w);
-        w.server.systems.port = follower_systems;
-      },
-      follower_options);
+  // The bench world with one listener on a port known in advance.
+  auto on_port = [&](listener_config server_config::*listener, std::uint16_t port) {
+    return [&prepare, listener, port](world_config& w) {
+      prepare(w);
+      (w.server.*listener).port = port;
+    };
+  };
+  test_server follower(on_port(&server_config::systems, follower_systems), follower_options);
   app_options owner_options;
   owner_options.only = {"portal"};
   owner_options.peer_url_template = template_url;
-  test_server owner(
-      [&](world_config& w) {
-        prepare(w);
-        w.server.admin.port = owner_admin;
-      },
-      owner_options);
+  test_server owner(on_port(&server_config::admin, owner_admin), owner_options);
   for (int i = 0; i < 200 && request(follower_systems, false, "GET", "/readyz").status != 200; ++i)
     std::this_thread::sleep_for(milliseconds(10));
   std::map<std::string, std::vector<series>> split_steps;

@@ -103,14 +103,7 @@ nlohmann::json config_json(const world_runtime& rt) {
   };
   const auto data = rt.data.get();
   nlohmann::json services = nlohmann::json::array();
-  for (const auto& s : data->services) {
-    auto j = service_json(s);
-    const auto* c = data->find_connection(s.client_id);
-    j["connection"] = c ? connection_json(*c) : nlohmann::json();
-    if (c) j["connection"]["defined_at"] = c->defined_at;
-    j["defined_at"] = s.defined_at;
-    services.push_back(std::move(j));
-  }
+  for (const auto& s : data->services) services.push_back(service_view(*data, s));
   nlohmann::json personas = nlohmann::json::array();
   for (const auto& p : data->personas)
     personas.push_back({{"id", p.id}, {"name", p.name}, {"card_serial", p.card.serial}, {"defined_at", p.defined_at}});

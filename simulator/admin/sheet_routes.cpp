@@ -20,12 +20,7 @@ std::optional<nlohmann::json> entry_json(const world_data& d, const std::string&
   if (section == "services") {
     const auto* s = d.find_service(id);
     if (!s) return std::nullopt;
-    auto j = service_json(*s);
-    const auto* c = d.find_connection(id);
-    j["connection"] = c ? connection_json(*c) : nlohmann::json();
-    if (c) j["connection"]["defined_at"] = c->defined_at;
-    j["defined_at"] = s->defined_at;
-    return j;
+    return service_view(d, *s);
   }
   if (section == "connections") {
     const auto* c = d.find_connection(id);

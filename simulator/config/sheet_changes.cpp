@@ -188,6 +188,15 @@ nlohmann::json service_json(const service_config& s) {
   return j;
 }
 
+nlohmann::json service_view(const world_data& d, const service_config& s) {
+  auto j = service_json(s);
+  const auto* c = d.find_connection(s.client_id);
+  j["connection"] = c ? connection_json(*c) : nlohmann::json();
+  if (c) j["connection"]["defined_at"] = c->defined_at;
+  j["defined_at"] = s.defined_at;
+  return j;
+}
+
 nlohmann::json connection_json(const connection_config& c) {
   nlohmann::json j{{"client_id", c.client_id}, {"notification_url", c.notification_url}};
   if (!c.client_cert_sha256.empty()) j["client_cert_sha256"] = c.client_cert_sha256;

@@ -45,5 +45,7 @@ std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j);
 nlohmann::json service_json(const service_config& s);
 nlohmann::json connection_json(const connection_config& c);
 nlohmann::json persona_json(const persona& p);
+// A service as the admin API shows it: its entry, its connection (or null), where each was defined.
+nlohmann::json service_view(const world_data& d, const service_config& s);
 
 }  // namespace mynasim

@@ -177,7 +177,8 @@ struct card_plan {
 struct jpki::impl {
   pkey_ptr ca_key;
   x509_ptr ca_cert;
-  mutable std::mutex mutex;
+  mutable std::mutex mutex;         // guards `plan`
+  mutable std::mutex cards_mutex;   // guards `loaded`; held while a card is issued (≈0.2 s)
   std::shared_ptr<const card_plan> plan;
   struct loaded_card {
     std::string state;
@@ -278,7 +279,7 @@ bool jpki::card(const std::string& serial, const std::function<void(X509*, EVP_P
   auto plan = impl_->current();
   auto wanted = plan->states.find(serial);
   if (wanted == plan->states.end()) return false;
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->cards_mutex);  // verification (plan only) goes on meanwhile
   auto it = impl_->loaded.find(serial);
   if (it == impl_->loaded.end() || it->second.state != wanted->second) {
     file_lock dir_lock((fs::path(dir_) / ".lock").string());
