@@ -69,11 +69,25 @@ http_response advance_clock(world_runtime& rt, http_request& req) {
   return json_response(200, clock_json(rt.clock));
 }
 
+// The JST days of [from, to) that are weekends or holidays: the control room shades them.
+nlohmann::json days_off_json(const world_runtime& rt, instant from, instant to) {
+  nlohmann::json days = nlohmann::json::array();
+  for (auto d = local_day(from); d <= local_day(to); d += std::chrono::days{1}) {
+    std::chrono::weekday wd{d};
+    const auto* holiday = rt.holidays.name_of(d);
+    if (!holiday && wd != std::chrono::Saturday && wd != std::chrono::Sunday) continue;
+    days.push_back({{"date", format_date(d)},
+                    {"name", holiday ? *holiday : (wd == std::chrono::Saturday ? "土曜日" : "日曜日")},
+                    {"holiday", holiday != nullptr}});
+  }
+  return days;
+}
+
 http_response timeline(world_runtime& rt, http_request& req) {
   auto id = req.query_param("system");
-  if (!id || id->empty()) return json_error(400, "invalid_request", "system is required");
-  const auto* sys = rt.world.find_system(*id);
-  if (!sys) return json_error(404, "unknown_system", "no system '" + *id + "'");
+  const system_config* sys = nullptr;
+  if (id && !id->empty() && !(sys = rt.world.find_system(*id)))
+    return json_error(404, "unknown_system", "no system '" + *id + "'");
   bool bad = false;
   auto now = rt.clock.now();
   auto from = instant_param(req, "from", now, bad);
@@ -82,7 +96,13 @@ http_response timeline(world_runtime& rt, http_request& req) {
   if (bad) return json_error(400, "invalid_request", "to must be an ISO-8601 instant");
   if (*to <= *from || *to - *from > max_timeline_span)
     return json_error(400, "invalid_request", "to must be after from, at most 400 days later");
-  return json_response(200, timeline_json(rt.availability, *sys, *from, *to));
+  if (sys) return json_response(200, timeline_json(rt.availability, *sys, *from, *to));
+  // Every system at once, and the days off: the picture of tables 2.5-1…2.5-4 as a calendar.
+  nlohmann::json systems = nlohmann::json::array();
+  for (const auto& s : rt.world.systems) systems.push_back(timeline_json(rt.availability, s, *from, *to));
+  return json_response(200, {{"from", format_instant(*from)}, {"to", format_instant(*to)},
+                             {"now", format_instant(now)}, {"systems", std::move(systems)},
+                             {"days_off", days_off_json(rt, *from, *to)}});
 }
 
 nlohmann::json config_json(const world_runtime& rt) {

@@ -11,7 +11,8 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     for (const auto& p : data->personas) {
       auto card = ctx.cards->status(p.card.serial);
       list.push_back({{"id", p.id}, {"name", p.name}, {"note", p.note}, {"card_serial", p.card.serial},
-                      {"pin_tries_left", card ? card->tries_left : 0},
+                      {"pin_tries_left", card ? card->tries_left : 0}, {"locked", !card || card->tries_left <= 0},
+                      {"has_data", !p.data.empty()},
                       {"certificate", to_string(card ? card->certificate : p.card.certificate)}});
     }
     return json_response(200, {{"personas", list}});
@@ -36,6 +37,31 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
                                {"telegram_id", p->telegram_id}, {"ready", p->ready}, {"error_key", p->error_key},
                                {"inquiry", inquiry_json(p->query)}, {"provider_status", p->provider_status},
                                {"notifications", attempts}, {"created", format_instant(p->created)}});
+  });
+  r.add_sync("GET", "/__admin/processes", [ctx](http_request& req) {
+    constexpr std::size_t max_limit = 200;
+    std::size_t limit = 50;
+    if (auto v = req.query_param("limit"); v && !v->empty()) {
+      auto n = std::strtoul(v->c_str(), nullptr, 10);
+      if (n == 0 || n > max_limit || v->find_first_not_of("0123456789") != std::string::npos)
+        return json_error(400, "invalid_request", "limit must be 1–200");
+      limit = n;
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : ctx.processes->recent(limit))
+      list.push_back({{"process_id", p.process_id}, {"client_id", p.client_id}, {"persona", p.persona_id},
+                      {"telegram_id", p.telegram_id}, {"ready", p.ready}, {"error_key", p.error_key},
+                      {"error_code", p.error_code}, {"created", format_instant(p.created)},
+                      {"ready_at", p.ready ? nlohmann::json(format_instant(p.ready_at)) : nlohmann::json()},
+                      {"notifications", p.notifications.size()}, {"expired", ctx.processes->expired(p)}});
+    return json_response(200, {{"processes", list}});
+  });
+  r.add_sync("POST", "/__admin/cards/{serial}/reset", [ctx](http_request& req) {
+    const auto& serial = req.params["serial"];
+    if (!ctx.cards->reset(serial)) return json_error(404, "unknown_card", "no persona holds card '" + serial + "'");
+    auto card = ctx.cards->status(serial);
+    return json_response(200, {{"card_serial", serial}, {"pin_tries_left", card ? card->tries_left : 0},
+                               {"certificate", card ? to_string(card->certificate) : ""}});
   });
   r.add_sync("POST", "/__admin/cards/reset", [ctx](http_request&) {
     ctx.cards->reset();

@@ -1,5 +1,6 @@
 #include "admin/qa_routes.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "config/yaml_reader.hpp"
@@ -64,6 +65,20 @@ std::optional<std::string> scenario_path(const std::string& dir, const std::stri
   return direct;
 }
 
+// The scenario files a tester can load by name (the control room's list): regular *.yaml
+// files directly in the scenarios directory, at most 200.
+nlohmann::json available_scenarios(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end && names.size() < 200; it.increment(ec)) {
+    const auto& p = it->path();
+    if (p.extension() == ".yaml" && it->is_regular_file(ec) && !it->is_symlink(ec)) names.push_back(p.filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 http_response load_scenario(qa_context& ctx, http_request& req) {
   try {
     scenario s;
@@ -118,7 +133,11 @@ void register_qa_routes(router& r, qa_context ctx) {
     if (!c->faults->remove(req.params["id"])) return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
     return json_response(200, {{"status", "removed"}});
   });
-  r.add_sync("GET", "/__admin/scenarios", [c](http_request&) { return json_response(200, c->scenarios->status()); });
+  r.add_sync("GET", "/__admin/scenarios", [c](http_request&) {
+    auto status = c->scenarios->status();
+    status["available"] = available_scenarios(c->runtime->world.qa.scenarios_dir);
+    return json_response(200, status);
+  });
   r.add_sync("POST", "/__admin/scenarios", [c](http_request& req) { return load_scenario(*c, req); });
   r.add_sync("DELETE", "/__admin/scenarios", [c](http_request&) {
     c->scenarios->stop();

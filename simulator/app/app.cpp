@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include "ui/ui_routes.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -31,9 +33,11 @@
 #include "portal/cards.hpp"
 #include "portal/kiosk_routes.hpp"
 #include "portal/processor.hpp"
+#include "jpki/jpki.hpp"
 #include "portal/web_routes.hpp"
 #include "systems/backend_routes.hpp"
 #include "systems/system_routes.hpp"
+#include "ui/ui_routes.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -57,6 +61,15 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   unsigned char diff = 0;
   for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
+}
+
+// HTTP Basic credentials ("user:password" in base64, user name ignored) carrying the token.
+bool basic_password_is(std::string_view credentials, std::string_view token) {
+  if (credentials.size() > 1024) return false;
+  auto decoded = base64_decode(std::string(credentials));
+  if (!decoded) return false;
+  auto colon = decoded->find(':');
+  return colon != std::string::npos && constant_time_equal(std::string_view(*decoded).substr(colon + 1), token);
 }
 
 std::vector<const system_config*> select_systems(const world_config& w, const std::vector<std::string>& only) {
@@ -183,6 +196,7 @@ struct simulator_app::impl {
   std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
+  std::string control_room_url(const std::string& app_host) const;
   void listen_all();
 };
 
@@ -247,6 +261,7 @@ void simulator_app::impl::build_routes() {
   if (runs(system_kind::portal)) {
     register_kiosk_routes(routers["sp"], kiosk);
     register_web_routes(routers["app"], rt.data, auth);
+    register_landing_routes(routers["app"], {&rt, &cards, [this](const std::string& host) { return control_room_url(host); }});
     register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
@@ -256,6 +271,7 @@ void simulator_app::impl::build_routes() {
                                         }});
   register_sheet_routes(routers["admin"], {&rt, editor.get()});
   register_owner_routes(routers["admin"]);
+  register_control_room_routes(routers["admin"]);
   processes->set_hooks(
       {[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
               std::vector<std::string>& fired) {
@@ -414,24 +430,47 @@ bool simulator_app::impl::fault_header_allowed(const std::string& listener) cons
   return is_loopback(l.address);
 }
 
+// The control room as a browser that reached the app listener at `app_host` reaches it: the
+// same host name when the admin listener answers on every address, else its own address.
+std::string simulator_app::impl::control_room_url(const std::string& app_host) const {
+  const auto& admin = rt.world.server.admin;
+  auto it = ports.find("admin");
+  if (!admin.enabled || it == ports.end() || it->second == 0) return "";
+  std::string host = admin.address;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    host = app_host.empty() ? "127.0.0.1" : app_host;
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+    else if (auto bracket = host.rfind("]:"); bracket != std::string::npos) host.resize(bracket + 1);
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return "http://" + host + ":" + std::to_string(it->second) + "/__admin/ui";
+}
+
 // The admin plane: without the token only the health probes answer, whatever the path's
 // spelling; and a browser page from another origin cannot drive it (DNS rebinding, CSRF).
 std::optional<http_response> simulator_app::impl::admin_refusal(const http_request& req) const {
   if (req.path == "/healthz" || req.path == "/readyz") return std::nullopt;
   const auto& token = rt.world.server.admin.bearer_token;
+  const auto* origin = req.header("origin");
   if (!token.empty()) {
+    // Bearer for programs; Basic (any user name, the token as password) for a browser, which
+    // then sends it with every call of the control room — and, unasked, with a page of
+    // another origin's calls, so those are refused by Origin below.
     const auto* given = req.header("authorization");
-    if (!given || !constant_time_equal(*given, "Bearer " + token)) {
+    bool basic = given && given->rfind("Basic ", 0) == 0 && basic_password_is(given->substr(6), token);
+    if (!basic && (!given || !constant_time_equal(*given, "Bearer " + token))) {
+      bool page = req.path == "/" || req.path.rfind("/__admin/ui", 0) == 0;
       auto res = json_error(401, "unauthorized", "the admin API needs Authorization: Bearer <token>");
-      res.set("www-authenticate", "Bearer");
+      res.set("www-authenticate", page ? "Basic realm=\"mynasim admin\", charset=\"UTF-8\"" : "Bearer");
       return res;
     }
-    return std::nullopt;
+    if (!basic) return std::nullopt;
   }
-  const auto* origin = req.header("origin");
   const auto* host = req.header("host");
   if (origin && (!host || (*origin != "http://" + *host && *origin != "https://" + *host)))
     return json_error(403, "cross_origin", "the admin API answers only same-origin browser requests");
+  if (!token.empty()) return std::nullopt;
   if (host && !is_loopback_host(*host))
     return json_error(403, "bad_host", "without a token the admin API answers only requests to a loopback host name");
   return std::nullopt;

@@ -181,6 +181,17 @@ flow_result authorization::authenticate(const std::string& id, const std::string
   return r;
 }
 
+flow_result authorization::cancel_authentication(const std::string& id) {
+  auto s = session(id);
+  if (!s) {
+    flow_result r;
+    r.error_key = "session_expired";
+    return r;
+  }
+  sessions_.erase(id);
+  return redirect_error(*s, "consent_refused");
+}
+
 flow_result authorization::link(const std::string& id, bool confirm) {
   flow_result r;
   auto s = session(id);

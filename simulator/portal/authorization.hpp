@@ -64,6 +64,8 @@ class authorization {
   flow_result consent(const std::string& session_id, bool agree);
   flow_result authenticate(const std::string& session_id, const std::string& serial, const std::string& pin);
   flow_result link(const std::string& session_id, bool confirm);
+  // やめる on the card screen: back to the service with consent_refused.
+  flow_result cancel_authentication(const std::string& session_id);
   std::optional<auth_session> session(const std::string& session_id);
 
   // IF001-03; `mutual_tls` says whether the listener demanded a client certificate.

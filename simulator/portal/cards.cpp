@@ -31,6 +31,13 @@ void card_registry::reset() {
   cards_.clear();
 }
 
+bool card_registry::reset(const std::string& serial) {
+  if (!data_->get()->find_persona_by_card(serial)) return false;
+  std::lock_guard lock(mutex_);
+  cards_.erase(serial);
+  return true;
+}
+
 void card_registry::sync() {
   const auto data = data_->get();
   std::lock_guard lock(mutex_);

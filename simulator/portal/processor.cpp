@@ -47,6 +47,15 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
 
 std::optional<process_record> processor::find(const std::string& id) { return processes_.get(id, rt_->clock.now()); }
 
+std::vector<process_record> processor::recent(std::size_t limit) {
+  std::deque<process_record> newest;
+  processes_.for_each(rt_->clock.now(), [&](const std::string&, const process_record& p) {
+    newest.push_back(p);
+    if (newest.size() > limit) newest.pop_front();
+  });
+  return {std::make_move_iterator(newest.rbegin()), std::make_move_iterator(newest.rend())};
+}
+
 bool processor::expired(const process_record& p) const {
   const auto data = rt_->data.get();
   return p.ready && rt_->clock.now() - p.ready_at > data->portal.result_lifetime;

@@ -65,6 +65,8 @@ class processor {
   std::optional<std::string> start(const std::string& client_id, const std::string& persona_id,
                                    const std::string& telegram_id, const std::string& mode, const inquiry& q);
   std::optional<process_record> find(const std::string& process_id);
+  // The newest `limit` processes still kept, newest first.
+  std::vector<process_record> recent(std::size_t limit);
   bool expired(const process_record& p) const;
   std::vector<access_record> access_records(const std::string& persona_id);
   void reset();

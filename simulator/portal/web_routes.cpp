@@ -23,11 +23,13 @@ http_response error_html(const world_data& data, const std::string& key, const s
   int status = e.status >= 400 ? e.status : 400;
   auto res = http_response::html(status, error_page(e, detail));
   res.set("x-mynasim-error-code", e.code);
+  add_page_headers(res);
   return res;
 }
 
 // Turns a step of the state machine into the page or redirect the browser sees.
-http_response render(const world_data& data, authorization& auth, const flow_result& r) {
+http_response render(const world_data& data, authorization& auth, const flow_result& r,
+                     const std::string& chosen_serial = "") {
   switch (r.next) {
     case flow_step::redirect: {
       http_response res{302, {}, {}};
@@ -44,10 +46,21 @@ http_response render(const world_data& data, authorization& auth, const flow_res
   const auto* service = s ? data.find_service(s->client_id) : nullptr;
   if (!service) return error_html(data, "session_expired");
   std::string html = r.next == flow_step::consent_page ? consent_page(data, *service, r.session_id, r.message)
-                     : r.next == flow_step::auth_page  ? auth_page(data, r.session_id, r.message)
+                     : r.next == flow_step::auth_page  ? auth_page(data, r.session_id, r.message, chosen_serial)
                                                        : link_page(*service, r.session_id);
   auto res = http_response::html(200, html);
   res.set("cache-control", "no-store");
+  add_page_headers(res);
+  return res;
+}
+
+// A card the person cannot use ends the flow on a portal page of its own; its button takes
+// them back to the service, which then receives the error redirect.
+http_response card_failure(const world_data& data, const flow_result& r) {
+  auto res = http_response::html(200, card_failure_page(data.errors.at(r.error_key), r.location));
+  res.set("cache-control", "no-store");
+  res.set("x-mynasim-error-code", data.errors.at(r.error_key).code);
+  add_page_headers(res);
   return res;
 }
 
@@ -78,6 +91,11 @@ http_response authorize(const world_data& data, authorization& auth, http_reques
 }  // namespace
 
 void register_web_routes(router& r, const data_source& source, authorization& auth) {
+  r.add_sync("GET", paths::terms, [](http_request&) {
+    auto res = http_response::html(200, terms_page());
+    add_page_headers(res);
+    return res;
+  });
   r.add_sync("GET", paths::authorize, [&source, &auth](http_request& req) { return authorize(*source.get(), auth, req); });
   r.add_sync("POST", paths::consent, [&source, &auth](http_request& req) {
     const auto snapshot = source.get();
@@ -96,8 +114,13 @@ void register_web_routes(router& r, const data_source& source, authorization& au
     const auto snapshot = source.get();
     const auto& data = *snapshot;
     auto f = read_form(req.body);
+    if (f["action"] == "cancel") return render(data, auth, auth.cancel_authentication(f["session"]));
     auto serial = f["card_serial"].empty() ? f["card_select"] : f["card_serial"];
-    return render(data, auth, auth.authenticate(f["session"], serial, f["pin"]));
+    auto step = auth.authenticate(f["session"], serial, f["pin"]);
+    bool card_failed = step.error_key == "card_locked" || step.error_key == "certificate_expired" ||
+                       step.error_key == "certificate_revoked";
+    if (step.next == flow_step::redirect && card_failed && data.errors.count(step.error_key)) return card_failure(data, step);
+    return render(data, auth, step, serial);
   });
   r.add_sync("POST", paths::link, [&source, &auth](http_request& req) {
     const auto snapshot = source.get();

@@ -13,6 +13,7 @@ inline constexpr const char* authorize = "/online-authorization-web/oauth/author
 inline constexpr const char* consent = "/online-authorization-web/consent";
 inline constexpr const char* auth = "/online-authorization-web/auth";
 inline constexpr const char* link = "/online-authorization-web/link";
+inline constexpr const char* terms = "/online-authorization-web/terms";
 inline constexpr const char* token = "/online-authorization-web/oauth/token";
 inline constexpr const char* request = "/online-resource-web/request";
 inline constexpr const char* result = "/online-resource-web/result";

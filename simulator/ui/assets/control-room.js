@@ -1,0 +1,490 @@
+// mynasim control room: reads and steers the world through the same /__admin API as curl.
+// Every value from the server is put into the page as text (textContent / attributes), never
+// as markup, so a persona called "<script>" stays a name.
+'use strict';
+
+const POLL_MS = 2000;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const JST_OFFSET_MS = 9 * 3600 * 1000;
+const state = { clock: null, faults: [], availability: null, selectedProcess: null, timelineFrom: null, timelineKey: '' };
+
+// ---- small helpers -------------------------------------------------------------------------
+function $(id) { return document.getElementById(id); }
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c !== undefined && c !== null) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+function replaceRows(tbody, rows) { tbody.replaceChildren(...rows); }
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, opts);
+  let json = null;
+  try { json = await res.json(); } catch (_) { json = null; }
+  if (!res.ok) {
+    const msg = json && (json.error_description || json.error) ? `${json.error}: ${json.error_description || ''}` : `HTTP ${res.status}`;
+    const err = new Error(msg);
+    err.status = res.status;
+    throw err;
+  }
+  return json;
+}
+
+// Instants on the wire are ISO-8601 with an offset; shown in JST.
+function jstParts(iso) {
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return null;
+  const d = new Date(t + JST_OFFSET_MS);
+  const p = (n) => String(n).padStart(2, '0');
+  return { date: `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`, time: `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`,
+           weekday: '日月火水木金土'[d.getUTCDay()] };
+}
+function jst(iso) {
+  if (!iso) return '—';
+  const p = jstParts(iso);
+  return p ? `${p.date}(${p.weekday}) ${p.time}` : String(iso);
+}
+function showError(id, err) { $(id).textContent = err ? String(err.message || err) : ''; }
+function setConnection(ok, text) {
+  const c = $('conn');
+  c.textContent = text;
+  c.classList.toggle('bad', !ok);
+}
+
+// ---- clock ---------------------------------------------------------------------------------
+async function refreshClock() {
+  const c = await api('GET', '/__admin/clock');
+  const changed = !state.clock || state.clock.now.slice(0, 16) !== c.now.slice(0, 16);
+  state.clock = c;
+  $('header-now').textContent = `仮想時刻 ${jst(c.now)}`;
+  document.querySelector('[data-testid=clock-now]').textContent = jst(c.now);
+  document.querySelector('[data-testid=clock-mode]').textContent =
+      c.frozen ? '停止中（frozen）' : c.speed === 1 ? '実時間で進行中' : `速度 ${c.speed} 倍で進行中`;
+  if (document.activeElement !== $('clock-input') && changed) {
+    const p = jstParts(c.now);
+    if (p) $('clock-input').value = `${p.date}T${p.time}`;
+  }
+  return changed;
+}
+
+async function clockCall(method, path, body) {
+  showError('clock-error', null);
+  try {
+    await api(method, path, body);
+    await refreshAll(true);
+  } catch (e) { showError('clock-error', e); }
+}
+
+function wireClock() {
+  $('clock-set').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = $('clock-input').value;  // YYYY-MM-DDTHH:MM in JST
+    if (!v) return showError('clock-error', '日時を入力してください。');
+    clockCall('PUT', '/__admin/clock', { now: `${v.length === 16 ? v + ':00' : v}+09:00` });
+  });
+  $('clock-advance').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clockCall('POST', '/__admin/clock/advance', { by: $('advance-by').value.trim() });
+  });
+  $('clock-freeze').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { frozen: true }));
+  $('clock-run').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { frozen: false }));
+  $('clock-speed-set').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { speed: Number($('clock-speed').value) }));
+  $('clock-wall').addEventListener('click', () =>
+    clockCall('PUT', '/__admin/clock', { now: new Date().toISOString(), speed: 1, frozen: false }));
+}
+
+// ---- availability now ----------------------------------------------------------------------
+async function refreshAvailability() {
+  const a = await api('GET', '/__admin/availability');
+  state.availability = a;
+  replaceRows($('availability-body'), a.systems.map((s) => el('tr', { 'data-system': s.id, 'data-up': s.up },
+    el('td', {}, el('strong', {}, s.name), el('br'), el('code', {}, s.id)),
+    el('td', { class: s.up ? 'up' : 'down', 'data-testid': 'availability-state' }, s.up ? '稼働' : '停止'),
+    el('td', { 'data-testid': 'availability-reason' }, s.reason ? s.reason.message : ''),
+    el('td', {}, s.next_change ? jst(s.next_change) : '変化なし'))));
+  const targets = $('fault-target');
+  if (!targets.options.length) {
+    for (const t of [['app', 'マイナポータル app'], ['sp', 'マイナポータル sp']]) targets.append(el('option', { value: t[0] }, t[1]));
+    for (const s of a.systems) if (s.kind !== 'portal') targets.append(el('option', { value: s.id }, `${s.name}（${s.id}）`));
+  }
+}
+
+// ---- timeline picture ----------------------------------------------------------------------
+function timelineRange() {
+  const days = Number($('timeline-span').value) || 7;
+  const from = state.timelineFrom || (state.clock ? state.clock.now : new Date().toISOString());
+  const to = new Date(new Date(from).getTime() + days * 86400000).toISOString();
+  return { from, to, days };
+}
+
+async function refreshTimeline(force) {
+  const r = timelineRange();
+  const key = `${r.from}|${r.to}|${JSON.stringify(state.faults.filter((f) => f.kind === 'down'))}`;
+  if (!force && key === state.timelineKey && !state.followNow) return;
+  state.timelineKey = key;
+  const data = await api('GET', `/__admin/availability/timeline?from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`);
+  drawTimeline(data, r.days);
+}
+
+function drawTimeline(data, days) {
+  const box = $('timeline-chart');
+  const narrow = box.clientWidth < 600;
+  const labelW = narrow ? 78 : 190, rowH = 20, top = 34;
+  const width = Math.max(box.clientWidth || 800, narrow ? 360 : 600);
+  const plotW = width - labelW - 8;
+  const t0 = new Date(data.from).getTime(), t1 = new Date(data.to).getTime();
+  const x = (t) => labelW + Math.max(0, Math.min(1, (t - t0) / (t1 - t0))) * plotW;
+  const height = top + data.systems.length * rowH + 8;
+  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
+                            'aria-label': '稼働カレンダー', 'data-testid': 'timeline-svg' });
+  // Weekends and holidays, shaded with their names on hover.
+  for (const d of data.days_off || []) {
+    const start = new Date(`${d.date}T00:00:00+09:00`).getTime();
+    const rect = svg('rect', { class: 'dayoff', x: x(start), y: top, width: Math.max(0, x(start + 86400000) - x(start)),
+                               height: data.systems.length * rowH, 'data-date': d.date });
+    rect.append(svg('title', {}, `${d.date} ${d.name}`));
+    root.append(rect);
+  }
+  // Day ticks (every day; every 7th in a month).
+  const step = days > 14 ? 7 : 1;
+  const first = new Date(`${jstParts(data.from).date}T00:00:00+09:00`).getTime();
+  for (let t = first, i = 0; t <= t1; t += 86400000, i++) {
+    if (t < t0) continue;
+    root.append(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: top - 4, y2: height - 8 }));
+    if (i % step === 0) {
+      const p = jstParts(new Date(t).toISOString());
+      root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 8 }, `${p.date.slice(5)}(${p.weekday})`));
+    }
+  }
+  if (days <= 1)
+    for (let h = 3; h < 24; h += 3) {
+      const t = first + h * 3600000;
+      if (t > t0 && t < t1) root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 20 }, `${h}:00`));
+    }
+  data.systems.forEach((s, row) => {
+    const y = top + row * rowH;
+    root.append(svg('text', { class: 'label', x: 4, y: y + 14 }, narrow ? s.system : s.name));
+    for (const w of s.windows) {
+      const a = new Date(w.from).getTime(), b = new Date(w.until).getTime();
+      const code = w.up ? 'up' : (w.reason && w.reason.code) || 'down';
+      const rect = svg('rect', { class: `w-${code}`, x: x(a), y: y + 3, width: Math.max(0.5, x(b) - x(a)), height: rowH - 6,
+                                 'data-system': s.system, 'data-up': w.up, 'data-reason': code });
+      rect.append(svg('title', {}, `${s.name}: ${w.up ? '稼働' : '停止'} ${jst(w.from)} – ${jst(w.until)}${w.reason && !w.up ? '\n' + w.reason.message : ''}`));
+      root.append(rect);
+    }
+    // Forced-down faults over the calendar: from now until they revert (or the end of the range).
+    for (const f of state.faults.filter((f) => f.kind === 'down' && f.target === s.system)) {
+      const a = Math.max(t0, new Date(state.clock ? state.clock.now : data.now).getTime());
+      const b = f.until ? Math.min(t1, new Date(f.until).getTime()) : t1;
+      if (b <= a) continue;
+      const rect = svg('rect', { class: 'forced', x: x(a), y: y + 1, width: x(b) - x(a), height: rowH - 2,
+                                 'data-system': s.system, 'data-fault': f.id });
+      rect.append(svg('title', {}, `障害注入 ${f.id}: 強制停止${f.until ? '（' + jst(f.until) + ' まで）' : ''}`));
+      root.append(rect);
+    }
+  });
+  const now = new Date(state.clock ? state.clock.now : data.now).getTime();
+  if (now >= t0 && now <= t1)
+    root.append(svg('line', { class: 'nowline', x1: x(now), x2: x(now), y1: top - 4, y2: height - 4, 'data-testid': 'timeline-now' }));
+  box.replaceChildren(root);
+}
+
+function wireTimeline() {
+  $('timeline-range').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const d = $('timeline-from').value;
+    state.timelineFrom = d ? new Date(`${d}T00:00:00+09:00`).toISOString() : null;
+    refreshTimeline(true).catch(() => {});
+  });
+  $('timeline-span').addEventListener('change', () => refreshTimeline(true).catch(() => {}));
+  $('timeline-now').addEventListener('click', () => {
+    state.timelineFrom = null;
+    $('timeline-from').value = '';
+    refreshTimeline(true).catch(() => {});
+  });
+  let resize;
+  window.addEventListener('resize', () => { clearTimeout(resize); resize = setTimeout(() => refreshTimeline(true).catch(() => {}), 200); });
+}
+
+// ---- faults and scenarios ------------------------------------------------------------------
+async function refreshFaults() {
+  const j = await api('GET', '/__admin/faults');
+  state.faults = j.faults || [];
+  replaceRows($('faults-body'), state.faults.map((f) => {
+    const narrowing = ['endpoint', 'client_id', 'persona', 'telegram_id'].filter((k) => f[k]).map((k) => `${k}=${f[k]}`).join(' ');
+    const left = [f.remaining !== undefined && f.remaining !== null ? `あと ${f.remaining} 回` : '',
+                  f.until ? `${jst(f.until)} まで` : ''].filter(Boolean).join('、') || '解除まで';
+    return el('tr', { 'data-fault': f.id },
+      el('td', {}, el('code', { 'data-testid': 'fault-row-id' }, f.id)),
+      el('td', {}, f.kind, f.error_code ? el('small', {}, ` ${f.error_code}`) : null),
+      el('td', {}, f.target),
+      el('td', {}, narrowing || 'すべて', f.probability !== undefined && f.probability < 1 ? ` p=${f.probability}` : ''),
+      el('td', { 'data-testid': 'fault-remaining' }, left),
+      el('td', {}, el('button', { type: 'button', class: 'danger', 'data-testid': 'fault-remove',
+                                  onclick: () => removeFault(f.id) }, '解除')));
+  }));
+  if (!state.faults.length) replaceRows($('faults-body'), [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, '有効な障害はありません。'))]);
+}
+
+async function removeFault(id) {
+  try {
+    await api('DELETE', `/__admin/faults/${encodeURIComponent(id)}`);
+  } catch (e) { showError('fault-error', e); }
+  await refreshAll(true);
+}
+
+function faultFromForm(form) {
+  const f = {};
+  for (const [k, v] of new FormData(form).entries()) {
+    const value = String(v).trim();
+    if (!value) continue;
+    if (['status', 'count', 'probability', 'latency_ms', 'delay_ms', 'limit'].includes(k)) f[k] = Number(value);
+    else f[k] = value;
+  }
+  return f;
+}
+
+function wireFaults() {
+  $('fault-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('fault-error', null);
+    try {
+      await api('POST', '/__admin/faults', faultFromForm(ev.target));
+      await refreshAll(true);
+    } catch (e) { showError('fault-error', e); }
+  });
+  $('faults-clear').addEventListener('click', async () => {
+    try { await api('DELETE', '/__admin/faults'); } catch (e) { showError('fault-error', e); }
+    await refreshAll(true);
+  });
+  $('scenario-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('scenario-error', null);
+    try {
+      await api('POST', '/__admin/scenarios', { file: $('scenario-file').value });
+      await refreshAll(true);
+    } catch (e) { showError('scenario-error', e); }
+  });
+  $('scenario-stop').addEventListener('click', async () => {
+    try { await api('DELETE', '/__admin/scenarios'); } catch (e) { showError('scenario-error', e); }
+    await refreshAll(true);
+  });
+}
+
+async function refreshScenario() {
+  const s = await api('GET', '/__admin/scenarios');
+  const select = $('scenario-file');
+  const names = (s.available || []).join('|');
+  if (select.dataset.names !== names) {
+    select.dataset.names = names;
+    select.replaceChildren(...(s.available || []).map((n) => el('option', { value: n }, n)));
+  }
+  const box = $('scenario-status');
+  if (!s.scenario) return box.replaceChildren(el('p', { class: 'muted' }, 'シナリオは動いていません。'));
+  const steps = el('ol', {}, ...s.steps.map((st, i) => el('li', { class: st.applied ? 'applied' : i === s.current_step ? 'next' : '' },
+    `${jst(st.at)} ${st.note || ''}${st.applied ? '（適用済み）' : ''}`)));
+  const log = el('ul', {}, ...(s.log || []).slice(-10).map((l) => el('li', {}, typeof l === 'string' ? l : JSON.stringify(l))));
+  box.replaceChildren(el('p', {}, el('strong', { 'data-testid': 'scenario-name' }, s.scenario), ` — ${s.description || ''}`), steps,
+                      el('p', {}, 'ログ'), log);
+}
+
+// ---- flows and their sequence diagrams -----------------------------------------------------
+async function refreshFlows() {
+  const j = await api('GET', '/__admin/processes?limit=30');
+  replaceRows($('flows-body'), j.processes.map((p) => el('tr', {
+      class: `clickable${state.selectedProcess === p.process_id ? ' selected' : ''}`, 'data-process': p.process_id,
+      'data-testid': 'flow-row', onclick: () => openFlow(p.process_id) },
+    el('td', {}, el('code', {}, p.process_id)), el('td', {}, p.client_id), el('td', {}, p.persona),
+    el('td', { class: p.error_key ? 'down' : p.ready ? 'up' : '' },
+       p.ready ? (p.error_key ? `${p.error_code || p.error_key}` : '完了') : '処理中', p.expired ? '（期限切れ）' : ''),
+    el('td', {}, String(p.notifications)), el('td', {}, jst(p.created)))));
+  if (!j.processes.length) replaceRows($('flows-body'), [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'まだ要求はありません。'))]);
+  if (state.selectedProcess) await openFlow(state.selectedProcess, true);
+}
+
+function errorCodeOf(body) {
+  if (!body) return '';
+  try {
+    const j = JSON.parse(body);
+    const h = j.commonHeader || {};
+    return h.errorCode || j.errorCode || j.error || '';
+  } catch (_) {
+    const m = /"errorCode"\s*:\s*"([^"]+)"/.exec(body);
+    return m ? m[1] : '';
+  }
+}
+
+// Who the hop came from and went to, in the lanes of the diagram.
+function lanesOf(e, systems) {
+  const kind = (systems[e.system] || {}).kind;
+  if (e.direction === 'out') return ['portal', 'user', 'IF001-05 通知'];
+  if (e.listener === 'sp' || e.listener === 'app') {
+    const label = e.path.includes('result') ? 'IF001-06 結果' : e.path.includes('request') ? 'IF001-04 要求' : e.path;
+    return ['user', 'portal', label];
+  }
+  if (kind === 'network' || e.system === 'network') return ['portal', e.system, '照会'];
+  return ['network', e.system, kind === 'juki' || e.system === 'juki' ? '本人特定' : '中間サーバ照会'];
+}
+
+function phaseOf(e, systems) {
+  const kind = (systems[e.system] || {}).kind;
+  if (e.direction === 'out') return 4;
+  if (e.listener === 'sp' || e.listener === 'app') return e.path.includes('result') ? 5 : 0;
+  if (kind === 'network' || e.system === 'network') return 1;
+  if (kind === 'juki' || e.system === 'juki') return 2;
+  return 3;
+}
+
+async function openFlow(processId, quiet) {
+  state.selectedProcess = processId;
+  for (const tr of document.querySelectorAll('#flows-body tr')) tr.classList.toggle('selected', tr.dataset.process === processId);
+  try {
+    const p = await api('GET', `/__admin/processes/${encodeURIComponent(processId)}`);
+    const q = (params) => api('GET', `/__admin/requests?${new URLSearchParams({ ...params, limit: '500' })}`);
+    const [byProcess, byTelegram] = await Promise.all([q({ process_id: processId }),
+      q({ telegram_id: p.telegram_id, client_id: p.client_id })]);
+    const seen = new Map();
+    for (const e of [...(byProcess.requests || []), ...(byTelegram.requests || [])]) seen.set(e.seq, e);
+    const systems = {};
+    for (const s of (state.availability ? state.availability.systems : [])) systems[s.id] = s;
+    const hops = [...seen.values()].sort((a, b) => phaseOf(a, systems) - phaseOf(b, systems) || a.seq - b.seq);
+    drawSequence(p, hops, systems);
+  } catch (e) {
+    if (!quiet) $('sequence').replaceChildren(el('p', { class: 'error' }, String(e.message || e)));
+  }
+}
+
+function drawSequence(p, hops, systems) {
+  const laneIds = ['user', 'portal', 'network', 'juki'];
+  for (const h of hops) if (!laneIds.includes(h.system) && h.listener === 'systems') laneIds.push(h.system);
+  const names = { user: 'API利用者', portal: 'マイナポータル' };
+  const laneName = (id) => names[id] || (systems[id] ? systems[id].name : id);
+  const box = $('sequence');
+  const laneW = Math.max(110, Math.min(170, ((box.clientWidth || 900) - 20) / laneIds.length));
+  const top = 46, rowH = 38;
+  const width = laneIds.length * laneW + 20, height = top + (hops.length + 1) * rowH + 10;
+  const cx = (id) => 10 + laneIds.indexOf(id) * laneW + laneW / 2;
+  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
+                            'aria-label': `processId ${p.process_id} のシーケンス`, 'data-testid': 'sequence-svg' });
+  root.append(svg('defs', {}));
+  const marker = svg('marker', { id: 'arrowhead', markerWidth: 8, markerHeight: 8, refX: 7, refY: 4, orient: 'auto' });
+  marker.append(svg('path', { d: 'M0,0 L8,4 L0,8 z' }));
+  root.firstChild.append(marker);
+  laneIds.forEach((id) => {
+    root.append(svg('rect', { class: 'lane-head', x: cx(id) - laneW / 2 + 4, y: 4, width: laneW - 8, height: 30, rx: 4 }));
+    root.append(svg('text', { class: 'label', x: cx(id), y: 23, 'text-anchor': 'middle', 'data-lane': id }, laneName(id)));
+    root.append(svg('line', { class: 'lane', x1: cx(id), x2: cx(id), y1: 34, y2: height - 6 }));
+  });
+  hops.forEach((h, i) => {
+    const [from, to, label] = lanesOf(h, systems);
+    const y = top + i * rowH + 22;
+    const failed = h.status === 0 || h.status >= 400;
+    const code = errorCodeOf(h.response_body);
+    const faults = (h.faults || []).join(',');
+    const g = svg('g', { 'data-testid': 'sequence-hop', 'data-system': h.system, 'data-status': h.status,
+                         'data-direction': h.direction, 'data-faults': faults || null });
+    const x1 = cx(laneIds.includes(from) ? from : 'portal'), x2 = cx(laneIds.includes(to) ? to : 'portal');
+    g.append(svg('line', { class: `arrow${failed ? ' failed' : ''}${h.direction === 'out' ? ' out' : ''}`,
+                           x1, x2: x2 + (x2 > x1 ? -3 : 3), y1: y, y2: y, 'marker-end': 'url(#arrowhead)' }));
+    const text = `${label} ${h.status || 'ERR'} · ${Number(h.latency_ms).toFixed(1)} ms${code ? ' · ' + code : ''}${faults ? ' · 障害 ' + faults : ''}`;
+    g.append(svg('text', { class: `arrow-label${failed || faults ? ' failed' : ''}`, x: Math.min(x1, x2) + 6, y: y - 5 }, text));
+    g.append(svg('title', {}, `${h.method} ${h.url || h.path}\n#${h.seq} ${jst(h.at)}${h.node ? ' node ' + h.node : ''}`));
+    root.append(g);
+  });
+  const y = top + hops.length * rowH + 22;
+  root.append(svg('text', { class: 'label', x: 14, y, 'data-testid': 'sequence-result' },
+    `結果: ${p.ready ? (p.error_key ? (p.error_key + ' ') : '完了 ') : '処理中 '}${(p.provider_status || []).map((s) => `${s.system || s.holder || ''}:${s.status || ''}`).join(' ')}`));
+  box.replaceChildren(el('p', {}, 'processId ', el('code', {}, p.process_id), ` — ${p.client_id} / ${p.persona} / telegramId `,
+                         el('code', {}, p.telegram_id)), root);
+}
+
+// ---- journal -------------------------------------------------------------------------------
+async function refreshJournal() {
+  if (!$('journal-live').checked) return;
+  const params = new URLSearchParams({ limit: '100' });
+  for (const [k, v] of new FormData($('journal-filter')).entries()) if (String(v).trim()) params.set(k, String(v).trim());
+  const j = await api('GET', `/__admin/requests?${params}`);
+  replaceRows($('journal-body'), (j.requests || []).slice().reverse().map((e) => el('tr', { 'data-seq': e.seq },
+    el('td', {}, String(e.seq)), el('td', {}, jst(e.at)), el('td', {}, e.system, e.node ? el('small', {}, ` @${e.node}`) : null),
+    el('td', {}, `${e.direction === 'out' ? '→ ' : ''}${e.method} `, el('code', {}, e.url || e.path)),
+    el('td', { class: e.status >= 400 || e.status === 0 ? 'down' : '' }, String(e.status)),
+    el('td', {}, Number(e.latency_ms).toFixed(1)), el('td', {}, e.client_id || ''), el('td', {}, (e.faults || []).join(',')))));
+}
+
+// ---- personas and cards --------------------------------------------------------------------
+async function refreshPersonas() {
+  const j = await api('GET', '/__admin/personas');
+  const list = j.personas.slice(0, 200);
+  replaceRows($('personas-body'), list.map((p) => el('tr', { 'data-persona': p.id, 'data-serial': p.card_serial },
+    el('td', {}, el('strong', { 'data-testid': 'persona-name' }, p.name), el('br'), el('code', {}, p.id),
+       p.note ? el('small', {}, ` ${p.note}`) : null),
+    el('td', {}, el('code', {}, p.card_serial)),
+    el('td', { class: p.locked ? 'down' : '', 'data-testid': 'card-tries' }, p.locked ? 'ロック（0回）' : `${p.pin_tries_left} 回`),
+    el('td', { class: p.certificate === 'valid' ? '' : 'down' }, { valid: '有効', expired: '期限切れ', revoked: '失効' }[p.certificate] || p.certificate),
+    el('td', {}, el('button', { type: 'button', 'data-testid': 'card-reset', onclick: () => resetCard(p.card_serial) }, 'カードを戻す'), ' ',
+       el('button', { type: 'button', onclick: () => showAccess(p.id) }, '提供記録')))));
+}
+
+async function resetCard(serial) {
+  try { await api('POST', `/__admin/cards/${encodeURIComponent(serial)}/reset`); } catch (e) { alert(e.message); }
+  await refreshPersonas();
+}
+
+async function showAccess(id) {
+  const j = await api('GET', `/__admin/personas/${encodeURIComponent(id)}/access-records`);
+  const box = $('access-records');
+  const rows = j.access_records.map((a) => el('li', {}, `${jst(a.at)} ${a.service} (${a.client_id}) ${a.outcome} — ${a.items.join('、')}`));
+  box.replaceChildren(el('h3', {}, `提供記録: ${id}`), rows.length ? el('ul', {}, ...rows) : el('p', { class: 'muted' }, '記録はありません。'));
+}
+
+// ---- the refresh loop ----------------------------------------------------------------------
+let refreshing = null;
+async function refreshAll(force) {
+  if (refreshing && !force) return refreshing;
+  refreshing = (async () => {
+    try {
+      const clockMoved = await refreshClock();
+      await Promise.all([refreshAvailability(), refreshFaults(), refreshScenario()]);
+      await Promise.all([refreshTimeline(force || clockMoved), refreshFlows(), refreshJournal(), refreshPersonas()]);
+      setConnection(true, `更新 ${new Date().toLocaleTimeString('ja-JP')}`);
+    } catch (e) {
+      setConnection(false, e.status === 401 ? '管理トークンが必要です（再読み込みしてください）' : `接続できません: ${e.message}`);
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  wireClock();
+  wireTimeline();
+  wireFaults();
+  $('journal-filter').addEventListener('input', () => refreshJournal().catch(() => {}));
+  $('cards-reset-all').addEventListener('click', async () => {
+    try { await api('POST', '/__admin/cards/reset'); } catch (e) { alert(e.message); }
+    await refreshPersonas();
+  });
+  refreshAll(true);
+  setInterval(() => { if (!document.hidden) refreshAll(false); }, POLL_MS);
+});

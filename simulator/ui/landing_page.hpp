@@ -1,0 +1,27 @@
+// The page at the root of the `app` listener: what this server is, where the control room and
+// docs are, and for each service × persona a ready authorize link with the test card's serial
+// and PIN (test cards: nothing here is secret), plus the non-interactive URL for a test.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "data/world_data.hpp"
+
+namespace mynasim {
+
+struct landing_facts {
+  std::string world_name;
+  std::string app_origin;    // e.g. https://localhost:8443 (from the request's Host)
+  std::string admin_url;     // the control room, e.g. http://127.0.0.1:8081/__admin/ui ("" when not served)
+  std::size_t max_personas = 50;  // a generated world of 100 000 personas lists the first ones
+  // Tries left on a persona's card now (nullopt: as defined).
+  std::function<std::optional<int>(const std::string& serial)> tries_left;
+};
+
+// The persona's traits a tester picks by: expired / revoked / locked / no data.
+std::string persona_traits(const persona& p, int tries_left);
+std::string landing_page(const world_data& data, const landing_facts& facts);
+
+}  // namespace mynasim

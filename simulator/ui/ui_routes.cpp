@@ -1,0 +1,76 @@
+#include "ui/ui_routes.hpp"
+
+#include "app/runtime.hpp"
+#include "portal/cards.hpp"
+#include "portal/pages.hpp"
+#include "ui/assets.hpp"
+#include "ui/landing_page.hpp"
+
+namespace mynasim {
+namespace {
+
+std::string content_type_of(std::string_view name) {
+  auto ends = [&](std::string_view ext) { return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext; };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  return "application/octet-stream";
+}
+
+http_response asset_response(std::string_view name) {
+  const auto* a = find_asset(name);
+  if (!a) return json_error(404, "not_found", "no file '" + std::string(name) + "'");
+  http_response res{200, {}, std::string(a->text())};
+  res.set("content-type", content_type_of(name));
+  res.set("cache-control", "no-cache");
+  add_page_headers(res);
+  return res;
+}
+
+// The scheme and authority a browser used to reach this listener.
+std::string origin_of(const http_request& req, bool tls) {
+  const auto* host = req.header("host");
+  return std::string(tls ? "https://" : "http://") + (host ? *host : "localhost");
+}
+
+}  // namespace
+
+void register_landing_routes(router& app, landing_context ctx) {
+  app.add_sync("GET", "/", [ctx](http_request& req) {
+    const auto* host = req.header("host");
+    landing_facts facts;
+    facts.world_name = ctx.runtime->world.name;
+    facts.app_origin = origin_of(req, ctx.runtime->world.server.app.tls.enabled);
+    facts.admin_url = ctx.control_room_url(host ? *host : "");
+    facts.tries_left = [cards = ctx.cards](const std::string& serial) -> std::optional<int> {
+      auto s = cards->status(serial);
+      return s ? std::optional<int>(s->tries_left) : std::nullopt;
+    };
+    auto res = http_response::html(200, landing_page(*ctx.runtime->data.get(), facts));
+    res.set("cache-control", "no-store");
+    add_page_headers(res);
+    return res;
+  });
+  app.add_sync("GET", "/online-authorization-web/assets/{file}", [](http_request& req) {
+    const auto& file = req.params["file"];
+    if (file != "portal.css") return json_error(404, "not_found", "no file '" + file + "'");
+    return asset_response(file);
+  });
+}
+
+void register_control_room_routes(router& admin) {
+  admin.add_sync("GET", "/", [](http_request&) {
+    http_response res{302, {}, {}};
+    res.set("location", "/__admin/ui");
+    return res;
+  });
+  admin.add_sync("GET", "/__admin/ui", [](http_request&) { return asset_response("control-room.html"); });
+  admin.add_sync("GET", "/__admin/ui/{file}", [](http_request& req) {
+    const auto& file = req.params["file"];
+    if (file != "control-room.css" && file != "control-room.js") return json_error(404, "not_found", "no file '" + file + "'");
+    return asset_response(file);
+  });
+}
+
+}  // namespace mynasim

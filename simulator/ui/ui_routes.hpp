@@ -1,0 +1,26 @@
+// The browser's pages: the landing page at the root of the `app` listener, the portal's style
+// sheet, and the control room at /__admin/ui on the admin listener (behind the admin plane's
+// access rule, like every /__admin path).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/router.hpp"
+
+namespace mynasim {
+
+struct world_runtime;
+class card_registry;
+
+struct landing_context {
+  world_runtime* runtime;
+  card_registry* cards;
+  // The control room's URL as a browser on `host` (the request's Host header) reaches it; "" if none.
+  std::function<std::string(const std::string& host)> control_room_url;
+};
+
+void register_landing_routes(router& app, landing_context ctx);
+void register_control_room_routes(router& admin);
+
+}  // namespace mynasim

@@ -1,0 +1,166 @@
+// The landing page and the control room as HTTP sees them: what is served, under which policy,
+// behind which access rule, and the admin calls the control room makes. (What a browser does
+// with them: tests/browser, run by BrowserControlRoom.)
+#include <gtest/gtest.h>
+
+#include "flow_client.hpp"
+#include "jpki/jpki.hpp"
+
+namespace mynasim::test {
+namespace {
+
+nlohmann::json parse_body(const std::string& body) { return nlohmann::json::parse(body); }
+
+constexpr const char* hostile = "<script>window.__pwned=1</script>";
+
+void add_hostile_persona(world_config& w) {
+  auto p = w.data.personas.front();
+  p.id = "hostile";
+  p.name = hostile;
+  p.note = "<img src=x onerror=alert(1)>";
+  p.card.serial = "MC00099999";
+  w.data.personas.push_back(p);
+}
+
+TEST(LandingPage, ListsEveryServiceAndPersonaWithReadyLinks) {
+  test_server server(add_hostile_persona);
+  auto r = request(server.port("app"), true, "GET", "/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(r.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+  const auto data = server.runtime().data.get();
+  for (const auto& s : data->services) EXPECT_NE(r.body.find("data-client-id=\"" + s.client_id + "\""), std::string::npos);
+  // A persona's card, PIN and traits; an authorize link for the browser and one for a test.
+  EXPECT_NE(r.body.find("MC00000005"), std::string::npos);
+  EXPECT_NE(r.body.find("証明書期限切れ"), std::string::npos);
+  EXPECT_NE(r.body.find("暗証番号ロック"), std::string::npos);
+  EXPECT_NE(r.body.find("自己情報なし"), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/online-authorization-web/oauth/authorize?response_type=code&amp;client_id=SP00000086_AA0003"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("mynasim_persona=taro&amp;mynasim_outcome=consent"), std::string::npos);
+  EXPECT_NE(r.body.find("http://127.0.0.1:" + std::to_string(server.port("admin")) + "/__admin/ui"), std::string::npos);
+  // What comes from YAML is text, never markup.
+  EXPECT_EQ(r.body.find(hostile), std::string::npos);
+  EXPECT_EQ(r.body.find("<img src=x"), std::string::npos);
+  EXPECT_NE(r.body.find("&lt;script&gt;window.__pwned=1&lt;/script&gt;"), std::string::npos);
+}
+
+TEST(LandingPage, FollowingItsTestUrlCompletesTheFlow) {
+  test_server server;
+  auto page = request(server.port("app"), true, "GET", "/").body;
+  const std::string marker = "data-testid=\"direct-url\">";
+  auto at = page.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  at += marker.size();
+  std::string url = page.substr(at, page.find('<', at) - at);
+  for (std::size_t i; (i = url.find("&amp;")) != std::string::npos;) url.replace(i, 5, "&");
+  auto path = url.substr(url.find("/online-authorization-web"));
+  auto r = request(server.port("app"), true, "GET", path);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_FALSE(query_value(r.header("location"), "code").empty()) << r.header("location");
+}
+
+TEST(ControlRoom, IsServedWithAPolicyAndItsOwnFiles) {
+  test_server server;
+  auto page = server.admin("GET", "/__admin/ui");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-testid=\"timeline\""), std::string::npos);
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos);  // no inline script: the CSP forbids it
+  EXPECT_EQ(page.header("content-security-policy").find("unsafe"), std::string::npos);
+  EXPECT_EQ(page.header("x-frame-options"), "DENY");
+  auto js = server.admin("GET", "/__admin/ui/control-room.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.body.find("innerHTML"), std::string::npos);  // values go in as text
+  EXPECT_EQ(server.admin("GET", "/__admin/ui/control-room.css").status, 200);
+  EXPECT_EQ(server.admin("GET", "/__admin/ui/portal.css").status, 404);
+  EXPECT_EQ(server.admin("GET", "/").header("location"), "/__admin/ui");
+}
+
+TEST(ControlRoom, NeedsTheTokenOnEverySpellingAndTakesItAsBasic) {
+  test_server server([](world_config& w) { w.server.admin.bearer_token = "s3cret"; });
+  auto port = server.port("admin");
+  for (const char* path : {"/__admin/ui", "/__admin/ui/control-room.js", "/", "/__admin/ui/", "//__admin/ui",
+                           "/__admin/%75i", "/__admin/./ui"}) {
+    auto r = request(port, false, "GET", path);
+    EXPECT_TRUE(r.status == 401 || r.status == 400) << path << " " << r.status;
+    EXPECT_EQ(r.body.find("control-room"), std::string::npos) << path;
+  }
+  // A browser asks for Basic credentials on the pages; programs keep Bearer.
+  EXPECT_EQ(request(port, false, "GET", "/__admin/ui").header("www-authenticate").rfind("Basic realm=", 0), 0u);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/clock").header("www-authenticate"), "Bearer");
+  auto basic = [](const std::string& pair) { return "Basic " + base64_encode(pair); };
+  EXPECT_EQ(request(port, false, "GET", "/__admin/ui", "", {{"Authorization", basic("qa:s3cret")}}).status, 200);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/clock", "", {{"Authorization", basic(":s3cret")}}).status, 200);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/clock", "", {{"Authorization", basic("qa:wrong")}}).status, 401);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/clock", "", {{"Authorization", basic("s3cret")}}).status, 401);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/clock", "", {{"Authorization", "Basic %%%"}}).status, 401);
+  // Basic is sent by the browser unasked: another origin's page cannot use it to change the world.
+  auto foreign = request(port, false, "POST", "/__admin/reset", "",
+                         {{"Authorization", basic("qa:s3cret")}, {"Origin", "http://evil.example"}});
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_EQ(request(port, false, "POST", "/__admin/reset", "", {{"Authorization", "Bearer s3cret"}}).status, 200);
+}
+
+TEST(ControlRoom, TimelineOfEverySystemWithDaysOff) {
+  test_server server;
+  auto j = parse_body(server.admin("GET", "/__admin/availability/timeline?from=2026-12-28T00:00:00%2B09:00&to=2027-01-05T00:00:00%2B09:00").body);
+  ASSERT_EQ(j["systems"].size(), server.runtime().world.systems.size());
+  bool juki_year_end = false;
+  for (const auto& s : j["systems"])
+    if (s["system"] == "juki")
+      for (const auto& w : s["windows"])
+        if (!w["up"].get<bool>() && w["reason"]["message"].get<std::string>().find("年末年始") != std::string::npos)
+          juki_year_end = true;
+  EXPECT_TRUE(juki_year_end) << j.dump();
+  std::set<std::string> off;
+  for (const auto& d : j["days_off"]) off.insert(d["date"].get<std::string>() + " " + d["name"].get<std::string>());
+  EXPECT_TRUE(off.count("2027-01-01 元日")) << j["days_off"].dump();
+  EXPECT_TRUE(off.count("2027-01-02 土曜日")) << j["days_off"].dump();
+  EXPECT_FALSE(off.count("2026-12-28 月曜日"));
+}
+
+TEST(ControlRoom, RecentProcessesAndOneCardReset) {
+  test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(1); });
+  flow_client flow{&server};
+  auto token = flow.access_token("taro");
+  auto r = parse(flow.request(token, flow.next_telegram_id(), "Latest"));
+  auto pid = r["commonHeader"]["processId"].get<std::string>();
+  ASSERT_FALSE(pid.empty()) << r.dump();
+  auto list = parse_body(server.admin("GET", "/__admin/processes?limit=5").body);
+  ASSERT_EQ(list["processes"].size(), 1u);
+  EXPECT_EQ(list["processes"][0]["process_id"], pid);
+  EXPECT_EQ(list["processes"][0]["persona"], "taro");
+  EXPECT_EQ(server.admin("GET", "/__admin/processes?limit=0").status, 400);
+  EXPECT_EQ(server.admin("GET", "/__admin/processes?limit=9999").status, 400);
+  // Lock one card with wrong PINs, then put that card alone back.
+  flow.authorize("&mynasim_persona=hanako&mynasim_outcome=lock_card");
+  flow.authorize("&mynasim_persona=taro&mynasim_outcome=wrong_pin");
+  auto personas = [&] {
+    std::map<std::string, nlohmann::json> by_id;
+    auto all = parse_body(server.admin("GET", "/__admin/personas").body);
+    for (auto& p : all["personas"]) by_id[p["id"].get<std::string>()] = p;
+    return by_id;
+  };
+  auto before = personas();
+  EXPECT_TRUE(before["hanako"]["locked"].get<bool>());
+  EXPECT_EQ(before["taro"]["pin_tries_left"], 2);
+  auto serial = before["hanako"]["card_serial"].get<std::string>();
+  auto reset = server.admin("POST", "/__admin/cards/" + serial + "/reset");
+  EXPECT_EQ(reset.status, 200);
+  EXPECT_EQ(parse_body(reset.body)["pin_tries_left"], 3);
+  auto after = personas();
+  EXPECT_FALSE(after["hanako"]["locked"].get<bool>());
+  EXPECT_EQ(after["taro"]["pin_tries_left"], 2);  // the other card is untouched
+  EXPECT_EQ(server.admin("POST", "/__admin/cards/NOPE/reset").status, 404);
+}
+
+TEST(ControlRoom, ScenariosListsTheShippedFiles) {
+  test_server server;
+  auto j = parse_body(server.admin("GET", "/__admin/scenarios").body);
+  std::set<std::string> names(j["available"].begin(), j["available"].end());
+  EXPECT_TRUE(names.count("year-end-juki.yaml")) << j.dump();
+}
+
+}  // namespace
+}  // namespace mynasim::test
