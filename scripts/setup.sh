@@ -12,10 +12,24 @@ packages=(
 # Optional extras for the benchmarks (wrk as an external load generator).
 if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then packages+=(wrk); fi
 # `setup.sh test`: what only the tests use — iproute2 for the split-world test's network
-# namespaces, docker-compose to render docker-compose.yml's profiles.
-if [ "${1:-}" = "test" ]; then packages+=(iproute2 docker-compose); fi
+# namespaces, docker-compose to render docker-compose.yml's profiles, Chromium (and Node.js
+# with npm for playwright-core) for the browser tests, a Japanese font for their screenshots.
+if [ "${1:-}" = "test" ]; then
+  packages+=(iproute2 docker-compose chromium fonts-noto-cjk)
+  # A machine's own Node.js (e.g. NodeSource's, which bundles npm) is kept; Debian's otherwise.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
 # `setup.sh fuzz`: clang and libFuzzer for the fuzz targets (scripts/fuzz.sh).
 if [ "${1:-}" = "fuzz" ]; then packages+=(clang-14 libfuzzer-14-dev); fi
+
+# The browser tests' one npm package (tests/browser/package-lock.json), after the packages.
+install_browser_driver() {
+  if [ "${1:-}" = "test" ] && [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
+    echo "setup: npm ci in tests/browser (playwright-core)"
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  fi
+}
+cd "$(dirname "$0")/.."
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,6 +37,7 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
+  install_browser_driver "${1:-}"
   exit 0
 fi
 SUDO=""
@@ -31,3 +46,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_browser_driver "${1:-}"

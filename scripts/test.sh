@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 ./scripts/setup.sh test
 ./scripts/build.sh "$preset"
+# setup.sh test installed Chromium and playwright-core: the browser test must run, not skip.
+export MYNASIM_REQUIRE_BROWSER=1
 ctest --preset "$preset" -j 2

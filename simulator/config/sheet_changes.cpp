@@ -102,9 +102,10 @@ void apply_api_user(world_data& d, const sheet_change& c) {
   for (auto& s : d.services) {
     if (!c.id.empty() && s.client_id != c.id) continue;
     any = true;
+    // First, so the landing page's authorize links lead to the team's app.
     auto callback = base + "/callback";
-    if (std::find(s.redirect_uris.begin(), s.redirect_uris.end(), callback) == s.redirect_uris.end())
-      s.redirect_uris.push_back(callback);
+    std::erase(s.redirect_uris, callback);
+    s.redirect_uris.insert(s.redirect_uris.begin(), callback);
     auto conn = find_entry(d.connections, s.client_id, [](const connection_config& e) { return e.client_id; });
     if (conn == d.connections.end()) {
       connection_config fresh;

@@ -21,7 +21,7 @@ std::string layout(const std::string& title, int step, const std::string& body) 
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>" + title + " | マイナポータル（mynasim）</title>"
-         "<link rel=\"stylesheet\" href=\"" + std::string(base_path) + "/assets/portal.css\"></head><body>"
+         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"" + std::string(base_path) + "/assets/portal.css\"></head><body>"
          "<header class=\"portal\"><p class=\"brand\"><span class=\"phrase\">マイナポータル</span> "
          "<span class=\"phrase\">外部サービスとの連携</span> <small class=\"phrase\">(mynasim シミュレータ)</small></p>"
          "</header><main>" + indicator + body + "</main></body></html>\n";

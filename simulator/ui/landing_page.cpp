@@ -25,8 +25,8 @@ std::string persona_row(const world_data& data, const service_config& s, const p
                     (traits.empty() ? "<span class=\"tag ok\">有効</span>"
                                     : "<span class=\"tag warn\" data-testid=\"persona-traits\">" + html_escape(traits) +
                                           "</span>") +
-                    "</td><td><code data-testid=\"card-serial\">" + html_escape(p.card.serial) +
-                    "</code></td><td><code data-testid=\"card-pin\">" + html_escape(p.card.pin) +
+                    "</td><td><small class=\"label-m\">カード </small><code data-testid=\"card-serial\">" + html_escape(p.card.serial) +
+                    "</code></td><td><small class=\"label-m\">暗証番号 </small><code data-testid=\"card-pin\">" + html_escape(p.card.pin) +
                     "</code></td><td><a class=\"button primary\" data-testid=\"authorize-link\" href=\"" +
                     html_escape(browser) + "\">画面で連携</a></td></tr>";
   if (data.portal.allow_test_overrides)
@@ -84,7 +84,7 @@ std::string landing_page(const world_data& data, const landing_facts& f) {
                                 "\">コントロールルーム</a> — 仮想時計、稼働状況、障害注入、フロー、カード（管理リスナー）</li>";
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>mynasim</title>"
-         "<link rel=\"stylesheet\" href=\"/online-authorization-web/assets/portal.css\"></head><body class=\"landing\">"
+         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/online-authorization-web/assets/portal.css\"></head><body class=\"landing\">"
          "<header class=\"portal\"><p class=\"brand\">mynasim <small>マイナポータル自己情報取得API シミュレータ</small>"
          "</p></header><main><h1 data-testid=\"landing-title\">" + html_escape(f.world_name) +
          "</h1><p>マイナポータルの自己情報取得API（IF001-01〜06）と、その後ろの情報提供ネットワークシステム・住基ネット・"

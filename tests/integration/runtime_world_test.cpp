@@ -137,10 +137,13 @@ TEST(RuntimeWorldOptions, ApiUserPointsEveryServiceAtOneApp) {
   test_server server({}, options);
   for (const char* id : {"SP00000086_AA0003", "SP00000123_BB0001"}) {
     auto s = body_of(server.admin("GET", std::string("/__admin/services/") + id));
-    EXPECT_EQ(s["redirect_uris"].back(), base + "/callback");
+    EXPECT_EQ(s["redirect_uris"].front(), base + "/callback");
     EXPECT_EQ(s["connection"]["notification_url"], base + "/myna/notify");
     EXPECT_EQ(s["connection"]["defined_at"], "--api-user " + base);
   }
+  // The landing page's links lead to the team's app.
+  auto landing = request(server.port("app"), true, "GET", "/").body;
+  EXPECT_NE(landing.find("redirect_uri=" + percent_encode(base + "/callback")), std::string::npos);
   flow_client client{&server, "SP00000086_AA0003", base + "/callback"};
   client.run("taro", "Date=20260401");
   EXPECT_TRUE(receiver.wait_for(1, 5s));

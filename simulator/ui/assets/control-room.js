@@ -14,7 +14,7 @@ function $(id) { return document.getElementById(id); }
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
+    if (v === undefined || v === null || (v === false && !k.startsWith('data-'))) continue;
     if (k === 'class') node.className = v;
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, String(v));
@@ -149,7 +149,8 @@ async function refreshTimeline(force) {
 function drawTimeline(data, days) {
   const box = $('timeline-chart');
   const narrow = box.clientWidth < 600;
-  const labelW = narrow ? 78 : 190, rowH = 20, top = 34;
+  const labelW = narrow ? 84 : 210, rowH = 20, top = 40;
+  const maxLabel = narrow ? 9 : 15;
   const width = Math.max(box.clientWidth || 800, narrow ? 360 : 600);
   const plotW = width - labelW - 8;
   const t0 = new Date(data.from).getTime(), t1 = new Date(data.to).getTime();
@@ -157,14 +158,6 @@ function drawTimeline(data, days) {
   const height = top + data.systems.length * rowH + 8;
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
                             'aria-label': '稼働カレンダー', 'data-testid': 'timeline-svg' });
-  // Weekends and holidays, shaded with their names on hover.
-  for (const d of data.days_off || []) {
-    const start = new Date(`${d.date}T00:00:00+09:00`).getTime();
-    const rect = svg('rect', { class: 'dayoff', x: x(start), y: top, width: Math.max(0, x(start + 86400000) - x(start)),
-                               height: data.systems.length * rowH, 'data-date': d.date });
-    rect.append(svg('title', {}, `${d.date} ${d.name}`));
-    root.append(rect);
-  }
   // Day ticks (every day; every 7th in a month).
   const step = days > 14 ? 7 : 1;
   const first = new Date(`${jstParts(data.from).date}T00:00:00+09:00`).getTime();
@@ -173,17 +166,20 @@ function drawTimeline(data, days) {
     root.append(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: top - 4, y2: height - 8 }));
     if (i % step === 0) {
       const p = jstParts(new Date(t).toISOString());
-      root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 8 }, `${p.date.slice(5)}(${p.weekday})`));
+      root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 22 }, `${p.date.slice(5)}(${p.weekday})`));
     }
   }
   if (days <= 1)
     for (let h = 3; h < 24; h += 3) {
       const t = first + h * 3600000;
-      if (t > t0 && t < t1) root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 20 }, `${h}:00`));
+      if (t > t0 && t < t1) root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 9 }, `${h}:00`));
     }
   data.systems.forEach((s, row) => {
     const y = top + row * rowH;
-    root.append(svg('text', { class: 'label', x: 4, y: y + 14 }, narrow ? s.system : s.name));
+    const label = svg('text', { class: 'label', x: 4, y: y + 14, 'data-system': s.system },
+                      s.name.length > maxLabel ? `${s.name.slice(0, maxLabel - 1)}…` : s.name);
+    label.append(svg('title', {}, `${s.name}（${s.system}）`));
+    root.append(label);
     for (const w of s.windows) {
       const a = new Date(w.from).getTime(), b = new Date(w.until).getTime();
       const code = w.up ? 'up' : (w.reason && w.reason.code) || 'down';
@@ -203,6 +199,20 @@ function drawTimeline(data, days) {
       root.append(rect);
     }
   });
+  // Weekends and holidays: a band over the day labels (their names on hover), and a light
+  // wash over the rows so the closed days line up with what each system does on them.
+  for (const d of data.days_off || []) {
+    const start = new Date(`${d.date}T00:00:00+09:00`).getTime();
+    const a = x(start), w = Math.max(0, x(start + 86400000) - a);
+    if (w <= 0) continue;
+    const band = svg('rect', { class: 'dayoff-band', x: a, y: top - 6, width: w, height: 5, 'data-date': d.date });
+    band.append(svg('title', {}, `${d.date} ${d.name}`));
+    root.append(band);
+    const wash = svg('rect', { class: 'dayoff', x: a, y: top, width: w, height: data.systems.length * rowH, 'data-date': d.date });
+    wash.append(svg('title', {}, `${d.date} ${d.name}`));
+    root.append(wash);
+    if (d.holiday && w > 40) root.append(svg('text', { class: 'dayoff-label', x: a + 2, y: top - 9 }, d.name));
+  }
   const now = new Date(state.clock ? state.clock.now : data.now).getTime();
   if (now >= t0 && now <= t1)
     root.append(svg('line', { class: 'nowline', x1: x(now), x2: x(now), y1: top - 4, y2: height - 4, 'data-testid': 'timeline-now' }));
@@ -382,7 +392,9 @@ function drawSequence(p, hops, systems) {
   const box = $('sequence');
   const laneW = Math.max(110, Math.min(170, ((box.clientWidth || 900) - 20) / laneIds.length));
   const top = 46, rowH = 38;
-  const width = laneIds.length * laneW + 20, height = top + (hops.length + 1) * rowH + 10;
+  // Room on the right for the last arrows' labels.
+  const width = laneIds.length * laneW + 220, height = top + (hops.length + 1) * rowH + 10;
+  const fit = Math.max(4, Math.floor((laneW - 14) / 12));
   const cx = (id) => 10 + laneIds.indexOf(id) * laneW + laneW / 2;
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
                             'aria-label': `processId ${p.process_id} のシーケンス`, 'data-testid': 'sequence-svg' });
@@ -392,7 +404,11 @@ function drawSequence(p, hops, systems) {
   root.firstChild.append(marker);
   laneIds.forEach((id) => {
     root.append(svg('rect', { class: 'lane-head', x: cx(id) - laneW / 2 + 4, y: 4, width: laneW - 8, height: 30, rx: 4 }));
-    root.append(svg('text', { class: 'label', x: cx(id), y: 23, 'text-anchor': 'middle', 'data-lane': id }, laneName(id)));
+    const name = laneName(id);
+    const head = svg('text', { class: 'label', x: cx(id), y: 23, 'text-anchor': 'middle', 'data-lane': id },
+                     name.length > fit ? `${name.slice(0, fit - 1)}…` : name);
+    head.append(svg('title', {}, `${name}（${id}）`));
+    root.append(head);
     root.append(svg('line', { class: 'lane', x1: cx(id), x2: cx(id), y1: 34, y2: height - 6 }));
   });
   hops.forEach((h, i) => {

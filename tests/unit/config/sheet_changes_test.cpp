@@ -73,7 +73,7 @@ TEST(SheetChanges, ApiUserSpecs) {
   auto w = default_world();
   apply_sheet_changes(w, w.data, {*all});
   for (const auto& s : w.data.services) {
-    EXPECT_EQ(s.redirect_uris.back(), "http://bank:3000/callback") << s.client_id;
+    EXPECT_EQ(s.redirect_uris.front(), "http://bank:3000/callback") << s.client_id;
     EXPECT_EQ(w.data.find_connection(s.client_id)->notification_url, "http://bank:3000/myna/notify");
   }
 }

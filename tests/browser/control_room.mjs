@@ -1,0 +1,266 @@
+// The control room, the landing page and the portal screens in a real browser (Debian's
+// chromium, headless, driven by playwright-core). Started by the integration test
+// BrowserControlRoom.*, which runs mynasim on port 0 and an API user's endpoint, and passes:
+//   --app URL --admin URL --sp URL --ca FILE --client-id ID --redirect-uri URL --out DIR
+// Exits 0 when every check passed; prints one line per step. Screenshots of every section,
+// desktop and 390 px wide, go to --out.
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
+  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+  return pairs;
+}, []));
+for (const k of ['app', 'admin', 'sp', 'ca', 'client-id', 'redirect-uri', 'out'])
+  if (!args[k]) { console.error(`missing --${k}`); process.exit(2); }
+fs.mkdirSync(args.out, { recursive: true });
+const ca = fs.readFileSync(args.ca);
+const STEP_TIMEOUT = 15000;
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+// The API user's server-side calls (token, IF001-04, IF001-06) over TLS with the dev CA.
+function post(url, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca, headers: { 'Content-Length': Buffer.byteLength(body), ...headers },
+                                     timeout: 10000 }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: data }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function admin(method, p, body) {
+  const res = await fetch(args.admin + p, { method, headers: body ? { 'Content-Type': 'application/json' } : {},
+                                            body: body ? JSON.stringify(body) : undefined });
+  return res.json();
+}
+
+async function shoot(page, name) {
+  await page.screenshot({ path: path.join(args.out, `${name}.png`), fullPage: false });
+}
+
+const SECTIONS = ['clock', 'availability', 'timeline', 'faults', 'flows', 'journal', 'personas'];
+async function shootSections(page, suffix, ids = SECTIONS) {
+  for (const id of ids) {
+    const section = page.locator(`#${id}`);
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: path.join(args.out, `control-room-${id}-${suffix}.png`) });
+  }
+}
+
+const executablePath = process.env.MYNASIM_CHROMIUM || '/usr/bin/chromium';
+const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const pageErrors = [];
+const state = { faultRefused: 0 };
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true, locale: 'ja-JP' });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const room = await context.newPage();
+  room.on('pageerror', (e) => pageErrors.push(`control room: ${e.message}`));
+  // Failed loads are judged by their responses below; any other console error is a failure.
+  room.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`control room console: ${m.text()}`);
+  });
+  room.on('response', (r) => {
+    // The fault form's deliberate mistake is the one refusal expected.
+    if (r.status() >= 400 && !(r.status() === 400 && r.url().endsWith('/__admin/faults') && r.request().method() === 'POST' && !state.faultRefused++))
+      pageErrors.push(`control room: ${r.status()} for ${r.request().method()} ${r.url()}`);
+  });
+  const loaded = Date.now();
+  await room.goto(`${args.admin}/__admin/ui`);
+  await room.getByTestId('clock-now').filter({ hasText: /\d{4}-\d\d-\d\d/ }).waitFor();
+  console.log(`# control room showed the clock ${Date.now() - loaded} ms after navigation`);
+
+  // 1. The year end: 住基ネット down in the list and in the picture, with the reason.
+  await room.getByTestId('clock-input').fill('2026-12-29T10:00');
+  await room.getByTestId('clock-set').click();
+  await room.getByTestId('clock-now').filter({ hasText: '2026-12-29' }).waitFor();
+  const jukiRow = room.locator('#availability-body tr[data-system=juki]');
+  await room.locator('#availability-body tr[data-system=juki][data-up=false]').waitFor();
+  const reason = await jukiRow.getByTestId('availability-reason').textContent();
+  check(/年末年始/.test(reason), `availability: 住基ネット down at 2026-12-29 10:00 JST, reason "${reason}"`);
+  const bar = room.locator('[data-testid=timeline-svg] rect[data-system=juki][data-up=false][data-reason=planned_outage]').first();
+  await bar.waitFor({ state: 'attached' });
+  const barTitle = await bar.locator('title').textContent();
+  check(/年末年始/.test(barTitle), `timeline: 住基ネット's planned outage drawn, hover says "${barTitle.split('\n').pop()}"`);
+  const dayOff = await room.locator('[data-testid=timeline-svg] rect.dayoff[data-date="2027-01-01"] title').textContent();
+  check(/元日/.test(dayOff), 'timeline: 2027-01-01 shaded as 元日');
+  check(await room.getByTestId('timeline-now').count() === 1, 'timeline: a "now" line');
+  await shootSections(room, 'desktop', ['clock', 'availability', 'timeline']);
+
+  // 2. Back to an ordinary Wednesday morning: everything up.
+  await room.getByTestId('clock-input').fill('2026-12-02T10:00');
+  await room.getByTestId('clock-set').click();
+  await room.locator('#availability-body tr[data-system=juki][data-up=true]').waitFor();
+  check(true, 'availability: 住基ネット up again at 2026-12-02 10:00');
+
+  // 3. Faults through the form: the parser's error inline, then a fault that fires.
+  const form = room.getByTestId('fault-form');
+  await form.getByTestId('fault-kind').selectOption('http_error');
+  await form.getByTestId('fault-target').selectOption('municipal');
+  await form.locator('input[name=probability]').fill('2');
+  await room.getByTestId('fault-add').click();
+  await room.getByTestId('fault-error').filter({ hasText: /probability/ }).waitFor();
+  check(true, `fault form: invalid fault refused inline ("${(await room.getByTestId('fault-error').textContent()).trim()}")`);
+  await form.locator('input[name=probability]').fill('');
+  const faultId = '<script>window.__pwned=1</script>';
+  await form.getByTestId('fault-id').fill(faultId);
+  await form.getByTestId('fault-count').fill('1');
+  await form.locator('input[name=status]').fill('503');
+  await form.getByTestId('fault-error-code').fill('MUNI_BUSY');
+  await room.getByTestId('fault-add').click();
+  await room.locator('#faults-body tr', { hasText: faultId }).waitFor();
+  check(await room.getByTestId('fault-error').textContent() === '', 'fault form: fault added, no error');
+  check(await room.evaluate(() => window.__pwned === undefined), 'fault id "<script>…" shown as text, never run');
+  // A forced-down fault shows on the calendar and goes again when removed in the UI.
+  await form.locator('input[name=id]').fill('pension-down');
+  await form.getByTestId('fault-kind').selectOption('down');
+  await form.getByTestId('fault-target').selectOption('japan-pension');
+  await form.getByTestId('fault-count').fill('');
+  await form.locator('input[name=status]').fill('');
+  await form.getByTestId('fault-error-code').fill('');
+  await form.getByTestId('fault-for').fill('PT6H');
+  await room.getByTestId('fault-add').click();
+  await room.locator('[data-testid=timeline-svg] rect.forced[data-system=japan-pension]').waitFor({ state: 'attached' });
+  check(true, 'timeline: forced-down fault on japan-pension overlaid');
+  await room.locator('#faults-body tr[data-fault=pension-down]').getByTestId('fault-remove').click();
+  await room.locator('#faults-body tr[data-fault=pension-down]').waitFor({ state: 'detached' });
+  await room.locator('[data-testid=timeline-svg] rect.forced').waitFor({ state: 'detached' });
+  check(true, 'faults: removed from the UI, gone from the calendar');
+
+  // 4. A flow started from the landing page, through the portal's screens.
+  const portal = await context.newPage();
+  portal.on('pageerror', (e) => pageErrors.push(`portal: ${e.message}`));
+  portal.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`portal console: ${m.text()}`); });
+  await portal.goto(`${args.app}/`);
+  check(await portal.evaluate(() => window.__pwned === undefined), 'landing page: a persona named "<script>…" shown as text');
+  check(await portal.locator('[data-persona=hostile] strong').first().textContent() === '<script>window.__pwned=1</script>',
+        'landing page: the hostile name reads literally');
+  await shoot(portal, 'landing-desktop');
+  const service = portal.locator(`[data-testid=service][data-client-id="${args['client-id']}"]`);
+  await service.locator('[data-persona=taro] [data-testid=authorize-link]').click();
+  await portal.getByTestId('steps').waitFor();
+  await shoot(portal, 'portal-consent-desktop');
+  await portal.getByTestId('consent-terms').check();
+  await portal.getByTestId('consent-agree').click();
+  await portal.getByTestId('card-select').selectOption('MC00000001');
+  await portal.getByTestId('pin-input').fill('1234');
+  await shoot(portal, 'portal-card-desktop');
+  await portal.getByTestId('auth-submit').click();
+  await portal.getByTestId('link-confirm').click();
+  await portal.waitForURL((u) => u.href.startsWith(args['redirect-uri']));
+  const callback = new URL(portal.url());
+  const code = callback.searchParams.get('code');
+  check(code && callback.searchParams.get('state') === 'mynasim-landing', 'landing link → consent → card → link → the service got a code');
+  const tokenRes = await post(`${args.sp}/online-authorization-web/oauth/token`,
+    new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: args['redirect-uri'], client_id: args['client-id'] }).toString(),
+    { 'Content-Type': 'application/x-www-form-urlencoded' });
+  const token = JSON.parse(tokenRes.body).access_token;
+  check(token, 'token exchanged');
+  const telegramId = `TL-${args['client-id'].slice(2, 10)}-261202100000-0001`;
+  const header = (type, processId) => ({ telegramId, telegramType: type, mode: '1', processId, errorCode: '' });
+  const accepted = JSON.parse((await post(`${args.sp}/online-resource-web/request`,
+    JSON.stringify({ commonHeader: header('IFA0301-R01', ''), selfProvisionDataReqInfo: { inquiryCondition: 'Latest' } }),
+    { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' })).body);
+  const processId = accepted.commonHeader.processId;
+  check(processId, `IF001-04 accepted, processId ${processId}`);
+  let result;
+  for (let i = 0; i < 100; i++) {
+    result = JSON.parse((await post(`${args.sp}/online-resource-web/result`, JSON.stringify({ commonHeader: header('IFA0303-R01', processId) }),
+      { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' })).body);
+    if (result.commonHeader.errorCode !== 'MPE3008') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(result.commonHeader.telegramType === 'IFA0303-S01', `IF001-06 answered (errorCode "${result.commonHeader.errorCode}")`);
+  const faults = await admin('GET', '/__admin/faults');
+  check(!faults.faults.some((f) => f.id === faultId), 'the count-1 fault fired and is used up');
+
+  // 5. The flow's sequence diagram in the control room.
+  await room.bringToFront();
+  const row = room.locator(`#flows-body tr[data-process="${processId}"]`);
+  await row.waitFor();
+  await row.click();
+  await room.locator('[data-testid=sequence-svg]').waitFor();
+  const hopsWith = async (sel) => room.locator(`[data-testid=sequence-svg] [data-testid=sequence-hop]${sel}`).count();
+  for (const [sel, what] of [['[data-system=portal]', 'API user → portal (IF001-04 / IF001-06)'], ['[data-system=network]', 'portal → 情報提供NWS'],
+                             ['[data-system=juki]', '情報提供NWS → 住基ネット'], ['[data-system=municipal]', '情報提供NWS → 自治体中間サーバ'],
+                             ['[data-direction=out]', 'portal → API user (IF001-05 notification)']])
+    check(await hopsWith(sel) >= 1, `sequence diagram: ${what}`);
+  check(await hopsWith('[data-system=portal]') >= 2, 'sequence diagram: both IF001-04 and IF001-06');
+  const faulted = room.locator('[data-testid=sequence-svg] [data-testid=sequence-hop][data-system=municipal][data-faults]');
+  check(await faulted.count() === 1 && /MUNI_BUSY|503/.test(await faulted.textContent()),
+        `sequence diagram: the injected fault on 自治体中間サーバ's arrow ("${(await faulted.locator('text').textContent())}")`);
+  await room.locator('#journal-body tr').first().waitFor();
+  check(await room.locator('#journal-body tr').count() >= 5, 'journal: live tail shows the flow');
+  await shootSections(room, 'desktop', ['faults', 'flows', 'journal']);
+
+  // 6. A card locked with three wrong PINs on the portal's screens, unlocked in the control room.
+  await portal.goto(`${args.app}/`);
+  await service.locator('[data-persona=hanako] [data-testid=authorize-link]').click();
+  await portal.getByTestId('consent-terms').check();
+  await portal.getByTestId('consent-agree').click();
+  const hanakoSerial = (await admin('GET', '/__admin/personas')).personas.find((p) => p.id === 'hanako').card_serial;
+  await portal.getByTestId('card-select').selectOption(hanakoSerial);
+  for (let i = 1; i <= 3; i++) {
+    await portal.getByTestId('pin-input').fill('0000');
+    await portal.getByTestId('auth-submit').click();
+    if (i < 3) {
+      await portal.getByTestId('auth-error').waitFor();
+      check(await portal.getByTestId('card-select').inputValue() === hanakoSerial, `wrong PIN ${i}: the chosen card is still chosen`);
+    }
+  }
+  await portal.getByTestId('card-failure').waitFor();
+  await shoot(portal, 'portal-card-locked-desktop');
+  check(true, 'third wrong PIN: the portal shows the lock on its own page');
+  await portal.getByTestId('back-to-service').click();
+  await portal.waitForURL((u) => u.href.startsWith(args['redirect-uri']));
+  check(new URL(portal.url()).searchParams.get('error') === 'access_denied', 'back to the service, which received the error redirect');
+  await room.bringToFront();
+  const hanako = room.locator('#personas-body tr[data-persona=hanako]');
+  await hanako.getByTestId('card-tries').filter({ hasText: 'ロック' }).waitFor();
+  check(true, 'control room: hanako\'s card shows locked');
+  await hanako.getByTestId('card-reset').click();
+  await hanako.getByTestId('card-tries').filter({ hasText: '3 回' }).waitFor();
+  check(true, 'control room: unlocked (3 tries) with one click');
+  await shootSections(room, 'desktop', ['personas']);
+  check(await room.evaluate(() => window.__pwned === undefined), 'control room: the hostile persona name never ran');
+
+  // 7. Every section at 390 px wide: no horizontal scrolling of the page itself.
+  await room.setViewportSize({ width: 390, height: 844 });
+  await room.reload();
+  await room.getByTestId('clock-now').filter({ hasText: /\d{4}-/ }).waitFor();
+  await room.locator(`#flows-body tr[data-process="${processId}"]`).click();
+  await room.locator('[data-testid=sequence-svg]').waitFor();
+  const overflow = await room.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 1, `control room at 390 px: page does not scroll sideways (overflow ${overflow}px)`);
+  await shootSections(room, 'mobile');
+  await portal.setViewportSize({ width: 390, height: 844 });
+  await portal.goto(`${args.app}/`);
+  await shoot(portal, 'landing-mobile');
+  await service.locator('[data-persona=taro] [data-testid=authorize-link]').click();
+  const headerLines = await portal.evaluate(() => {
+    const spans = [...document.querySelectorAll('header .phrase')];
+    return spans.map((s) => s.getClientRects().length);
+  });
+  check(headerLines.every((n) => n === 1), 'portal header at 390 px: no phrase broken across lines');
+  await shoot(portal, 'portal-consent-mobile');
+  check(pageErrors.length === 0, `no script errors or CSP violations${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
+  console.log('# all browser checks passed');
+} catch (e) {
+  console.error(`not ok - ${e.message}`);
+  if (pageErrors.length) console.error(`page errors: ${pageErrors.join('; ')}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
