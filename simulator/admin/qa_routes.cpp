@@ -144,8 +144,17 @@ void register_qa_routes(router& r, qa_context ctx) {
     return json_response(200, {{"status", "stopped"}});
   });
   r.add_sync("GET", "/__admin/requests", [c](http_request& req) {
+    // bodies=0: the entries without request and response bodies (the control room's live tail).
+    bool bodies = req.query_param("bodies").value_or("1") != "0";
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& e : c->journal->query(filter_of(req))) list.push_back(journal_json(e));
+    for (const auto& e : c->journal->query(filter_of(req))) {
+      auto j = journal_json(e);
+      if (!bodies) {
+        j.erase("request_body");
+        j.erase("response_body");
+      }
+      list.push_back(std::move(j));
+    }
     return json_response(200, {{"requests", list}, {"journal", c->journal->stats()}});
   });
   r.add_sync("GET", "/__admin/requests/count", [c](http_request& req) {

@@ -139,6 +139,31 @@ try {
   await room.locator('[data-testid=timeline-svg] rect.forced').waitFor({ state: 'detached' });
   check(true, 'faults: removed from the UI, gone from the calendar');
 
+  // A shipped scenario, loaded from the list: its steps and log appear; then it is stopped.
+  await room.getByTestId('scenario-file').selectOption('year-end-juki.yaml');
+  await room.getByTestId('scenario-load').click();
+  await room.getByTestId('scenario-name').waitFor();
+  check(await room.getByTestId('scenario-name').textContent() === 'year-end-juki', 'scenario: year-end-juki loaded from the list');
+  await room.getByTestId('clock-now').filter({ hasText: '2026-12-28' }).waitFor();
+  check(true, 'scenario: its clock start (2026-12-28 20:55) shows');
+  await room.getByTestId('scenario-stop').click();
+  await room.getByTestId('scenario-name').waitFor({ state: 'detached' });
+  await room.getByTestId('clock-freeze').click();
+  await room.getByTestId('clock-mode').filter({ hasText: 'frozen' }).waitFor();
+  await room.getByTestId('clock-input').fill('2026-12-02T10:00');
+  await room.getByTestId('clock-set').click();
+  await room.locator('#availability-body tr[data-system=juki][data-up=true]').waitFor();
+  await admin('DELETE', '/__admin/faults');
+  await form.getByTestId('fault-id').fill(faultId);
+  await form.getByTestId('fault-kind').selectOption('http_error');
+  await form.getByTestId('fault-target').selectOption('municipal');
+  await form.getByTestId('fault-for').fill('');
+  await form.getByTestId('fault-count').fill('1');
+  await form.locator('input[name=status]').fill('503');
+  await form.getByTestId('fault-error-code').fill('MUNI_BUSY');
+  await room.getByTestId('fault-add').click();
+  await room.locator('#faults-body tr', { hasText: faultId }).waitFor();
+
   // 4. A flow started from the landing page, through the portal's screens.
   const portal = await context.newPage();
   portal.on('pageerror', (e) => pageErrors.push(`portal: ${e.message}`));

@@ -132,6 +132,12 @@ TEST(ControlRoom, RecentProcessesAndOneCardReset) {
   EXPECT_EQ(list["processes"][0]["process_id"], pid);
   EXPECT_EQ(list["processes"][0]["persona"], "taro");
   EXPECT_EQ(server.admin("GET", "/__admin/processes?limit=0").status, 400);
+  // The live tail asks for entries without bodies.
+  auto tail = parse_body(server.admin("GET", "/__admin/requests?bodies=0&limit=100").body)["requests"];
+  ASSERT_FALSE(tail.empty());
+  for (const auto& e : tail) EXPECT_FALSE(e.contains("response_body") || e.contains("request_body")) << e.dump();
+  auto full = parse_body(server.admin("GET", "/__admin/requests?limit=100").body)["requests"];
+  EXPECT_TRUE(full.back().contains("response_body"));
   EXPECT_EQ(server.admin("GET", "/__admin/processes?limit=9999").status, 400);
   // Lock one card with wrong PINs, then put that card alone back.
   flow.authorize("&mynasim_persona=hanako&mynasim_outcome=lock_card");

@@ -437,7 +437,7 @@ function drawSequence(p, hops, systems) {
 // ---- journal -------------------------------------------------------------------------------
 async function refreshJournal() {
   if (!$('journal-live').checked) return;
-  const params = new URLSearchParams({ limit: '100' });
+  const params = new URLSearchParams({ limit: '100', bodies: '0' });
   for (const [k, v] of new FormData($('journal-filter')).entries()) if (String(v).trim()) params.set(k, String(v).trim());
   const j = await api('GET', `/__admin/requests?${params}`);
   replaceRows($('journal-body'), (j.requests || []).slice().reverse().map((e) => el('tr', { 'data-seq': e.seq },
