@@ -261,7 +261,8 @@ void simulator_app::impl::build_routes() {
   if (runs(system_kind::portal)) {
     register_kiosk_routes(routers["sp"], kiosk);
     register_web_routes(routers["app"], rt.data, auth);
-    register_landing_routes(routers["app"], {&rt, &cards, [this](const std::string& host) { return control_room_url(host); }});
+    register_landing_routes(routers["app"], {&rt, &cards, [this](const std::string& host) { return control_room_url(host); },
+                                             [this] { return std::to_string(ports.count("sp") ? ports.at("sp") : 0); }});
     register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});

@@ -1,5 +1,7 @@
 #include "ui/landing_page.hpp"
 
+#include <algorithm>
+
 #include "core/http.hpp"
 #include "portal/pages.hpp"
 #include "portal/web_routes.hpp"
@@ -7,8 +9,20 @@
 namespace mynasim {
 namespace {
 
+std::string authorize_url_to(const service_config& s, const std::string& redirect, const std::string& extra);
+
 std::string authorize_url(const service_config& s, const std::string& extra) {
-  std::string redirect = s.redirect_uris.empty() ? "" : s.redirect_uris.front();
+  return authorize_url_to(s, s.redirect_uris.empty() ? "" : s.redirect_uris.front(), extra);
+}
+
+// A registered redirect URI that is mynasim's own callback page, if the service has one.
+std::string sample_redirect(const service_config& s) {
+  for (const auto& u : s.redirect_uris)
+    if (u.size() > std::string_view(sample_callback_path).size() && u.ends_with(sample_callback_path)) return u;
+  return "";
+}
+
+std::string authorize_url_to(const service_config& s, const std::string& redirect, const std::string& extra) {
   return std::string(paths::authorize) + "?response_type=code&client_id=" + percent_encode(s.client_id) +
          "&redirect_uri=" + percent_encode(redirect) + "&state=mynasim-landing" + extra;
 }
@@ -28,7 +42,13 @@ std::string persona_row(const world_data& data, const service_config& s, const p
                     "</td><td><small class=\"label-m\">カード </small><code data-testid=\"card-serial\">" + html_escape(p.card.serial) +
                     "</code></td><td><small class=\"label-m\">暗証番号 </small><code data-testid=\"card-pin\">" + html_escape(p.card.pin) +
                     "</code></td><td><a class=\"button primary\" data-testid=\"authorize-link\" href=\"" +
-                    html_escape(browser) + "\">画面で連携</a></td></tr>";
+                    html_escape(browser) + "\">画面で連携</a>" +
+                    (sample_redirect(s).empty() || sample_redirect(s) == s.redirect_uris.front()
+                         ? ""
+                         : " <a class=\"button secondary\" data-testid=\"authorize-without-app\" href=\"" +
+                               html_escape(authorize_url_to(s, sample_redirect(s), "")) +
+                               "\" title=\"mynasim の受け取りページに戻ります\">アプリなしで試す</a>") +
+                    "</td></tr>";
   if (data.portal.allow_test_overrides)
     row += "<tr class=\"direct\"><td colspan=\"5\"><small>画面なし（テスト用）:</small> <code class=\"url\" "
            "data-testid=\"direct-url\">" + html_escape(direct) + "</code></td></tr>";
@@ -59,7 +79,49 @@ std::string service_section(const world_data& data, const service_config& s, con
   return out + "</details>";
 }
 
+std::string page(const std::string& title, const std::string& body) {
+  return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title +
+         "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/online-authorization-web/assets/portal.css\">"
+         "</head><body class=\"landing\"><header class=\"portal\"><p class=\"brand\">mynasim <small>"
+         "マイナポータル自己情報取得API シミュレータ</small></p></header><main>" + body + "</main></body></html>\n";
+}
+
 }  // namespace
+
+std::string sample_callback_page(const world_data& data, const callback_facts& f) {
+  std::string code, state, error, error_code, description;
+  for (const auto& [k, v] : f.query) {
+    if (k == "code") code = v;
+    else if (k == "state") state = v;
+    else if (k == "error") error = v;
+    else if (k == "error_code") error_code = v;
+    else if (k == "error_description") description = v;
+  }
+  std::string rows;
+  for (const auto& [k, v] : f.query)
+    rows += "<tr><th>" + html_escape(k) + "</th><td><code data-testid=\"callback-" + html_escape(k) + "\">" +
+            html_escape(v) + "</code></td></tr>";
+  std::string body = "<h1>サービスの受け取りページ（mynasim）</h1><p>マイナポータルからサービスに戻ってきました。実際のアプリなら、"
+                     "ここで state を確かめ、code をトークンに交換します。</p><table>" + rows + "</table>";
+  if (!error.empty()) {
+    body += "<p class=\"error\" data-testid=\"callback-error\">エラーで戻りました: " + html_escape(error_code.empty() ? error : error_code) +
+            (description.empty() ? "" : " — " + html_escape(description)) + "</p>";
+  } else if (!code.empty()) {
+    std::string client_id;
+    for (const auto& s : data.services)
+      if (std::find(s.redirect_uris.begin(), s.redirect_uris.end(), f.redirect_uri) != s.redirect_uris.end()) {
+        client_id = s.client_id;
+        break;
+      }
+    std::string curl = "curl -sk " + f.sp_origin + std::string(paths::token) + " -d \"grant_type=authorization_code&code=" +
+                       code + "&redirect_uri=" + f.redirect_uri + (client_id.empty() ? "" : "&client_id=" + client_id) + "\"";
+    body += "<h2>IF001-03（トークン）</h2><p>この code は一度だけ、短い時間だけ使えます。API利用者のサーバからは:</p>"
+            "<pre class=\"scroll\"><code data-testid=\"callback-token-call\">" + html_escape(curl) + "</code></pre>";
+  }
+  body += "<p><a href=\"/\">mynasim のトップへ</a></p>";
+  return page("受け取りページ | mynasim", body);
+}
 
 std::string persona_traits(const persona& p, int tries_left) {
   std::string out;

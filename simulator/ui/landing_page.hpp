@@ -24,4 +24,14 @@ struct landing_facts {
 std::string persona_traits(const persona& p, int tries_left);
 std::string landing_page(const world_data& data, const landing_facts& facts);
 
+// mynasim's stand-in for an API user's callback page (redirect URIs ending in this path):
+// what the service received, and the IF001-03 call to make with the code.
+inline constexpr const char* sample_callback_path = "/sample-app/callback";
+struct callback_facts {
+  std::vector<std::pair<std::string, std::string>> query;  // as received
+  std::string redirect_uri;  // this page's own URL, as registered
+  std::string sp_origin;     // e.g. https://localhost:9443
+};
+std::string sample_callback_page(const world_data& data, const callback_facts& facts);
+
 }  // namespace mynasim

@@ -52,6 +52,21 @@ void register_landing_routes(router& app, landing_context ctx) {
     add_page_headers(res);
     return res;
   });
+  app.add_sync("GET", sample_callback_path, [ctx](http_request& req) {
+    callback_facts facts;
+    if (!parse_form(req.query, facts.query)) facts.query.clear();
+    if (facts.query.size() > 32) facts.query.resize(32);
+    const auto& server = ctx.runtime->world.server;
+    facts.redirect_uri = origin_of(req, server.app.tls.enabled) + sample_callback_path;
+    const auto* host = req.header("host");
+    std::string name = host ? *host : "localhost";
+    if (auto colon = name.rfind(':'); colon != std::string::npos && name.find(']') == std::string::npos) name.resize(colon);
+    facts.sp_origin = std::string(server.sp.tls.enabled ? "https://" : "http://") + name + ":" + ctx.sp_port();
+    auto res = http_response::html(200, sample_callback_page(*ctx.runtime->data.get(), facts));
+    res.set("cache-control", "no-store");
+    add_page_headers(res);
+    return res;
+  });
   app.add_sync("GET", "/online-authorization-web/assets/{file}", [](http_request& req) {
     const auto& file = req.params["file"];
     if (file != "portal.css") return json_error(404, "not_found", "no file '" + file + "'");

@@ -60,6 +60,25 @@ TEST(LandingPage, FollowingItsTestUrlCompletesTheFlow) {
   EXPECT_FALSE(query_value(r.header("location"), "code").empty()) << r.header("location");
 }
 
+// With no app running, the landing page offers mynasim's own callback page, which shows what
+// the service received and the token call to make.
+TEST(LandingPage, OffersTryingWithoutAnApp) {
+  test_server server;
+  auto page = request(server.port("app"), true, "GET", "/").body;
+  EXPECT_NE(page.find("data-testid=\"authorize-without-app\" href=\"/online-authorization-web/oauth/authorize?response_type=code"
+                      "&amp;client_id=SP00000086_AA0003&amp;redirect_uri=https%3A%2F%2Flocalhost%3A8443%2Fsample-app%2Fcallback"),
+            std::string::npos);
+  auto cb = request(server.port("app"), true, "GET", "/sample-app/callback?code=abc123&state=%3Cscript%3Ex");
+  EXPECT_EQ(cb.status, 200);
+  EXPECT_NE(cb.body.find("data-testid=\"callback-code\">abc123<"), std::string::npos);
+  EXPECT_NE(cb.body.find("grant_type=authorization_code&amp;code=abc123"), std::string::npos);
+  EXPECT_NE(cb.body.find(":" + std::to_string(server.port("sp")) + "/online-authorization-web/oauth/token"), std::string::npos);
+  EXPECT_EQ(cb.body.find("<script>"), std::string::npos);
+  auto refused = request(server.port("app"), true, "GET", "/sample-app/callback?error=access_denied&error_code=MPE1101");
+  EXPECT_NE(refused.body.find("data-testid=\"callback-error\""), std::string::npos);
+  EXPECT_NE(refused.body.find("MPE1101"), std::string::npos);
+}
+
 TEST(ControlRoom, IsServedWithAPolicyAndItsOwnFiles) {
   test_server server;
   auto page = server.admin("GET", "/__admin/ui");
