@@ -101,7 +101,8 @@ std::string auth_page(const world_data& data, const std::string& session_id, con
   std::string typed = chosen_listed ? "" : chosen_serial;
   std::string body =
       "<h1>本人確認</h1><p>マイナンバーカードを読み取り、利用者証明用電子証明書の暗証番号（数字4桁）を入力してください。</p>"
-      "<p class=\"note\">シミュレータ: テスト用のカードを選ぶか、カードのシリアル番号を入力してください。</p>" +
+      "<p class=\"note\">シミュレータ: テスト用のカードを選ぶか、カードのシリアル番号を入力してください。"
+      "暗証番号は <a href=\"/\" target=\"_blank\" rel=\"noopener\" data-testid=\"cards-list-link\">テスト用カードの一覧</a> にあります。</p>" +
       (message.empty() ? "" : "<p class=\"error\" role=\"alert\" data-testid=\"auth-error\">" + html_escape(message) + "</p>") +
       "<form method=\"post\" action=\"" + base_path + "/auth\">" + hidden_session(session_id) +
       "<p><label>テスト用カード <select name=\"card_select\" data-testid=\"card-select\">" + options +
