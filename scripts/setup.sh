@@ -6,16 +6,17 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev openssl libyaml-cpp-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev prometheus-cpp-dev
   curl ca-certificates
 )
 # Optional extras for the benchmarks (wrk as an external load generator).
 if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then packages+=(wrk); fi
 # `setup.sh test`: what only the tests use — iproute2 for the split-world test's network
 # namespaces, docker-compose to render docker-compose.yml's profiles, Chromium (and Node.js
-# with npm for playwright-core) for the browser tests, a Japanese font for their screenshots.
+# with npm for playwright-core) for the browser tests, a Japanese font for their screenshots,
+# Python's Prometheus text parser and JSON Schema validator for the metrics and contract tests.
 if [ "${1:-}" = "test" ]; then
-  packages+=(iproute2 docker-compose chromium fonts-noto-cjk)
+  packages+=(iproute2 docker-compose chromium fonts-noto-cjk python3-prometheus-client python3-jsonschema python3-yaml)
   # A machine's own Node.js (e.g. NodeSource's, which bundles npm) is kept; Debian's otherwise.
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi

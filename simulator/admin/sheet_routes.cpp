@@ -88,7 +88,9 @@ void register_sheet_routes(router& r, sheet_context ctx) {
   register_section(r, ctx, {"connections", "connection"});
   register_section(r, ctx, {"personas", "persona"});
   r.add_sync("POST", "/__admin/reload", [ctx](http_request&) {
-    return outcome_response(ctx.editor->reload("POST /__admin/reload"));
+    auto o = ctx.editor->reload("POST /__admin/reload");
+    if (ctx.log) ctx.log(o.status == 200 ? "reloaded" : "reload_refused", o.body);
+    return outcome_response(std::move(o));
   });
   r.add_sync("GET", "/__admin/changes", [ctx](http_request& req) {
     return json_response(200, {{"changes", ctx.editor->changes_json(req.query_param("full") == "1")},

@@ -2,6 +2,10 @@
 // (GET / PUT / PATCH / DELETE), POST /__admin/reload, GET /__admin/changes.
 #pragma once
 
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
 #include "app/world_editor.hpp"
 #include "core/router.hpp"
 
@@ -10,6 +14,7 @@ namespace mynasim {
 struct sheet_context {
   world_runtime* runtime;
   world_editor* editor;
+  std::function<void(const std::string& event, const nlohmann::json& detail)> log;  // reloads
 };
 
 void register_sheet_routes(router& r, sheet_context ctx);

@@ -23,6 +23,7 @@
 #include "systems/system_gate.hpp"
 #include "admin/portal_admin_routes.hpp"
 #include "app/request_log.hpp"
+#include "app/metrics.hpp"
 #include "app/runtime.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
@@ -146,6 +147,7 @@ struct simulator_app::impl {
   fault_registry faults;
   request_journal journal;
   scenario_runner scenarios;
+  metrics meters;
   std::optional<scenario> startup_scenario;
   std::unique_ptr<world_editor> editor;
   std::unique_ptr<world_link> link;  // set when this process follows a world owner
@@ -166,6 +168,9 @@ struct simulator_app::impl {
         scenarios(rt, faults, cards) {}
 
   void fill_facts(http_request& req);
+  void notified(const notification_report& r, const process_record& p);
+  void observe_world();
+  http_response metrics_page();
   void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
   void reset_all();
   void housekeeping();
@@ -270,7 +275,10 @@ void simulator_app::impl::build_routes() {
                                         [this](const std::string& event, const nlohmann::json& detail) {
                                           log.event(event, detail);
                                         }});
-  register_sheet_routes(routers["admin"], {&rt, editor.get()});
+  register_sheet_routes(routers["admin"], {&rt, editor.get(), [this](const std::string& event, const nlohmann::json& detail) {
+                                            log.event(event, detail);
+                                          }});
+  routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
   register_owner_routes(routers["admin"]);
   register_control_room_routes(routers["admin"]);
   processes->set_hooks(
@@ -282,26 +290,8 @@ void simulator_app::impl::build_routes() {
          copies = d.copies;
          fired = d.fired;
        },
-       [this](const std::string& url, const std::string& body, const process_record& p, int status,
-              const std::string& response, millis latency, const std::vector<std::string>& fired) {
-         journal_entry e;
-         e.at = rt.clock.now();
-         e.direction = "out";
-         e.system = "api-user";
-         e.method = "POST";
-         e.url = url;
-         e.path = url.substr(std::min(url.size(), url.find('/', url.find("//") + 2)));
-         e.status = status;
-         e.latency_ms = static_cast<double>(latency.count());
-         e.client_id = p.client_id;
-         e.persona = p.persona_id;
-         e.telegram_id = p.telegram_id;
-         e.process_id = p.process_id;
-         e.request_body = body;
-         e.response_body = response;
-         e.faults = fired;
-         journal.record(std::move(e));
-       }});
+       [this](const notification_report& r, const process_record& p) { notified(r, p); }});
+  observe_world();
 }
 
 void simulator_app::impl::reset_all() {
@@ -326,6 +316,76 @@ void simulator_app::impl::housekeeping() {
   }
   log.flush();
   server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
+}
+
+// One IF001-05 attempt: journal entry, log line, metrics.
+void simulator_app::impl::notified(const notification_report& r, const process_record& p) {
+  journal_entry e;
+  e.at = rt.clock.now();
+  e.direction = "out";
+  e.system = "api-user";
+  e.method = "POST";
+  e.url = r.url;
+  e.path = r.url.substr(std::min(r.url.size(), r.url.find('/', r.url.find("//") + 2)));
+  e.status = r.status;
+  e.latency_ms = static_cast<double>(r.latency.count());
+  e.client_id = p.client_id;
+  e.persona = p.persona_id;
+  e.telegram_id = p.telegram_id;
+  e.process_id = p.process_id;
+  e.request_body = r.sent_body;
+  e.response_body = r.answer;
+  e.faults = r.fired;
+  journal.record(std::move(e));
+  nlohmann::json line{{"url", r.url},           {"client_id", p.client_id}, {"process_id", p.process_id},
+                      {"telegram_id", p.telegram_id}, {"attempt", r.attempt}, {"outcome", r.outcome},
+                      {"status", r.status},     {"latency_ms", r.latency.count()}};
+  if (r.outcome != "delivered") line["error"] = r.answer.substr(0, 200);
+  line["next_retry_ms"] = r.next_retry ? nlohmann::json(r.next_retry->count()) : nlohmann::json();
+  if (!r.fired.empty()) line["faults"] = r.fired;
+  log.event("notification", line);
+  meters.notification(r.outcome, r.attempt);
+}
+
+// What happens without a request asking for it: clock changes, faults firing, scenario steps.
+void simulator_app::impl::observe_world() {
+  rt.clock.on_change([this](const char* how, const clock_state& s) {
+    log.event("clock_changed", {{"how", how}, {"now", format_instant(s.now)}, {"speed", s.speed}, {"frozen", s.frozen}});
+    meters.clock_change(how);
+  });
+  faults.on_fire([this](const fault& f) {
+    log.event("fault_fired", {{"id", f.id}, {"kind", to_string(f.kind)}, {"target", f.target},
+                              {"remaining", f.remaining ? nlohmann::json(*f.remaining) : nlohmann::json()}});
+    meters.fault_fired(to_string(f.kind), f.target);
+  });
+  scenarios.on_step([this](const nlohmann::json& step) {
+    log.event("scenario_step", step);
+    meters.scenario_step();
+  });
+}
+
+http_response simulator_app::impl::metrics_page() {
+  metrics_snapshot s;
+  if (!link) {
+    auto now = rt.clock.now();
+    for (auto* sys : running) s.system_up[sys->id] = rt.availability.status(sys->id, now).up;
+  }
+  if (processes) {
+    auto c = processes->counts();
+    s.processes_pending = c.pending;
+    s.processes_ready = c.ready;
+    s.processes_expired = c.expired;
+  }
+  auto j = journal.stats();
+  s.journal_entries = j["entries"].get<std::size_t>();
+  s.journal_bytes = j["bytes"].get<std::size_t>();
+  s.journal_dropped = j["dropped"].get<std::uint64_t>();
+  s.log_lines_dropped = log.dropped();
+  s.open_connections = server ? server->open_connections() : 0;
+  http_response res{200, {}, meters.scrape(s)};
+  res.set("content-type", "text/plain; version=0.0.4; charset=utf-8");
+  res.set("cache-control", "no-store");
+  return res;
 }
 
 // Who a request concerns: for fault narrowing and the journal.
@@ -362,6 +422,11 @@ void simulator_app::impl::fill_facts(http_request& req) {
 
 void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
   log.request(req, res, latency, rt.clock.now());
+  auto route = req.route;
+  if (route.empty())  // answered before routing (a fault, the closed portal)
+    if (auto it = routers.find(req.listener); it != routers.end()) route = it->second.route_of(req.method, req.path);
+  meters.request(req.system.empty() ? request_log::system_of(req) : req.system, route.empty() ? "unmatched" : route,
+                 res.status, error_code_of(res), static_cast<double>(latency.count()) / 1e6);
   if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
   journal_entry e;
   e.at = rt.clock.now();

@@ -34,12 +34,16 @@ void request_log::request(const http_request& req, const http_response& res, std
                      {"method", req.method},               {"path", req.path},
                      {"status", res.status},               {"latency_ms", std::round(ms * 1000) / 1000},
                      {"remote", req.remote_address}};
+    if (auto code = error_code_of(res); !code.empty()) j["error_code"] = code;
+    if (const auto* f = res.header("x-mynasim-faults")) j["faults"] = *f;
     line = dump_json(j);
   } else {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%d %.3fms", res.status, ms);
     line = format_instant(virtual_time) + " " + req.request_id + " " + system_of(req) + "/" + req.listener + " " +
            req.method + " " + req.path + " -> " + buf;
+    if (auto code = error_code_of(res); !code.empty()) line += " errorCode=" + code;
+    if (const auto* f = res.header("x-mynasim-faults")) line += " faults=" + *f;
   }
   enqueue(std::move(line), false);
 }

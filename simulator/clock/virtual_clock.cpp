@@ -12,11 +12,14 @@ virtual_clock::virtual_clock(clock_settings settings, real_source real, wall_sou
 }
 
 void virtual_clock::reset() {
-  std::lock_guard lock(mutex_);
-  anchor_virtual_ = settings_.start ? *settings_.start : wall_();
-  anchor_real_ = real_();
-  speed_ = settings_.speed;
-  frozen_ = settings_.frozen;
+  {
+    std::lock_guard lock(mutex_);
+    anchor_virtual_ = settings_.start ? *settings_.start : wall_();
+    anchor_real_ = real_();
+    speed_ = settings_.speed;
+    frozen_ = settings_.frozen;
+  }
+  changed("reset");
 }
 
 instant virtual_clock::now_locked() const {
@@ -44,9 +47,12 @@ clock_state virtual_clock::state() const {
 }
 
 void virtual_clock::set_now(instant t) {
-  std::lock_guard lock(mutex_);
-  anchor_virtual_ = std::clamp(t, earliest_instant(), latest_instant());
-  anchor_real_ = real_();
+  {
+    std::lock_guard lock(mutex_);
+    anchor_virtual_ = std::clamp(t, earliest_instant(), latest_instant());
+    anchor_real_ = real_();
+  }
+  changed("set");
 }
 
 void virtual_clock::adopt(const clock_state& s) {
@@ -58,23 +64,32 @@ void virtual_clock::adopt(const clock_state& s) {
 }
 
 void virtual_clock::set_speed(double speed) {
-  std::lock_guard lock(mutex_);
-  rebase_locked();
-  speed_ = speed;
+  {
+    std::lock_guard lock(mutex_);
+    rebase_locked();
+    speed_ = speed;
+  }
+  changed("speed");
 }
 
 void virtual_clock::set_frozen(bool frozen) {
-  std::lock_guard lock(mutex_);
-  rebase_locked();
-  frozen_ = frozen;
+  {
+    std::lock_guard lock(mutex_);
+    rebase_locked();
+    frozen_ = frozen;
+  }
+  changed(frozen ? "freeze" : "run");
 }
 
 bool virtual_clock::advance(millis by) {
-  std::lock_guard lock(mutex_);
-  rebase_locked();
-  auto room_ahead = latest_instant() - anchor_virtual_, room_behind = anchor_virtual_ - earliest_instant();
-  if (by > room_ahead || -by > room_behind) return false;
-  anchor_virtual_ += by;
+  {
+    std::lock_guard lock(mutex_);
+    rebase_locked();
+    auto room_ahead = latest_instant() - anchor_virtual_, room_behind = anchor_virtual_ - earliest_instant();
+    if (by > room_ahead || -by > room_behind) return false;
+    anchor_virtual_ += by;
+  }
+  changed("advance");
   return true;
 }
 

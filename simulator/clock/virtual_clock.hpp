@@ -40,7 +40,16 @@ class virtual_clock {
   [[nodiscard]] bool advance(millis by);
   void reset();  // back to the settings it was built with
 
+  // Called after every change made through set_now/set_speed/set_frozen/advance/reset (not
+  // adopt: a follower taking over its owner's clock) with how ("set", "speed", "freeze",
+  // "run", "advance", "reset") and the state after it. Set once, before serving.
+  using change_observer = std::function<void(const char* how, const clock_state& after)>;
+  void on_change(change_observer observer) { observer_ = std::move(observer); }
+
  private:
+  void changed(const char* how) const {
+    if (observer_) observer_(how, state());
+  }
   instant now_locked() const;
   void rebase_locked();
 
@@ -52,6 +61,7 @@ class virtual_clock {
   std::chrono::steady_clock::time_point anchor_real_;
   double speed_ = 1.0;
   bool frozen_ = false;
+  change_observer observer_;
 };
 
 }  // namespace mynasim

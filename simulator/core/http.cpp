@@ -53,6 +53,28 @@ http_response http_response::html(int status, std::string body) {
 }
 
 namespace {
+// The string value of the first "key":"…" in compact JSON (as dump_json writes it).
+std::string compact_json_string(std::string_view body, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  auto at = body.find(needle);
+  if (at == std::string_view::npos) return "";
+  at += needle.size();
+  auto end = body.find('"', at);
+  if (end == std::string_view::npos || end - at > 64) return "";
+  return std::string(body.substr(at, end - at));
+}
+}  // namespace
+
+std::string error_code_of(const http_response& res) {
+  if (const auto* h = res.header("x-mynasim-error-code")) return *h;
+  const auto* type = res.header("content-type");
+  if (!type || type->find("json") == std::string::npos) return "";
+  std::string_view body(res.body);
+  if (auto code = compact_json_string(body.substr(0, 4096), "errorCode"); !code.empty()) return code;
+  return res.status >= 400 ? compact_json_string(body.substr(0, 4096), "error") : "";
+}
+
+namespace {
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -42,6 +42,7 @@ struct http_request {
   std::string request_id;
   // Set by the router:
   std::map<std::string, std::string> params;
+  std::string route;  // the matched pattern (bounded: a metrics label); empty when none matched
   // Set by the application before routing (journal, fault narrowing):
   std::string system, client_id, persona, telegram_id, process_id;
 
@@ -74,6 +75,10 @@ using respond_fn = std::function<void(http_response)>;
 using handler_fn = std::function<void(http_request&, respond_fn)>;
 // A handler that always answers at once.
 using sync_handler_fn = std::function<http_response(http_request&)>;
+
+// The errorCode a response carries: X-Mynasim-Error-Code, a telegram's commonHeader.errorCode,
+// or an OAuth/JSON error's "error" — found without parsing the body; "" when none.
+std::string error_code_of(const http_response& res);
 
 // application/x-www-form-urlencoded and query strings → ordered pairs; false on bad escapes.
 bool parse_form(std::string_view text, std::vector<std::pair<std::string, std::string>>& out);

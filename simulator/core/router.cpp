@@ -26,7 +26,7 @@ http_response json_error(int status, std::string_view code, std::string_view mes
 }
 
 void router::add(std::string method, std::string pattern, handler_fn handler) {
-  route r{std::move(method), {}, false, std::move(handler)};
+  route r{std::move(method), {}, false, std::move(handler), pattern};
   for (auto part : split_path(pattern)) {
     if (part == "*") r.wildcard = true;
     else r.segments.emplace_back(part);
@@ -61,6 +61,13 @@ bool router::matches_path(const std::string& path) const {
   return false;
 }
 
+std::string router::route_of(const std::string& method, const std::string& path) const {
+  auto parts = split_path(path);
+  for (const auto& r : routes_)
+    if ((r.method == method || (method == "HEAD" && r.method == "GET")) && match(r, parts, nullptr)) return r.pattern;
+  return "";
+}
+
 void router::dispatch(http_request& request, respond_fn respond) const {
   auto parts = split_path(request.path);
   std::string allow;
@@ -68,6 +75,7 @@ void router::dispatch(http_request& request, respond_fn respond) const {
     if (!match(r, parts, nullptr)) continue;
     if (r.method == request.method || (request.method == "HEAD" && r.method == "GET")) {
       match(r, parts, &request);
+      request.route = r.pattern;
       r.handler(request, std::move(respond));
       return;
     }

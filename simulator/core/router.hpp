@@ -17,6 +17,9 @@ class router {
   // Dispatches, answering 404 or 405 (with Allow) when nothing matches.
   void dispatch(http_request& request, respond_fn respond) const;
   bool matches_path(const std::string& path) const;
+  // The pattern a request would be routed to ("" when none): for a response a fault made
+  // before routing, so that it is counted under its endpoint.
+  std::string route_of(const std::string& method, const std::string& path) const;
 
  private:
   struct route {
@@ -24,6 +27,7 @@ class router {
     std::vector<std::string> segments;
     bool wildcard = false;
     handler_fn handler;
+    std::string pattern;  // as registered, e.g. /__admin/faults/{id}
   };
   static bool match(const route& r, const std::vector<std::string_view>& parts, http_request* request);
 

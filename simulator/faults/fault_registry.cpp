@@ -130,6 +130,13 @@ bool fault_registry::fires_locked(active& a) {
 }
 
 fault_decision fault_registry::decide(const http_request& req) {
+  std::vector<fault> fired;
+  auto d = decide_and_collect(req, fired);
+  report(fired);
+  return d;
+}
+
+fault_decision fault_registry::decide_and_collect(const http_request& req, std::vector<fault>& fired_specs) {
   fault_decision d;
   std::lock_guard lock(mutex_);
   auto now = rt_->clock.now();
@@ -147,6 +154,7 @@ fault_decision fault_registry::decide(const http_request& req) {
       continue;
     }
     d.fired.push_back(id);
+    if (on_fire_) fired_specs.push_back(f);
     auto& t = d.transport;
     switch (f.kind) {
       case fault_kind::latency: {
@@ -199,20 +207,25 @@ fault_decision fault_registry::decide(const http_request& req) {
 
 notification_decision fault_registry::decide_notification(const std::string& client_id, const std::string& persona) {
   notification_decision d;
-  std::lock_guard lock(mutex_);
-  auto now = rt_->clock.now();
-  if (!any_active_locked(now)) return d;
-  for (auto& [id, a] : faults_) {
-    const auto& f = a.spec;
-    if (!is_notification_fault(f.kind)) continue;
-    if ((!f.client_id.empty() && f.client_id != client_id) || (!f.persona.empty() && f.persona != persona)) continue;
-    if (!fires_locked(a)) continue;
-    d.fired.push_back(id);
-    if (f.kind == fault_kind::notification_drop) d.drop = true;
-    if (f.kind == fault_kind::notification_delay) d.delay += f.delay;
-    if (f.kind == fault_kind::notification_duplicate) d.copies = 2;
+  std::vector<fault> fired;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = rt_->clock.now();
+    if (!any_active_locked(now)) return d;
+    for (auto& [id, a] : faults_) {
+      const auto& f = a.spec;
+      if (!is_notification_fault(f.kind)) continue;
+      if ((!f.client_id.empty() && f.client_id != client_id) || (!f.persona.empty() && f.persona != persona)) continue;
+      if (!fires_locked(a)) continue;
+      d.fired.push_back(id);
+      if (on_fire_) fired.push_back(f);
+      if (f.kind == fault_kind::notification_drop) d.drop = true;
+      if (f.kind == fault_kind::notification_delay) d.delay += f.delay;
+      if (f.kind == fault_kind::notification_duplicate) d.copies = 2;
+    }
+    expire_locked(now);
   }
-  expire_locked(now);
+  report(fired);
   return d;
 }
 

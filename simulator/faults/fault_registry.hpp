@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -45,6 +46,9 @@ class fault_registry {
   // For a request that reached `req.system` (facts set on the request).
   fault_decision decide(const http_request& req);
   notification_decision decide_notification(const std::string& client_id, const std::string& persona);
+  // Called after a decision for every fault that fired (outside the registry's lock). Set
+  // once, before serving.
+  void on_fire(std::function<void(const fault& f)> observer) { on_fire_ = std::move(observer); }
 
  private:
   struct active {
@@ -55,6 +59,7 @@ class fault_registry {
     bool per_request = false;
   };
   std::optional<std::string> insert(fault f, bool per_request, std::string& error);
+  fault_decision decide_and_collect(const http_request& req, std::vector<fault>& fired);
   void expire_locked(instant now);
   bool any_active_locked(instant now);  // drops expired faults first
   bool matches(const fault& f, const http_request& req) const;
@@ -68,6 +73,11 @@ class fault_registry {
   long next_request_id_ = 1;
   std::size_t admin_faults_ = 0;
   std::deque<std::string> request_faults_;  // oldest first; ids may be gone already
+  std::function<void(const fault&)> on_fire_;
+  void report(const std::vector<fault>& fired) const {
+    if (on_fire_)
+      for (const auto& f : fired) on_fire_(f);
+  }
 };
 
 }  // namespace mynasim

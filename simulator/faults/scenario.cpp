@@ -108,6 +108,9 @@ void scenario_runner::apply_locked(const scenario_step& step) {
     if (const auto data = rt_->data.get(); const auto* p = data->find_persona(persona))
       cards_->set_certificate(p->card.serial, certificate_state::expired);
   log_.push_back(format_instant(step.at) + ": applied" + (step.note.empty() ? "" : " — " + step.note));
+  if (on_step_)
+    on_step_({{"scenario", current_ ? current_->name : ""}, {"step", next_step_}, {"at", format_instant(step.at)},
+              {"note", step.note}, {"log", log_.back()}});
 }
 
 void scenario_runner::tick() {

@@ -2,6 +2,8 @@
 // add or remove faults (and expire a card's certificate). Loaded at startup or at runtime.
 #pragma once
 
+#include <functional>
+
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -47,6 +49,8 @@ class scenario_runner {
   // Applies every step whose instant has passed on the virtual clock.
   void tick();
   nlohmann::json status() const;
+  // Called (under the runner's lock) for every step applied: {scenario, step, at, note, log}.
+  void on_step(std::function<void(const nlohmann::json&)> observer) { on_step_ = std::move(observer); }
 
  private:
   void apply_locked(const scenario_step& step);
@@ -58,6 +62,7 @@ class scenario_runner {
   std::optional<scenario> current_;
   std::size_t next_step_ = 0;
   std::vector<std::string> log_;
+  std::function<void(const nlohmann::json&)> on_step_;
 };
 
 }  // namespace mynasim

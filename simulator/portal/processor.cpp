@@ -47,6 +47,16 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
 
 std::optional<process_record> processor::find(const std::string& id) { return processes_.get(id, rt_->clock.now()); }
 
+processor::counts_t processor::counts() {
+  counts_t c;
+  processes_.for_each(rt_->clock.now(), [&](const std::string&, const process_record& p) {
+    if (!p.ready) ++c.pending;
+    else if (expired(p)) ++c.expired;
+    else ++c.ready;
+  });
+  return c;
+}
+
 std::vector<process_record> processor::recent(std::size_t limit) {
   std::deque<process_record> newest;
   processes_.for_each(rt_->clock.now(), [&](const std::string&, const process_record& p) {
@@ -226,7 +236,14 @@ void processor::notify(const std::string& id, int attempt) {
   std::vector<std::string> fired;
   if (hooks_.policy && attempt == 1) hooks_.policy(p->client_id, p->persona_id, drop, delay, copies, fired);
   if (drop) {
-    if (hooks_.observed) hooks_.observed(data->find_connection(p->client_id)->notification_url, "", *p, 0, "dropped by fault", millis{0}, fired);
+    if (hooks_.observed) {
+      notification_report r;
+      r.url = data->find_connection(p->client_id)->notification_url;
+      r.answer = "dropped by fault";
+      r.outcome = "dropped";
+      r.fired = fired;
+      hooks_.observed(r, *p);
+    }
     return;
   }
   for (int i = 0; i < copies; ++i) {
@@ -270,13 +287,16 @@ void processor::send_notification(const std::string& id, int attempt, const std:
       rec.notifications.push_back(a);
       snapshot = rec;
     });
-    if (hooks_.observed && snapshot)
-      hooks_.observed(url, sent_body, *snapshot, r.status, r.error.empty() ? r.body : r.error,
-                      std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started), fired);
     const auto s = rt_->data.get()->portal;
-    if (ok || attempt >= s.notification_attempts) return;
-    auto delay = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
-    server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });
+    std::optional<millis> retry;
+    if (!ok && attempt < s.notification_attempts) retry = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
+    if (hooks_.observed && snapshot) {
+      notification_report report{url, sent_body, r.error.empty() ? r.body : r.error, r.status, attempt,
+                                 std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started), retry,
+                                 ok ? "delivered" : "failed", fired};
+      hooks_.observed(report, *snapshot);
+    }
+    if (retry) server_->schedule(*retry, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });
   });
 }
 

@@ -48,12 +48,23 @@ struct access_record {
   std::vector<std::string> items;
 };
 
+// One IF001-05 attempt as it ended: for the journal, the log and the metrics.
+struct notification_report {
+  std::string url, sent_body;
+  std::string answer;   // the body received, or the transport error
+  int status = 0;       // 0: no HTTP answer
+  int attempt = 1;
+  millis latency{0};
+  std::optional<millis> next_retry;  // none: no further attempt
+  std::string outcome;               // delivered | failed | dropped
+  std::vector<std::string> fired;    // fault ids that shaped it
+};
+
 // Fault injection and observation of IF001-05, provided by the app.
 struct notification_hooks {
   std::function<void(const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
                      std::vector<std::string>& fired)> policy;
-  std::function<void(const std::string& url, const std::string& body, const process_record& p, int status,
-                     const std::string& response, millis latency, const std::vector<std::string>& fired)> observed;
+  std::function<void(const notification_report& report, const process_record& p)> observed;
 };
 
 class processor {
@@ -65,6 +76,10 @@ class processor {
   std::optional<std::string> start(const std::string& client_id, const std::string& persona_id,
                                    const std::string& telegram_id, const std::string& mode, const inquiry& q);
   std::optional<process_record> find(const std::string& process_id);
+  struct counts_t {
+    std::size_t pending = 0, ready = 0, expired = 0;
+  };
+  counts_t counts();  // of the processes kept now
   // The newest `limit` processes still kept, newest first.
   std::vector<process_record> recent(std::size_t limit);
   bool expired(const process_record& p) const;

@@ -1,0 +1,192 @@
+#include "app/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <unordered_map>
+
+namespace mynasim {
+
+using prometheus::Labels;
+
+// A family's series by their label values, bounded: past max_series, new label sets share
+// one series whose labels all read "other".
+template <class Metric>
+class bounded_family {
+ public:
+  explicit bounded_family(prometheus::Family<Metric>& f) : family_(f) {}
+
+  template <class... Args>
+  Metric& get(const Labels& labels, Args&&... args) {
+    std::string key;
+    for (const auto& [k, v] : labels) key += v + '\x1f';
+    std::lock_guard lock(mutex_);
+    if (auto it = series_.find(key); it != series_.end()) return *it->second;
+    if (series_.size() >= metrics::max_series) {
+      Labels other;
+      for (const auto& [k, v] : labels) other[k] = "other";
+      return family_.Add(other, std::forward<Args>(args)...);
+    }
+    auto& m = family_.Add(labels, std::forward<Args>(args)...);
+    series_.emplace(std::move(key), &m);
+    return m;
+  }
+
+ private:
+  prometheus::Family<Metric>& family_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Metric*> series_;
+};
+
+struct metrics::impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  bounded_family<prometheus::Counter> requests{prometheus::BuildCounter()
+                                                   .Name("mynasim_requests_total")
+                                                   .Help("Requests answered, by system, endpoint, status and errorCode")
+                                                   .Register(*registry)};
+  bounded_family<prometheus::Histogram> latency{prometheus::BuildHistogram()
+                                                    .Name("mynasim_request_duration_seconds")
+                                                    .Help("Time from a request's last byte to its response, by system and endpoint")
+                                                    .Register(*registry)};
+  bounded_family<prometheus::Counter> faults{prometheus::BuildCounter()
+                                                 .Name("mynasim_faults_fired_total")
+                                                 .Help("Injected faults that fired, by kind and target")
+                                                 .Register(*registry)};
+  bounded_family<prometheus::Counter> notifications{prometheus::BuildCounter()
+                                                        .Name("mynasim_notifications_total")
+                                                        .Help("IF001-05 notification attempts, by outcome and attempt number")
+                                                        .Register(*registry)};
+  prometheus::Counter& scenario_steps = prometheus::BuildCounter()
+                                            .Name("mynasim_scenario_steps_total")
+                                            .Help("Scenario steps applied")
+                                            .Register(*registry)
+                                            .Add({});
+  bounded_family<prometheus::Counter> clock_changes{prometheus::BuildCounter()
+                                                        .Name("mynasim_clock_changes_total")
+                                                        .Help("Changes of the virtual clock, by how (set, advance, speed, freeze, scenario)")
+                                                        .Register(*registry)};
+  prometheus::Family<prometheus::Gauge>& up = prometheus::BuildGauge()
+                                                  .Name("mynasim_system_up")
+                                                  .Help("1 when the simulated system is available at the virtual now, else 0")
+                                                  .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& processes = prometheus::BuildGauge()
+                                                         .Name("mynasim_processes")
+                                                         .Help("IF001-04 processes kept, by state (pending, ready, expired)")
+                                                         .Register(*registry);
+  prometheus::Gauge& journal_entries = prometheus::BuildGauge()
+                                           .Name("mynasim_journal_entries")
+                                           .Help("Entries in the request journal")
+                                           .Register(*registry)
+                                           .Add({});
+  prometheus::Gauge& journal_bytes = prometheus::BuildGauge()
+                                         .Name("mynasim_journal_bytes")
+                                         .Help("Bytes held by the request journal")
+                                         .Register(*registry)
+                                         .Add({});
+  prometheus::Counter& journal_dropped = prometheus::BuildCounter()
+                                             .Name("mynasim_journal_dropped_total")
+                                             .Help("Journal entries dropped to stay within its bounds")
+                                             .Register(*registry)
+                                             .Add({});
+  prometheus::Counter& log_dropped = prometheus::BuildCounter()
+                                         .Name("mynasim_log_lines_dropped_total")
+                                         .Help("Log lines dropped because stdout was not read fast enough")
+                                         .Register(*registry)
+                                         .Add({});
+  prometheus::Gauge& connections = prometheus::BuildGauge()
+                                       .Name("mynasim_open_connections")
+                                       .Help("Open client connections on all listeners")
+                                       .Register(*registry)
+                                       .Add({});
+  prometheus::Gauge& rss = prometheus::BuildGauge()
+                               .Name("mynasim_process_resident_memory_bytes")
+                               .Help("Resident memory of the mynasim process")
+                               .Register(*registry)
+                               .Add({});
+  prometheus::Gauge& fds = prometheus::BuildGauge()
+                               .Name("mynasim_process_open_fds")
+                               .Help("Open file descriptors of the mynasim process")
+                               .Register(*registry)
+                               .Add({});
+  std::mutex scrape_mutex;
+  std::map<std::string, prometheus::Gauge*> up_by_system;
+};
+
+namespace {
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                         0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  return b;
+}
+
+// A counter that mirrors a total kept elsewhere (it only moves forward).
+void catch_up(prometheus::Counter& c, double total) {
+  if (total > c.Value()) c.Increment(total - c.Value());
+}
+}  // namespace
+
+metrics::metrics() : impl_(std::make_unique<impl>()) {}
+metrics::~metrics() = default;
+
+void metrics::request(const std::string& system, const std::string& endpoint, int status, const std::string& error_code,
+                      double seconds) {
+  impl_->requests.get({{"system", system}, {"endpoint", endpoint}, {"status", std::to_string(status)},
+                       {"error_code", error_code}})
+      .Increment();
+  impl_->latency.get({{"system", system}, {"endpoint", endpoint}}, latency_buckets()).Observe(seconds);
+}
+
+void metrics::fault_fired(const std::string& kind, const std::string& target) {
+  impl_->faults.get({{"kind", kind}, {"target", target}}).Increment();
+}
+
+void metrics::notification(const std::string& outcome, int attempt) {
+  impl_->notifications.get({{"outcome", outcome}, {"attempt", std::to_string(attempt)}}).Increment();
+}
+
+void metrics::scenario_step() { impl_->scenario_steps.Increment(); }
+
+void metrics::clock_change(const std::string& how) { impl_->clock_changes.get({{"how", how}}).Increment(); }
+
+std::string metrics::scrape(const metrics_snapshot& s) {
+  std::lock_guard lock(impl_->scrape_mutex);
+  for (const auto& [id, up] : s.system_up) {
+    auto& g = impl_->up_by_system[id];
+    if (!g) g = &impl_->up.Add({{"system", id}});
+    g->Set(up ? 1 : 0);
+  }
+  impl_->processes.Add({{"state", "pending"}}).Set(static_cast<double>(s.processes_pending));
+  impl_->processes.Add({{"state", "ready"}}).Set(static_cast<double>(s.processes_ready));
+  impl_->processes.Add({{"state", "expired"}}).Set(static_cast<double>(s.processes_expired));
+  impl_->journal_entries.Set(static_cast<double>(s.journal_entries));
+  impl_->journal_bytes.Set(static_cast<double>(s.journal_bytes));
+  catch_up(impl_->journal_dropped, static_cast<double>(s.journal_dropped));
+  catch_up(impl_->log_dropped, static_cast<double>(s.log_lines_dropped));
+  impl_->connections.Set(static_cast<double>(s.open_connections));
+  impl_->rss.Set(static_cast<double>(resident_bytes()));
+  impl_->fds.Set(static_cast<double>(open_fds()));
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+std::size_t open_fds() {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+}  // namespace mynasim
