@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +75,7 @@ std::string scratch() {
 }
 
 // A world on free-ish fixed ports (bench only), plain HTTP admin, requests logged or not.
-std::string write_world(const std::string& dir, bool log_requests, int base_port) {
+std::string write_world(const std::string& dir, bool log_requests, int base_port, bool metrics = true) {
   auto path = dir + "/world.yaml";
   std::string fx = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
   std::ofstream(path) << "include: [" << fx << "calendar.yaml, " << fx << "systems.yaml]\n"
@@ -82,7 +83,8 @@ std::string write_world(const std::string& dir, bool log_requests, int base_port
                       << "\n  certs_script: " << MYNASIM_SOURCE_DIR << "/certs/generate.sh\n  listeners:\n"
                       << "    app: {port: " << base_port << "}\n    sp: {port: " << base_port + 1 << "}\n"
                       << "    admin: {port: " << base_port + 2 << "}\n    systems: {port: " << base_port + 3 << "}\n"
-                      << "logging: {requests: " << (log_requests ? "true" : "false") << "}\n";
+                      << "logging: {requests: " << (log_requests ? "true" : "false")
+                      << ", metrics: " << (metrics ? "true" : "false") << "}\n";
   return path;
 }
 
@@ -137,7 +139,33 @@ struct load_result {
   double rps = 0;
   double p50 = 0, p99 = 0, p999 = 0;  // milliseconds
   long errors = 0;
+  double cpu_us = 0;  // the server's CPU time (user + system) per request
 };
+
+// CPU time (user + system) a process has used, in microseconds.
+double cpu_time_us(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  auto after = stat.rfind(')');
+  if (after == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(after + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt: fields 3–13
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+struct load_result drive(std::uint16_t port, const std::string& path, int connections, double seconds);
+
+// drive(), with the server's CPU time per request.
+load_result drive_measured(pid_t server, std::uint16_t port, const std::string& path, int connections, double seconds) {
+  double before = cpu_time_us(server);
+  auto r = drive(port, path, connections, seconds);
+  double requests = r.rps * seconds;
+  if (requests > 0) r.cpu_us = (cpu_time_us(server) - before) / requests;
+  return r;
+}
 
 load_result drive(std::uint16_t port, const std::string& path, int connections, double seconds) {
   std::vector<std::vector<float>> latencies(static_cast<std::size_t>(connections));
@@ -181,8 +209,8 @@ load_result drive(std::uint16_t port, const std::string& path, int connections, 
 }
 
 void print_row(const char* name, const load_result& r, long peak_kb) {
-  std::printf("%-28s %10.0f %9.3f %9.3f %9.3f %10.1f %7ld\n", name, r.rps, r.p50, r.p99, r.p999, peak_kb / 1024.0,
-              r.errors);
+  std::printf("%-38s %10.0f %9.3f %9.3f %9.3f %9.1f %10.1f %7ld\n", name, r.rps, r.p50, r.p99, r.p999, r.cpu_us,
+              peak_kb / 1024.0, r.errors);
 }
 
 }  // namespace
@@ -200,27 +228,35 @@ int main(int argc, char** argv) {
   const int base_port = 18400 + getpid() % 500 * 8;
   std::printf("mynasim http_load: %d keep-alive connections, %.1f s per server, 1 server thread each, %u cores\n\n",
               connections, seconds, std::thread::hardware_concurrency());
-  std::printf("%-28s %10s %9s %9s %9s %10s %7s\n", "server (GET, plain HTTP)", "req/s", "p50 ms", "p99 ms", "p99.9 ms",
-              "peak MB", "errors");
+  std::printf("%-38s %10s %9s %9s %9s %9s %10s %7s\n", "server (GET, plain HTTP)", "req/s", "p50 ms", "p99 ms",
+              "p99.9 ms", "CPU µs/req", "peak MB", "errors");
 
   auto baseline = start_baseline(dir);
-  auto base = drive(baseline.port, "/healthz", connections, seconds);
+  auto base = drive_measured(baseline.pid, baseline.port, "/healthz", connections, seconds);
   print_row("baseline Beast responder", base, status_kb(baseline.pid, "VmHWM:"));
   stop(baseline);
 
+  auto bare_world = write_world(dir, false, base_port, false);
+  auto bare = start_mynasim(bare_world, base_port, dir, nullptr);
+  auto b = drive_measured(bare.pid, bare.port, "/healthz", connections, seconds);
+  print_row("mynasim /healthz (no log, no metrics)", b, status_kb(bare.pid, "VmHWM:"));
+  stop(bare);
+
   auto quiet_world = write_world(dir, false, base_port);
   auto quiet = start_mynasim(quiet_world, base_port, dir, nullptr);
-  auto q = drive(quiet.port, "/healthz", connections, seconds);
+  auto q = drive_measured(quiet.pid, quiet.port, "/healthz", connections, seconds);
   print_row("mynasim /healthz (no log)", q, status_kb(quiet.pid, "VmHWM:"));
   stop(quiet);
 
   auto logged_world = write_world(dir, true, base_port);
   auto logged = start_mynasim(logged_world, base_port, dir, nullptr);
-  auto l = drive(logged.port, "/healthz", connections, seconds);
+  auto l = drive_measured(logged.pid, logged.port, "/healthz", connections, seconds);
   print_row("mynasim /healthz (json log)", l, status_kb(logged.pid, "VmHWM:"));
   stop(logged);
 
   std::printf("\nratio mynasim/baseline: %.2f (no log), %.2f (json log to a file)\n", q.rps / base.rps, l.rps / base.rps);
+  std::printf("metrics cost per request: %+.2f µs CPU (%.1f vs %.1f µs), throughput %.2f× without them\n",
+              q.cpu_us - b.cpu_us, q.cpu_us, b.cpu_us, q.rps / b.rps);
 
   // Start to first successful /readyz, and RSS when idle, over several runs.
   std::vector<double> ready_ms;

@@ -169,6 +169,7 @@ struct simulator_app::impl {
 
   void fill_facts(http_request& req);
   void notified(const notification_report& r, const process_record& p);
+  void count(const http_request& req, const http_response& res, std::chrono::microseconds latency);
   void observe_world();
   http_response metrics_page();
   void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
@@ -278,7 +279,8 @@ void simulator_app::impl::build_routes() {
   register_sheet_routes(routers["admin"], {&rt, editor.get(), [this](const std::string& event, const nlohmann::json& detail) {
                                             log.event(event, detail);
                                           }});
-  routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
+  if (rt.world.logging.metrics)
+    routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
   register_owner_routes(routers["admin"]);
   register_control_room_routes(routers["admin"]);
   processes->set_hooks(
@@ -420,13 +422,17 @@ void simulator_app::impl::fill_facts(http_request& req) {
   }
 }
 
-void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
-  log.request(req, res, latency, rt.clock.now());
+void simulator_app::impl::count(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
   auto route = req.route;
   if (route.empty())  // answered before routing (a fault, the closed portal)
     if (auto it = routers.find(req.listener); it != routers.end()) route = it->second.route_of(req.method, req.path);
   meters.request(req.system.empty() ? request_log::system_of(req) : req.system, route.empty() ? "unmatched" : route,
                  res.status, error_code_of(res), static_cast<double>(latency.count()) / 1e6);
+}
+
+void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
+  log.request(req, res, latency, rt.clock.now());
+  if (rt.world.logging.metrics) count(req, res, latency);
   if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
   journal_entry e;
   e.at = rt.clock.now();

@@ -208,6 +208,7 @@ world_config load_world(const std::string& entry_file) {
     if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
     w.logging.json = format == "json";
     w.logging.requests = m.bool_or("requests", true);
+    w.logging.metrics = m.bool_or("metrics", true);
     m.done();
   }
   if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);

@@ -73,6 +73,7 @@ struct system_config {
 struct logging_config {
   bool json = true;
   bool requests = true;
+  bool metrics = true;  // count requests for /metrics
 };
 
 struct qa_config {
