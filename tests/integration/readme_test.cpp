@@ -1,0 +1,63 @@
+// The README's web-flow snippet, run as written (taken from README.md itself), twice in a
+// row, against a server on port 0: A and S are the only things set from outside.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "flow_client.hpp"
+
+namespace mynasim::test {
+namespace {
+
+// The ```sh block after `marker` in README.md.
+std::string readme_block(const std::string& marker) {
+  std::ifstream in(std::string(MYNASIM_SOURCE_DIR) + "/README.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto text = ss.str();
+  auto at = text.find(marker);
+  if (at == std::string::npos) return "";
+  auto open = text.find("```sh\n", at);
+  auto close = text.find("\n```", open + 6);
+  if (open == std::string::npos || close == std::string::npos) return "";
+  return text.substr(open + 6, close - open - 6 + 1);
+}
+
+std::string run_bash(const std::string& script, const std::string& env, int& status) {
+  auto path = std::string(::testing::TempDir()) + "readme-snippet-" + std::to_string(::getpid()) + ".sh";
+  std::ofstream(path) << "set -u\n" << script;
+  std::string out;
+  if (FILE* p = ::popen((env + " bash " + path + " 2>&1").c_str(), "r")) {
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    status = ::pclose(p);
+  }
+  std::remove(path.c_str());
+  return out;
+}
+
+TEST(ReadmeSnippet, WebFlowRunsAsWrittenTwice) {
+  auto snippet = readme_block("<!-- snippet:web-flow");
+  ASSERT_FALSE(snippet.empty()) << "README.md has no web-flow snippet";
+  test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(50); });
+  server.set_clock("2026-12-02T10:00:00+09:00");  // a weekday morning: every holder open
+  std::string env = "A=https://localhost:" + std::to_string(server.port("app")) +
+                    " S=https://localhost:" + std::to_string(server.port("sp"));
+  for (int run = 1; run <= 2; ++run) {
+    int status = -1;
+    auto out = run_bash(snippet, env, status);
+    EXPECT_EQ(status, 0) << "run " << run << ":\n" << out;
+    EXPECT_NE(out.find("processId "), std::string::npos) << out;
+    auto last = out.substr(out.rfind('{') == std::string::npos ? 0 : out.find("\n{") + 1);
+    auto result = nlohmann::json::parse(last, nullptr, false);
+    ASSERT_TRUE(result.is_object()) << "run " << run << ":\n" << out;
+    EXPECT_EQ(result["commonHeader"]["telegramType"], "IFA0303-S01") << out;
+    EXPECT_EQ(result["commonHeader"]["errorCode"], "") << out;
+    EXPECT_NE(out.find("selfPersonalData"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace mynasim::test
