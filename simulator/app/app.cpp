@@ -827,4 +827,11 @@ std::uint16_t simulator_app::port(const std::string& listener) const {
 
 world_runtime& simulator_app::runtime() { return impl_->rt; }
 
+std::vector<std::tuple<std::string, std::string, std::string>> simulator_app::routes() const {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const auto& [listener, r] : impl_->routers)
+    for (auto& [method, pattern] : r.routes()) out.emplace_back(listener, method, pattern);
+  return out;
+}
+
 }  // namespace mynasim

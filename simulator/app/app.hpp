@@ -2,6 +2,9 @@
 // shuts them down. The only place that knows all the parts.
 #pragma once
 
+#include <tuple>
+#include <vector>
+
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -54,6 +57,8 @@ class simulator_app {
   // The bound port of a listener (app, sp, admin, systems); 0 if it is not running.
   std::uint16_t port(const std::string& listener) const;
   world_runtime& runtime();
+  // Every route served: listener → (method, pattern), for checking the API documents.
+  std::vector<std::tuple<std::string, std::string, std::string>> routes() const;
 
  private:
   struct impl;

@@ -61,6 +61,12 @@ bool router::matches_path(const std::string& path) const {
   return false;
 }
 
+std::vector<std::pair<std::string, std::string>> router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 std::string router::route_of(const std::string& method, const std::string& path) const {
   auto parts = split_path(path);
   for (const auto& r : routes_)

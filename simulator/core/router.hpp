@@ -20,6 +20,8 @@ class router {
   // The pattern a request would be routed to ("" when none): for a response a fault made
   // before routing, so that it is counted under its endpoint.
   std::string route_of(const std::string& method, const std::string& path) const;
+  // (method, pattern) of every route, in the order added.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct route {

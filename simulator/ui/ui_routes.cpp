@@ -15,6 +15,7 @@ std::string content_type_of(std::string_view name) {
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
   if (ends(".svg")) return "image/svg+xml";
+  if (ends(".yaml")) return "application/yaml; charset=utf-8";
   return "application/octet-stream";
 }
 
@@ -81,6 +82,12 @@ void register_control_room_routes(router& admin) {
     return res;
   });
   admin.add_sync("GET", "/__admin/ui", [](http_request&) { return asset_response("control-room.html"); });
+  // The OpenAPI documents of docs/openapi, as built in.
+  admin.add_sync("GET", "/__admin/openapi/{file}", [](http_request& req) {
+    const auto& file = req.params["file"];
+    if (file != "mynasim-api.yaml" && file != "mynasim-admin.yaml") return json_error(404, "not_found", "no document '" + file + "'");
+    return asset_response(file);
+  });
   admin.add_sync("GET", "/__admin/ui/{file}", [](http_request& req) {
     const auto& file = req.params["file"];
     if (file != "control-room.css" && file != "control-room.js") return json_error(404, "not_found", "no file '" + file + "'");

@@ -1,5 +1,7 @@
 #include "flow_client.hpp"
 
+#include "contract_log.hpp"
+
 #include <thread>
 
 #include <condition_variable>
@@ -20,6 +22,7 @@ notification_receiver::notification_receiver(int status) : status_(status) {
         notified_.insert(header["processId"].get<std::string>());
     }
     arrived_.notify_all();
+    if (req.method == "POST") record_notification(req.path, req.body, status_);
     header["telegramType"] = "IFA0302-S01";
     respond(json_response(status_, {{"commonHeader", header}}));
   });

@@ -1,5 +1,7 @@
 #include "test_client.hpp"
 
+#include "contract_log.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -83,6 +85,13 @@ void connection::set_timeout(std::chrono::milliseconds t) {
 }
 
 bool connection::send(std::string_view bytes) {
+  // The request line, for contract recording (a garbage send records nothing).
+  if (contract_recording()) {
+    auto line = bytes.substr(0, bytes.find("\r\n"));
+    auto sp1 = line.find(' '), sp2 = line.rfind(' ');
+    if (sp1 != std::string_view::npos && sp2 > sp1 && line.substr(sp2 + 1).starts_with("HTTP/"))
+      sent_.emplace_back(std::string(line.substr(0, sp1)), std::string(line.substr(sp1 + 1, sp2 - sp1 - 1)));
+  }
   while (!bytes.empty()) {
     long n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size()))
                   : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -136,6 +145,10 @@ std::optional<client_response> connection::read_response(std::chrono::millisecon
   }
   res.body = buffer_.substr(0, length);
   buffer_.erase(0, length);
+  if (!sent_.empty()) {
+    record_response(sent_.front().first, sent_.front().second, res.status, res.headers, res.body);
+    sent_.pop_front();
+  }
   return res;
 }
 

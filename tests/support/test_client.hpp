@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,7 @@ class connection {
   void* ctx_ = nullptr;  // SSL_CTX*
   void* ssl_ = nullptr;  // SSL*
   std::string buffer_;
+  std::deque<std::pair<std::string, std::string>> sent_;  // method, target of requests not yet answered
 };
 
 // A loopback TCP port nobody listens on right now (for a server that must be started later

@@ -26,6 +26,7 @@ class test_server {
 
   std::uint16_t port(const std::string& listener) const { return app_->port(listener); }
   world_runtime& runtime() { return app_->runtime(); }
+  simulator_app& app() { return *app_; }
   std::string logs() const { return logs_.str(); }
 
   client_response admin(const std::string& method, const std::string& target, const std::string& body = "") {

@@ -1,0 +1,78 @@
+// The OpenAPI documents: served as built in, equal to docs/openapi, and their error catalogue
+// equal to the one mynasim answers with (docs/errors.md is held to it by CliTest).
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "flow_client.hpp"
+
+namespace mynasim::test {
+namespace {
+
+std::string read_doc(const std::string& name) {
+  std::ifstream in(std::string(MYNASIM_SOURCE_DIR) + "/docs/openapi/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(OpenApi, DocumentsAreServedAsKeptInDocs) {
+  test_server server;
+  for (const char* name : {"mynasim-api.yaml", "mynasim-admin.yaml"}) {
+    auto r = server.admin("GET", std::string("/__admin/openapi/") + name);
+    EXPECT_EQ(r.status, 200) << name;
+    EXPECT_EQ(r.header("content-type"), "application/yaml; charset=utf-8");
+    EXPECT_EQ(r.body, read_doc(name)) << name << " differs from docs/openapi (rebuild)";
+    auto doc = YAML::Load(r.body);
+    EXPECT_EQ(doc["openapi"].as<std::string>(), "3.1.0");
+  }
+  EXPECT_EQ(server.admin("GET", "/__admin/openapi/other.yaml").status, 404);
+}
+
+TEST(OpenApi, ErrorCatalogueIsTheOneMynasimAnswersWith) {
+  auto doc = YAML::Load(read_doc("mynasim-api.yaml"));
+  auto entries = doc["components"]["schemas"]["ErrorCode"]["oneOf"];
+  ASSERT_TRUE(entries.IsSequence());
+  const auto data = test_world().data;
+  std::map<std::string, std::tuple<std::string, int, std::string>> documented;  // code → key, status, message
+  for (const auto& e : entries)
+    documented[e["const"].as<std::string>()] = {e["title"].as<std::string>(), e["x-http-status"].as<int>(),
+                                               e["description"].as<std::string>()};
+  std::map<std::string, std::tuple<std::string, int, std::string>> answered;
+  for (const auto& [key, e] : data.errors) answered[e.code] = {key, e.status, e.message};
+  EXPECT_EQ(documented, answered) << "regenerate components.schemas.ErrorCode of docs/openapi/mynasim-api.yaml from "
+                                     "`mynasim errors --json`";
+}
+
+// Every route the server registers is an operation of one of the documents: nothing ships
+// undocumented. Path parameters are compared by position, not by name.
+TEST(OpenApi, EveryRouteIsDocumented) {
+  auto normalise = [](std::string p) {
+    for (std::size_t open; (open = p.find('{')) != std::string::npos;) p.replace(open, p.find('}', open) - open + 1, "*");
+    return p;
+  };
+  std::set<std::string> documented;
+  for (const char* name : {"mynasim-api.yaml", "mynasim-admin.yaml"})
+    for (const auto& path : YAML::Load(read_doc(name))["paths"])
+      for (const auto& op : path.second) {
+        auto method = op.first.as<std::string>();
+        for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        documented.insert(method + " " + normalise(path.first.as<std::string>()));
+      }
+  test_server server;
+  std::size_t routes = 0;
+  for (const auto& [listener, method, pattern] : server.app().routes()) {
+    ++routes;
+    auto key = method + " " + normalise(pattern);
+    bool systems_generic = pattern.rfind("/systems/", 0) == 0 &&
+                           documented.count(method + " /systems/*/" + pattern.substr(pattern.rfind('/') + 1));
+    EXPECT_TRUE(documented.count(key) || systems_generic) << listener << ": " << key << " is not in docs/openapi";
+  }
+  EXPECT_GT(routes, 60u);
+}
+
+}  // namespace
+}  // namespace mynasim::test
