@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
+#include "conformance/lint.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/file_read.hpp"
 #include "core/json_util.hpp"
@@ -156,6 +158,17 @@ void register_qa_routes(router& r, qa_context ctx) {
       list.push_back(std::move(j));
     }
     return json_response(200, {{"requests", list}, {"journal", c->journal->stats()}});
+  });
+  r.add_sync("GET", "/__admin/lint", [c](http_request& req) {
+    auto client = req.query_param("client_id").value_or("");
+    if (client.empty()) return json_error(400, "invalid_request", "client_id is required");
+    journal_filter f;
+    f.client_id = client;
+    f.limit = std::numeric_limits<std::size_t>::max();
+    const auto& s = c->runtime->world.conformance;
+    auto report = run_lint(client, c->journal->query(f), *c->runtime->data.get(),
+                           {s.polling_storm, s.slow_notification, s.outage_retry_gap});
+    return json_response(200, report.to_json());
   });
   r.add_sync("GET", "/__admin/requests/count", [c](http_request& req) {
     return json_response(200, {{"count", c->journal->count(filter_of(req))}, {"journal", c->journal->stats()}});

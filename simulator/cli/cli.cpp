@@ -1,5 +1,7 @@
 #include "cli/cli.hpp"
 
+#include "conformance/lint.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -97,6 +99,11 @@ const std::vector<command_spec>& commands() {
        timeline},
       {"errors", "print the error catalogue (Markdown, or JSON with --json)",
        {{"--json", nullptr, "print JSON"}, config_option}, errors},
+      {"lint rules", "print the conformance lint's rules (Markdown): what /__admin/lint checks in an API user's calls",
+       {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+         out << lint_rules_markdown();
+         return 0;
+       }},
       {"card sign",
        "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
        {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},

@@ -157,7 +157,8 @@ system_config parse_system(const yaml_value& v) {
 
 // Sections an entry file or an included file may hold.
 const std::set<std::string> list_sections = {"systems", "items", "services", "connections", "personas"};
-const std::set<std::string> map_sections = {"name", "server", "logging", "clock", "holidays", "portal", "errors", "qa"};
+const std::set<std::string> map_sections = {"name",   "server", "logging", "clock", "holidays",
+                                            "portal", "errors", "qa",      "conformance"};
 
 void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
              std::set<std::string>& seen_files, int depth, std::vector<std::string>& order) {
@@ -212,6 +213,14 @@ world_config load_world(const std::string& entry_file) {
     m.done();
   }
   if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
+  if (auto& s = sections["conformance"]; !s.empty()) {
+    yaml_map m(s.front());
+    auto& c = w.conformance;
+    c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
+    c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
+    c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
+    m.done();
+  }
   if (auto& s = sections["qa"]; !s.empty()) {
     yaml_map m(s.front());
     if (auto v = m.find("allow_fault_header")) {

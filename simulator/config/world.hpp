@@ -70,6 +70,13 @@ struct system_config {
   std::string note;      // remarks column, verbatim
 };
 
+// Thresholds of the conformance lint (/__admin/lint).
+struct conformance_config {
+  int polling_storm = 10;                 // MPE3008 answers for one process
+  millis slow_notification{3000};         // a slower acknowledgement of IF001-05
+  millis outage_retry_gap{10 * 60 * 1000};  // minimum wait after an outage answer without reopens_at
+};
+
 struct logging_config {
   bool json = true;
   bool requests = true;
@@ -95,6 +102,7 @@ struct world_config {
   std::string name = "mynasim default world";
   server_config server;
   logging_config logging;
+  conformance_config conformance;
   qa_config qa;
   clock_settings clock;
   holiday_adjustments holidays;

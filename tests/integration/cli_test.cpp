@@ -185,6 +185,15 @@ TEST(Cli, ErrorCatalogueDocIsGeneratedFromTheCode) {
   EXPECT_GE(j.size(), 35u);
 }
 
+TEST(Cli, ConformanceRulesDocIsGeneratedFromTheTable) {
+  auto r = run_mynasim({"lint", "rules"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream doc(std::string(MYNASIM_SOURCE_DIR) + "/docs/conformance.md");
+  std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(r.out), std::string::npos) << "regenerate the table of docs/conformance.md with `mynasim lint rules`";
+  EXPECT_NE(r.out.find("`polling-storm`"), std::string::npos);
+}
+
 TEST(Cli, ServeRefusesAPortInUse) {
   test_server running;
   auto world = scratch_file("busy.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "flow_client.hpp"
 
@@ -154,6 +155,75 @@ TEST(EventLog, NotificationsFaultsScenarioStepsClockChangesAndReloads) {
     muni = muni || (line.value("error_code", "") == "MUNI_BUSY" && line.value("faults", "") == "f1");
   }
   EXPECT_TRUE(muni) << logs;
+}
+
+}  // namespace
+}  // namespace mynasim::test
+
+namespace mynasim::test {
+namespace {
+
+std::set<std::string> lint_rules_found(test_server& server, const std::string& client_id) {
+  auto r = server.admin("GET", "/__admin/lint?client_id=" + client_id);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::set<std::string> out;
+  auto j = nlohmann::json::parse(r.body);
+  for (const auto& f : j["findings"]) {
+    out.insert(f["rule"].get<std::string>());
+    EXPECT_FALSE(f["evidence"].empty()) << f.dump();
+    EXPECT_FALSE(f["remedy"].get<std::string>().empty());
+  }
+  return out;
+}
+
+// An app that skips state, polls before the notification, reuses its code and a telegramId:
+// the lint names each mistake from the journal; a careful app's calls give no finding but advice.
+TEST(ConformanceLint, NamesASloppyAppsMistakesFromTheJournal) {
+  notification_receiver app;
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = std::chrono::milliseconds(300);
+    w.conformance.polling_storm = 3;
+    for (auto& c : w.data.connections) c.notification_url = app.url();
+  });
+  server.set_clock("2026-12-02T10:00:00+09:00");
+  const std::string redirect = "http%3A%2F%2Flocalhost%3A3000%2Fcallback";
+  // Sloppy: through the screens without state.
+  flow_client sloppy{&server};
+  auto session_page = request(server.port("app"), true, "GET",
+                              "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003"
+                              "&redirect_uri=" + redirect);
+  ASSERT_EQ(session_page.status, 200);
+  auto code = sloppy.authorize_code("taro");
+  ASSERT_EQ(parse(sloppy.token(code)).value("token_type", ""), "Bearer");
+  sloppy.token(code);  // the same code again
+  auto token = sloppy.access_token("taro");
+  auto telegram = sloppy.next_telegram_id();
+  auto accepted = parse(sloppy.request(token, telegram, "Latest"));
+  auto pid = accepted["commonHeader"]["processId"].get<std::string>();
+  for (int i = 0; i < 4; ++i) sloppy.result(token, telegram, pid);  // before the notification
+  sloppy.request(token, telegram, "Latest");                        // the same telegramId
+  auto found = lint_rules_found(server, "SP00000086_AA0003");
+  for (const char* rule : {"authorize-without-state", "no-pkce", "code-reused", "polling-before-notification",
+                           "polling-storm", "telegram-id-reused"})
+    EXPECT_TRUE(found.count(rule)) << rule;
+  EXPECT_EQ(server.admin("GET", "/__admin/lint").status, 400);
+}
+
+TEST(ConformanceLint, ACarefulAppGetsNoFinding) {
+  notification_receiver app;
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = std::chrono::milliseconds(5);
+    for (auto& c : w.data.connections) c.notification_url = app.url();
+  });
+  server.set_clock("2026-12-02T10:00:00+09:00");
+  flow_client careful{&server};
+  auto token = careful.access_token("taro");  // the test path is not judged as the app's authorize
+  auto telegram = careful.next_telegram_id();
+  auto pid = parse(careful.request(token, telegram, "Latest"))["commonHeader"]["processId"].get<std::string>();
+  ASSERT_TRUE(app.wait_for_process(pid, std::chrono::seconds(5)));
+  auto result = parse(careful.result(token, telegram, pid));
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "");
+  EXPECT_TRUE(lint_rules_found(server, "SP00000086_AA0003").empty());
 }
 
 }  // namespace

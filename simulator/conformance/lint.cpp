@@ -1,0 +1,310 @@
+#include "conformance/lint.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/http.hpp"
+#include "portal/web_routes.hpp"
+
+namespace mynasim {
+namespace {
+
+enum rule_index {
+  polling_before_notification,
+  polling_storm,
+  retry_before_reopening,
+  notification_failing,
+  notification_not_acknowledged,
+  notification_slow,
+  result_never_fetched,
+  result_fetched_after_expiry,
+  telegram_id_reused,
+  telegram_id_malformed,
+  result_telegram_mismatch,
+  code_reused,
+  token_redirect_mismatch,
+  authorize_without_state,
+  query_method_not_registered,
+  malformed_inquiry,
+  no_pkce,
+};
+
+// The string value of the first "key":"…" in a (possibly clipped) JSON text.
+std::string json_string(std::string_view text, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  auto at = text.find(needle);
+  if (at == std::string_view::npos) return "";
+  at += needle.size();
+  auto end = text.find('"', at);
+  if (end == std::string_view::npos || end - at > 128) return "";
+  return std::string(text.substr(at, end - at));
+}
+
+std::string form_value(const std::string& form, const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!parse_form(form, pairs)) return "";
+  for (auto& [k, v] : pairs)
+    if (k == key) return v;
+  return "";
+}
+
+bool is_any(const std::string& path, std::initializer_list<const char*> paths) {
+  return std::any_of(paths.begin(), paths.end(), [&](const char* p) { return path == p; });
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// TL-<8 digits>-<12 digits>-<4 digits>, the 8 digits being the client's provider digits.
+bool well_formed_telegram_id(const std::string& id, const std::string& client_id) {
+  std::string_view v(id);
+  if (v.size() != 29 || !v.starts_with("TL-") || v[11] != '-' || v[24] != '-') return false;
+  if (!all_digits(v.substr(3, 8)) || !all_digits(v.substr(12, 12)) || !all_digits(v.substr(25, 4))) return false;
+  return client_id.size() < 10 || v.substr(3, 8) == std::string_view(client_id).substr(2, 8);
+}
+
+class linter {
+ public:
+  linter(const std::string& client_id, const world_data& data, const lint_settings& s)
+      : client_id_(client_id), data_(data), settings_(s) {}
+
+  void read(const journal_entry& e);
+  void finish();
+  std::vector<lint_finding> findings() const;
+
+ private:
+  std::string code_of(const std::string& key) const {
+    auto it = data_.errors.find(key);
+    return it == data_.errors.end() ? "" : it->second.code;
+  }
+  void flag(rule_index r, const journal_entry& e, std::string detail = "") {
+    auto& f = found_[r];
+    if (f.detail.empty()) f.detail = std::move(detail);
+    if (f.evidence.size() < lint_report::max_evidence) f.evidence.push_back(e);
+    ++counts_[r];
+  }
+  void authorize(const journal_entry& e);
+  void token(const journal_entry& e);
+  void request(const journal_entry& e, const std::string& error);
+  void result(const journal_entry& e, const std::string& error);
+  void notification(const journal_entry& e);
+
+  std::string client_id_;
+  const world_data& data_;
+  lint_settings settings_;
+  std::map<int, lint_finding> found_;
+  std::map<int, std::size_t> counts_;
+  std::set<std::string> codes_seen_;
+  std::set<std::string> telegrams_sent_;
+  std::map<std::string, std::string> telegram_of_process_;   // from IF001-04 answers
+  std::map<std::string, int> polls_;                         // MPE3008 answers per process
+  std::map<std::string, journal_entry> notified_;            // delivered notifications by process
+  std::set<std::string> fetched_;                            // processes whose result was read
+  std::optional<instant> closed_until_;                      // after an outage answer
+  std::optional<journal_entry> outage_answer_;
+};
+
+void linter::read(const journal_entry& e) {
+  if (e.direction == "out") return notification(e);
+  auto error = json_string(e.response_body, "errorCode");
+  if (e.listener == "app" && e.path == paths::authorize) return authorize(e);
+  if (e.listener != "sp") return;
+  if (is_any(e.path, {paths::token, paths::stub_token})) return token(e);
+  if (is_any(e.path, {paths::request, paths::stub_request})) return request(e, error);
+  if (is_any(e.path, {paths::result, paths::stub_result})) return result(e, error);
+}
+
+void linter::authorize(const journal_entry& e) {
+  auto query = e.url.substr(std::min(e.url.size(), e.url.find('?') + 1));
+  if (e.url.find('?') == std::string::npos) query.clear();
+  if (form_value(query, "mynasim_persona").size()) return;  // the test path, not the app's own flow
+  if (form_value(query, "state").empty()) flag(authorize_without_state, e, "authorize without state");
+  if (form_value(query, "code_challenge").empty()) flag(no_pkce, e, "authorize without code_challenge");
+}
+
+void linter::token(const journal_entry& e) {
+  auto code = form_value(e.request_body, "code");
+  if (!code.empty() && !codes_seen_.insert(code).second) flag(code_reused, e, "an authorization code sent twice");
+  auto error = json_string(e.response_body, "errorCode");
+  if (!error.empty() && error == code_of("redirect_uri_mismatch"))
+    flag(token_redirect_mismatch, e, "token request with a redirect_uri other than the authorize one");
+}
+
+void linter::request(const journal_entry& e, const std::string& error) {
+  if (closed_until_ && e.at < *closed_until_)
+    flag(retry_before_reopening, e, "IF001-04 sent again before " + format_instant(*closed_until_));
+  if (!e.telegram_id.empty() && !well_formed_telegram_id(e.telegram_id, client_id_))
+    flag(telegram_id_malformed, e, "telegramId " + e.telegram_id);
+  if (error == code_of("duplicate_telegram_id")) flag(telegram_id_reused, e, "telegramId " + e.telegram_id);
+  if (error == code_of("query_method_not_allowed")) flag(query_method_not_registered, e);
+  if (error == code_of("invalid_inquiry_condition")) flag(malformed_inquiry, e);
+  for (const char* key : {"system_outside_hours", "system_closed_day", "system_planned_outage", "system_forced_down"})
+    if (!error.empty() && error == code_of(key)) {
+      auto reopens = parse_instant(json_string(e.response_body, "reopens_at"));
+      closed_until_ = reopens ? *reopens : e.at + settings_.outage_retry_gap;
+      outage_answer_ = e;
+    }
+  auto process = json_string(e.response_body, "processId");
+  if (error.empty() && !process.empty()) telegram_of_process_[process] = e.telegram_id;
+}
+
+void linter::result(const journal_entry& e, const std::string& error) {
+  const auto& process = e.process_id;
+  if (auto it = telegram_of_process_.find(process); it != telegram_of_process_.end() && it->second != e.telegram_id)
+    flag(result_telegram_mismatch, e, "IF001-06 with telegramId " + e.telegram_id + ", IF001-04 used " + it->second);
+  if (error == code_of("still_processing")) {
+    if (!notified_.count(process)) flag(polling_before_notification, e, "IF001-06 before the notification");
+    if (++polls_[process] == settings_.polling_storm)
+      flag(polling_storm, e, std::to_string(settings_.polling_storm) + " IF001-06 calls for process " + process +
+                                  " answered MPE3008");
+    return;
+  }
+  if (error == code_of("result_expired")) flag(result_fetched_after_expiry, e);
+  if (!process.empty()) fetched_.insert(process);
+  // A result answer that reports an outage with a reopening time closes the door too.
+  auto reopens = parse_instant(json_string(e.response_body, "reopens_at"));
+  for (const char* key : {"system_outside_hours", "system_closed_day", "system_planned_outage", "system_forced_down"})
+    if (!error.empty() && error == code_of(key)) {
+      closed_until_ = reopens ? *reopens : e.at + settings_.outage_retry_gap;
+      outage_answer_ = e;
+    }
+}
+
+void linter::notification(const journal_entry& e) {
+  if (!e.faults.empty()) return;  // shaped by an injected fault: not the app's doing
+  bool ok = e.status >= 200 && e.status < 300;
+  if (!ok) {
+    flag(notification_failing, e,
+         e.status == 0 ? "no HTTP answer: " + e.response_body.substr(0, 120) : "HTTP " + std::to_string(e.status));
+    return;
+  }
+  notified_.emplace(e.process_id, e);
+  if (e.response_body.find("IFA0302-S01") == std::string::npos)
+    flag(notification_not_acknowledged, e, "answered without telegramType IFA0302-S01");
+  if (e.latency_ms > static_cast<double>(settings_.slow_notification.count()))
+    flag(notification_slow, e, "answered in " + std::to_string(static_cast<long>(e.latency_ms)) + " ms");
+}
+
+void linter::finish() {
+  for (const auto& [process, e] : notified_)
+    if (!fetched_.count(process)) flag(result_never_fetched, e, "process " + process + " notified, result not read");
+}
+
+std::vector<lint_finding> linter::findings() const {
+  std::vector<lint_finding> out;
+  for (const auto& [index, f] : found_) {
+    auto copy = f;
+    copy.rule = &lint_rules()[static_cast<std::size_t>(index)];
+    if (counts_.at(index) > 1) copy.detail += " (" + std::to_string(counts_.at(index)) + " times)";
+    out.push_back(std::move(copy));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(lint_severity s) {
+  switch (s) {
+    case lint_severity::error: return "error";
+    case lint_severity::warning: return "warning";
+    case lint_severity::advice: return "advice";
+  }
+  return "?";
+}
+
+const std::vector<lint_rule>& lint_rules() {
+  using s = lint_severity;
+  static const std::vector<lint_rule> rules = {
+      {"polling-before-notification", s::warning, "結果通知の前に結果取得（IF001-06）を呼んでいます",
+       "IF001-06 called before the IF001-05 notification", "wait for the notification; poll only as a bounded fallback"},
+      {"polling-storm", s::error, "処理中の結果を繰り返し取得しています（ポーリング過多）",
+       "IF001-06 polled again and again while still processing (MPE3008)",
+       "fetch once per notification; if you must poll, back off (e.g. 5 s, doubling) and stop after a limit"},
+      {"retry-before-reopening", s::error, "計画停止・運用時間外の間に、再開前に再要求しています",
+       "IF001-04 retried during an outage, before the announced reopening",
+       "read reopens_at / the message and retry after it; tell the user when the service reopens"},
+      {"notification-failing", s::error, "結果通知（IF001-05）を受け取れていません",
+       "the IF001-05 notification endpoint fails or does not answer",
+       "answer 200 quickly; process the result asynchronously"},
+      {"notification-not-acknowledged", s::warning, "結果通知に IFA0302-S01 で応答していません",
+       "the notification is answered without an IFA0302-S01 telegram",
+       "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} echoing the header"},
+      {"notification-slow", s::warning, "結果通知への応答が遅すぎます", "the notification endpoint answers slowly",
+       "acknowledge first, then fetch and process the result"},
+      {"result-never-fetched", s::warning, "通知を受けた結果を取得していません",
+       "a result was notified but never fetched", "fetch the result (IF001-06) after each notification"},
+      {"result-fetched-after-expiry", s::warning, "保存期間を過ぎた結果を取得しようとしています",
+       "the result was fetched after it expired (MPE3009)", "fetch results promptly after the notification"},
+      {"telegram-id-reused", s::error, "電文ID（telegramId）を再利用しています", "a telegramId was used twice (MPE3004)",
+       "generate a new telegramId for every IF001-04 request"},
+      {"telegram-id-malformed", s::error, "電文ID（telegramId）の形式が不正です",
+       "a telegramId is not TL-<8 provider digits>-<YYMMDDhhmmss>-<4 digits>",
+       "build it from your own provider digits, a JST timestamp and a sequence"},
+      {"result-telegram-mismatch", s::error, "結果取得の telegramId が要求時と異なります",
+       "IF001-06 sent with a telegramId other than its IF001-04 one",
+       "repeat the IF001-04 telegramId together with its processId"},
+      {"code-reused", s::error, "認可コードを二度使っています", "an authorization code was exchanged twice",
+       "exchange each code once; start a new authorization when it fails"},
+      {"token-redirect-mismatch", s::error, "トークン要求の redirect_uri が認可要求と異なります",
+       "the token request's redirect_uri is not the one used to authorize (MPE1002)",
+       "send exactly the redirect_uri of the authorize request"},
+      {"authorize-without-state", s::warning, "認可要求に state がありません（CSRF の危険）",
+       "authorize sent without state (CSRF risk)", "send an unguessable state and check it on the callback"},
+      {"query-method-not-registered", s::error, "登録していない照会方法を使っています",
+       "an inquiry method the service did not register (MPE3005)",
+       "use only the query methods of your サービス情報設定シート"},
+      {"malformed-inquiry", s::error, "照会条件（inquiryCondition）が不正です", "a malformed inquiryCondition (MPE3006)",
+       "Date=YYYYMMDD, Range=YYYYMMDD-YYYYMMDD or Latest"},
+      {"no-pkce", s::advice, "PKCE（code_challenge）を使っていません", "authorize without PKCE (code_challenge)",
+       "send code_challenge (S256) and code_verifier"},
+  };
+  return rules;
+}
+
+lint_report run_lint(const std::string& client_id, std::vector<journal_entry> entries, const world_data& data,
+                     const lint_settings& settings) {
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  linter l(client_id, data, settings);
+  for (const auto& e : entries) l.read(e);
+  l.finish();
+  lint_report r;
+  r.client_id = client_id;
+  r.entries_read = entries.size();
+  r.findings = l.findings();
+  return r;
+}
+
+nlohmann::json lint_report::to_json() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : findings) {
+    nlohmann::json evidence = nlohmann::json::array();
+    for (const auto& e : f.evidence) {
+      auto j = journal_json(e);
+      j.erase("request_body");
+      j.erase("response_body");
+      evidence.push_back(std::move(j));
+    }
+    list.push_back({{"rule", f.rule->id},
+                    {"severity", to_string(f.rule->severity)},
+                    {"title_ja", f.rule->title_ja},
+                    {"title_en", f.rule->title_en},
+                    {"remedy", f.rule->remedy},
+                    {"detail", f.detail},
+                    {"evidence", std::move(evidence)}});
+  }
+  return {{"client_id", client_id}, {"entries_read", entries_read}, {"rules", lint_rules().size()},
+          {"findings", std::move(list)}};
+}
+
+std::string lint_rules_markdown() {
+  std::string out = "| rule | severity | 説明 | what it means | remedy |\n|---|---|---|---|---|\n";
+  for (const auto& r : lint_rules())
+    out += std::string("| `") + r.id + "` | " + to_string(r.severity) + " | " + r.title_ja + " | " + r.title_en + " | " +
+           r.remedy + " |\n";
+  return out;
+}
+
+}  // namespace mynasim
