@@ -217,6 +217,10 @@ try {
   await row.waitFor();
   await row.click();
   await room.locator('[data-testid=sequence-svg]').waitFor();
+  // The notification's journal entry lands when its answer arrives — possibly after IF001-06
+  // was read; the diagram redraws with each refresh, so wait for it.
+  await room.locator('[data-testid=sequence-svg] [data-testid=sequence-hop][data-direction=out]').first()
+    .waitFor({ state: 'attached' });
   const hopsWith = async (sel) => room.locator(`[data-testid=sequence-svg] [data-testid=sequence-hop]${sel}`).count();
   for (const [sel, what] of [['[data-system=portal]', 'API user → portal (IF001-04 / IF001-06)'], ['[data-system=network]', 'portal → 情報提供NWS'],
                              ['[data-system=juki]', '情報提供NWS → 住基ネット'], ['[data-system=municipal]', '情報提供NWS → 自治体中間サーバ'],

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "flow_client.hpp"
 
@@ -66,6 +67,7 @@ TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
     status = ::pclose(p);
   }
   std::cout << out;
+  std::ofstream(out_dir + "/control_room.log") << out;  // kept with the screenshots
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("# all browser checks passed"), std::string::npos) << out;
   for (const char* shot : {"control-room-timeline-desktop.png", "control-room-flows-mobile.png", "landing-mobile.png",
