@@ -12,7 +12,7 @@ shift || true
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http_request http_response json form world_yaml scenario_yaml fault time inquiry sheet_change world_link)
+[ ${#targets[@]} -gt 0 ] || targets=(http_request http_response json form world_yaml scenario_yaml fault time inquiry sheet_change world_link lint)
 out=build/fuzz/findings
 mkdir -p "$out"
 failed=0
