@@ -31,16 +31,7 @@ enum rule_index {
   no_pkce,
 };
 
-// The string value of the first "key":"…" in a (possibly clipped) JSON text.
-std::string json_string(std::string_view text, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  auto at = text.find(needle);
-  if (at == std::string_view::npos) return "";
-  at += needle.size();
-  auto end = text.find('"', at);
-  if (end == std::string_view::npos || end - at > 128) return "";
-  return std::string(text.substr(at, end - at));
-}
+std::string json_string(std::string_view text, std::string_view key) { return compact_json_string(text, key, 128); }
 
 std::string form_value(const std::string& form, const std::string& key) {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -91,6 +82,7 @@ class linter {
   void request(const journal_entry& e, const std::string& error);
   void result(const journal_entry& e, const std::string& error);
   void notification(const journal_entry& e);
+  void note_outage(const journal_entry& e, const std::string& error);
 
   std::string client_id_;
   const world_data& data_;
@@ -104,7 +96,6 @@ class linter {
   std::map<std::string, journal_entry> notified_;            // delivered notifications by process
   std::set<std::string> fetched_;                            // processes whose result was read
   std::optional<instant> closed_until_;                      // after an outage answer
-  std::optional<journal_entry> outage_answer_;
 };
 
 void linter::read(const journal_entry& e) {
@@ -141,12 +132,7 @@ void linter::request(const journal_entry& e, const std::string& error) {
   if (error == code_of("duplicate_telegram_id")) flag(telegram_id_reused, e, "telegramId " + e.telegram_id);
   if (error == code_of("query_method_not_allowed")) flag(query_method_not_registered, e);
   if (error == code_of("invalid_inquiry_condition")) flag(malformed_inquiry, e);
-  for (const char* key : {"system_outside_hours", "system_closed_day", "system_planned_outage", "system_forced_down"})
-    if (!error.empty() && error == code_of(key)) {
-      auto reopens = parse_instant(json_string(e.response_body, "reopens_at"));
-      closed_until_ = reopens ? *reopens : e.at + settings_.outage_retry_gap;
-      outage_answer_ = e;
-    }
+  note_outage(e, error);
   auto process = json_string(e.response_body, "processId");
   if (error.empty() && !process.empty()) telegram_of_process_[process] = e.telegram_id;
 }
@@ -164,12 +150,16 @@ void linter::result(const journal_entry& e, const std::string& error) {
   }
   if (error == code_of("result_expired")) flag(result_fetched_after_expiry, e);
   if (!process.empty()) fetched_.insert(process);
-  // A result answer that reports an outage with a reopening time closes the door too.
-  auto reopens = parse_instant(json_string(e.response_body, "reopens_at"));
+  note_outage(e, error);  // a result that reports an outage closes the door too
+}
+
+// An answer naming an outage: no IF001-04 until its reopens_at (else for outage_retry_gap).
+void linter::note_outage(const journal_entry& e, const std::string& error) {
+  if (error.empty()) return;
   for (const char* key : {"system_outside_hours", "system_closed_day", "system_planned_outage", "system_forced_down"})
-    if (!error.empty() && error == code_of(key)) {
+    if (error == code_of(key)) {
+      auto reopens = parse_instant(json_string(e.response_body, "reopens_at"));
       closed_until_ = reopens ? *reopens : e.at + settings_.outage_retry_gap;
-      outage_answer_ = e;
     }
 }
 

@@ -52,18 +52,15 @@ http_response http_response::html(int status, std::string body) {
   return r;
 }
 
-namespace {
-// The string value of the first "key":"…" in compact JSON (as dump_json writes it).
-std::string compact_json_string(std::string_view body, std::string_view key) {
+std::string compact_json_string(std::string_view text, std::string_view key, std::size_t max_length) {
   std::string needle = "\"" + std::string(key) + "\":\"";
-  auto at = body.find(needle);
+  auto at = text.find(needle);
   if (at == std::string_view::npos) return "";
   at += needle.size();
-  auto end = body.find('"', at);
-  if (end == std::string_view::npos || end - at > 64) return "";
-  return std::string(body.substr(at, end - at));
+  auto end = text.find('"', at);
+  if (end == std::string_view::npos || end - at > max_length) return "";
+  return std::string(text.substr(at, end - at));
 }
-}  // namespace
 
 std::string error_code_of(const http_response& res) {
   if (const auto* h = res.header("x-mynasim-error-code")) return *h;

@@ -76,6 +76,10 @@ using handler_fn = std::function<void(http_request&, respond_fn)>;
 // A handler that always answers at once.
 using sync_handler_fn = std::function<http_response(http_request&)>;
 
+// The string value of the first "key":"…" in compact JSON (as dump_json writes it; the text
+// may be clipped), without parsing; "" when absent or longer than max_length.
+std::string compact_json_string(std::string_view text, std::string_view key, std::size_t max_length = 64);
+
 // The errorCode a response carries: X-Mynasim-Error-Code, a telegram's commonHeader.errorCode,
 // or an OAuth/JSON error's "error" — found without parsing the body; "" when none.
 std::string error_code_of(const http_response& res);

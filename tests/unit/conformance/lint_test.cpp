@@ -46,18 +46,12 @@ class Lint : public ::testing::Test {
     return e;
   }
   journal_entry& notification(const std::string& process, int status, const std::string& answer, double ms = 5) {
-    journal_entry e;
-    e.seq = ++seq_;
-    e.at = *parse_instant("2026-12-02T10:00:00+09:00") + std::chrono::seconds(seq_);
+    auto& e = add("", "/myna/notify", status, answer);
     e.direction = "out";
     e.system = "api-user";
-    e.status = status;
     e.latency_ms = ms;
     e.process_id = process;
-    e.client_id = client;
-    e.response_body = answer;
-    entries_.push_back(e);
-    return entries_.back();
+    return e;
   }
   std::map<std::string, std::size_t> findings(lint_settings s = {}) {
     std::map<std::string, std::size_t> out;
