@@ -243,9 +243,10 @@ try {
   await portal.getByTestId('card-select').selectOption(hanakoSerial);
   for (let i = 1; i <= 3; i++) {
     await portal.getByTestId('pin-input').fill('0000');
-    await portal.getByTestId('auth-submit').click();
+    await Promise.all([portal.waitForNavigation(), portal.getByTestId('auth-submit').click()]);
     if (i < 3) {
-      await portal.getByTestId('auth-error').waitFor();
+      // The new page, not the previous one: it counts the tries down.
+      await portal.getByTestId('auth-error').filter({ hasText: `残り${3 - i}回` }).waitFor();
       check(await portal.getByTestId('card-select').inputValue() === hanakoSerial, `wrong PIN ${i}: the chosen card is still chosen`);
     }
   }
@@ -288,6 +289,13 @@ try {
   console.log('# all browser checks passed');
 } catch (e) {
   console.error(`not ok - ${e.message}`);
+  // What each page showed when it failed, for the log and the artefacts.
+  for (const [i, p] of browser.contexts().flatMap((c) => c.pages()).entries()) {
+    try {
+      await p.screenshot({ path: path.join(args.out, `failure-${i}.png`) });
+      console.error(`page ${i} ${p.url()}: ${(await p.locator('body').innerText()).slice(0, 400).replace(/\s+/g, ' ')}`);
+    } catch (_) { /* the page may be gone */ }
+  }
   if (pageErrors.length) console.error(`page errors: ${pageErrors.join('; ')}`);
   process.exitCode = 1;
 } finally {
