@@ -68,6 +68,7 @@ TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
   }
   std::cout << out;
   std::ofstream(out_dir + "/control_room.log") << out;  // kept with the screenshots
+  if (status != 0) std::ofstream(out_dir + "/control_room.failed.log") << out;
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("# all browser checks passed"), std::string::npos) << out;
   for (const char* shot : {"control-room-timeline-desktop.png", "control-room-flows-mobile.png", "landing-mobile.png",

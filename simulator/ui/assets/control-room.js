@@ -30,7 +30,14 @@ function svg(tag, attrs, text) {
   return node;
 }
 
-function replaceRows(tbody, rows) { tbody.replaceChildren(...rows); }
+// Rows are replaced only when they changed: no flicker, a selection survives the polling.
+const shown = new WeakMap();
+function replaceRows(tbody, rows) {
+  const html = rows.map((r) => r.outerHTML).join('');
+  if (shown.get(tbody) === html) return;
+  shown.set(tbody, html);
+  tbody.replaceChildren(...rows);
+}
 
 async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
@@ -430,8 +437,12 @@ function drawSequence(p, hops, systems) {
   const y = top + hops.length * rowH + 22;
   root.append(svg('text', { class: 'label', x: 14, y, 'data-testid': 'sequence-result' },
     `結果: ${p.ready ? (p.error_key ? (p.error_key + ' ') : '完了 ') : '処理中 '}${(p.provider_status || []).map((s) => `${s.system || s.holder || ''}:${s.status || ''}`).join(' ')}`));
-  box.replaceChildren(el('p', {}, 'processId ', el('code', {}, p.process_id), ` — ${p.client_id} / ${p.persona} / telegramId `,
-                         el('code', {}, p.telegram_id)), root);
+  const head = el('p', {}, 'processId ', el('code', {}, p.process_id), ` — ${p.client_id} / ${p.persona} / telegramId `,
+                  el('code', {}, p.telegram_id));
+  const html = head.outerHTML + root.outerHTML;
+  if (shown.get(box) === html) return;
+  shown.set(box, html);
+  box.replaceChildren(head, root);
 }
 
 // ---- journal -------------------------------------------------------------------------------
