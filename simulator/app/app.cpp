@@ -554,8 +554,9 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (it == routers.end()) return respond(json_error(404, "not_found", "no such listener"));
   if (req.listener == "admin") {
     if (auto refused = admin_refusal(req)) return respond(std::move(*refused));
-    // A follower's admin plane is the owner's: one clock, one set of faults, one journal.
-    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health")
+    // A follower's admin plane is the owner's: one clock, one set of faults, one journal —
+    // but its health and its metrics are its own.
+    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health" && req.path != "/metrics")
       return link->forward(req, std::move(respond));
     return it->second.dispatch(req, std::move(respond));
   }

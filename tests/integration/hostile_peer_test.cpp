@@ -111,6 +111,11 @@ TEST_P(HostileWorldOwner, IsNotReadyAndAnswers503) {
   auto relayed = request(s.port("admin"), false, "GET", "/__admin/clock");
   EXPECT_NE(relayed.status, 0);
   EXPECT_EQ(request(s.port("admin"), false, "GET", "/__admin/health").status, 200);
+  // Its metrics are its own: they count the refused request, whatever the owner does.
+  auto metrics = request(s.port("admin"), false, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("error_code=\"world_owner_unreachable\",status=\"503\",system=\"juki\""), std::string::npos)
+      << metrics.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, HostileWorldOwner, ::testing::ValuesIn(all_answers),
