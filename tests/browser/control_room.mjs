@@ -50,7 +50,7 @@ async function shoot(page, name) {
   await page.screenshot({ path: path.join(args.out, `${name}.png`), fullPage: false });
 }
 
-const SECTIONS = ['clock', 'availability', 'timeline', 'faults', 'flows', 'journal', 'personas'];
+const SECTIONS = ['clock', 'availability', 'timeline', 'faults', 'flows', 'lint', 'journal', 'personas'];
 async function shootSections(page, suffix, ids = SECTIONS) {
   for (const id of ids) {
     const section = page.locator(`#${id}`);
@@ -233,6 +233,12 @@ try {
   await room.locator('#journal-body tr').first().waitFor();
   check(await room.locator('#journal-body tr').count() >= 5, 'journal: live tail shows the flow');
   await shootSections(room, 'desktop', ['faults', 'flows', 'journal']);
+  // The conformance lint of this API user: the landing flow sent no PKCE, and polled IF001-06.
+  await room.getByTestId('lint-client').selectOption(args['client-id']);
+  await room.getByTestId('lint-run').click();
+  await room.locator('#lint-body tr[data-rule=no-pkce]').waitFor();
+  check(true, `lint: findings listed (${(await room.locator('#lint-body tr[data-testid=lint-finding]').allTextContents()).length} rules)`);
+  await shootSections(room, 'desktop', ['lint']);
 
   // 6. A card locked with three wrong PINs on the portal's screens, unlocked in the control room.
   await portal.goto(`${args.app}/`);

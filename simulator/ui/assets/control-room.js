@@ -445,6 +445,28 @@ function drawSequence(p, hops, systems) {
   box.replaceChildren(head, root);
 }
 
+// ---- conformance lint ----------------------------------------------------------------------
+async function refreshLintClients() {
+  const select = $('lint-client');
+  if (select.options.length) return;
+  const j = await api('GET', '/__admin/services');
+  for (const s of j.services || []) select.append(el('option', { value: s.client_id }, `${s.client_id} ${s.name}`));
+}
+
+async function runLint() {
+  const id = $('lint-client').value;
+  if (!id) return;
+  const j = await api('GET', `/__admin/lint?client_id=${encodeURIComponent(id)}`);
+  const rows = j.findings.map((f) => el('tr', { 'data-rule': f.rule, 'data-testid': 'lint-finding' },
+    el('td', {}, el('code', {}, f.rule)),
+    el('td', { class: f.severity === 'error' ? 'down' : '' }, f.severity),
+    el('td', {}, f.title_ja, el('br'), el('small', {}, f.title_en), f.detail ? el('br') : null, f.detail ? el('small', {}, f.detail) : null),
+    el('td', {}, f.remedy),
+    el('td', {}, f.evidence.map((e) => `#${e.seq}`).join(' '))));
+  replaceRows($('lint-body'), rows.length ? rows
+    : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, `指摘はありません（ジャーナル ${j.entries_read} 件を確認）。`))]);
+}
+
 // ---- journal -------------------------------------------------------------------------------
 async function refreshJournal() {
   if (!$('journal-live').checked) return;
@@ -508,6 +530,8 @@ document.addEventListener('DOMContentLoaded', () => {
   wireTimeline();
   wireFaults();
   $('journal-filter').addEventListener('input', () => refreshJournal().catch(() => {}));
+  $('lint-form').addEventListener('submit', (ev) => { ev.preventDefault(); runLint().catch(() => {}); });
+  refreshLintClients().catch(() => {});
   $('cards-reset-all').addEventListener('click', async () => {
     try { await api('POST', '/__admin/cards/reset'); } catch (e) { alert(e.message); }
     await refreshPersonas();
