@@ -285,6 +285,8 @@ try {
   await portal.goto(`${args.app}/`);
   await shoot(portal, 'landing-mobile');
   await service.locator('[data-persona=taro] [data-testid=authorize-link]').click();
+  await portal.getByTestId('steps').waitFor();
+  await portal.waitForLoadState('load');  // measured with the style sheet applied
   const headerLines = await portal.evaluate(() => {
     const spans = [...document.querySelectorAll('header .phrase')];
     return spans.map((s) => s.getClientRects().length);
