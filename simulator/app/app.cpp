@@ -169,7 +169,8 @@ struct simulator_app::impl {
 
   void fill_facts(http_request& req);
   void notified(const notification_report& r, const process_record& p);
-  void count(const http_request& req, const http_response& res, std::chrono::microseconds latency);
+  void count(const http_request& req, const http_response& res, const std::string& error_code,
+             std::chrono::microseconds latency);
   void observe_world();
   http_response metrics_page();
   void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
@@ -422,17 +423,19 @@ void simulator_app::impl::fill_facts(http_request& req) {
   }
 }
 
-void simulator_app::impl::count(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
+void simulator_app::impl::count(const http_request& req, const http_response& res, const std::string& error_code,
+                                std::chrono::microseconds latency) {
   auto route = req.route;
   if (route.empty())  // answered before routing (a fault, the closed portal)
     if (auto it = routers.find(req.listener); it != routers.end()) route = it->second.route_of(req.method, req.path);
   meters.request(req.system.empty() ? request_log::system_of(req) : req.system, route.empty() ? "unmatched" : route,
-                 res.status, error_code_of(res), static_cast<double>(latency.count()) / 1e6);
+                 res.status, error_code, static_cast<double>(latency.count()) / 1e6);
 }
 
 void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
-  log.request(req, res, latency, rt.clock.now());
-  if (rt.world.logging.metrics) count(req, res, latency);
+  auto error_code = error_code_of(res);  // once: for the log line and the metrics
+  log.request(req, res, latency, rt.clock.now(), error_code);
+  if (rt.world.logging.metrics) count(req, res, error_code, latency);
   if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
   journal_entry e;
   e.at = rt.clock.now();

@@ -24,7 +24,7 @@ std::string request_log::system_of(const http_request& req) {
 }
 
 void request_log::request(const http_request& req, const http_response& res, std::chrono::microseconds latency,
-                          instant virtual_time) {
+                          instant virtual_time, const std::string& error_code) {
   if (!requests_) return;
   double ms = static_cast<double>(latency.count()) / 1000.0;
   std::string line;
@@ -34,7 +34,7 @@ void request_log::request(const http_request& req, const http_response& res, std
                      {"method", req.method},               {"path", req.path},
                      {"status", res.status},               {"latency_ms", std::round(ms * 1000) / 1000},
                      {"remote", req.remote_address}};
-    if (auto code = error_code_of(res); !code.empty()) j["error_code"] = code;
+    if (!error_code.empty()) j["error_code"] = error_code;
     if (const auto* f = res.header("x-mynasim-faults")) j["faults"] = *f;
     line = dump_json(j);
   } else {
@@ -42,7 +42,7 @@ void request_log::request(const http_request& req, const http_response& res, std
     std::snprintf(buf, sizeof buf, "%d %.3fms", res.status, ms);
     line = format_instant(virtual_time) + " " + req.request_id + " " + system_of(req) + "/" + req.listener + " " +
            req.method + " " + req.path + " -> " + buf;
-    if (auto code = error_code_of(res); !code.empty()) line += " errorCode=" + code;
+    if (!error_code.empty()) line += " errorCode=" + error_code;
     if (const auto* f = res.header("x-mynasim-faults")) line += " faults=" + *f;
   }
   enqueue(std::move(line), false);

@@ -26,8 +26,9 @@ class request_log {
   request_log(const request_log&) = delete;
   request_log& operator=(const request_log&) = delete;
 
+  // `error_code`: what the response carries (error_code_of), found once by the caller.
   void request(const http_request& req, const http_response& res, std::chrono::microseconds latency,
-               instant virtual_time);
+               instant virtual_time, const std::string& error_code);
   // Lifecycle and error lines: {"event": name, ...fields}; written at once.
   void event(const std::string& name, const nlohmann::json& fields);
   // Request lines are batched; the app flushes every 100 ms and at exit.

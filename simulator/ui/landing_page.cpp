@@ -9,7 +9,10 @@
 namespace mynasim {
 namespace {
 
-std::string authorize_url_to(const service_config& s, const std::string& redirect, const std::string& extra);
+std::string authorize_url_to(const service_config& s, const std::string& redirect, const std::string& extra) {
+  return std::string(paths::authorize) + "?response_type=code&client_id=" + percent_encode(s.client_id) +
+         "&redirect_uri=" + percent_encode(redirect) + "&state=mynasim-landing" + extra;
+}
 
 std::string authorize_url(const service_config& s, const std::string& extra) {
   return authorize_url_to(s, s.redirect_uris.empty() ? "" : s.redirect_uris.front(), extra);
@@ -22,17 +25,13 @@ std::string sample_redirect(const service_config& s) {
   return "";
 }
 
-std::string authorize_url_to(const service_config& s, const std::string& redirect, const std::string& extra) {
-  return std::string(paths::authorize) + "?response_type=code&client_id=" + percent_encode(s.client_id) +
-         "&redirect_uri=" + percent_encode(redirect) + "&state=mynasim-landing" + extra;
-}
-
 std::string persona_row(const world_data& data, const service_config& s, const persona& p, const landing_facts& f) {
   int tries = p.card.pin_tries_left;
   if (f.tries_left)
     if (auto t = f.tries_left(p.card.serial)) tries = *t;
   auto traits = persona_traits(p, tries);
   std::string browser = authorize_url(s, "");
+  auto sample = sample_redirect(s);
   std::string direct = f.app_origin + authorize_url(s, "&mynasim_persona=" + percent_encode(p.id) + "&mynasim_outcome=consent");
   std::string row = "<tr data-testid=\"persona-row\" data-persona=\"" + html_escape(p.id) + "\"><td><strong>" +
                     html_escape(p.name) + "</strong><br><small>" + html_escape(p.note) + "</small></td><td>" +
@@ -43,10 +42,10 @@ std::string persona_row(const world_data& data, const service_config& s, const p
                     "</code></td><td><small class=\"label-m\">暗証番号 </small><code data-testid=\"card-pin\">" + html_escape(p.card.pin) +
                     "</code></td><td><a class=\"button primary\" data-testid=\"authorize-link\" href=\"" +
                     html_escape(browser) + "\">画面で連携</a>" +
-                    (sample_redirect(s).empty() || sample_redirect(s) == s.redirect_uris.front()
+                    (sample.empty() || sample == s.redirect_uris.front()
                          ? ""
                          : " <a class=\"button secondary\" data-testid=\"authorize-without-app\" href=\"" +
-                               html_escape(authorize_url_to(s, sample_redirect(s), "")) +
+                               html_escape(authorize_url_to(s, sample, "")) +
                                "\" title=\"mynasim の受け取りページに戻ります\">アプリなしで試す</a>") +
                     "</td></tr>";
   if (data.portal.allow_test_overrides)

@@ -14,7 +14,6 @@ std::string content_type_of(std::string_view name) {
   if (ends(".html")) return "text/html; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
   if (ends(".yaml")) return "application/yaml; charset=utf-8";
   return "application/octet-stream";
 }

@@ -147,7 +147,7 @@ function timelineRange() {
 async function refreshTimeline(force) {
   const r = timelineRange();
   const key = `${r.from}|${r.to}|${JSON.stringify(state.faults.filter((f) => f.kind === 'down'))}`;
-  if (!force && key === state.timelineKey && !state.followNow) return;
+  if (!force && key === state.timelineKey) return;
   state.timelineKey = key;
   const data = await api('GET', `/__admin/availability/timeline?from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`);
   drawTimeline(data, r.days);
