@@ -9,7 +9,7 @@ namespace mynasim {
 std::size_t journal_entry::bytes() const {
   std::size_t n = sizeof(journal_entry);
   for (const auto* s : {&system, &listener, &method, &path, &url, &client_id, &persona, &telegram_id, &process_id,
-                        &request_id, &request_body, &response_body})
+                        &request_id, &error_code, &request_body, &response_body})
     n += s->capacity();
   for (const auto& f : faults) n += f.capacity() + sizeof(std::string);
   return n;
@@ -60,6 +60,23 @@ std::size_t request_journal::count(const journal_filter& f) const {
   return n;
 }
 
+std::vector<journal_entry> request_journal::since(const std::string& client_id, std::uint64_t after_seq,
+                                                  std::size_t limit) const {
+  std::lock_guard lock(mutex_);
+  std::vector<const journal_entry*> newest_first;
+  for (auto it = entries_.rbegin(); it != entries_.rend() && it->seq > after_seq; ++it)
+    if (it->client_id == client_id) newest_first.push_back(&*it);
+  std::vector<journal_entry> out;
+  auto n = std::min(limit, newest_first.size());
+  for (std::size_t i = 0; i < n; ++i) out.push_back(*newest_first[newest_first.size() - 1 - i]);  // the oldest n
+  return out;
+}
+
+std::uint64_t request_journal::last_seq() const {
+  std::lock_guard lock(mutex_);
+  return next_seq_ - 1;
+}
+
 void request_journal::clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
@@ -77,8 +94,8 @@ nlohmann::json journal_json(const journal_entry& e) {
                    {"method", e.method}, {"path", e.path}, {"status", e.status}, {"latency_ms", e.latency_ms}};
   for (const auto& [k, v] : {std::pair{"listener", &e.listener}, {"url", &e.url}, {"client_id", &e.client_id},
                              {"persona", &e.persona}, {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id},
-                             {"request_id", &e.request_id}, {"request_body", &e.request_body},
-                             {"response_body", &e.response_body}, {"node", &e.node}})
+                             {"request_id", &e.request_id}, {"error_code", &e.error_code},
+                             {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
     if (!v->empty()) j[k] = *v;
   if (!e.faults.empty()) j["faults"] = e.faults;
   return j;
@@ -94,7 +111,7 @@ std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j) {
   for (auto [k, v] : {std::pair{"system", &e.system}, {"method", &e.method}, {"path", &e.path}, {"listener", &e.listener},
                       {"url", &e.url}, {"client_id", &e.client_id}, {"persona", &e.persona},
                       {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id}, {"request_id", &e.request_id},
-                      {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
+                      {"error_code", &e.error_code}, {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
     *v = string_member(j, k);
   if (j.contains("status") && j["status"].is_number_integer()) e.status = j["status"].get<int>();
   if (j.contains("latency_ms") && j["latency_ms"].is_number()) e.latency_ms = j["latency_ms"].get<double>();

@@ -23,6 +23,7 @@ struct journal_entry {
   int status = 0;
   double latency_ms = 0;
   std::string client_id, persona, telegram_id, process_id, request_id;
+  std::string error_code;  // the answer's errorCode (catalogue code), as the log line has it
   std::string request_body, response_body;  // clipped to body_bytes
   std::vector<std::string> faults;
   std::string node;  // in a split world: the systems of the process that recorded it
@@ -45,6 +46,10 @@ class request_journal {
   void record(journal_entry e);
   std::vector<journal_entry> query(const journal_filter& f) const;  // newest last
   std::size_t count(const journal_filter& f) const;
+  // One service's entries recorded after `after_seq` (oldest first, at most `limit`, stopping
+  // at the first older entry: the scan costs what is new, not the whole journal).
+  std::vector<journal_entry> since(const std::string& client_id, std::uint64_t after_seq, std::size_t limit) const;
+  std::uint64_t last_seq() const;  // 0 before the first entry; never goes back, not even on clear()
   void clear();
   nlohmann::json stats() const;
   std::string clip(const std::string& body) const;

@@ -12,6 +12,7 @@
 #include "admin/admin_routes.hpp"
 #include "admin/journal.hpp"
 #include "admin/qa_routes.hpp"
+#include "admin/conformance_routes.hpp"
 #include "admin/sheet_routes.hpp"
 #include "app/world_editor.hpp"
 #include "app/world_link.hpp"
@@ -147,6 +148,7 @@ struct simulator_app::impl {
   fault_registry faults;
   request_journal journal;
   scenario_runner scenarios;
+  std::unique_ptr<conformance_runner> conformance;  // made with the HTTP client it sends forged callbacks with
   metrics meters;
   std::optional<scenario> startup_scenario;
   std::unique_ptr<world_editor> editor;
@@ -277,6 +279,21 @@ void simulator_app::impl::build_routes() {
                                         [this](const std::string& event, const nlohmann::json& detail) {
                                           log.event(event, detail);
                                         }});
+  conformance = std::make_unique<conformance_runner>(conformance_deps{
+      &rt, &faults, &auth, &journal,
+      [this](const std::string& url, std::function<void(std::string, bool)> done) {
+        client_request get;
+        get.method = "GET";
+        get.url = url;
+        get.timeout = std::chrono::seconds(5);
+        get.body_limit = 64 * 1024;
+        client->send(std::move(get), [done = std::move(done)](client_result r) {
+          if (r.status == 0) return done(r.error, true);
+          done("HTTP " + std::to_string(r.status), false);
+        });
+      },
+      [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
+  register_conformance_routes(routers["admin"], *conformance);
   register_sheet_routes(routers["admin"], {&rt, editor.get(), [this](const std::string& event, const nlohmann::json& detail) {
                                             log.event(event, detail);
                                           }});
@@ -298,6 +315,7 @@ void simulator_app::impl::build_routes() {
 }
 
 void simulator_app::impl::reset_all() {
+  if (conformance) conformance->reset();  // puts its arrangements back first
   faults.clear();
   scenarios.stop();
   rt.clock.reset();
@@ -311,6 +329,7 @@ void simulator_app::impl::reset_all() {
 // Every 100 ms: due scenario steps, buffered log lines.
 void simulator_app::impl::housekeeping() {
   scenarios.tick();
+  if (conformance) conformance->tick();
   if (link) link->tick();
   if (options.watch && ++ticks % 10 == 0 && editor->files_changed()) {
     auto o = editor->reload("a world file changed (--watch)");
@@ -411,8 +430,12 @@ void simulator_app::impl::fill_facts(http_request& req) {
   if (req.client_id.empty() && req.method == "POST" && req.body.size() < 65536 && !req.body.empty() && req.body[0] != '{') {
     std::vector<std::pair<std::string, std::string>> form;
     if (parse_form(req.body, form))
-      for (auto& [k, v] : form)
+      for (auto& [k, v] : form) {
         if (k == "client_id") req.client_id = v;
+        // The consent and card screens carry the session: the journal files them under its service.
+        if (k == "session" && req.listener == "app" && req.client_id.empty())
+          if (auto s = auth.session(v)) req.client_id = s->client_id;
+      }
   }
   if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
     std::string ignored;
@@ -451,6 +474,7 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   e.telegram_id = req.telegram_id;
   e.process_id = req.process_id;
   e.request_id = req.request_id;
+  e.error_code = error_code;
   e.request_body = req.body;
   e.response_body = res.body;
   if (const auto* f = res.header("x-mynasim-faults")) e.faults.push_back(*f);

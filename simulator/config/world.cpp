@@ -219,6 +219,9 @@ world_config load_world(const std::string& entry_file) {
     c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
     c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
     c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
+    c.settle = duration_or(m, "settle", c.settle);
+    c.test_timeout = duration_or(m, "test_timeout", c.test_timeout);
+    c.fallback_within = duration_or(m, "fallback_within", c.fallback_within);
     m.done();
   }
   if (auto& s = sections["qa"]; !s.empty()) {

@@ -70,11 +70,14 @@ struct system_config {
   std::string note;      // remarks column, verbatim
 };
 
-// Thresholds of the conformance lint (/__admin/lint).
+// Thresholds of the conformance lint (/__admin/lint) and of the conformance tests.
 struct conformance_config {
   int polling_storm = 10;                 // MPE3008 answers for one process
   millis slow_notification{3000};         // a slower acknowledgement of IF001-05
   millis outage_retry_gap{10 * 60 * 1000};  // minimum wait after an outage answer without reopens_at
+  millis settle{2000};                    // a test's flow must stay quiet this long before it passes
+  millis test_timeout{5 * 60 * 1000};     // how long a test waits for the API user's flow
+  millis fallback_within{30000};          // notification-lost: the result fetched within this of the request
 };
 
 struct logging_config {

@@ -44,6 +44,23 @@ void authorization::reset() {
   sessions_.clear();
   codes_.clear();
   tokens_.clear();
+  std::lock_guard lock(arranged_mutex_);
+  arranged_.clear();
+}
+
+bool authorization::arrange_outcome(const std::string& client_id, const std::string& outcome) {
+  std::lock_guard lock(arranged_mutex_);
+  if (outcome.empty()) return arranged_.erase(client_id), true;
+  if (outcome != "lock_card" && outcome != "expired_certificate" && outcome != "revoked_certificate") return false;
+  if (!arranged_.count(client_id) && arranged_.size() >= max_arranged) return false;
+  arranged_[client_id] = outcome;
+  return true;
+}
+
+std::string authorization::arranged_outcome(const std::string& client_id) const {
+  std::lock_guard lock(arranged_mutex_);
+  auto it = arranged_.find(client_id);
+  return it == arranged_.end() ? "" : it->second;
 }
 
 std::optional<auth_session> authorization::session(const std::string& id) { return sessions_.get(id, clock_->now()); }
@@ -88,6 +105,7 @@ flow_result authorization::begin(const authorize_params& p) {
     return refuse("invalid_authorize_request", "code_challenge_method は S256 です（code_challenge_method=" +
                                                    p.code_challenge_method + " を受け取りました）。");
   s.code_challenge = p.code_challenge;
+  s.outcome_override = arranged_outcome(p.client_id);
   auto id = ids_->token(32);
   sessions_.put(id, s, clock_->now(), p.source);
   std::string persona = p.test_persona.empty() ? service->ci.persona : p.test_persona;
@@ -155,6 +173,7 @@ flow_result authorization::authenticate(const std::string& id, const std::string
   auto check = cards_->verify(serial, pin, tries_left);
   if (check == card_check::ok && s->outcome_override == "expired_certificate") check = card_check::certificate_expired;
   if (check == card_check::ok && s->outcome_override == "revoked_certificate") check = card_check::certificate_revoked;
+  if (check != card_check::unknown_card && s->outcome_override == "lock_card") check = card_check::locked;
   switch (check) {
     case card_check::ok: break;
     case card_check::wrong_pin:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,13 @@ class authorization {
   bool client_allowed(const std::string& client_id, const client_identity& client, bool mutual_tls) const;
   void reset();
 
+  // A conformance test's arrangement, narrowed to one service: every authorization of
+  // `client_id` ends at the card step as if the card were locked (lock_card) or its
+  // certificate expired / revoked. An empty outcome removes it. At most max_arranged services.
+  static constexpr std::size_t max_arranged = 256;
+  bool arrange_outcome(const std::string& client_id, const std::string& outcome);
+  std::string arranged_outcome(const std::string& client_id) const;
+
  private:
   struct code_grant {
     std::string client_id, redirect_uri, persona_id, code_challenge;
@@ -103,6 +111,8 @@ class authorization {
   expiring_store<auth_session> sessions_;
   expiring_store<code_grant> codes_;
   expiring_store<token_state> tokens_;
+  mutable std::mutex arranged_mutex_;
+  std::map<std::string, std::string> arranged_;  // client_id → outcome
 };
 
 // redirect_uri + code/state or error parameters, as the configured style says.

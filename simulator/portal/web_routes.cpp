@@ -35,6 +35,8 @@ http_response render(const world_data& data, authorization& auth, const flow_res
       http_response res{302, {}, {}};
       res.set("location", r.location);
       res.set("cache-control", "no-store");
+      // An error redirect (refusal, lock, …) says its code to the log, the journal and the metrics.
+      if (!r.error_key.empty()) res.set("x-mynasim-error-code", data.errors.at(r.error_key).code);
       return res;
     }
     case flow_step::error_page: return error_html(data, r.error_key, r.detail);

@@ -1,0 +1,55 @@
+#include "admin/conformance_routes.hpp"
+
+#include "core/json_util.hpp"
+
+namespace mynasim {
+
+void register_conformance_routes(router& r, conformance_runner& runner) {
+  r.add_sync("GET", "/__admin/conformance/tests", [](http_request&) {
+    nlohmann::json tests = nlohmann::json::array();
+    for (const auto& t : conformance_tests())
+      tests.push_back({{"id", t.id}, {"title_ja", t.title_ja}, {"title_en", t.title_en}, {"arranges", t.arranges},
+                       {"expects", t.expects}, {"instruction_ja", t.instruction_ja}, {"remedy", t.remedy},
+                       {"action", t.action}});
+    return json_response(200, {{"tests", tests}, {"plans", {"all", "basic"}}});
+  });
+  r.add_sync("GET", "/__admin/conformance/runs", [&runner](http_request&) { return json_response(200, runner.list()); });
+  r.add_sync("POST", "/__admin/conformance/runs", [&runner](http_request& req) {
+    std::string error;
+    auto body = parse_json(req.body, error);
+    if (!body) return json_error(400, "invalid_run", error);
+    if (!body->is_object() || !body->contains("client_id") || !(*body)["client_id"].is_string())
+      return json_error(400, "invalid_run", "expected {\"client_id\": \"SP…\", \"plan\": \"all\"}");
+    for (const auto& [k, v] : body->items())
+      if (k != "client_id" && k != "plan") return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan)");
+    if (body->contains("plan") && !(*body)["plan"].is_string())
+      return json_error(400, "invalid_run", "plan must be a string: all, basic or test ids separated by commas");
+    int status = 400;
+    auto run = runner.start((*body)["client_id"].get<std::string>(), body->value("plan", "all"), status, error);
+    if (!run) return json_error(status, "invalid_run", error);
+    return json_response(201, *run);
+  });
+  r.add_sync("GET", "/__admin/conformance/runs/{id}", [&runner](http_request& req) {
+    auto run = runner.status(req.params["id"]);
+    if (!run) return json_error(404, "unknown_run", "no run " + req.params["id"]);
+    return json_response(200, *run);
+  });
+  r.add_sync("DELETE", "/__admin/conformance/runs/{id}", [&runner](http_request& req) {
+    if (!runner.cancel(req.params["id"])) return json_error(404, "unknown_run", "no run " + req.params["id"]);
+    return json_response(200, *runner.status(req.params["id"]));
+  });
+  r.add_sync("GET", "/__admin/conformance/runs/{id}/report", [&runner](http_request& req) {
+    auto format = req.query_param("format").value_or("json");
+    if (format != "json" && format != "junit" && format != "markdown")
+      return json_error(400, "invalid_format", "format is json, junit or markdown");
+    auto text = runner.report(req.params["id"], format);
+    if (!text) return json_error(404, "unknown_run", "no run " + req.params["id"]);
+    http_response res{200, {}, std::move(*text)};
+    res.set("content-type", format == "junit"      ? "application/xml; charset=utf-8"
+                            : format == "markdown" ? "text/markdown; charset=utf-8"
+                                                   : "application/json");
+    return res;
+  });
+}
+
+}  // namespace mynasim

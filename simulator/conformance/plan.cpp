@@ -1,0 +1,512 @@
+#include "conformance/plan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/http.hpp"
+#include "portal/web_routes.hpp"
+
+namespace mynasim {
+namespace {
+
+std::string json_string(std::string_view text, std::string_view key) { return compact_json_string(text, key, 128); }
+
+bool is_sp(const journal_entry& e, const char* full, const char* alias) {
+  return e.direction == "in" && e.listener == "sp" && (e.path == full || e.path == alias);
+}
+bool is_request(const journal_entry& e) { return is_sp(e, paths::request, paths::stub_request); }
+bool is_result(const journal_entry& e) { return is_sp(e, paths::result, paths::stub_result); }
+bool is_token(const journal_entry& e) { return is_sp(e, paths::token, paths::stub_token); }
+bool is_authorize(const journal_entry& e) {
+  return e.direction == "in" && e.listener == "app" && e.path == paths::authorize;
+}
+bool is_notification(const journal_entry& e) { return e.direction == "out"; }
+bool acknowledged(const journal_entry& e) { return e.status >= 200 && e.status < 300; }
+
+class reader {
+ public:
+  explicit reader(const judge_input& in) : in_(in) {}
+  std::string code(const char* key) const {
+    auto it = in_.data->errors.find(key);
+    return it == in_.data->errors.end() ? "" : it->second.code;
+  }
+  bool is_outage(const std::string& error) const {
+    for (const char* k : {"system_outside_hours", "system_closed_day", "system_planned_outage", "system_forced_down"})
+      if (!error.empty() && error == code(k)) return true;
+    return false;
+  }
+  // An IF001-06 answer with the result (or its failure), not "still processing".
+  bool fetched(const journal_entry& e) const {
+    return is_result(e) && e.status == 200 && e.error_code != code("still_processing");
+  }
+  // A successful IF001-04: the process it started, or "".
+  static std::string started(const journal_entry& e) {
+    if (!is_request(e) || e.status != 200 || !e.error_code.empty()) return "";
+    return json_string(e.response_body, "processId");
+  }
+
+ private:
+  const judge_input& in_;
+};
+
+judgement pending() { return {}; }
+judgement final_verdict(test_verdict v, std::string detail, std::vector<journal_entry> evidence = {}) {
+  judgement j;
+  j.verdict = v;
+  j.decisive = true;
+  j.complete = true;
+  j.detail = std::move(detail);
+  j.evidence = std::move(evidence);
+  return j;
+}
+judgement settling(test_verdict v, std::string detail, std::vector<journal_entry> evidence = {}) {
+  auto j = final_verdict(v, std::move(detail), std::move(evidence));
+  j.decisive = false;
+  return j;
+}
+
+// What the flow got to, for a test that timed out.
+std::string seen_summary(const std::vector<journal_entry>& entries) {
+  int authorize = 0, token = 0, request = 0, result = 0, notified = 0;
+  for (const auto& e : entries) {
+    authorize += is_authorize(e);
+    token += is_token(e);
+    request += is_request(e);
+    result += is_result(e);
+    notified += is_notification(e);
+  }
+  std::ostringstream out;
+  out << "seen: " << authorize << " authorize, " << token << " token, " << request << " IF001-04, " << notified
+      << " IF001-05, " << result << " IF001-06";
+  return out.str();
+}
+
+std::string condition_kind(const journal_entry& e) {
+  auto condition = json_string(e.request_body, "inquiryCondition");
+  if (condition.rfind("Date=", 0) == 0) return "date";
+  if (condition.find('-') != std::string::npos && condition.find('=') != std::string::npos) return "range";
+  if (!condition.empty() && condition.find('=') == std::string::npos) return "latest";
+  return condition.empty() ? "none" : "other";
+}
+
+judgement happy_path(const judge_input& in, const reader& r) {
+  std::map<std::string, int> polls;  // MPE3008 answers per process before its notification
+  std::set<std::string> notified, started;
+  std::vector<journal_entry> early;
+  for (const auto& e : in.entries) {
+    if (is_request(e)) {
+      if (!e.error_code.empty() || e.status != 200)
+        return final_verdict(test_verdict::fail, "IF001-04 answered " + e.error_code + " (HTTP " + std::to_string(e.status) + ")", {e});
+      auto kind = condition_kind(e);
+      if (!in.test->query_method.empty() && kind != in.test->query_method)
+        return final_verdict(test_verdict::fail,
+                             "IF001-04 asked with inquiryCondition of kind '" + kind + "'; this test is for " +
+                                 in.test->query_method,
+                             {e});
+      started.insert(reader::started(e));
+    }
+    if (is_notification(e)) notified.insert(e.process_id);
+    if (is_result(e) && e.error_code == r.code("still_processing") && !notified.count(e.process_id)) {
+      if (early.size() < 5) early.push_back(e);
+      if (++polls[e.process_id] >= in.settings->polling_storm)
+        return final_verdict(test_verdict::fail,
+                             std::to_string(polls[e.process_id]) + " IF001-06 calls answered MPE3008 before the notification (polling storm; limit " +
+                                 std::to_string(in.settings->polling_storm) + ")",
+                             early);
+    }
+    if (r.fetched(e) && started.count(e.process_id)) {
+      if (!early.empty())
+        return settling(test_verdict::warning,
+                        "result fetched, but IF001-06 was polled " + std::to_string(polls[e.process_id]) +
+                            " time(s) before the notification",
+                        early);
+      return settling(test_verdict::pass, "authorize → token → IF001-04 → IF001-05 → IF001-06 completed", {e});
+    }
+  }
+  if (in.timed_out) return final_verdict(test_verdict::fail, "no complete flow in time; " + seen_summary(in.entries));
+  return pending();
+}
+
+// The portal ended the authorization with an error: the app must stop there.
+judgement portal_error(const judge_input& in, const char* key, const reader& r) {
+  auto expected = r.code(key);
+  const journal_entry* error = nullptr;
+  int authorizes_after = 0;
+  for (const auto& e : in.entries) {
+    if (!error) {
+      if (e.listener == "app" && e.error_code == expected) error = &e;
+      continue;
+    }
+    if (is_token(e) || is_request(e))
+      return final_verdict(test_verdict::fail,
+                           std::string(is_token(e) ? "a token exchange" : "an IF001-04 request") + " after the portal answered " +
+                               expected + ": the error redirect must end the flow",
+                           {*error, e});
+    if (is_authorize(e) && ++authorizes_after >= 3)
+      return final_verdict(test_verdict::fail, "authorize sent again and again after " + expected + " (a loop)", {*error, e});
+  }
+  if (error) return settling(test_verdict::pass, "the flow ended at the portal's " + expected + "; nothing followed", {*error});
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, "the portal never answered " + expected + "; " + seen_summary(in.entries));
+  return pending();
+}
+
+judgement state_forged(const judge_input& in) {
+  if (in.forged_failed)
+    return final_verdict(test_verdict::fail, "the forged callback could not be delivered: " + in.forged_answer);
+  for (const auto& e : in.entries)
+    if (is_token(e) && !in.forged_code.empty() && e.request_body.find("code=" + in.forged_code) != std::string::npos)
+      return final_verdict(test_verdict::fail,
+                           "the app exchanged a code that arrived with a state it never issued (CSRF); the callback was "
+                           "answered " + in.forged_answer,
+                           {e});
+  if (in.forged_answer.empty()) return pending();
+  return settling(test_verdict::pass, "the forged callback (answered " + in.forged_answer + ") led to no token exchange");
+}
+
+judgement year_end(const judge_input& in, const reader& r) {
+  const journal_entry* outage = nullptr;
+  std::optional<instant> reopens;
+  for (const auto& e : in.entries) {
+    if (outage && is_request(e) && (!reopens || e.at < *reopens))
+      return final_verdict(test_verdict::fail,
+                           "IF001-04 sent again during the stop" +
+                               (reopens ? " (it reopens at " + format_instant(*reopens) + ")" : std::string()),
+                           {*outage, e});
+    if (!outage && (is_request(e) || is_result(e)) && r.is_outage(e.error_code)) {
+      outage = &e;
+      reopens = parse_instant(json_string(e.response_body, "reopens_at"));
+    }
+  }
+  if (outage)
+    return settling(test_verdict::pass, "answered " + outage->error_code + "; no retry before the reopening", {*outage});
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, "no IF001-04 was answered with the stop; " + seen_summary(in.entries));
+  return pending();
+}
+
+judgement partial(const judge_input& in, const reader& r) {
+  if (!in.arranged->not_applicable.empty()) return final_verdict(test_verdict::not_applicable, in.arranged->not_applicable);
+  const journal_entry* partial = nullptr;
+  for (const auto& e : in.entries) {
+    if (partial && is_request(e))
+      return final_verdict(test_verdict::fail,
+                           "IF001-04 sent again after a partial result (MPE5001): it was treated as a failure", {*partial, e});
+    if (!partial && r.fetched(e) && e.error_code == r.code("partial_result")) partial = &e;
+  }
+  if (partial) return settling(test_verdict::pass, "the partial result was fetched and not asked again", {*partial});
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, "no partial result was fetched (request items of " +
+                                                 in.arranged->failing_holder + " and of another holder); " +
+                                                 seen_summary(in.entries));
+  return pending();
+}
+
+judgement notification_lost(const judge_input& in, const reader& r) {
+  std::map<std::string, long> started_at;
+  for (std::size_t i = 0; i < in.entries.size(); ++i) {
+    const auto& e = in.entries[i];
+    if (auto p = reader::started(e); !p.empty()) started_at.emplace(p, in.seen_ms[i]);
+    auto it = started_at.find(e.process_id);
+    if (r.fetched(e) && it != started_at.end()) {
+      long after = in.seen_ms[i] - it->second;
+      if (after > in.settings->fallback_within.count())
+        return final_verdict(test_verdict::fail,
+                             "the result was fetched " + std::to_string(after) + " ms after the request, later than " +
+                                 std::to_string(in.settings->fallback_within.count()) + " ms",
+                             {e});
+      return final_verdict(test_verdict::pass,
+                           "without a notification, the result was fetched " + std::to_string(after) + " ms after the request",
+                           {e});
+    }
+  }
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, started_at.empty() ? "no IF001-04; " + seen_summary(in.entries)
+                                                                : "the result was never fetched without its notification");
+  return pending();
+}
+
+judgement notification_duplicated(const judge_input& in, const reader& r) {
+  std::string process;
+  std::vector<journal_entry> fetches;
+  int notifications = 0;
+  for (const auto& e : in.entries) {
+    if (process.empty()) process = reader::started(e);
+    if (process.empty() || e.process_id != process) continue;
+    if (is_notification(e) && acknowledged(e)) ++notifications;
+    if (r.fetched(e)) fetches.push_back(e);
+  }
+  if (fetches.size() > 1)
+    return final_verdict(test_verdict::fail,
+                         std::to_string(fetches.size()) + " result fetches for process " + process +
+                             " (the notification came twice; fetch once per process)",
+                         fetches);
+  if (notifications >= 2 && fetches.size() == 1)
+    return settling(test_verdict::pass, "two notifications, one result fetch", fetches);
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, "the flow did not reach two notifications and a fetch; " + seen_summary(in.entries));
+  return pending();
+}
+
+judgement notification_ack(const judge_input& in) {
+  for (const auto& e : in.entries) {
+    if (!is_notification(e)) continue;
+    if (!acknowledged(e))
+      return final_verdict(test_verdict::fail,
+                           e.status == 0 ? "the notification got no HTTP answer" : "the notification was answered HTTP " + std::to_string(e.status),
+                           {e});
+    if (e.response_body.find("IFA0302-S01") == std::string::npos)
+      return final_verdict(test_verdict::fail, "the notification was answered without an IFA0302-S01 telegram", {e});
+    if (e.latency_ms > static_cast<double>(in.settings->slow_notification.count()))
+      return final_verdict(test_verdict::warning,
+                           "acknowledged in " + std::to_string(static_cast<long>(e.latency_ms)) + " ms (slow)", {e});
+    return final_verdict(test_verdict::pass, "acknowledged with IFA0302-S01", {e});
+  }
+  if (in.timed_out) return final_verdict(test_verdict::fail, "no notification was sent; " + seen_summary(in.entries));
+  return pending();
+}
+
+judgement token_expired(const judge_input& in, const reader& r) {
+  const journal_entry* refused = nullptr;
+  for (const auto& e : in.entries) {
+    if (!refused) {
+      if (is_request(e) && e.error_code == r.code("invalid_token")) refused = &e;
+      continue;
+    }
+    if (is_token(e)) return final_verdict(test_verdict::fail, "after MPE3001 the app exchanged a code without a new authorization", {*refused, e});
+    if (is_request(e)) return final_verdict(test_verdict::fail, "IF001-04 retried with the refused token", {*refused, e});
+    if (is_authorize(e)) return final_verdict(test_verdict::pass, "a new authorization followed MPE3001", {*refused, e});
+  }
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, refused ? "no new authorization after MPE3001"
+                                                     : "no IF001-04 was refused with MPE3001; " + seen_summary(in.entries));
+  return pending();
+}
+
+judgement result_expired(const judge_input& in, const reader& r) {
+  const journal_entry* expired = nullptr;
+  for (const auto& e : in.entries) {
+    if (expired && is_result(e) && e.process_id == expired->process_id)
+      return final_verdict(test_verdict::fail, "IF001-06 asked again for an expired result (MPE3009)", {*expired, e});
+    if (!expired && is_result(e) && e.error_code == r.code("result_expired")) expired = &e;
+  }
+  if (expired) return settling(test_verdict::pass, "MPE3009 ended the wait for that result", {*expired});
+  if (in.timed_out)
+    return final_verdict(test_verdict::fail, "no IF001-06 was answered MPE3009; " + seen_summary(in.entries));
+  return pending();
+}
+
+}  // namespace
+
+const char* to_string(test_verdict v) {
+  switch (v) {
+    case test_verdict::pending: return "pending";
+    case test_verdict::pass: return "pass";
+    case test_verdict::warning: return "warning";
+    case test_verdict::fail: return "fail";
+    case test_verdict::not_applicable: return "not_applicable";
+  }
+  return "?";
+}
+
+const std::vector<conformance_test>& conformance_tests() {
+  static const std::vector<conformance_test> tests = {
+      {"happy-path", "正常系（照会方法ごと）", "the complete flow, once per query method the service registered",
+       "results take 2 s (a latency on the 情報提供NWS, as the real portal takes seconds to minutes)",
+       "authorize → token → IF001-04 with the test's query method → wait for IF001-05 → IF001-06; fails on an "
+       "IF001-04 error, another query method, or a polling storm (polling_storm MPE3008 answers before the "
+       "notification); a warning when IF001-06 was polled before the notification",
+       "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
+       "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
+      {"consent-refused", "同意しない", "the person refuses consent",
+       "nothing; the person presses 連携をやめる",
+       "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
+       "同意画面で「連携をやめる」を押してください。", "check error= on the callback and show the reason; do not retry by yourself",
+       "refuse"},
+      {"card-locked", "暗証番号ロック", "the card is locked",
+       "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
+       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+       "show that the PIN is locked and where to unlock it (市区町村窓口)", "consent"},
+      {"certificate-expired", "電子証明書の期限切れ", "the card's certificate has expired",
+       "every authorization of the service ends at the card step with MPE1104",
+       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+       "tell the person to renew the certificate", "consent"},
+      {"certificate-revoked", "電子証明書の失効", "the card's certificate is revoked",
+       "every authorization of the service ends at the card step with MPE1105",
+       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+       "tell the person the certificate is revoked", "consent"},
+      {"state-forged", "state の検証（CSRF）", "a callback with a state the app never issued",
+       "mynasim authorizes the service for a persona itself and sends that code to the app's redirect URI with "
+       "a state of its own, as an attacker's link would",
+       "the app refuses the callback: that code is never exchanged",
+       "操作は不要です（mynasim がコールバックを送ります）。",
+       "keep the state in the user's session and compare it before the token exchange", "none"},
+      {"juki-year-end", "住基ネット年末年始停止中の要求", "a request during 住基ネット's year-end stop",
+       "the virtual clock moves into the year-end planned outage (shared: every caller sees it while the test "
+       "runs; put back afterwards)",
+       "after the outage answer (MPE4001–MPE4004) no IF001-04 before reopens_at",
+       "同意・本人確認・サービス連携まで進めてください（停止中の案内が出れば正しい動きです）。",
+       "read reopens_at / the message, tell the person when to come back, do not retry before it", "consent"},
+      {"partial-result", "一部の情報保有機関が応答しない", "one holder fails, the others answer",
+       "one 中間サーバ holding the service's items answers 503 for this service",
+       "the partial result (MPE5001) is fetched and shown; no new IF001-04 after it",
+       "同意・本人確認・サービス連携まで進めてください（一部の情報のみ表示されれば正しい動きです）。",
+       "show what arrived and name the holders in providerStatus that did not answer", "consent"},
+      {"notification-lost", "結果通知が届かない", "the IF001-05 notification is lost",
+       "the next notification to the service is not sent",
+       "the app still fetches the result, within fallback_within of the request",
+       "同意・本人確認・サービス連携まで進めてください。",
+       "after waiting for the notification, fall back to IF001-06 with a bounded back-off", "consent"},
+      {"notification-duplicated", "結果通知の重複", "the IF001-05 notification arrives twice",
+       "the next notification to the service is sent twice",
+       "one result fetch per process", "同意・本人確認・サービス連携まで進めてください。",
+       "remember which processIds were fetched; ignore a repeated notification", "consent"},
+      {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges",
+       "nothing", "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
+       "同意・本人確認・サービス連携まで進めてください。",
+       "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
+      {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
+       "the service's next IF001-04 is answered 401 MPE3001",
+       "a new authorization follows; no retry with the same token, no code exchange without authorizing",
+       "同意・本人確認・サービス連携まで進めてください（再度の同意画面が出れば正しい動きです）。",
+       "on MPE3001 send the person through authorize again", "consent"},
+      {"result-expired", "結果の保存期間切れ", "the result has expired",
+       "the service's next IF001-06 is answered 410 MPE3009",
+       "IF001-06 is not asked again for that process (a new IF001-04 is fine)",
+       "同意・本人確認・サービス連携まで進めてください。",
+       "fetch promptly after the notification; on MPE3009 offer to request again", "consent"},
+  };
+  return tests;
+}
+
+const conformance_test* find_conformance_test(std::string_view id) {
+  for (const auto& t : conformance_tests())
+    if (id == t.id) return &t;
+  return nullptr;
+}
+
+std::string conformance_tests_markdown() {
+  std::string out = "| test | テスト | what it arranges | what passes | remedy |\n|---|---|---|---|---|\n";
+  for (const auto& t : conformance_tests())
+    out += std::string("| `") + t.id + "` | " + t.title_ja + " | " + t.arranges + " | " + t.expects + " | " + t.remedy +
+           " |\n";
+  return out;
+}
+
+std::string planned_test::name() const {
+  return query_method.empty() ? std::string(test->id) : std::string(test->id) + "[" + query_method + "]";
+}
+
+std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, const service_config& service,
+                                                     std::string& error) {
+  std::vector<std::string> names;
+  if (spec.empty() || spec == "all") {
+    for (const auto& t : conformance_tests()) names.push_back(t.id);
+  } else if (spec == "basic") {
+    names = {"happy-path", "consent-refused", "notification-ack"};
+  } else {
+    std::stringstream in(spec);
+    for (std::string name; std::getline(in, name, ',');)
+      if (!name.empty()) names.push_back(name);
+  }
+  if (names.empty() || names.size() > 100) {
+    error = "a plan names 1 to 100 tests";
+    return std::nullopt;
+  }
+  std::vector<planned_test> plan;
+  for (const auto& name : names) {
+    auto colon = name.find(':');
+    const auto* t = find_conformance_test(name.substr(0, colon));
+    if (!t) {
+      error = "unknown test '" + name + "' (tests: `mynasim conformance tests`; plans: all, basic)";
+      return std::nullopt;
+    }
+    if (std::string_view(t->id) != "happy-path") {
+      if (colon != std::string::npos) {
+        error = "only happy-path takes a query method (" + name + ")";
+        return std::nullopt;
+      }
+      plan.push_back({t, ""});
+      continue;
+    }
+    auto methods = service.query_methods;
+    if (methods.empty()) methods = {query_method::date, query_method::range, query_method::latest};
+    if (colon != std::string::npos) {
+      auto wanted = name.substr(colon + 1);
+      bool allowed = std::any_of(methods.begin(), methods.end(), [&](auto m) { return wanted == to_string(m); });
+      if (!allowed) {
+        error = "happy-path:" + wanted + ": " + service.client_id + " did not register that query method";
+        return std::nullopt;
+      }
+      plan.push_back({t, wanted});
+      continue;
+    }
+    for (auto m : methods) plan.push_back({t, to_string(m)});
+  }
+  return plan;
+}
+
+arrangement arrange(const planned_test& t, const service_config& service, const world_data& data) {
+  arrangement a;
+  std::string id = t.test->id;
+  auto fault = [&](nlohmann::json spec) {
+    spec["client_id"] = service.client_id;
+    a.faults.push_back(std::move(spec));
+  };
+  auto code = [&](const char* key) { return data.errors.at(key).code; };
+  if (id == "happy-path") fault({{"kind", "latency"}, {"target", "network"}, {"latency_ms", 2000}});
+  if (id == "card-locked") a.portal_outcome = "lock_card";
+  if (id == "certificate-expired") a.portal_outcome = "expired_certificate";
+  if (id == "certificate-revoked") a.portal_outcome = "revoked_certificate";
+  if (id == "state-forged") a.forge_callback = true;
+  if (id == "juki-year-end") a.year_end = true;
+  if (id == "notification-lost") fault({{"kind", "notification_drop"}, {"target", "sp"}, {"count", 1}});
+  if (id == "notification-duplicated") fault({{"kind", "notification_duplicate"}, {"target", "sp"}, {"count", 1}});
+  if (id == "token-expired")
+    fault({{"kind", "http_error"}, {"target", "sp"}, {"endpoint", paths::request}, {"count", 1}, {"status", 401},
+           {"error_code", code("invalid_token")}, {"message", "アクセストークンの有効期限が切れています。"}});
+  if (id == "result-expired")
+    fault({{"kind", "http_error"}, {"target", "sp"}, {"endpoint", paths::result}, {"count", 1}, {"status", 410},
+           {"error_code", code("result_expired")}, {"message", data.errors.at("result_expired").message}});
+  if (id == "partial-result") {
+    std::vector<std::string> holders;
+    for (const auto& item : service.items)
+      if (const auto* def = data.find_item(item))
+        for (const auto& h : def->holders)
+          if (std::find(holders.begin(), holders.end(), h) == holders.end()) holders.push_back(h);
+    if (holders.size() < 2) {
+      a.not_applicable = "every item of " + service.client_id + " is held by one 中間サーバ only";
+    } else {
+      a.failing_holder = holders.front();
+      fault({{"kind", "http_error"}, {"target", a.failing_holder}, {"status", 503},
+             {"message", "conformance test partial-result"}});
+    }
+  }
+  return a;
+}
+
+judgement judge(const judge_input& in) {
+  reader r(in);
+  std::string id = in.test->test->id;
+  if (id == "happy-path") return happy_path(in, r);
+  if (id == "consent-refused") return portal_error(in, "consent_refused", r);
+  if (id == "card-locked") return portal_error(in, "card_locked", r);
+  if (id == "certificate-expired") return portal_error(in, "certificate_expired", r);
+  if (id == "certificate-revoked") return portal_error(in, "certificate_revoked", r);
+  if (id == "state-forged") return state_forged(in);
+  if (id == "juki-year-end") return year_end(in, r);
+  if (id == "partial-result") return partial(in, r);
+  if (id == "notification-lost") return notification_lost(in, r);
+  if (id == "notification-duplicated") return notification_duplicated(in, r);
+  if (id == "notification-ack") return notification_ack(in);
+  if (id == "token-expired") return token_expired(in, r);
+  if (id == "result-expired") return result_expired(in, r);
+  return final_verdict(test_verdict::fail, "no judge for " + id);
+}
+
+}  // namespace mynasim

@@ -1,0 +1,86 @@
+// Active conformance tests: named tests that each arrange the world for one API user's
+// service (faults narrowed to it, a portal outcome, the clock), wait for that user's own
+// flow, and judge what its app did from the journal. This file is the table and the judges:
+// pure — entries in, a verdict out; the runner (conformance/runner.hpp) does the waiting.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/journal.hpp"
+#include "config/world.hpp"
+#include "data/world_data.hpp"
+
+namespace mynasim {
+
+struct conformance_test {
+  const char* id;
+  const char* title_ja;
+  const char* title_en;
+  const char* arranges;        // what mynasim does before the flow
+  const char* expects;         // what the API user's app must do, and what fails it
+  const char* instruction_ja;  // what the person (or the e2e script) does
+  const char* remedy;
+  const char* action;  // for an e2e driver: consent | refuse | none (mynasim acts alone)
+};
+
+// Every test, in the order a plan runs them.
+const std::vector<conformance_test>& conformance_tests();
+const conformance_test* find_conformance_test(std::string_view id);
+// The tests as a Markdown table (docs/conformance.md, `mynasim conformance tests`).
+std::string conformance_tests_markdown();
+
+struct planned_test {
+  const conformance_test* test = nullptr;
+  std::string query_method;  // happy-path: date | range | latest
+  std::string name() const;  // "happy-path[date]", "consent-refused"
+};
+
+// `spec`: "all" (or empty), "basic", or a comma-separated list of test ids, where
+// "happy-path" stands for one test per query method the service registered and
+// "happy-path:date" for one. nullopt and `error` for an unknown name.
+std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, const service_config& service,
+                                                     std::string& error);
+
+// What the runner sets up before a test, narrowed to the service wherever it can be.
+struct arrangement {
+  std::vector<nlohmann::json> faults;  // fault specs (client_id set), removed after the test
+  std::string portal_outcome;          // lock_card | expired_certificate | revoked_certificate
+  bool year_end = false;               // move the (shared) clock into 住基ネット's year-end stop
+  bool forge_callback = false;         // deliver a callback with a code and a state the app never issued
+  std::string failing_holder;          // partial-result: the 中間サーバ made to fail
+  std::string not_applicable;          // why this test cannot run for this service
+};
+arrangement arrange(const planned_test& t, const service_config& service, const world_data& data);
+
+enum class test_verdict { pending, pass, warning, fail, not_applicable };
+const char* to_string(test_verdict v);
+
+struct judgement {
+  test_verdict verdict = test_verdict::pending;
+  bool complete = false;  // the flow reached what the test needs: final once quiet for `settle`
+  bool decisive = false;  // final at once
+  std::string detail;     // what was seen, in English
+  std::vector<journal_entry> evidence;
+};
+
+struct judge_input {
+  const planned_test* test = nullptr;
+  const arrangement* arranged = nullptr;
+  const world_data* data = nullptr;
+  const conformance_config* settings = nullptr;
+  // The service's journal entries since the test began (oldest first) and, for each, when the
+  // runner first saw it (ms after the test began; the virtual clock may be frozen or fast).
+  std::vector<journal_entry> entries;
+  std::vector<long> seen_ms;
+  std::string forged_code;    // state-forged: the code mynasim sent to the callback
+  std::string forged_answer;  // and what became of that delivery ("" while pending)
+  bool forged_failed = false;
+  bool timed_out = false;
+};
+
+judgement judge(const judge_input& in);
+
+}  // namespace mynasim

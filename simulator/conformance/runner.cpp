@@ -1,0 +1,499 @@
+#include "conformance/runner.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "core/http.hpp"
+#include "core/json_util.hpp"
+
+namespace mynasim {
+
+using steady = std::chrono::steady_clock;
+
+struct conformance_runner::run {
+  struct test {
+    planned_test planned;
+    arrangement arranged;
+    std::string state = "queued";  // queued | waiting | settling | done
+    judgement result;
+    std::uint64_t start_seq = 0;
+    steady::time_point started{}, ended{};
+    std::optional<steady::time_point> complete_since;
+    std::vector<journal_entry> entries;  // the service's, since the test began
+    std::vector<long> seen_ms;
+    std::vector<std::string> fault_ids;
+    std::string forged_code, forged_answer;
+    bool forged_failed = false;
+    std::optional<clock_state> saved_clock;
+    steady::time_point clock_saved_at{};
+    std::string arrange_error;
+  };
+  std::string id, client_id, plan;
+  std::string state = "running";  // running | finished | cancelled
+  std::string created_at;
+  nlohmann::json persona;  // a persona whose card works, for the person or the e2e script
+  std::size_t index = 0;
+  std::vector<test> tests;
+};
+
+namespace {
+
+long ms_between(steady::time_point a, steady::time_point b) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
+}
+
+std::string random_state() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string s = "forged-";
+  for (int i = 0; i < 16; ++i) s += hex[rng() % 16];
+  return s;
+}
+
+std::string query_value(const std::string& url, const std::string& key) {
+  auto q = url.find('?');
+  if (q == std::string::npos) return "";
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!parse_form(url.substr(q + 1), pairs)) return "";
+  for (auto& [k, v] : pairs)
+    if (k == key) return v;
+  return "";
+}
+
+nlohmann::json evidence_json(const journal_entry& e) {
+  auto j = journal_json(e);
+  j.erase("request_body");
+  j.erase("response_body");
+  return j;
+}
+
+std::string evidence_line(const nlohmann::json& e) {
+  std::string line = "#" + std::to_string(e.value("seq", 0)) + " " + e.value("at", "") + " " +
+                     (e.value("direction", "in") == "out" ? "IF001-05 → " + e.value("url", "") : e.value("method", "") + " " + e.value("path", "")) +
+                     " → " + std::to_string(e.value("status", 0));
+  if (auto c = e.value("error_code", ""); !c.empty()) line += " " + c;
+  if (e.contains("faults")) line += " (fault " + e["faults"].dump() + ")";
+  return line;
+}
+
+nlohmann::json test_json(const conformance_runner::run::test& t, steady::time_point now) {
+  const auto& def = *t.planned.test;
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const auto& e : t.result.evidence) evidence.push_back(evidence_json(e));
+  long duration = t.state == "queued" ? 0 : ms_between(t.started, t.state == "done" ? t.ended : now);
+  nlohmann::json j{{"name", t.planned.name()},
+                   {"test", def.id},
+                   {"title_ja", def.title_ja},
+                   {"title_en", def.title_en},
+                   {"arranges", def.arranges},
+                   {"expects", def.expects},
+                   {"instruction_ja", def.instruction_ja},
+                   {"action", def.action},
+                   {"remedy", def.remedy},
+                   {"state", t.state},
+                   {"verdict", to_string(t.result.verdict)},
+                   {"detail", t.result.detail},
+                   {"duration_ms", duration},
+                   {"evidence", std::move(evidence)}};
+  if (!t.planned.query_method.empty()) j["query_method"] = t.planned.query_method;
+  if (!t.arranged.failing_holder.empty()) j["failing_holder"] = t.arranged.failing_holder;
+  if (!t.fault_ids.empty()) j["faults"] = t.fault_ids;
+  return j;
+}
+
+nlohmann::json run_json(const conformance_runner::run& r) {
+  auto now = steady::now();
+  nlohmann::json tests = nlohmann::json::array();
+  std::map<std::string, int> summary{{"pass", 0}, {"warning", 0}, {"fail", 0}, {"not_applicable", 0}, {"pending", 0}};
+  for (const auto& t : r.tests) {
+    tests.push_back(test_json(t, now));
+    ++summary[to_string(t.result.verdict)];
+  }
+  nlohmann::json current;
+  if (r.state == "running" && r.index < r.tests.size()) {
+    current = tests[r.index];
+    current["index"] = r.index;
+  }
+  return {{"id", r.id},         {"client_id", r.client_id}, {"plan", r.plan},         {"state", r.state},
+          {"created_at", r.created_at}, {"persona", r.persona}, {"current", current}, {"summary", summary},
+          {"tests", std::move(tests)}};
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+        else out += c;
+    }
+  }
+  return out;
+}
+
+std::string markdown_cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+// The year-end stop of the 住基ネット system: 13 hours into its first planned outage of at
+// least three days within the next 400 days (12-29 10:00 in the default world).
+std::optional<instant> year_end_instant(const world_runtime& rt) {
+  auto now = rt.clock.now();
+  for (const auto& s : rt.world.systems) {
+    if (s.kind != system_kind::juki) continue;
+    for (const auto& seg : rt.availability.timeline(s.id, now, now + std::chrono::days(400)))
+      if (!seg.status.up && seg.status.reason == availability_reason::planned_outage &&
+          seg.until - seg.from >= std::chrono::hours(72))
+        return std::max(seg.from, now) + std::chrono::hours(13);
+  }
+  return std::nullopt;
+}
+
+nlohmann::json persona_hint(const world_data& data, const service_config& service) {
+  for (const auto& p : data.personas) {
+    if (p.card.certificate != certificate_state::valid || p.card.pin_tries_left <= 0 || p.data.empty()) continue;
+    bool has_item = std::any_of(p.data.begin(), p.data.end(), [&](const persona_data& d) {
+      return std::find(service.items.begin(), service.items.end(), d.item) != service.items.end();
+    });
+    if (has_item) return {{"id", p.id}, {"name", p.name}, {"card_serial", p.card.serial}, {"pin", p.card.pin}};
+  }
+  return nullptr;
+}
+
+std::string redirect_uri_of(const service_config& s) {
+  for (const auto& u : s.redirect_uris)
+    if (u.find("/sample-app/callback") == std::string::npos) return u;
+  return s.redirect_uris.empty() ? "" : s.redirect_uris.front();
+}
+
+}  // namespace
+
+conformance_runner::conformance_runner(conformance_deps deps) : deps_(std::move(deps)) {}
+conformance_runner::~conformance_runner() = default;
+
+std::optional<nlohmann::json> conformance_runner::start(const std::string& client_id, const std::string& plan_spec,
+                                                        int& status, std::string& error) {
+  const auto data = deps_.rt->data.get();
+  const auto* service = data->find_service(client_id);
+  if (!service) {
+    status = 404;
+    error = "client_id " + client_id + " is not a registered service";
+    return std::nullopt;
+  }
+  auto plan = expand_plan(plan_spec, *service, error);
+  if (!plan) {
+    status = 400;
+    return std::nullopt;
+  }
+  std::lock_guard lock(mutex_);
+  std::size_t active = 0;
+  for (const auto& r : runs_) {
+    if (r->state != "running") continue;
+    ++active;
+    if (r->client_id == client_id) {
+      status = 409;
+      error = "run " + r->id + " is already running for " + client_id + " (DELETE it first)";
+      return std::nullopt;
+    }
+  }
+  if (active >= max_active) {
+    status = 429;
+    error = "at most " + std::to_string(max_active) + " runs at once";
+    return std::nullopt;
+  }
+  auto r = std::make_shared<run>();
+  r->id = "run-" + std::to_string(next_id_++);
+  r->client_id = client_id;
+  r->plan = plan_spec.empty() ? "all" : plan_spec;
+  r->created_at = format_instant(deps_.rt->clock.now());
+  r->persona = persona_hint(*data, *service);
+  for (auto& p : *plan) {
+    run::test t;
+    t.planned = p;
+    t.arranged = arrange(p, *service, *data);
+    r->tests.push_back(std::move(t));
+  }
+  // Keep at most max_kept runs: the oldest finished ones go.
+  while (runs_.size() >= max_kept) {
+    auto it = std::find_if(runs_.begin(), runs_.end(), [](const auto& x) { return x->state != "running"; });
+    if (it == runs_.end()) break;
+    runs_.erase(it);
+  }
+  runs_.push_back(r);
+  begin_test(*r);
+  return run_json(*r);
+}
+
+void conformance_runner::begin_test(run& r) {
+  auto& t = r.tests[r.index];
+  t.state = "waiting";
+  t.started = steady::now();
+  t.start_seq = deps_.journal->last_seq();
+  const auto& a = t.arranged;
+  auto fail_arrangement = [&](std::string why) {
+    judgement j;
+    j.verdict = test_verdict::fail;
+    j.detail = "could not arrange the test: " + why;
+    finish_test(r, j);
+  };
+  if (!a.not_applicable.empty()) {
+    judgement j;
+    j.verdict = test_verdict::not_applicable;
+    j.detail = a.not_applicable;
+    return finish_test(r, j);
+  }
+  for (const auto& spec : a.faults) {
+    std::string error;
+    auto f = parse_fault(spec, deps_.rt->clock.now(), error);
+    std::optional<std::string> id;
+    if (f) id = deps_.faults->add(std::move(*f), error);
+    if (!id) return fail_arrangement(error);
+    t.fault_ids.push_back(*id);
+  }
+  if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
+    return fail_arrangement("too many services with an arranged outcome");
+  if (a.year_end) {
+    auto at = year_end_instant(*deps_.rt);
+    if (!at) return fail_arrangement("the world has no 住基ネット stop of three days or more within 400 days");
+    t.saved_clock = deps_.rt->clock.state();
+    t.clock_saved_at = steady::now();
+    deps_.rt->clock.set_now(*at);
+  }
+  if (a.forge_callback) {
+    const auto data = deps_.rt->data.get();
+    const auto* service = data->find_service(r.client_id);
+    auto persona = r.persona.is_object() ? r.persona.value("id", "") : "";
+    if (!service || persona.empty()) return fail_arrangement("no persona with a working card holds the service's items");
+    authorize_params p;
+    p.response_type = "code";
+    p.client_id = r.client_id;
+    p.redirect_uri = redirect_uri_of(*service);
+    p.state = random_state();
+    p.test_persona = persona;
+    p.test_outcome = "consent";
+    auto flow = deps_.auth->begin(p);
+    if (flow.next != flow_step::redirect || query_value(flow.location, "code").empty())
+      return fail_arrangement("the portal issued no code (" + flow.error_key + ")");
+    t.forged_code = query_value(flow.location, "code");
+    if (!deps_.get) return fail_arrangement("no HTTP client");
+    // The answer arrives on another thread, maybe at once: it goes to its own inbox.
+    auto key = r.id + "#" + std::to_string(r.index);
+    deps_.get(flow.location, [inbox = inbox_, key](std::string answer, bool failed) {
+      std::lock_guard lock(inbox->mutex);
+      if (inbox->answers.size() < 4 * max_kept) inbox->answers[key] = {answer.empty() ? "no answer" : answer, failed};
+    });
+  }
+  if (deps_.log)
+    deps_.log("conformance_test", {{"run", r.id}, {"client_id", r.client_id}, {"test", t.planned.name()},
+                                   {"state", "waiting"}, {"instruction", t.planned.test->instruction_ja}});
+}
+
+void conformance_runner::put_back(run& r) {
+  auto& t = r.tests[r.index];
+  for (const auto& id : t.fault_ids) deps_.faults->remove(id);  // a used-up one is gone already
+  if (!t.arranged.portal_outcome.empty()) deps_.auth->arrange_outcome(r.client_id, "");
+  if (t.saved_clock) {
+    // Back to where the clock would be had the test not moved it.
+    auto& c = deps_.rt->clock;
+    auto passed = t.saved_clock->frozen ? millis{0}
+                                        : std::chrono::duration_cast<millis>(
+                                              (steady::now() - t.clock_saved_at) * t.saved_clock->speed);
+    c.set_now(t.saved_clock->now + passed);
+    t.saved_clock.reset();
+  }
+}
+
+void conformance_runner::finish_test(run& r, judgement j) {
+  auto& t = r.tests[r.index];
+  put_back(r);
+  if (j.verdict == test_verdict::pending) j.verdict = test_verdict::fail;
+  t.result = std::move(j);
+  t.state = "done";
+  t.ended = steady::now();
+  if (deps_.log)
+    deps_.log("conformance_test", {{"run", r.id}, {"client_id", r.client_id}, {"test", t.planned.name()},
+                                   {"state", "done"}, {"verdict", to_string(t.result.verdict)}, {"detail", t.result.detail}});
+  if (++r.index >= r.tests.size()) {
+    r.state = "finished";
+    return;
+  }
+  begin_test(r);
+}
+
+void conformance_runner::observe(run& r) {
+  auto& t = r.tests[r.index];
+  auto now = steady::now();
+  auto after = t.entries.empty() ? t.start_seq : t.entries.back().seq;
+  if (t.entries.size() < max_entries_per_test)
+    for (auto& e : deps_.journal->since(r.client_id, after, max_entries_per_test - t.entries.size())) {
+      t.entries.push_back(std::move(e));
+      t.seen_ms.push_back(ms_between(t.started, now));
+    }
+  const auto data = deps_.rt->data.get();
+  judge_input in;
+  in.test = &t.planned;
+  in.arranged = &t.arranged;
+  in.data = data.get();
+  in.settings = &deps_.rt->world.conformance;
+  in.entries = t.entries;
+  in.seen_ms = t.seen_ms;
+  if (!t.forged_code.empty() && t.forged_answer.empty()) {
+    std::lock_guard inbox_lock(inbox_->mutex);
+    if (auto it = inbox_->answers.find(r.id + "#" + std::to_string(r.index)); it != inbox_->answers.end()) {
+      t.forged_answer = it->second.first;
+      t.forged_failed = it->second.second;
+      inbox_->answers.erase(it);
+    }
+  }
+  in.forged_code = t.forged_code;
+  in.forged_answer = t.forged_answer;
+  in.forged_failed = t.forged_failed;
+  in.timed_out = now - t.started >= deps_.rt->world.conformance.test_timeout;
+  auto j = judge(in);
+  if (j.decisive || in.timed_out) return finish_test(r, std::move(j));
+  if (!j.complete) return;
+  if (!t.complete_since) {
+    t.complete_since = now;
+    t.state = "settling";
+  }
+  if (now - *t.complete_since >= deps_.rt->world.conformance.settle) finish_test(r, std::move(j));
+}
+
+void conformance_runner::tick() {
+  std::lock_guard lock(mutex_);
+  for (auto& r : runs_)
+    if (r->state == "running" && r->index < r->tests.size()) observe(*r);
+}
+
+std::optional<nlohmann::json> conformance_runner::status(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& r : runs_)
+    if (r->id == id) return run_json(*r);
+  return std::nullopt;
+}
+
+nlohmann::json conformance_runner::list() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : runs_) {
+    auto j = run_json(*r);
+    j.erase("tests");
+    out.push_back(std::move(j));
+  }
+  return {{"runs", out}, {"max_kept", max_kept}, {"max_active", max_active}};
+}
+
+bool conformance_runner::cancel(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  for (auto& r : runs_) {
+    if (r->id != id) continue;
+    if (r->state == "running" && r->index < r->tests.size()) {
+      put_back(*r);
+      auto& t = r->tests[r->index];
+      t.state = "done";
+      t.ended = steady::now();
+      t.result.detail = "cancelled";
+    }
+    if (r->state == "running") r->state = "cancelled";
+    return true;
+  }
+  return false;
+}
+
+void conformance_runner::reset() {
+  std::lock_guard lock(mutex_);
+  for (auto& r : runs_)
+    if (r->state == "running" && r->index < r->tests.size()) put_back(*r);
+  runs_.clear();
+}
+
+std::optional<std::string> conformance_runner::report(const std::string& id, const std::string& format) const {
+  auto j = status(id);
+  if (!j) return std::nullopt;
+  if (format == "junit") return conformance_junit(*j);
+  if (format == "markdown") return conformance_markdown(*j);
+  return dump_json(*j, 2) + "\n";
+}
+
+std::string conformance_junit(const nlohmann::json& run) {
+  int failures = 0, skipped = 0, errors = 0;
+  long total_ms = 0;
+  std::string cases;
+  auto client = run.value("client_id", "");
+  for (const auto& t : run["tests"]) {
+    auto verdict = t.value("verdict", "pending");
+    long ms = t.value("duration_ms", 0L);
+    total_ms += ms;
+    std::string evidence;
+    for (const auto& e : t["evidence"]) evidence += evidence_line(e) + "\n";
+    std::string body;
+    auto message = t.value("detail", "");
+    if (verdict == "fail") {
+      ++failures;
+      body = "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) + "\">" +
+             xml_escape(message + "\nremedy: " + t.value("remedy", "") + "\n" + evidence) + "</failure>\n";
+    } else if (verdict == "not_applicable") {
+      ++skipped;
+      body = "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
+    } else if (verdict == "pending") {
+      ++errors;
+      body = "      <error message=\"not run (" + xml_escape(run.value("state", "")) + ")\"/>\n";
+    } else {
+      body = "      <system-out>" + xml_escape((verdict == "warning" ? "WARNING: " : "") + message + "\n" + evidence) +
+             "</system-out>\n";
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(ms) / 1000.0);
+    cases += "    <testcase classname=\"mynasim.conformance." + xml_escape(client) + "\" name=\"" +
+             xml_escape(t.value("name", "")) + "\" time=\"" + seconds + "\">\n" + body + "    </testcase>\n";
+  }
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(total_ms) / 1000.0);
+  auto count = std::to_string(run["tests"].size());
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mynasim conformance\" tests=\"" + count +
+         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+         std::to_string(skipped) + "\" time=\"" + seconds + "\">\n  <testsuite name=\"" +
+         xml_escape(client + " (" + run.value("plan", "") + ", " + run.value("id", "") + ")") + "\" tests=\"" + count +
+         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+         std::to_string(skipped) + "\" time=\"" + seconds + "\" timestamp=\"" + xml_escape(run.value("created_at", "")) +
+         "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
+}
+
+std::string conformance_markdown(const nlohmann::json& run) {
+  const auto& s = run["summary"];
+  std::string out = "# mynasim conformance: " + run.value("client_id", "") + "\n\nrun `" + run.value("id", "") +
+                    "`, plan `" + run.value("plan", "") + "`, " + run.value("state", "") + ", started " +
+                    run.value("created_at", "") + " (virtual clock)\n\n" + std::to_string(s.value("pass", 0)) + " pass, " +
+                    std::to_string(s.value("warning", 0)) + " warning, " + std::to_string(s.value("fail", 0)) + " fail, " +
+                    std::to_string(s.value("not_applicable", 0)) + " not applicable, " +
+                    std::to_string(s.value("pending", 0)) + " not run\n\n| test | 内容 | verdict | detail |\n|---|---|---|---|\n";
+  for (const auto& t : run["tests"])
+    out += "| `" + t.value("name", "") + "` | " + markdown_cell(t.value("title_ja", "")) + " | **" + t.value("verdict", "") +
+           "** | " + markdown_cell(t.value("detail", "")) + " |\n";
+  for (const auto& t : run["tests"]) {
+    auto verdict = t.value("verdict", "");
+    if (verdict == "pass") continue;
+    out += "\n## " + t.value("name", "") + ": " + verdict + "\n\n" + t.value("title_ja", "") + " — " + t.value("title_en", "") +
+           "\n\n- arranged: " + t.value("arranges", "") + "\n- expected: " + t.value("expects", "") + "\n- seen: " +
+           t.value("detail", "") + "\n- remedy: " + t.value("remedy", "") + "\n";
+    if (!t["evidence"].empty()) {
+      out += "\nevidence (journal):\n\n```\n";
+      for (const auto& e : t["evidence"]) out += evidence_line(e) + "\n";
+      out += "```\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace mynasim
