@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,7 +16,9 @@
 #include "config/yaml_reader.hpp"
 #include "core/paths.hpp"
 #include "faults/scenario.hpp"
+#include "net/admin_client.hpp"
 #include "net/http_client.hpp"
+#include "conformance/plan.hpp"
 #include "core/json_util.hpp"
 #include "jpki/jpki.hpp"
 
@@ -46,6 +49,7 @@ int holidays(const parsed_command&, std::ostream&, std::ostream&);
 int availability(const parsed_command&, std::ostream&, std::ostream&);
 int timeline(const parsed_command&, std::ostream&, std::ostream&);
 int card_sign(const parsed_command&, std::ostream&, std::ostream&);
+int conformance_run(const parsed_command&, std::ostream&, std::ostream&);
 int errors(const parsed_command&, std::ostream&, std::ostream&);
 
 const std::vector<command_spec>& commands() {
@@ -104,6 +108,23 @@ const std::vector<command_spec>& commands() {
          out << lint_rules_markdown();
          return 0;
        }},
+      {"conformance tests", "print the conformance tests (Markdown): what each arranges, what passes, the remedy",
+       {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+         out << conformance_tests_markdown();
+         return 0;
+       }},
+      {"conformance run",
+       "run conformance tests against your app through a running mynasim: each test is announced, then waits for "
+       "your app's flow (your e2e script or you, by hand) and judges it; exit 0 when none failed",
+       {{"--client-id", "ID", "your service's client_id (サービス提供者ID_サービスID)"},
+        {"--plan", "PLAN", "all (default), basic, or test ids separated by commas (happy-path:date for one method)"},
+        {"--admin", "URL", "mynasim's admin URL (default: MYNASIM_ADMIN_URL or http://127.0.0.1:8081)"},
+        {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN)"},
+        {"--junit", "FILE", "write the JUnit XML report here (one test case per test)"},
+        {"--json", "FILE", "write the JSON report here"},
+        {"--markdown", "FILE", "write the Markdown summary here"},
+        {"--timeout", "MINUTES", "give up after this long in all (default 60)"}},
+       conformance_run},
       {"card sign",
        "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
        {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
@@ -132,7 +153,9 @@ std::vector<const command_spec*> group_of(const std::string& word) {
 void print_usage(std::ostream& out) {
   out << "mynasim — a local simulator of Myna Portal's 自己情報取得API and the systems behind it\n\n"
          "usage: mynasim <command> [options]\n\ncommands:\n";
-  for (const auto& c : commands()) out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  std::size_t column = 0;
+  for (const auto& c : commands()) column = std::max(column, std::string(c.name).size() + 2);
+  for (const auto& c : commands()) out << "  " << c.name << std::string(column - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n`mynasim <command> --help` describes a command's options.\n";
 }
 
@@ -386,6 +409,86 @@ int card_sign(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   out << dump_json({{"serial", serial}, {"signature", base64_encode(*sig)}, {"certificate", *pki->certificate_pem(serial)}}, 2)
       << "\n";
   return 0;
+}
+
+int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  auto client = cmd.value("--client-id");
+  if (!client) {
+    err << "mynasim conformance run: --client-id is required\n";
+    return 2;
+  }
+  auto admin = cmd.value("--admin").value_or("");
+  if (admin.empty()) admin = std::getenv("MYNASIM_ADMIN_URL") ? std::getenv("MYNASIM_ADMIN_URL") : "http://127.0.0.1:8081";
+  while (!admin.empty() && admin.back() == '/') admin.pop_back();
+  auto token = cmd.value("--admin-token").value_or(std::getenv("MYNASIM_ADMIN_TOKEN") ? std::getenv("MYNASIM_ADMIN_TOKEN") : "");
+  long minutes = 60;
+  if (auto t = cmd.value("--timeout")) {
+    if (t->empty() || t->size() > 4 || !std::all_of(t->begin(), t->end(), ::isdigit) || std::stol(*t) < 1) {
+      err << "mynasim conformance run: --timeout takes whole minutes (1–9999)\n";
+      return 2;
+    }
+    minutes = std::stol(*t);
+  }
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+    return admin_call(admin, method, target, body, token);
+  };
+  nlohmann::json request{{"client_id", *client}, {"plan", cmd.value("--plan").value_or("all")}};
+  auto started = call("POST", "/__admin/conformance/runs", request.dump());
+  if (started.status != 201) {
+    err << "mynasim conformance run: " << admin << ": "
+        << (started.status ? "HTTP " + std::to_string(started.status) + " " + started.body : started.error) << "\n";
+    return started.status ? 1 : 3;
+  }
+  std::string ignored;
+  auto run = parse_json(started.body, ignored).value_or(nlohmann::json::object());
+  auto id = run.value("id", "");
+  out << "run " << id << " for " << *client << ": " << run["tests"].size() << " tests\n";
+  if (run["persona"].is_object())
+    out << "persona: " << run["persona"].value("name", "") << " (card " << run["persona"].value("card_serial", "")
+        << ", PIN " << run["persona"].value("pin", "") << ")\n";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(minutes);
+  long announced = -1;
+  std::size_t reported = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = call("GET", "/__admin/conformance/runs/" + id);
+    if (now.status != 200) {
+      err << "mynasim conformance run: " << (now.status ? "HTTP " + std::to_string(now.status) : now.error) << "\n";
+      return 3;
+    }
+    run = parse_json(now.body, ignored).value_or(nlohmann::json::object());
+    const auto& tests = run["tests"];
+    for (; reported < tests.size() && tests[reported].value("state", "") == "done"; ++reported)
+      out << "  " << tests[reported].value("verdict", "") << "  " << tests[reported].value("name", "") << ": "
+          << tests[reported].value("detail", "") << "\n";
+    if (run.value("state", "") != "running") break;
+    const auto& current = run["current"];
+    if (current.is_object() && current.value("index", -1L) != announced) {
+      announced = current.value("index", -1L);
+      out << "[" << announced + 1 << "/" << tests.size() << "] " << current.value("name", "") << " — "
+          << current.value("title_ja", "") << "\n    waiting for your app's flow: " << current.value("instruction_ja", "")
+          << std::endl;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  if (run.value("state", "") == "running") {
+    call("DELETE", "/__admin/conformance/runs/" + id);
+    err << "mynasim conformance run: gave up after " << minutes << " minutes; the run was cancelled\n";
+  }
+  for (auto [option, format] : {std::pair{"--junit", "junit"}, {"--json", "json"}, {"--markdown", "markdown"}}) {
+    auto file = cmd.value(option);
+    if (!file) continue;
+    auto report = call("GET", "/__admin/conformance/runs/" + id + "/report?format=" + format);
+    std::ofstream f(*file, std::ios::binary);
+    if (report.status != 200 || !(f << report.body)) {
+      err << "mynasim conformance run: could not write " << *file << "\n";
+      return 3;
+    }
+  }
+  const auto& summary = run["summary"];
+  out << summary.value("pass", 0) << " pass, " << summary.value("warning", 0) << " warning, " << summary.value("fail", 0)
+      << " fail, " << summary.value("not_applicable", 0) << " not applicable, " << summary.value("pending", 0)
+      << " not run\n";
+  return summary.value("fail", 0) == 0 && summary.value("pending", 0) == 0 && run.value("state", "") == "finished" ? 0 : 1;
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // app, starts the flow with the test's query method, and answers the portal's real consent
 // and card screens as the test's action says (consent / refuse; none: mynasim acts alone).
 // It never judges: the run does, from the journal. Started by ConformanceSampleApps.* with
-//   --admin URL --app URL --run ID --out DIR
+//   --admin URL --app URL --client-id ID --out DIR
+// and follows the run that is (or soon will be) running for that service.
 // Exits 0 once the run is no longer running; prints one line per test.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,7 +15,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
   return pairs;
 }, []));
-for (const k of ['admin', 'app', 'run', 'out'])
+for (const k of ['admin', 'app', 'client-id', 'out'])
   if (!args[k]) { console.error(`missing --${k}`); process.exit(2); }
 fs.mkdirSync(args.out, { recursive: true });
 const STEP_TIMEOUT = 15000;
@@ -30,7 +31,18 @@ function getJson(url) {
     }).on('error', reject);
   });
 }
-const runStatus = () => getJson(`${args.admin}/__admin/conformance/runs/${args.run}`);
+// The run `mynasim conformance run` started for the service (waits up to 30 s for it).
+async function findRun() {
+  for (let i = 0; i < 200; ++i) {
+    const { runs } = await getJson(`${args.admin}/__admin/conformance/runs`);
+    const run = runs.find((r) => r.client_id === args['client-id'] && r.state === 'running');
+    if (run) return run.id;
+    await sleep(150);
+  }
+  throw new Error(`no conformance run for ${args['client-id']}`);
+}
+const runId = await findRun();
+const runStatus = () => getJson(`${args.admin}/__admin/conformance/runs/${runId}`);
 
 const executablePath = process.env.MYNASIM_CHROMIUM || '/usr/bin/chromium';
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });

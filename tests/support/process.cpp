@@ -14,9 +14,8 @@
 namespace mynasim::test {
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd, std::string binary = MYNASIM_BINARY) {
   std::vector<char*> argv;
-  std::string binary = MYNASIM_BINARY;
   argv.push_back(binary.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
@@ -72,12 +71,14 @@ process_result run_mynasim(const std::vector<std::string>& args, int timeout_ms)
   return r;
 }
 
-child_process::child_process(const std::vector<std::string>& args) {
+child_process::child_process(const std::vector<std::string>& args) : child_process(MYNASIM_BINARY, args) {}
+
+child_process::child_process(const std::string& program, const std::vector<std::string>& args) {
   int fds[2];
   // O_CLOEXEC: the child must not hold the read end, or closing ours would not close the pipe.
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   int devnull = open("/dev/null", O_WRONLY);
-  pid_ = spawn(args, fds[1], devnull);
+  pid_ = spawn(args, fds[1], devnull, program);
   close(fds[1]);
   close(devnull);
   out_fd_ = fds[0];

@@ -18,7 +18,8 @@ process_result run_mynasim(const std::vector<std::string>& args, int timeout_ms 
 // A running child whose stdout can be read line by line.
 class child_process {
  public:
-  explicit child_process(const std::vector<std::string>& args);
+  explicit child_process(const std::vector<std::string>& args);  // the mynasim binary
+  child_process(const std::string& program, const std::vector<std::string>& args);
   ~child_process();
   // Reads stdout until a line containing `needle` appears; returns that line or "" on timeout/EOF.
   std::string wait_for_line(const std::string& needle, int timeout_ms);

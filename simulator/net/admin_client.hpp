@@ -1,0 +1,21 @@
+// A blocking HTTP/1.1 call to a mynasim admin listener, for the command line (`mynasim
+// conformance run`). Plain http:// only; one connection per call, a deadline on all of it,
+// the answer's size bounded.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace mynasim {
+
+struct admin_answer {
+  int status = 0;      // 0: no answer (see error)
+  std::string body;
+  std::string error;
+};
+
+admin_answer admin_call(const std::string& base_url, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& bearer_token,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace mynasim
