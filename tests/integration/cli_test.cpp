@@ -192,6 +192,11 @@ TEST(Cli, ConformanceRulesDocIsGeneratedFromTheTable) {
   std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find(r.out), std::string::npos) << "regenerate the table of docs/conformance.md with `mynasim lint rules`";
   EXPECT_NE(r.out.find("`polling-storm`"), std::string::npos);
+  auto tests = run_mynasim({"conformance", "tests"});
+  ASSERT_EQ(tests.exit_code, 0) << tests.err;
+  EXPECT_NE(text.find(tests.out), std::string::npos)
+      << "regenerate the tests table of docs/conformance.md with `mynasim conformance tests`";
+  EXPECT_NE(tests.out.find("`juki-year-end`"), std::string::npos);
 }
 
 TEST(Cli, ServeRefusesAPortInUse) {
