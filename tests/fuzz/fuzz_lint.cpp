@@ -1,10 +1,12 @@
 // The conformance lint reads journal entries whose bodies, paths and telegramIds an API user
-// (or its notification endpoint) chose: entries built from hostile bytes, run through every rule.
+// (or its notification endpoint) chose: entries built from hostile bytes, run through every rule
+// and through the judge of every conformance test.
 #include <string>
 #include <vector>
 
 #include "config/world.hpp"
 #include "conformance/lint.hpp"
+#include "conformance/plan.hpp"
 
 namespace {
 
@@ -37,7 +39,10 @@ std::vector<mynasim::journal_entry> entries_of(std::string_view in) {
       case 1: e.url = part; break;
       case 2: e.request_body = part; break;
       case 3: e.response_body = part; break;
-      case 4: e.telegram_id = part; break;
+      case 4:
+        e.telegram_id = part;
+        e.error_code = part.substr(0, 7);  // MPE3008, MPE5001, … or anything
+        break;
       case 5:
         e.process_id = part;
         e.at = *mynasim::parse_instant("2026-12-02T10:00:00+09:00") + std::chrono::seconds(out.size());
@@ -54,5 +59,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto entries = entries_of(std::string_view(reinterpret_cast<const char*>(data), size));
   auto report = mynasim::run_lint("SP00000086_AA0003", entries, world().data, {2, mynasim::millis{100}, mynasim::millis{1000}});
   (void)report.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  static const auto* service = world().data.find_service("SP00000200_CC0001");
+  std::string error;
+  static const auto plan = *mynasim::expand_plan("all", *service, error);
+  for (const auto& t : plan) {
+    auto arranged = mynasim::arrange(t, *service, world().data);
+    mynasim::judge_input in;
+    in.test = &t;
+    in.arranged = &arranged;
+    in.data = &world().data;
+    in.settings = &world().conformance;
+    in.entries = entries;
+    for (std::size_t i = 0; i < entries.size(); ++i) in.seen_ms.push_back(static_cast<long>(i) * 700);
+    in.forged_code = entries.empty() ? "" : entries.front().url;
+    in.forged_answer = size % 2 ? "HTTP 400" : "";
+    in.timed_out = size % 3 == 0;
+    (void)mynasim::judge(in);
+  }
   return 0;
 }
