@@ -5,6 +5,7 @@
 
 #include "core/http.hpp"
 #include "core/json_util.hpp"
+#include "portal/pages.hpp"
 
 namespace mynasim {
 
@@ -119,21 +120,12 @@ nlohmann::json run_json(const conformance_runner::run& r) {
           {"tests", std::move(tests)}};
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
-    }
-  }
-  return out;
+// XML text and attribute values: the HTML escapes (&#39; is valid XML too), and no control
+// characters, which XML 1.0 does not allow.
+std::string xml_escape(std::string s) {
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') c = ' ';
+  return html_escape(s);
 }
 
 std::string markdown_cell(const std::string& s) {

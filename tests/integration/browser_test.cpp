@@ -34,12 +34,17 @@ std::string missing_browser_tools() {
   return "";
 }
 
-TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
-  if (auto missing = missing_browser_tools(); !missing.empty()) {
-    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");
-    if (required && std::string(required) == "1") FAIL() << missing;
-    GTEST_SKIP() << missing;
+// Skips the test when Chromium or playwright-core is missing — a failure under
+// MYNASIM_REQUIRE_BROWSER=1.
+#define SKIP_OR_FAIL_WITHOUT_BROWSER()                                              \
+  if (auto missing = missing_browser_tools(); !missing.empty()) {                   \
+    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");                 \
+    if (required && std::string(required) == "1") FAIL() << missing;                \
+    GTEST_SKIP() << missing;                                                        \
   }
+
+TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
+  SKIP_OR_FAIL_WITHOUT_BROWSER();
   notification_receiver app;  // the API user: callback page and IF001-05 endpoint
   std::string base = app.url().substr(0, app.url().rfind("/myna/notify"));
   const std::string client_id = "SP00000086_AA0003";
@@ -156,11 +161,7 @@ std::string evidence_of(const nlohmann::json& report, const std::string& name) {
 }
 
 TEST(ConformanceSampleApps, CarefulBankAppPassesEveryTest) {
-  if (auto missing = missing_browser_tools(); !missing.empty()) {
-    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");
-    if (required && std::string(required) == "1") FAIL() << missing;
-    GTEST_SKIP() << missing;
-  }
+  SKIP_OR_FAIL_WITHOUT_BROWSER();
   auto o = run_plan_against("bank-app/app.mjs", "careful");
   std::cout << o.cli_out;
   EXPECT_EQ(o.cli_exit, 0) << o.cli_out << o.driver_out;
@@ -172,11 +173,7 @@ TEST(ConformanceSampleApps, CarefulBankAppPassesEveryTest) {
 }
 
 TEST(ConformanceSampleApps, SloppyAppFailsExactlyWhatItWasWrittenToFail) {
-  if (auto missing = missing_browser_tools(); !missing.empty()) {
-    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");
-    if (required && std::string(required) == "1") FAIL() << missing;
-    GTEST_SKIP() << missing;
-  }
+  SKIP_OR_FAIL_WITHOUT_BROWSER();
   auto o = run_plan_against("sloppy-app/app.mjs", "sloppy");
   std::cout << o.cli_out;
   EXPECT_EQ(o.cli_exit, 1) << o.cli_out << o.driver_out;

@@ -201,7 +201,7 @@ TEST(ConformanceReports, JUnitEscapesWhatTheAppSent) {
                                  {"evidence", nlohmann::json::array()}}}}};
   auto xml = conformance_junit(run);
   EXPECT_NE(xml.find("failures=\"1\""), std::string::npos);
-  EXPECT_NE(xml.find("answered &lt;script&gt;&amp;&quot;&apos; "), std::string::npos) << xml;
+  EXPECT_NE(xml.find("answered &lt;script&gt;&amp;&quot;&#39; "), std::string::npos) << xml;
   EXPECT_EQ(xml.find("<script>"), std::string::npos);
   EXPECT_NE(xml.find("time=\"1.500\""), std::string::npos);
   auto md = conformance_markdown(run);
