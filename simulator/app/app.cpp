@@ -280,7 +280,7 @@ void simulator_app::impl::build_routes() {
                                           log.event(event, detail);
                                         }});
   conformance = std::make_unique<conformance_runner>(conformance_deps{
-      &rt, &faults, &auth, &journal,
+      &rt, &faults, &auth, &journal, &cards,
       [this](const std::string& url, std::function<void(std::string, bool)> done) {
         client_request get;
         get.method = "GET";

@@ -68,7 +68,7 @@ judgement settling(test_verdict v, std::string detail, std::vector<journal_entry
 }
 
 // What the flow got to, for a test that timed out.
-std::string seen_summary(const std::vector<journal_entry>& entries) {
+std::string seen_summary(std::span<const journal_entry> entries) {
   int authorize = 0, token = 0, request = 0, result = 0, notified = 0;
   for (const auto& e : entries) {
     authorize += is_authorize(e);
@@ -404,6 +404,10 @@ std::string planned_test::name() const {
 
 std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, const service_config& service,
                                                      std::string& error) {
+  if (spec.size() > 4096) {
+    error = "a plan is at most 4096 characters";
+    return std::nullopt;
+  }
   std::vector<std::string> names;
   if (spec.empty() || spec == "all") {
     for (const auto& t : conformance_tests()) names.push_back(t.id);
@@ -451,7 +455,8 @@ std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, co
   return plan;
 }
 
-arrangement arrange(const planned_test& t, const service_config& service, const world_data& data) {
+arrangement arrange(const planned_test& t, const service_config& service, const world_data& data,
+                    const std::string& network) {
   arrangement a;
   std::string id = t.test->id;
   auto fault = [&](nlohmann::json spec) {
@@ -459,7 +464,7 @@ arrangement arrange(const planned_test& t, const service_config& service, const 
     a.faults.push_back(std::move(spec));
   };
   auto code = [&](const char* key) { return data.errors.at(key).code; };
-  if (id == "happy-path") fault({{"kind", "latency"}, {"target", "network"}, {"latency_ms", 2000}});
+  if (id == "happy-path") fault({{"kind", "latency"}, {"target", network}, {"latency_ms", 2000}});
   if (id == "card-locked") a.portal_outcome = "lock_card";
   if (id == "certificate-expired") a.portal_outcome = "expired_certificate";
   if (id == "certificate-revoked") a.portal_outcome = "revoked_certificate";

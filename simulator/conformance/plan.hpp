@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ struct arrangement {
   std::string failing_holder;          // partial-result: the 中間サーバ made to fail
   std::string not_applicable;          // why this test cannot run for this service
 };
-arrangement arrange(const planned_test& t, const service_config& service, const world_data& data);
+// `network`: the id of the world's 情報提供ネットワークシステム (the happy path slows it down).
+arrangement arrange(const planned_test& t, const service_config& service, const world_data& data,
+                    const std::string& network);
 
 enum class test_verdict { pending, pass, warning, fail, not_applicable };
 const char* to_string(test_verdict v);
@@ -73,8 +76,9 @@ struct judge_input {
   const conformance_config* settings = nullptr;
   // The service's journal entries since the test began (oldest first) and, for each, when the
   // runner first saw it (ms after the test began; the virtual clock may be frozen or fast).
-  std::vector<journal_entry> entries;
-  std::vector<long> seen_ms;
+  // Views of the runner's lists: judged every tick, never copied.
+  std::span<const journal_entry> entries;
+  std::span<const long> seen_ms;
   std::string forged_code;    // state-forged: the code mynasim sent to the callback
   std::string forged_answer;  // and what became of that delivery ("" while pending)
   bool forged_failed = false;

@@ -27,7 +27,6 @@ struct conformance_runner::run {
     bool forged_failed = false;
     std::optional<clock_state> saved_clock;
     steady::time_point clock_saved_at{};
-    std::string arrange_error;
   };
   std::string id, client_id, plan;
   std::string state = "running";  // running | finished | cancelled
@@ -152,9 +151,10 @@ std::optional<instant> year_end_instant(const world_runtime& rt) {
   return std::nullopt;
 }
 
-nlohmann::json persona_hint(const world_data& data, const service_config& service) {
+nlohmann::json persona_hint(const world_data& data, const service_config& service, const card_registry& cards) {
   for (const auto& p : data.personas) {
-    if (p.card.certificate != certificate_state::valid || p.card.pin_tries_left <= 0 || p.data.empty()) continue;
+    auto card = cards.status(p.card.serial);
+    if (!card || card->certificate != certificate_state::valid || card->tries_left <= 0 || p.data.empty()) continue;
     bool has_item = std::any_of(p.data.begin(), p.data.end(), [&](const persona_data& d) {
       return std::find(service.items.begin(), service.items.end(), d.item) != service.items.end();
     });
@@ -209,11 +209,14 @@ std::optional<nlohmann::json> conformance_runner::start(const std::string& clien
   r->client_id = client_id;
   r->plan = plan_spec.empty() ? "all" : plan_spec;
   r->created_at = format_instant(deps_.rt->clock.now());
-  r->persona = persona_hint(*data, *service);
+  r->persona = persona_hint(*data, *service, *deps_.cards);
+  std::string network;
+  for (const auto& s : deps_.rt->world.systems)
+    if (s.kind == system_kind::network && network.empty()) network = s.id;
   for (auto& p : *plan) {
     run::test t;
     t.planned = p;
-    t.arranged = arrange(p, *service, *data);
+    t.arranged = arrange(p, *service, *data, network);
     r->tests.push_back(std::move(t));
   }
   // Keep at most max_kept runs: the oldest finished ones go.

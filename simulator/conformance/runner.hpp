@@ -28,6 +28,7 @@ struct conformance_deps {
   fault_registry* faults = nullptr;
   authorization* auth = nullptr;
   request_journal* journal = nullptr;
+  const card_registry* cards = nullptr;  // the suggested persona's card must work now
   // GET `url` (an API user's callback) with a deadline; calls back with a status line or the
   // transport error. Runs on the server's threads.
   std::function<void(const std::string& url, std::function<void(std::string answer, bool failed)>)> get;

@@ -1,6 +1,7 @@
 // The conformance lint reads journal entries whose bodies, paths and telegramIds an API user
 // (or its notification endpoint) chose: entries built from hostile bytes, run through every rule
 // and through the judge of every conformance test.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -61,16 +62,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)report.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   static const auto* service = world().data.find_service("SP00000200_CC0001");
   std::string error;
+  // The same bytes as a plan (POST /__admin/conformance/runs {"plan": …}).
+  (void)mynasim::expand_plan(std::string(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 8192)), *service,
+                             error);
   static const auto plan = *mynasim::expand_plan("all", *service, error);
   for (const auto& t : plan) {
-    auto arranged = mynasim::arrange(t, *service, world().data);
+    auto arranged = mynasim::arrange(t, *service, world().data, "network");
     mynasim::judge_input in;
     in.test = &t;
     in.arranged = &arranged;
     in.data = &world().data;
     in.settings = &world().conformance;
     in.entries = entries;
-    for (std::size_t i = 0; i < entries.size(); ++i) in.seen_ms.push_back(static_cast<long>(i) * 700);
+    std::vector<long> seen;
+    for (std::size_t i = 0; i < entries.size(); ++i) seen.push_back(static_cast<long>(i) * 700);
+    in.seen_ms = seen;
     in.forged_code = entries.empty() ? "" : entries.front().url;
     in.forged_answer = size % 2 ? "HTTP 400" : "";
     in.timed_out = size % 3 == 0;

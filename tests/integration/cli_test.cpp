@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "hostile_peer.hpp"
 #include "process.hpp"
 #include "test_client.hpp"
 #include "test_server.hpp"
@@ -197,6 +198,25 @@ TEST(Cli, ConformanceRulesDocIsGeneratedFromTheTable) {
   EXPECT_NE(text.find(tests.out), std::string::npos)
       << "regenerate the tests table of docs/conformance.md with `mynasim conformance tests`";
   EXPECT_NE(tests.out.find("`juki-year-end`"), std::string::npos);
+}
+
+// `conformance run` talks to an admin listener it is told of: one that answers garbage, never
+// ends its body or sends a huge head ends the command with a message and exit 3 (a hang would be
+// killed after 30 s and fail the exit code).
+TEST(Cli, ConformanceRunGivesUpOnAHostileOrSilentAdminListener) {
+  for (auto shape : {hostile_answer::garbage, hostile_answer::endless_body, hostile_answer::huge_header}) {
+    hostile_peer peer(shape);
+    auto r = run_mynasim({"conformance", "run", "--client-id", "SP00000086_AA0003", "--admin", peer.url()}, 30000);
+    EXPECT_EQ(r.exit_code, 3) << to_string(shape) << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("mynasim conformance run: " + peer.url()), std::string::npos) << r.err;
+  }
+  test_server server;
+  auto admin = "http://127.0.0.1:" + std::to_string(server.port("admin"));
+  auto unknown = run_mynasim({"conformance", "run", "--client-id", "SP99999999_ZZ9999", "--admin", admin});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("HTTP 404"), std::string::npos) << unknown.err;
+  EXPECT_EQ(run_mynasim({"conformance", "run"}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"conformance", "run", "--client-id", "x", "--timeout", "0"}).exit_code, 2);
 }
 
 TEST(Cli, ServeRefusesAPortInUse) {

@@ -47,7 +47,7 @@ class Plan : public ::testing::Test {
     auto p = expand_plan(plan, service_, error);
     EXPECT_TRUE(p) << error;
     test_ = p->front();
-    arranged_ = arrange(test_, service_, world_.data);
+    arranged_ = arrange(test_, service_, world_.data, "network");
     judge_input in;
     in.test = &test_;
     in.arranged = &arranged_;
@@ -86,6 +86,8 @@ TEST_F(Plan, ExpandsHappyPathPerQueryMethodAndRefusesUnknownTests) {
   EXPECT_FALSE(expand_plan("happy-path:latest", service_, error));
   EXPECT_NE(error.find("did not register"), std::string::npos);
   EXPECT_FALSE(expand_plan(",", service_, error));
+  EXPECT_FALSE(expand_plan(std::string(5000, 'x'), service_, error));
+  EXPECT_NE(error.find("4096"), std::string::npos);
 }
 
 TEST_F(Plan, ArrangementsAreNarrowedToTheService) {
@@ -93,11 +95,11 @@ TEST_F(Plan, ArrangementsAreNarrowedToTheService) {
   auto all = expand_plan("all", service_, error);
   ASSERT_TRUE(all);
   for (const auto& t : *all)
-    for (const auto& f : arrange(t, service_, world_.data).faults) EXPECT_EQ(f["client_id"], service_.client_id) << t.name();
+    for (const auto& f : arrange(t, service_, world_.data, "network").faults) EXPECT_EQ(f["client_id"], service_.client_id) << t.name();
   auto single = *world_.data.find_service("SP00000086_AA0003");  // one item, one holder
   auto plan = expand_plan("partial-result", single, error);
   ASSERT_TRUE(plan);
-  auto partial = arrange(plan->front(), single, world_.data);
+  auto partial = arrange(plan->front(), single, world_.data, "network");
   EXPECT_NE(partial.not_applicable.find("one 中間サーバ"), std::string::npos);
   EXPECT_TRUE(partial.faults.empty());
 }
