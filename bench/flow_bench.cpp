@@ -3,7 +3,9 @@
 // in the same run, a trivial HTTPS request on the same listener as the baseline. Then the
 // accuracy of injected latency, and the request journal's bound after the load.
 //
-// Usage: flow_bench [--users 8] [--seconds 5] [--config WORLD.yaml] [--persona ID]
+// Usage: flow_bench [--users 8] [--seconds 5] [--items N] [--config WORLD.yaml] [--persona ID]
+//   --items: the flows' service asks for the first N items of the catalogue (default 1: one
+//     item held by one 中間サーバ; 23: every item, every holder).
 //   --config/--persona: another world (e.g. 100 000 generated personas) and who runs the flows.
 #include <algorithm>
 #include <atomic>
@@ -39,6 +41,7 @@ struct series {
 
 constexpr auto seconds_to_wait = std::chrono::seconds(10);
 std::string flow_persona = "taro";
+std::string flow_client_id = "SP00000086_AA0003";
 std::mutex failure_mutex;
 std::vector<std::string> failure_codes;  // the first few failures, printed at the end
 
@@ -67,6 +70,7 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
       flow_client flow;
       flow.server = &server;
       flow.keep_alive = keep_alive;
+      flow.client_id = flow_client_id;
       flow.sequence = static_cast<int>(base + u * 100'000L);
       auto idx = static_cast<std::size_t>(u);
       while (steady_clock::now() < deadline) {
@@ -86,6 +90,12 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
         auto accepted = parse(flow.request(token, telegram, "Date=20250701"));
         steps["3 request"][idx].add(t);
         auto pid = accepted["commonHeader"].value("processId", "");
+        if (pid.empty()) {
+          ++failures;
+          std::lock_guard lock(failure_mutex);
+          if (failure_codes.size() < 8) failure_codes.push_back("request: " + accepted.dump().substr(0, 300));
+          continue;
+        }
         t = steady_clock::now();
         client_response r;
         if (receiver) receiver->wait_for_process(pid, seconds_to_wait);
@@ -110,7 +120,23 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
 }
 
 
-void bench_settings(world_config& w, const notification_receiver& receiver) {
+void bench_settings(world_config& w, const notification_receiver& receiver, int items) {
+  if (items > 1) {
+    // A service like the first one, asking for the first `items` items of the catalogue.
+    auto service = w.data.services.front();
+    auto connection = w.data.connections.front();
+    auto digits = std::to_string(10000 + items % 10000).substr(1);
+    std::string id = "ZZ" + digits;
+    service.client_id = connection.client_id = flow_client_id = "SP00000999_" + id;
+    service.provider_id = "SP00000999";
+    service.service_id = id;
+    service.items.clear();
+    for (const auto& item : w.data.items)
+      if (static_cast<int>(service.items.size()) < items) service.items.push_back(item.code);
+    w.data.services.push_back(service);
+    w.data.connections.push_back(connection);
+    w.data.reindex();
+  }
   w.data.portal.processing_delay = millis{0};
   w.data.portal.max_processes = 100000;
   w.qa.journal_max_entries = 5000;
@@ -125,22 +151,24 @@ int main(int argc, char** argv) {
   std::string config;
   std::signal(SIGPIPE, SIG_IGN);  // a kept connection the server closed is an error to retry, not a signal
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  int users = 8;
+  int users = 8, items = 1;
   double seconds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--users") users = std::stoi(argv[i + 1]);
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+    if (a == "--items") items = std::stoi(argv[i + 1]);
     if (a == "--config") config = argv[i + 1];
     if (a == "--persona") flow_persona = argv[i + 1];
   }
   notification_receiver receiver;
   auto prepare = [&](world_config& w) {
     if (!config.empty()) w = test_world(config);
-    bench_settings(w, receiver);
+    bench_settings(w, receiver, items);
   };
   test_server server(prepare);
-  std::printf("flow_bench: %d concurrent API users, %.1f s, 1 server thread, HTTPS on sp, every hop over HTTP\n\n", users, seconds);
+  std::printf("flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, every hop over HTTP\n\n",
+              users, seconds, items);
 
   // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
   std::atomic<long> base_count{0};
@@ -180,8 +208,9 @@ int main(int argc, char** argv) {
   std::printf("%-34s %10.1f   (failed %ld)\n", "complete flows (new connection each, polling)",
               fresh.flows / fresh.elapsed, fresh.failures);
   std::printf("failed flows: %ld; notifications received: %zu\n", failures_count, receiver.received().size());
-  std::printf("(each flow = 4 HTTPS requests from the client, 3 internal HTTP hops for a 1-item service — portal →\n"
-              " 情報提供NWS → 住基ネット, 情報提供NWS → 中間サーバ — on kept connections, and 1 notification)\n");
+  std::printf("(each flow = 4 HTTPS requests from the client; internal HTTP hops on kept connections — portal →\n"
+              " 情報提供NWS → 住基ネット, 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) —; and 1 notification)\n",
+              items);
 
   // Injected latency: observed minus injected, against the same request without the fault.
   auto measure = [&](int n) {

@@ -28,58 +28,76 @@
 
 namespace mynasim {
 
-// Idle connections by "host:port" (newest last) and resolved names, shared by every request
-// of one client; each idle socket belongs to nobody until taken.
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+// Idle connections by peer (newest last) — plain sockets by "host:port", TLS streams (their
+// session established) by "https://host:port" — and resolved names, shared by every request
+// of one client; each idle connection belongs to nobody until taken.
 struct connection_pool {
+  template <class Connection>
   struct idle {
-    tcp::socket socket;
+    Connection connection;
     std::chrono::steady_clock::time_point since;
   };
+  template <class Connection>
+  using idle_map = std::map<std::string, std::deque<idle<Connection>>>;
   struct name {
     tcp::resolver::results_type endpoints;
     std::chrono::steady_clock::time_point at;
   };
   std::mutex mutex;
-  std::map<std::string, std::deque<idle>> idle_by_peer;
+  idle_map<tcp::socket> plain;
+  idle_map<std::unique_ptr<tls_stream>> tls;
   std::map<std::string, name> names;
   std::size_t idle_total = 0, reused = 0, opened = 0;
+  // One client context for every TLS peer: API users' endpoints in development use
+  // self-signed certificates, so nothing is verified.
+  ssl::context tls_context{ssl::context::tls_client};
 
-  // A socket the peer has closed (or sent unasked bytes on) is not worth a request.
+  connection_pool() { tls_context.set_verify_mode(ssl::verify_none); }
+
+  static tcp::socket& socket_of(tcp::socket& s) { return s; }
+  static tcp::socket& socket_of(std::unique_ptr<tls_stream>& s) { return beast::get_lowest_layer(*s).socket(); }
+
+  // A connection the peer has closed (or sent unasked bytes on — for TLS also a late
+  // close_notify or ticket) is not worth a request.
   static bool alive(tcp::socket& s) {
     char c;
     auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
-  std::optional<tcp::socket> take(const std::string& peer) {
+  template <class Connection>
+  std::optional<Connection> take(idle_map<Connection>& map, const std::string& peer) {
     std::lock_guard lock(mutex);
-    auto it = idle_by_peer.find(peer);
-    if (it == idle_by_peer.end()) return std::nullopt;
+    auto it = map.find(peer);
+    if (it == map.end()) return std::nullopt;
     auto& list = it->second;
     auto now = std::chrono::steady_clock::now();
     while (!list.empty()) {
       auto entry = std::move(list.back());
       list.pop_back();
       --idle_total;
-      if (now - entry.since < http_client::idle_limit && alive(entry.socket)) {
+      if (now - entry.since < http_client::idle_limit && alive(socket_of(entry.connection))) {
         ++reused;
-        return std::move(entry.socket);
+        return std::move(entry.connection);
       }
       beast::error_code ignored;
-      entry.socket.close(ignored);
+      socket_of(entry.connection).close(ignored);
     }
     return std::nullopt;
   }
 
-  void put(const std::string& peer, tcp::socket socket) {
+  template <class Connection>
+  void put(idle_map<Connection>& map, const std::string& peer, Connection connection) {
     std::lock_guard lock(mutex);
-    auto& list = idle_by_peer[peer];
-    beast::error_code ignored;
+    auto& list = map[peer];
     if (list.size() >= http_client::max_idle_per_peer || idle_total >= http_client::max_idle_total) {
-      socket.close(ignored);
+      beast::error_code ignored;
+      socket_of(connection).close(ignored);
       return;
     }
-    list.push_back({std::move(socket), std::chrono::steady_clock::now()});
+    list.push_back({std::move(connection), std::chrono::steady_clock::now()});
     ++idle_total;
   }
 
@@ -149,84 +167,110 @@ net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest
   co_return out;
 }
 
-net::awaitable<client_result> perform(client_request r, std::shared_ptr<connection_pool> pool) {
-  client_result out;
-  bool tls = false;
-  std::string host, port, target;
-  if (!split_url(r.url, tls, host, port, target)) {
-    out.error = "not an http(s) URL: " + r.url;
-    co_return out;
-  }
+// Resolves (through the pool's name cache) and connects `stream` to the peer.
+net::awaitable<std::string> connect(beast::tcp_stream& stream, const client_request& r, const std::string& host,
+                                    const std::string& port, connection_pool& pool) {
   auto ex = co_await net::this_coro::executor;
-  beast::tcp_stream lowest_owner(ex);
-  lowest_owner.expires_after(r.timeout);
   const auto peer = host + ":" + port;
-  // Plain HTTP (the simulated systems, a split world's owner) reuses idle connections; TLS
-  // (API users' endpoints) opens one per request.
-  std::optional<tcp::socket> pooled = tls ? std::nullopt : pool->take(peer);
-  if (pooled) {
-    lowest_owner.socket() = std::move(*pooled);
-  } else {
-    auto endpoints = pool->cached(peer);
-    if (!endpoints) {
-      tcp::resolver resolver(ex);
-      // The resolver has no deadline of its own: a timer cancels it.
-      net::steady_timer resolve_deadline(ex);
-      resolve_deadline.expires_after(r.timeout);
-      resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
-        if (!ec) resolver.cancel();
-      });
-      auto [rec, found] = co_await resolver.async_resolve(host, port, use_tuple);
-      resolve_deadline.cancel();
-      if (rec) {
-        out.error = "resolve " + host + ": " + rec.message();
-        co_return out;
-      }
-      endpoints = found;
-      pool->remember(peer, found);
-    }
-    auto [cec, ep] = co_await lowest_owner.async_connect(*endpoints, use_tuple);
-    if (cec) {
-      pool->forget(peer);  // the name may point elsewhere now (a restarted container)
-      out.error = cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
-      co_return out;
-    }
-    {
-      std::lock_guard lock(pool->mutex);
-      ++pool->opened;
-    }
-    beast::error_code nodelay_ec;
-    lowest_owner.socket().set_option(tcp::no_delay(true), nodelay_ec);
+  auto endpoints = pool.cached(peer);
+  if (!endpoints) {
+    tcp::resolver resolver(ex);
+    // The resolver has no deadline of its own: a timer cancels it.
+    net::steady_timer resolve_deadline(ex);
+    resolve_deadline.expires_after(r.timeout);
+    resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
+      if (!ec) resolver.cancel();
+    });
+    auto [rec, found] = co_await resolver.async_resolve(host, port, use_tuple);
+    resolve_deadline.cancel();
+    if (rec) co_return "resolve " + host + ": " + rec.message();
+    endpoints = found;
+    pool.remember(peer, found);
   }
-  if (!tls) {
-    bool reusable = false;
-    out = co_await exchange(lowest_owner, lowest_owner, r, host, target, true, reusable);
-    if (reusable) {
-      lowest_owner.expires_never();
-      pool->put(peer, lowest_owner.release_socket());
-    } else {
-      beast::error_code ignored;
-      lowest_owner.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    }
-    co_return out;
+  auto [cec, ep] = co_await stream.async_connect(*endpoints, use_tuple);
+  if (cec) {
+    pool.forget(peer);  // the name may point elsewhere now (a restarted container)
+    co_return cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
   }
-  // API users' endpoints in development use self-signed certificates: no verification.
-  ssl::context ctx(ssl::context::tls_client);
-  ctx.set_verify_mode(ssl::verify_none);
-  ssl::stream<beast::tcp_stream> stream(std::move(lowest_owner), ctx);
-  SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
-  auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(r.timeout);
-  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
-  if (hec) {
-    out.error = "tls handshake: " + hec.message();
+  {
+    std::lock_guard lock(pool.mutex);
+    ++pool.opened;
+  }
+  beast::error_code nodelay_ec;
+  stream.socket().set_option(tcp::no_delay(true), nodelay_ec);
+  co_return std::string();
+}
+
+// Plain HTTP: the simulated systems, a split world's owner, API users' http:// endpoints.
+net::awaitable<client_result> perform_plain(client_request r, std::shared_ptr<connection_pool> pool,
+                                            std::string host, std::string port, std::string target) {
+  client_result out;
+  beast::tcp_stream stream(co_await net::this_coro::executor);
+  stream.expires_after(r.timeout);
+  const auto peer = host + ":" + port;
+  if (auto kept = pool->take(pool->plain, peer)) {
+    stream.socket() = std::move(*kept);
+  } else if (auto error = co_await connect(stream, r, host, port, *pool); !error.empty()) {
+    out.error = error;
     co_return out;
   }
   bool reusable = false;
-  out = co_await exchange(stream, lowest, r, host, target, false, reusable);
-  lowest.expires_after(std::chrono::seconds(1));
-  co_await stream.async_shutdown(use_tuple);
+  out = co_await exchange(stream, stream, r, host, target, true, reusable);
+  if (reusable) {
+    stream.expires_never();
+    pool->put(pool->plain, peer, stream.release_socket());
+  } else {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
   co_return out;
+}
+
+// HTTPS (API users' notification endpoints): a kept stream skips the handshake.
+net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<connection_pool> pool,
+                                          std::string host, std::string port, std::string target) {
+  client_result out;
+  const auto peer = "https://" + host + ":" + port;
+  auto stream = pool->take(pool->tls, peer).value_or(nullptr);
+  if (!stream) {
+    stream = std::make_unique<tls_stream>(co_await net::this_coro::executor, pool->tls_context);
+    auto& lowest = beast::get_lowest_layer(*stream);
+    lowest.expires_after(r.timeout);
+    if (auto error = co_await connect(lowest, r, host, port, *pool); !error.empty()) {
+      out.error = error;
+      co_return out;
+    }
+    SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+    auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      out.error = "tls handshake: " + hec.message();
+      co_return out;
+    }
+  }
+  auto& lowest = beast::get_lowest_layer(*stream);
+  lowest.expires_after(r.timeout);
+  bool reusable = false;
+  out = co_await exchange(*stream, lowest, r, host, target, true, reusable);
+  if (reusable) {
+    lowest.expires_never();
+    pool->put(pool->tls, peer, std::move(stream));
+    co_return out;
+  }
+  lowest.expires_after(std::chrono::seconds(1));
+  co_await stream->async_shutdown(use_tuple);
+  co_return out;
+}
+
+net::awaitable<client_result> perform(client_request r, std::shared_ptr<connection_pool> pool) {
+  bool tls = false;
+  std::string host, port, target;
+  if (!split_url(r.url, tls, host, port, target)) {
+    client_result out;
+    out.error = "not an http(s) URL: " + r.url;
+    co_return out;
+  }
+  if (tls) co_return co_await perform_tls(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
+  co_return co_await perform_plain(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
 }
 
 }  // namespace

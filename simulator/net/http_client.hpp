@@ -32,8 +32,8 @@ struct client_request {
   std::size_t header_limit = 16 * 1024;  // status line and fields; the trailer has the same budget
 };
 
-// Keeps idle keep-alive connections to plain-HTTP peers and resolved names (defined in
-// http_client.cpp, where Asio is).
+// Keeps idle keep-alive connections — plain HTTP and established TLS sessions — per peer,
+// and resolved names (defined in http_client.cpp, where Asio is).
 struct connection_pool;
 
 struct pool_stats {

@@ -180,6 +180,28 @@ TEST(PeerConnections, HopsReuseKeptConnectionsAndSkipOnesThePeerClosed) {
     EXPECT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "") << stats();
 }
 
+// Notifications to an API user's HTTPS endpoint keep their TLS session too: after the first
+// flow, five more flows (five notifications) open fewer than five connections in all.
+TEST(PeerConnections, NotificationsToAnHttpsEndpointReuseTheirTlsSession) {
+  notification_receiver receiver(200, true);
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = millis{0};
+    for (auto& c : w.data.connections) c.notification_url = receiver.url();
+  });
+  flow_client client{&server};
+  auto stats = [&] { return body_of(server.admin("GET", "/__admin/health"))["peer_connections"]; };
+  ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");
+  ASSERT_TRUE(receiver.wait_for(1, std::chrono::seconds(5)));
+  auto opened = stats()["opened"].get<int>();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");
+    ASSERT_TRUE(receiver.wait_for(static_cast<std::size_t>(i + 2), std::chrono::seconds(5)));
+  }
+  EXPECT_LT(stats()["opened"].get<int>() - opened, 5) << stats();
+  auto last = receiver.received().back();
+  EXPECT_EQ(last["commonHeader"]["telegramType"], "IFA0302-R01") << last.dump();
+}
+
 // A team's world: the default world included, one connection overridden explicitly.
 class Reload : public ::testing::Test {
  protected:

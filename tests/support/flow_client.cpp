@@ -10,7 +10,7 @@
 
 namespace mynasim::test {
 
-notification_receiver::notification_receiver(int status) : status_(status) {
+notification_receiver::notification_receiver(int status, bool tls) : status_(status), tls_(tls) {
   server_settings settings;
   server_ = std::make_unique<http_server>(settings, [this](http_request& req, respond_fn respond) {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -28,6 +28,11 @@ notification_receiver::notification_receiver(int status) : status_(status) {
   });
   listen_settings l;
   l.name = "receiver";
+  if (tls) {
+    l.tls = true;
+    l.cert_file = test_certs_dir() + "/app.crt";
+    l.key_file = test_certs_dir() + "/app.key";
+  }
   port_ = server_->listen(l);
   server_->start();
 }
@@ -37,7 +42,8 @@ notification_receiver::~notification_receiver() {
   server_->join();
 }
 
-std::string notification_receiver::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/myna/notify"; }
+std::string notification_receiver::url() const { return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + "/myna/notify";
+}
 
 std::vector<nlohmann::json> notification_receiver::received() {
   std::lock_guard lock(mutex_);

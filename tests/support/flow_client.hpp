@@ -17,7 +17,8 @@ namespace mynasim::test {
 // The API user's notification endpoint: records every POST, answers as configured.
 class notification_receiver {
  public:
-  explicit notification_receiver(int status = 200);
+  // tls: HTTPS with the test certificates (an API user's endpoint as in production).
+  explicit notification_receiver(int status = 200, bool tls = false);
   ~notification_receiver();
   std::string url() const;
   std::vector<nlohmann::json> received();
@@ -34,6 +35,7 @@ class notification_receiver {
   int status_;
   std::unique_ptr<http_server> server_;
   std::uint16_t port_ = 0;
+  bool tls_ = false;
 };
 
 struct flow_client {
