@@ -7,6 +7,10 @@
 //   --items: the flows' service asks for the first N items of the catalogue (default 1: one
 //     item held by one 中間サーバ; 23: every item, every holder).
 //   --config/--persona: another world (e.g. 100 000 generated personas) and who runs the flows.
+//   --compare-stub PORT [--runs 3]: only the side-by-side comparison bench/compare.sh runs: the
+//     same keep-alive HTTPS client runs the canned stub's flow (POST /oauth/token, /request,
+//     /result at 127.0.0.1:PORT) and mynasim's complete flow, alternately, R times each, after one
+//     uncounted warm-up run of each (the JVM compiles as it runs).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -119,6 +123,49 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
   return {flows.load(), failures.load(), duration<double>(steady_clock::now() - started).count()};
 }
 
+// The official stub's flow: three canned answers (token, request, result) with nothing behind
+// them, by the same client and connections as the complete flow.
+flow_totals run_canned_flows(std::uint16_t port, int users, double seconds) {
+  std::atomic<long> flows{0}, failures{0};
+  auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
+  auto started = steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int u = 0; u < users; ++u)
+    threads.emplace_back([&, u] {
+      flow_client flow;
+      flow.server = nullptr;
+      flow.host = "127.0.0.1";
+      flow.sp_port = port;
+      flow.keep_alive = true;
+      flow.sequence = u * 100'000;
+      while (steady_clock::now() < deadline) {
+        auto tok = parse(flow.send("sp", "POST", "/oauth/token",
+                                   "grant_type=authorization_code&code=canned&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=" +
+                                       flow.client_id,
+                                   {{"Content-Type", "application/x-www-form-urlencoded"}}));
+        std::string token = tok.is_object() ? tok.value("access_token", "") : "";
+        auto telegram = flow.next_telegram_id();
+        auto accepted = parse(flow.request(token, telegram, "Date=20250701", "/request"));
+        auto pid = accepted.is_object() ? accepted["commonHeader"].value("processId", "") : "";
+        auto result = parse(flow.result(token, telegram, pid, "/result"));
+        bool ok = !token.empty() && !pid.empty() && result.is_object() && result.contains("selfPersonalDataProvisionInfo");
+        ++(ok ? flows : failures);
+        if (!ok) {
+          std::lock_guard lock(failure_mutex);
+          if (failure_codes.size() < 8)
+            failure_codes.push_back("canned: " + tok.dump().substr(0, 100) + " " + accepted.dump().substr(0, 100) + " " +
+                                    result.dump().substr(0, 100));
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  return {flows.load(), failures.load(), duration<double>(steady_clock::now() - started).count()};
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 
 void bench_settings(world_config& w, const notification_receiver& receiver, int items) {
   if (items > 1) {
@@ -151,13 +198,15 @@ int main(int argc, char** argv) {
   std::string config;
   std::signal(SIGPIPE, SIG_IGN);  // a kept connection the server closed is an error to retry, not a signal
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  int users = 8, items = 1;
+  int users = 8, items = 1, runs = 3, stub_port = 0;
   double seconds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--users") users = std::stoi(argv[i + 1]);
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     if (a == "--items") items = std::stoi(argv[i + 1]);
+    if (a == "--compare-stub") stub_port = std::stoi(argv[i + 1]);
+    if (a == "--runs") runs = std::max(1, std::stoi(argv[i + 1]));
     if (a == "--config") config = argv[i + 1];
     if (a == "--persona") flow_persona = argv[i + 1];
   }
@@ -167,6 +216,38 @@ int main(int argc, char** argv) {
     bench_settings(w, receiver, items);
   };
   test_server server(prepare);
+  if (stub_port) {
+    std::printf("side by side: %d API users, keep-alive HTTPS, %.1f s per run, %d runs each, alternating\n", users,
+                seconds, runs);
+    std::printf("  canned stub at 127.0.0.1:%d: token → request → result (3 requests, canned answers)\n", stub_port);
+    std::printf("  mynasim (1 I/O thread): authorize → token → request → hops → IF001-05 → result, %d item(s)\n\n",
+                items);
+    std::vector<double> stub_rates, sim_rates;
+    long stub_failed = 0, sim_failed = 0;
+    // Not counted: one run each first, so the JVM's JIT has compiled the stub's hot paths.
+    run_canned_flows(static_cast<std::uint16_t>(stub_port), users, seconds);
+    std::map<std::string, std::vector<series>> warm_up;
+    run_flows(server, users, seconds, warm_up, true, &receiver);
+    for (int r = 0; r < runs; ++r) {
+      auto stub = run_canned_flows(static_cast<std::uint16_t>(stub_port), users, seconds);
+      stub_rates.push_back(stub.flows / stub.elapsed);
+      stub_failed += stub.failures;
+      std::map<std::string, std::vector<series>> ignored;
+      auto sim = run_flows(server, users, seconds, ignored, true, &receiver);
+      sim_rates.push_back(sim.flows / sim.elapsed);
+      sim_failed += sim.failures;
+    }
+    auto row = [](const char* name, std::vector<double> v, long failed) {
+      std::sort(v.begin(), v.end());
+      std::printf("%-40s %9.0f %9.0f %9.0f %8ld\n", name, v.front(), v[v.size() / 2], v.back(), failed);
+    };
+    std::printf("%-40s %9s %9s %9s %8s\n", "flows/s", "min", "median", "max", "failed");
+    row("canned stub (3 canned answers)", stub_rates, stub_failed);
+    row("mynasim (complete stateful flow)", sim_rates, sim_failed);
+    std::printf("%-40s %8.2fx\n", "mynasim / canned stub (medians)", median_of(sim_rates) / median_of(stub_rates));
+    for (const auto& f : failure_codes) std::printf("failure: %s\n", f.c_str());
+    return stub_failed || sim_failed ? 1 : 0;
+  }
   std::printf("flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, every hop over HTTP\n\n",
               users, seconds, items);
 

@@ -9,8 +9,12 @@ packages=(
   libgtest-dev libgmock-dev prometheus-cpp-dev
   curl ca-certificates
 )
-# Optional extras for the benchmarks (wrk as an external load generator).
-if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then packages+=(wrk); fi
+# Optional extras for the benchmarks: wrk as an external load generator; Java and npm for
+# bench/compare.sh's WireMock (the jar comes from npm's `wiremock` package).
+if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then
+  packages+=(wrk openjdk-17-jre-headless)
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
 # `setup.sh test`: what only the tests use — iproute2 for the split-world test's network
 # namespaces, docker-compose to render docker-compose.yml's profiles, Chromium (and Node.js
 # with npm for playwright-core) for the browser tests, a Japanese font for their screenshots,

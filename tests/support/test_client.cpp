@@ -136,15 +136,44 @@ std::optional<client_response> connection::read_response(std::chrono::millisecon
     }
     pos = end + 2;
   }
-  std::size_t length = res.headers.count("content-length") ? std::stoul(res.headers["content-length"]) : 0;
   buffer_.erase(0, head_end + 4);
-  while (buffer_.size() < length) {
-    long n = read_some(chunk, sizeof chunk);
-    if (n <= 0) return std::nullopt;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+  // Reads until the buffer holds at least `n` bytes.
+  auto fill = [&](std::size_t n) {
+    while (buffer_.size() < n) {
+      long got = read_some(chunk, sizeof chunk);
+      if (got <= 0) return false;
+      buffer_.append(chunk, static_cast<std::size_t>(got));
+    }
+    return true;
+  };
+  // Reads one CRLF-terminated line (without it).
+  auto line = [&](std::string& out) {
+    std::size_t end;
+    while ((end = buffer_.find("\r\n")) == std::string::npos)
+      if (!fill(buffer_.size() + 1)) return false;
+    out = buffer_.substr(0, end);
+    buffer_.erase(0, end + 2);
+    return true;
+  };
+  auto te = res.headers.find("transfer-encoding");
+  if (te != res.headers.end() && te->second.find("chunked") != std::string::npos) {
+    // Other servers (a WireMock stub in bench/compare.sh) send chunked bodies.
+    for (std::string size_line;;) {
+      if (!line(size_line)) return std::nullopt;
+      std::size_t size = std::stoul(size_line, nullptr, 16);
+      if (size == 0) break;
+      if (!fill(size + 2)) return std::nullopt;
+      res.body += buffer_.substr(0, size);
+      buffer_.erase(0, size + 2);
+    }
+    for (std::string trailer; line(trailer) && !trailer.empty();) {
+    }
+  } else {
+    std::size_t length = res.headers.count("content-length") ? std::stoul(res.headers["content-length"]) : 0;
+    if (!fill(length)) return std::nullopt;
+    res.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
   }
-  res.body = buffer_.substr(0, length);
-  buffer_.erase(0, length);
   if (!sent_.empty()) {
     record_response(sent_.front().first, sent_.front().second, res.status, res.headers, res.body);
     sent_.pop_front();
