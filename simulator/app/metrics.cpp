@@ -7,7 +7,10 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
+#include <array>
+#include <charconv>
 #include <filesystem>
+#include <string_view>
 #include <fstream>
 #include <mutex>
 #include <unordered_map>
@@ -17,25 +20,28 @@ namespace mynasim {
 using prometheus::Labels;
 
 // A family's series by their label values, bounded: past max_series, new label sets share
-// one series whose labels all read "other".
+// one series whose labels all read "other". A known series is found by its values alone —
+// one lookup in a hash map under one lock, no label map built — since every request counts.
 template <class Metric>
 class bounded_family {
  public:
   explicit bounded_family(prometheus::Family<Metric>& f) : family_(f) {}
 
-  template <class... Args>
-  Metric& get(const Labels& labels, Args&&... args) {
-    std::string key;
-    for (const auto& [k, v] : labels) key += v + '\x1f';
+  template <std::size_t N, class... Args>
+  Metric& get(const std::array<const char*, N>& names, const std::array<std::string_view, N>& values,
+              Args&&... args) {
+    thread_local std::string key;  // keeps its capacity: no allocation per call
+    key.clear();
+    for (auto v : values) {
+      key += v;
+      key += '\x1f';
+    }
     std::lock_guard lock(mutex_);
     if (auto it = series_.find(key); it != series_.end()) return *it->second;
-    if (series_.size() >= metrics::max_series) {
-      Labels other;
-      for (const auto& [k, v] : labels) other[k] = "other";
-      return family_.Add(other, std::forward<Args>(args)...);
-    }
+    Labels labels;
+    for (std::size_t i = 0; i < N; ++i) labels[names[i]] = series_.size() >= metrics::max_series ? "other" : std::string(values[i]);
     auto& m = family_.Add(labels, std::forward<Args>(args)...);
-    series_.emplace(std::move(key), &m);
+    if (series_.size() < metrics::max_series) series_.emplace(key, &m);
     return m;
   }
 
@@ -137,23 +143,26 @@ metrics::~metrics() = default;
 
 void metrics::request(const std::string& system, const std::string& endpoint, int status, const std::string& error_code,
                       double seconds) {
-  impl_->requests.get({{"system", system}, {"endpoint", endpoint}, {"status", std::to_string(status)},
-                       {"error_code", error_code}})
+  char status_text[12];
+  auto [end, ec] = std::to_chars(status_text, status_text + sizeof status_text, status);
+  std::string_view status_view(status_text, ec == std::errc{} ? static_cast<std::size_t>(end - status_text) : 0);
+  impl_->requests.get<4>({"system", "endpoint", "status", "error_code"}, {system, endpoint, status_view, error_code})
       .Increment();
-  impl_->latency.get({{"system", system}, {"endpoint", endpoint}}, latency_buckets()).Observe(seconds);
+  impl_->latency.get<2>({"system", "endpoint"}, {system, endpoint}, latency_buckets()).Observe(seconds);
 }
 
 void metrics::fault_fired(const std::string& kind, const std::string& target) {
-  impl_->faults.get({{"kind", kind}, {"target", target}}).Increment();
+  impl_->faults.get<2>({"kind", "target"}, {kind, target}).Increment();
 }
 
 void metrics::notification(const std::string& outcome, int attempt) {
-  impl_->notifications.get({{"outcome", outcome}, {"attempt", std::to_string(attempt)}}).Increment();
+  auto attempt_text = std::to_string(attempt);
+  impl_->notifications.get<2>({"outcome", "attempt"}, {outcome, attempt_text}).Increment();
 }
 
 void metrics::scenario_step() { impl_->scenario_steps.Increment(); }
 
-void metrics::clock_change(const std::string& how) { impl_->clock_changes.get({{"how", how}}).Increment(); }
+void metrics::clock_change(const std::string& how) { impl_->clock_changes.get<1>({"how"}, {how}).Increment(); }
 
 std::string metrics::scrape(const metrics_snapshot& s) {
   std::lock_guard lock(impl_->scrape_mutex);

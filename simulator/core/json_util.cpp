@@ -1,5 +1,7 @@
 #include "core/json_util.hpp"
 
+#include <algorithm>
+
 namespace mynasim {
 namespace {
 
@@ -62,6 +64,20 @@ std::string string_member(const nlohmann::json& object, const char* key, std::st
 
 std::string dump_json(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out += dump_json(nlohmann::json(std::string(s)));
 }
 
 http_response json_response(int status, const nlohmann::json& j) { return http_response::json(status, dump_json(j)); }

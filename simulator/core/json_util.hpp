@@ -24,6 +24,9 @@ std::optional<nlohmann::json> parse_json_object(std::string_view text, std::stri
 // A string member of an object, or `fallback` when absent or of another type.
 std::string string_member(const nlohmann::json& object, const char* key, std::string fallback = "");
 std::string dump_json(const nlohmann::json& j, int indent = -1);
+// Appends `s` as a JSON string literal, byte for byte what dump_json would write for it
+// (invalid UTF-8 replaced), without building a json value for the common printable case.
+void append_json_string(std::string& out, std::string_view s);
 http_response json_response(int status, const nlohmann::json& j);
 
 }  // namespace mynasim
