@@ -175,10 +175,12 @@ persona parse_persona(const yaml_value& v, const world_data& d, bool* replaces) 
       if (std::find(def->holders.begin(), def->holders.end(), pd.holder) == def->holders.end())
         em.get("holder").fail("'" + pd.holder + "' does not hold " + def->name);
       pd.body = em.string_or("body", p.municipality);
+      std::vector<nlohmann::json> records;
       for (const auto& r : em.get("records").items()) {
         if (!r.is_map()) r.fail("a record is a mapping of field → value");
-        pd.records.push_back(yaml_to_json(r, false));  // record values stay strings, as on the wire
+        records.push_back(yaml_to_json(r, false));  // record values stay strings, as on the wire
       }
+      pd.set_records(std::move(records));
       em.done();
       p.data.push_back(std::move(pd));
     }
@@ -319,8 +321,9 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
     if (data_varies)
       for (std::size_t i = 0; i < p.data.size() && i < data_raw.size(); ++i) {
         auto& pd = p.data[i];
-        pd.records = data_raw[i].records;
-        for (auto& r : pd.records) expand_json(r, n);
+        auto records = data_raw[i].records;
+        for (auto& r : records) expand_json(r, n);
+        pd.set_records(std::move(records));
         if (data_raw[i].body.empty()) pd.body = p.municipality;
         else if (expand(data_raw[i].body, n, buf)) pd.body = buf;
       }

@@ -209,7 +209,7 @@ nlohmann::json connection_json(const connection_config& c) {
 nlohmann::json persona_json(const persona& p) {
   nlohmann::json data = nlohmann::json::array();
   for (const auto& d : p.data)
-    data.push_back({{"item", d.item}, {"holder", d.holder}, {"body", d.body}, {"records", d.records}});
+    data.push_back({{"item", d.item}, {"holder", d.holder}, {"body", d.body}, {"records", d.records()}});
   return {{"id", p.id},
           {"name", p.name},
           {"kana", p.kana},

@@ -2,6 +2,15 @@
 
 namespace mynasim {
 
+const std::vector<nlohmann::json>& persona_data::records() const {
+  static const std::vector<nlohmann::json> none;
+  return shared_records ? *shared_records : none;
+}
+
+void persona_data::set_records(std::vector<nlohmann::json> records) {
+  shared_records = std::make_shared<const std::vector<nlohmann::json>>(std::move(records));
+}
+
 const char* to_string(query_method m) {
   switch (m) {
     case query_method::date: return "date";

@@ -44,7 +44,11 @@ struct persona_data {
   std::string item;    // item code
   std::string holder;  // system id holding these records (default: the item's first holder)
   std::string body;    // providing body, e.g. 神奈川県川崎市 (default: the persona's municipality)
-  std::vector<nlohmann::json> records;
+  // Immutable once loaded, so personas generated from one template share one copy (a load-test
+  // world of 100 000 personas holds its records once, not 100 000 times).
+  std::shared_ptr<const std::vector<nlohmann::json>> shared_records;
+  const std::vector<nlohmann::json>& records() const;
+  void set_records(std::vector<nlohmann::json> records);
 };
 
 struct persona {

@@ -50,7 +50,7 @@ http_response query(world_runtime& rt, const system_config& sys, http_request& r
     if (!item) continue;
     for (const auto& entry : p->data) {
       if (entry.item != item->code || entry.holder != sys.id) continue;
-      auto records = select_records(*item, entry.records, *q, today);
+      auto records = select_records(*item, entry.records(), *q, today);
       if (records.empty()) continue;
       results.push_back({{"item", item->code}, {"name", item->name}, {"body", entry.body}, {"records", records}});
     }

@@ -158,10 +158,31 @@ TEST(PersonaGenerator, CountCopiesTheTemplateWithNumberedStrings) {
   EXPECT_EQ(p->name, "生成 1200号");
   EXPECT_EQ(p->card.serial, "G001200");
   EXPECT_EQ(p->card.pin, "1200");
-  EXPECT_EQ(p->data[0].records[0]["合計所得金額"], "120000");
+  EXPECT_EQ(p->data[0].records()[0]["合計所得金額"], "120000");
   EXPECT_EQ(p->data[0].body, "東京都港区");
   EXPECT_EQ(d->find_persona_by_card("G000007")->id, "gen-7");
   EXPECT_EQ(d->find_persona("gen-7")->card.pin, "0007");
+}
+
+// Records that do not vary are held once for every generated persona; ones that do are each
+// persona's own.
+TEST(PersonaGenerator, CopiesShareRecordsThatDoNotVary) {
+  auto w = load_world(generated_world(
+      "  - count: 3\n    id: \"same-{n}\"\n    name: x\n    kana: x\n    birth_date: \"1990-01-01\"\n"
+      "    sex: x\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"S{n:06}\", pin: \"1234\"}\n"
+      "    data:\n      - item: TM00000000000003\n        records: [{課税年度: \"2025\", 合計所得金額: \"100\"}]\n"
+      "  - count: 2\n    id: \"own-{n}\"\n    name: x\n    kana: x\n    birth_date: \"1990-01-01\"\n"
+      "    sex: x\n    address: x\n    municipality: 東京都港区\n    card: {serial: \"O{n:06}\", pin: \"1234\"}\n"
+      "    data:\n      - item: TM00000000000003\n        records: [{課税年度: \"2025\", 合計所得金額: \"{n}\"}]\n"));
+  data_source source(w.data);
+  auto d = source.get();
+  const auto &a = d->find_persona("same-1")->data[0], &b = d->find_persona("same-3")->data[0];
+  EXPECT_EQ(a.shared_records, b.shared_records);
+  EXPECT_EQ(b.records()[0]["合計所得金額"], "100");
+  const auto &c = d->find_persona("own-1")->data[0], &e = d->find_persona("own-2")->data[0];
+  EXPECT_NE(c.shared_records, e.shared_records);
+  EXPECT_EQ(c.records()[0]["合計所得金額"], "1");
+  EXPECT_EQ(e.records()[0]["合計所得金額"], "2");
 }
 
 TEST(PersonaGenerator, BadTemplatesAndCollisionsStopLoading) {
