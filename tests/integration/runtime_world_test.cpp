@@ -202,6 +202,25 @@ TEST(PeerConnections, NotificationsToAnHttpsEndpointReuseTheirTlsSession) {
   EXPECT_EQ(last["commonHeader"]["telegramType"], "IFA0302-R01") << last.dump();
 }
 
+// An endpoint that closes idle TLS connections (after 0.3 s here) never costs a notification
+// attempt: the closed session is noticed before it is used, and a new one is opened.
+TEST(PeerConnections, ATlsSessionTheEndpointClosedIsNotUsed) {
+  notification_receiver receiver(200, true, std::chrono::milliseconds(300));
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = millis{0};
+    for (auto& c : w.data.connections) c.notification_url = receiver.url();
+  });
+  flow_client client{&server};
+  for (std::size_t i = 1; i <= 3; ++i) {
+    ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");
+    ASSERT_TRUE(receiver.wait_for(i, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the endpoint closes the kept session
+  }
+  auto metrics = server.admin("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 3"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("outcome=\"failed\""), std::string::npos);
+}
+
 // A team's world: the default world included, one connection overridden explicitly.
 class Reload : public ::testing::Test {
  protected:

@@ -10,8 +10,10 @@
 
 namespace mynasim::test {
 
-notification_receiver::notification_receiver(int status, bool tls) : status_(status), tls_(tls) {
+notification_receiver::notification_receiver(int status, bool tls, std::chrono::milliseconds idle)
+    : status_(status), tls_(tls) {
   server_settings settings;
+  settings.read_timeout = idle;
   server_ = std::make_unique<http_server>(settings, [this](http_request& req, respond_fn respond) {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     nlohmann::json header = body.is_object() && body.contains("commonHeader") ? body["commonHeader"] : nlohmann::json::object();

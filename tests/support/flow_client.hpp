@@ -17,8 +17,10 @@ namespace mynasim::test {
 // The API user's notification endpoint: records every POST, answers as configured.
 class notification_receiver {
  public:
-  // tls: HTTPS with the test certificates (an API user's endpoint as in production).
-  explicit notification_receiver(int status = 200, bool tls = false);
+  // tls: HTTPS with the test certificates (an API user's endpoint as in production);
+  // idle: how long it keeps an idle keep-alive connection open.
+  explicit notification_receiver(int status = 200, bool tls = false,
+                                 std::chrono::milliseconds idle = std::chrono::milliseconds(15000));
   ~notification_receiver();
   std::string url() const;
   std::vector<nlohmann::json> received();
