@@ -176,16 +176,17 @@ void processor::run(const std::string& id) {
       std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
       std::size_t failed = 0, holders = 0, records = 0;
       const nlohmann::json* first_failure = nullptr;
-      for (const auto& h : body["holders"]) {
+      // The answer is this process's own: its records are moved into the result, not copied.
+      for (auto& h : body["holders"]) {
         ++holders;
         nlohmann::json status{{"system", string_member(h, "system")}, {"name", string_member(h, "name")},
                               {"status", string_member(h, "status", "error")}};
         if (string_member(h, "status") == "ok") {
-          for (const auto& res : h["results"]) {
+          for (auto& res : h["results"]) {
             auto& slot = by_body[string_member(res, "body")][string_member(res, "name")];
             if (!slot.is_array()) slot = nlohmann::json::array();
-            for (const auto& record : res["records"]) {
-              slot.push_back(record);
+            for (auto& record : res["records"]) {
+              slot.push_back(std::move(record));
               ++records;
             }
           }
@@ -197,7 +198,9 @@ void processor::run(const std::string& id) {
         }
         rec.provider_status.push_back(std::move(status));
       }
-      for (auto& [provider, info] : by_body) rec.data.push_back({{provider, info}});
+      nlohmann::json personal_data = nlohmann::json::array();
+      for (auto& [provider, info] : by_body) personal_data.push_back({{provider, std::move(info)}});
+      rec.data_text = dump_json(personal_data);
       if (failed > 0 && failed == holders) {
         rec.error_key = failure_key(*first_failure);
         rec.error_message = outage_message(rec.error_key, *first_failure);

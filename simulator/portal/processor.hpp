@@ -36,7 +36,7 @@ struct process_record {
   std::string error_key;      // empty on full success
   std::string error_message;  // formatted catalogue message, or what a fault declared
   std::string error_code;     // what a fault or scenario declared; empty: the catalogue's code for error_key
-  nlohmann::json data = nlohmann::json::array();            // selfPersonalData (parsed form)
+  std::string data_text = "[]";  // selfPersonalData, serialised once when the process completes
   nlohmann::json provider_status = nlohmann::json::array();  // per holder
   instant created, ready_at;
   std::vector<notification_attempt> notifications;

@@ -52,10 +52,14 @@ http_response query(world_runtime& rt, const system_config& sys, http_request& r
       if (entry.item != item->code || entry.holder != sys.id) continue;
       auto records = select_records(*item, entry.records(), *q, today);
       if (records.empty()) continue;
-      results.push_back({{"item", item->code}, {"name", item->name}, {"body", entry.body}, {"records", records}});
+      nlohmann::json result{{"item", item->code}, {"name", item->name}, {"body", entry.body}};
+      result["records"] = std::move(records);  // an initializer list would copy them
+      results.push_back(std::move(result));
     }
   }
-  return json_response(200, {{"system", sys.id}, {"results", results}});
+  nlohmann::json out{{"system", sys.id}};
+  out["results"] = std::move(results);
+  return json_response(200, out);
 }
 
 // Gathers the holders' answers; answers the portal when the last one arrives.
@@ -73,7 +77,8 @@ nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
   if (r.status == 200 && body.is_object()) {
     e["status"] = "ok";
-    e["results"] = body.value("results", nlohmann::json::array());
+    if (body.contains("results")) e["results"] = std::move(body["results"]);
+    else e["results"] = nlohmann::json::array();
   } else if (r.status == 503 && body.is_object() && body.contains("reason")) {
     e["status"] = "unavailable";
     e["reason"] = body["reason"];
@@ -149,9 +154,10 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
         std::lock_guard lock(state->mutex);
         state->holders[holder->id] = holder_entry(*holder, qr);
         if (--state->pending != 0) return;
-        nlohmann::json holders = nlohmann::json::array();
+        nlohmann::json out{{"person", std::move(state->person)}};
+        auto& holders = out["holders"] = nlohmann::json::array();
         for (auto& [id, e] : state->holders) holders.push_back(std::move(e));
-        state->respond(json_response(200, {{"person", state->person}, {"holders", holders}}));
+        state->respond(json_response(200, out));
       });
     }
   });
