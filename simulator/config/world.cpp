@@ -1,6 +1,9 @@
 #include "config/world.hpp"
 
 #include <filesystem>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <map>
 #include <set>
 
@@ -186,7 +189,9 @@ void collect(const std::string& file, std::map<std::string, std::vector<yaml_val
 
 }  // namespace
 
-world_config load_world(const std::string& entry_file) {
+namespace {
+
+world_config read_world(const std::string& entry_file) {
   world_config w;
   w.entry_file = fs::weakly_canonical(entry_file).string();
   std::map<std::string, std::vector<yaml_value>> sections;
@@ -269,6 +274,18 @@ world_config load_world(const std::string& entry_file) {
       throw config_error(w.entry_file + ": systems: the world needs exactly one system of kind '" +
                          to_string(kind) + "' (found " + std::to_string(n) + ")");
   }
+  return w;
+}
+
+}  // namespace
+
+world_config load_world(const std::string& entry_file) {
+  auto w = read_world(entry_file);
+  // The YAML trees are gone now (a world of 100 000 explicit personas parses through ≈3 GB of
+  // them): give their pages back to the system rather than keep them as free heap.
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
   return w;
 }
 
