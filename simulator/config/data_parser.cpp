@@ -244,7 +244,7 @@ void expand_node(YAML::Node node, long n) {
 // the others are copies with their strings expanded (and PINs, dates, serials checked).
 std::vector<persona> generate_personas(const yaml_value& v, const world_data& d) {
   auto count_node = v.node()["count"];
-  yaml_value count_value(count_node, std::make_shared<const std::string>(v.file()), v.path() + ".count");
+  auto count_value = v.child(count_node, v.path() + ".count");
   auto count = count_value.as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
   YAML::Node tmpl = YAML::Clone(v.node());  // the strings as written, {n} and all
   // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
@@ -257,7 +257,7 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
       std::string ignored;
       if (n.Scalar().find("{n") != std::string::npos) {
         if (!expand(n.Scalar(), 1, ignored))
-          yaml_value(n, std::make_shared<const std::string>(v.file()), path)
+          v.child(n, path)
               .fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + n.Scalar() + "'");
         raw.emplace_back(path, n.Scalar());
       }
@@ -270,7 +270,7 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
   };
   scan(first, v.path());
   expand_node(first, 1);
-  auto p1 = parse_persona(yaml_value(first, std::make_shared<const std::string>(v.file()), v.path()), d);
+  auto p1 = parse_persona(v.child(first, v.path()), d);
   std::vector<persona> out;
   out.reserve(static_cast<std::size_t>(count));
   auto str = [&](const char* key) {
@@ -294,7 +294,7 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
       if (entry["body"] && entry["body"].IsScalar()) dt.body = entry["body"].Scalar();
       if (auto records = entry["records"]; records && records.IsSequence())
         for (const auto& r : records)
-          dt.records.push_back(yaml_to_json(yaml_value(r, std::make_shared<const std::string>(v.file()), v.path()), false));
+          dt.records.push_back(yaml_to_json(v.child(r, v.path()), false));
       data_raw.push_back(std::move(dt));
     }
   bool data_varies = municipality.find("{n") != std::string::npos;

@@ -59,6 +59,7 @@ std::vector<yaml_value> yaml_value::items() const {
   if (!node_.IsSequence()) fail("expected a list");
   std::vector<yaml_value> out;
   std::size_t i = 0;
+  out.reserve(node_.size());
   for (const auto& n : node_) out.emplace_back(n, file_, path_ + "[" + std::to_string(i++) + "]");
   return out;
 }
@@ -71,20 +72,28 @@ std::vector<std::string> yaml_value::strings() const {
 
 yaml_map::yaml_map(yaml_value value) : value_(std::move(value)) {
   if (!value_.is_map()) value_.fail("expected a mapping");
+  entries_.reserve(value_.node().size());
+  for (const auto& kv : value_.node()) entries_.push_back({kv.first.Scalar(), kv.first, kv.second});
 }
 
-yaml_value yaml_map::child(const std::string& key, const YAML::Node& node) const {
-  used_.insert(key);
-  return yaml_value(node, std::make_shared<const std::string>(value_.file()),
-                    value_.path().empty() ? key : value_.path() + "." + key);
+const yaml_map::entry* yaml_map::lookup(const std::string& key) const {
+  for (const auto& e : entries_)
+    if (e.key == key) return &e;
+  return nullptr;
 }
 
-bool yaml_map::has(const std::string& key) const { return static_cast<bool>(value_.node()[key]); }
+yaml_value yaml_map::child(std::size_t i) const {
+  const auto& e = entries_[i];
+  e.used = true;
+  return value_.child(e.value, value_.path().empty() ? e.key : value_.path() + "." + e.key);
+}
+
+bool yaml_map::has(const std::string& key) const { return lookup(key) != nullptr; }
 
 std::optional<yaml_value> yaml_map::find(const std::string& key) const {
-  auto node = value_.node()[key];
-  if (!node) return std::nullopt;
-  return child(key, node);
+  const auto* e = lookup(key);
+  if (!e) return std::nullopt;
+  return child(static_cast<std::size_t>(e - entries_.data()));
 }
 
 yaml_value yaml_map::get(const std::string& key) const {
@@ -115,13 +124,11 @@ bool yaml_map::bool_or(const std::string& key, bool fallback) const {
 }
 
 void yaml_map::done() const {
-  for (const auto& kv : value_.node()) {
-    auto key = kv.first.Scalar();
-    if (!used_.count(key)) {
-      yaml_value(kv.first, std::make_shared<const std::string>(value_.file()),
-                 value_.path().empty() ? key : value_.path() + "." + key)
-          .fail("unknown key '" + key + "'");
-    }
+  for (const auto& e : entries_) {
+    if (e.used) continue;
+    auto where = value_.child(e.key_node, value_.path().empty() ? e.key : value_.path() + "." + e.key);
+    if (lookup(e.key) != &e) where.fail("duplicate key '" + e.key + "'");
+    where.fail("unknown key '" + e.key + "'");
   }
 }
 
@@ -131,7 +138,7 @@ nlohmann::json yaml_to_json(const yaml_value& v, bool typed) {
     nlohmann::json obj = nlohmann::json::object();
     for (const auto& kv : n) {
       auto key = kv.first.Scalar();
-      obj[key] = yaml_to_json(yaml_value(kv.second, std::make_shared<const std::string>(v.file()), v.path() + "." + key), typed);
+      obj[key] = yaml_to_json(v.child(kv.second, v.path() + "." + key), typed);
     }
     return obj;
   }

@@ -25,6 +25,8 @@ class yaml_value {
  public:
   yaml_value(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
       : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+  // A value under this one (same file).
+  yaml_value child(YAML::Node node, std::string path) const { return yaml_value(std::move(node), file_, std::move(path)); }
 
   const std::string& path() const { return path_; }
   const std::string& file() const { return *file_; }
@@ -67,10 +69,19 @@ class yaml_map {
   void done() const;
 
  private:
-  yaml_value child(const std::string& key, const YAML::Node& node) const;
+  yaml_value child(std::size_t entry) const;
+
+  // The mapping's keys and values, read once: yaml-cpp's own lookup converts every key it
+  // passes to a string, for every lookup.
+  struct entry {
+    std::string key;
+    YAML::Node key_node, value;
+    mutable bool used = false;
+  };
+  const entry* lookup(const std::string& key) const;
 
   yaml_value value_;
-  mutable std::set<std::string> used_;
+  std::vector<entry> entries_;
 };
 
 // YAML → JSON. typed: plain scalars become numbers/booleans when they read as such (quoted

@@ -73,6 +73,12 @@ TEST_F(WorldFiles, UnknownKeyNamesFileLineColumnAndPath) {
   EXPECT_EQ(error_of(file), file + ":7:3: server.treads: unknown key 'treads'");
 }
 
+// A key given twice would silently lose one of its values: it stops loading at the second.
+TEST_F(WorldFiles, DuplicateKeyNamesTheSecond) {
+  auto file = write("world.yaml", minimal_systems() + "server:\n  threads: 1\n  threads: 2\n");
+  EXPECT_EQ(error_of(file), file + ":7:3: server.threads: duplicate key 'threads'");
+}
+
 TEST_F(WorldFiles, BadWindowIsRejected) {
   auto file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, hours: [\"25:00-26:00\"]}\n"));
   auto e = error_of(file);
