@@ -53,8 +53,13 @@ struct connection_pool {
   // One client context for every TLS peer: API users' endpoints in development use
   // self-signed certificates, so nothing is verified.
   ssl::context tls_context{ssl::context::tls_client};
+  // Every TLS exchange runs on this one strand: a kept stream's deadline timer belongs to the
+  // executor it was made with, so a stream is only ever used where it was made.
+  net::strand<net::io_context::executor_type> tls_strand;
 
-  connection_pool() { tls_context.set_verify_mode(ssl::verify_none); }
+  explicit connection_pool(net::io_context& ioc) : tls_strand(net::make_strand(ioc)) {
+    tls_context.set_verify_mode(ssl::verify_none);
+  }
 
   static tcp::socket& socket_of(tcp::socket& s) { return s; }
   static tcp::socket& socket_of(std::unique_ptr<tls_stream>& s) { return beast::get_lowest_layer(*s).socket(); }
@@ -310,7 +315,8 @@ bool split_url(const std::string& url, bool& tls, std::string& host, std::string
   return !host.empty();
 }
 
-http_client::http_client(http_server& server) : server_(&server), pool_(std::make_shared<connection_pool>()) {}
+http_client::http_client(http_server& server)
+    : server_(&server), pool_(std::make_shared<connection_pool>(server.io_context())) {}
 
 http_client::~http_client() = default;
 
@@ -321,7 +327,9 @@ pool_stats http_client::stats() const {
 
 void http_client::send(client_request request, std::function<void(client_result)> done) {
   auto& ioc = server_->io_context();
-  net::co_spawn(net::make_strand(ioc), perform(std::move(request), pool_),
+  bool tls = request.url.rfind("https://", 0) == 0;
+  net::any_io_executor where = tls ? net::any_io_executor(pool_->tls_strand) : net::any_io_executor(net::make_strand(ioc));
+  net::co_spawn(where, perform(std::move(request), pool_),
                 [done = std::move(done)](std::exception_ptr e, client_result r) {
                   if (e) {
                     r = {};
