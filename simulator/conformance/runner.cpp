@@ -34,6 +34,12 @@ struct conformance_runner::run {
   nlohmann::json persona;  // a persona whose card works, for the person or the e2e script
   std::size_t index = 0;
   std::vector<test> tests;
+  // Between two tests: the next one begins once the service's traffic has been quiet for
+  // `settle` (a retry or poll the app still runs from the last test must not be judged in the
+  // next one), or after `test_timeout` at most.
+  bool quieting = false;
+  steady::time_point quiet_from{}, last_activity{};
+  std::uint64_t quiet_seq = 0;
 };
 
 namespace {
@@ -110,7 +116,7 @@ nlohmann::json run_json(const conformance_runner::run& r) {
     ++summary[to_string(t.result.verdict)];
   }
   nlohmann::json current;
-  if (r.state == "running" && r.index < r.tests.size()) {
+  if (r.state == "running" && r.index < r.tests.size() && !r.quieting) {
     current = tests[r.index];
     current["index"] = r.index;
   }
@@ -323,6 +329,21 @@ void conformance_runner::finish_test(run& r, judgement j) {
     r.state = "finished";
     return;
   }
+  r.quieting = true;
+  r.quiet_from = r.last_activity = steady::now();
+  r.quiet_seq = deps_.journal->last_seq();
+}
+
+void conformance_runner::wait_for_quiet(run& r) {
+  auto now = steady::now();
+  auto traffic = deps_.journal->since(r.client_id, r.quiet_seq, 64);
+  if (!traffic.empty()) {
+    r.quiet_seq = traffic.back().seq;
+    r.last_activity = now;
+  }
+  const auto& c = deps_.rt->world.conformance;
+  if (now - r.last_activity < c.settle && now - r.quiet_from < c.test_timeout) return;
+  r.quieting = false;
   begin_test(r);
 }
 
@@ -368,7 +389,10 @@ void conformance_runner::observe(run& r) {
 void conformance_runner::tick() {
   std::lock_guard lock(mutex_);
   for (auto& r : runs_)
-    if (r->state == "running" && r->index < r->tests.size()) observe(*r);
+    if (r->state == "running" && r->index < r->tests.size()) {
+      if (r->quieting) wait_for_quiet(*r);
+      else observe(*r);
+    }
 }
 
 std::optional<nlohmann::json> conformance_runner::status(const std::string& id) const {

@@ -61,6 +61,7 @@ class conformance_runner {
   void begin_test(run& r);
   void finish_test(run& r, judgement j);
   void observe(run& r);
+  void wait_for_quiet(run& r);
   void put_back(run& r);
 
   conformance_deps deps_;
