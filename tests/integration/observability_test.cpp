@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "flow_client.hpp"
 
@@ -44,7 +45,12 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
   auto result = flow.run("taro", "Latest");
   ASSERT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
   ASSERT_TRUE(receiver.wait_for(1, std::chrono::seconds(5)));
+  // The attempt is counted once its answer has been read, just after the receiver saw it.
   auto page = server.admin("GET", "/metrics");
+  for (int i = 0; i < 500 && page.body.find("mynasim_notifications_total{") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    page = server.admin("GET", "/metrics");
+  }
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   for (const char* line : {
