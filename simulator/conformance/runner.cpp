@@ -34,9 +34,9 @@ struct conformance_runner::run {
   nlohmann::json persona;  // a persona whose card works, for the person or the e2e script
   std::size_t index = 0;
   std::vector<test> tests;
-  // Between two tests: the next one begins once the service's traffic has been quiet for
-  // `settle` (a retry or poll the app still runs from the last test must not be judged in the
-  // next one), or after `test_timeout` at most.
+  // Between two tests: the next one begins once the service's traffic has been quiet for half
+  // of `settle` (a retry or poll the app still runs from the last test must not be judged in
+  // the next one), or after `test_timeout` at most.
   bool quieting = false;
   steady::time_point quiet_from{}, last_activity{};
   std::uint64_t quiet_seq = 0;
@@ -342,7 +342,7 @@ void conformance_runner::wait_for_quiet(run& r) {
     r.last_activity = now;
   }
   const auto& c = deps_.rt->world.conformance;
-  if (now - r.last_activity < c.settle && now - r.quiet_from < c.test_timeout) return;
+  if (now - r.last_activity < c.settle / 2 && now - r.quiet_from < c.test_timeout) return;
   r.quieting = false;
   begin_test(r);
 }
