@@ -25,7 +25,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "flow_client.hpp"
+#include "process.hpp"
 
 using namespace std::chrono;
 using namespace mynasim;
@@ -162,6 +165,24 @@ flow_totals run_canned_flows(std::uint16_t port, int users, double seconds) {
   return {flows.load(), failures.load(), duration<double>(steady_clock::now() - started).count()};
 }
 
+// The threads of this process now (ids), to tell the server's threads from the load's.
+std::vector<std::string> thread_ids() {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+// CPU time the given threads have used, in microseconds.
+double threads_cpu_us(const std::vector<std::string>& ids) {
+  double sum = 0;
+  for (const auto& id : ids) sum += cpu_time_us("/proc/self/task/" + id + "/stat");
+  return sum;
+}
+
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -215,7 +236,12 @@ int main(int argc, char** argv) {
     if (!config.empty()) w = test_world(config);
     bench_settings(w, receiver, items);
   };
+  auto before_server = thread_ids();
   test_server server(prepare);
+  // The server's own threads: those it started (not the receiver's, not the load's).
+  std::vector<std::string> server_threads;
+  for (const auto& id : thread_ids())
+    if (std::find(before_server.begin(), before_server.end(), id) == before_server.end()) server_threads.push_back(id);
   if (stub_port) {
     std::printf("side by side: %d API users, keep-alive HTTPS, %.1f s per run, %d runs each, alternating\n", users,
                 seconds, runs);
@@ -271,7 +297,9 @@ int main(int argc, char** argv) {
 
   // Flows, as a real API user runs them: kept connections, woken by the notification.
   std::map<std::string, std::vector<series>> steps;
+  auto cpu_before = threads_cpu_us(server_threads);
   auto result = run_flows(server, users, seconds, steps, true, &receiver);
+  auto server_cpu_us = threads_cpu_us(server_threads) - cpu_before;
   long flows = result.flows, failures_count = result.failures;
   double elapsed = result.elapsed;
   // The same with a new TLS connection per request and polling (what this bench measured before).
@@ -280,7 +308,8 @@ int main(int argc, char** argv) {
 
   std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
   std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
-  std::printf("%-34s %10.1f\n", "complete flows (keep-alive, notified)", flows / elapsed);
+  std::printf("%-34s %10.1f   (server CPU %.0f µs per flow)\n", "complete flows (keep-alive, notified)", flows / elapsed,
+              flows ? server_cpu_us / static_cast<double>(flows) : 0.0);
   for (auto& [name, per_user] : steps) {
     series all;
     for (auto& s : per_user) all.ms.insert(all.ms.end(), s.ms.begin(), s.ms.end());

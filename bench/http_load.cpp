@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "process.hpp"
 #include "test_client.hpp"
 
 namespace fs = std::filesystem;
@@ -143,18 +144,7 @@ struct load_result {
 };
 
 // CPU time (user + system) a process has used, in microseconds.
-double cpu_time_us(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  auto after = stat.rfind(')');
-  if (after == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(after + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt: fields 3–13
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+double cpu_time_us(pid_t pid) { return mynasim::test::cpu_time_us("/proc/" + std::to_string(pid) + "/stat"); }
 
 struct load_result drive(std::uint16_t port, const std::string& path, int connections, double seconds);
 

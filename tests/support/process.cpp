@@ -8,10 +8,26 @@
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace mynasim::test {
+
+double cpu_time_us(const std::string& stat_path) {
+  std::ifstream in(stat_path);
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  auto after = stat.rfind(')');
+  if (after == std::string::npos || after + 2 > stat.size()) return 0;
+  std::istringstream fields(stat.substr(after + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt: fields 3–13
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 namespace {
 
 pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd, std::string binary = MYNASIM_BINARY) {

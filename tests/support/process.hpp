@@ -15,6 +15,10 @@ struct process_result {
 // Runs to completion (killed after timeout_ms) and captures stdout and stderr.
 process_result run_mynasim(const std::vector<std::string>& args, int timeout_ms = 20000);
 
+// CPU time (user + system) from a /proc stat file — /proc/<pid>/stat for a process,
+// /proc/self/task/<tid>/stat for one thread — in microseconds; 0 when unreadable.
+double cpu_time_us(const std::string& stat_path);
+
 // A running child whose stdout can be read line by line.
 class child_process {
  public:
