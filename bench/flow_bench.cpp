@@ -12,6 +12,7 @@
 //     /result at 127.0.0.1:PORT) and mynasim's complete flow, alternately, R times each, after one
 //     uncounted warm-up run of each (the JVM compiles as it runs).
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -274,8 +275,10 @@ int main(int argc, char** argv) {
     for (const auto& f : failure_codes) std::printf("failure: %s\n", f.c_str());
     return stub_failed || sim_failed ? 1 : 0;
   }
-  std::printf("flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, every hop over HTTP\n\n",
-              users, seconds, items);
+  const char* hops = std::getenv("MYNASIM_INTERNAL_HOPS");
+  std::printf("flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, "
+              "every hop an HTTP exchange (%s)\n\n",
+              users, seconds, items, hops && std::string(hops) == "tcp" ? "all over TCP: MYNASIM_INTERNAL_HOPS=tcp" : "own systems in memory");
 
   // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
   std::atomic<long> base_count{0};
@@ -305,6 +308,19 @@ int main(int argc, char** argv) {
   // The same with a new TLS connection per request and polling (what this bench measured before).
   std::map<std::string, std::vector<series>> fresh_steps;
   auto fresh = run_flows(server, users, seconds, fresh_steps);
+  // The same flows in a world whose hops to its own systems listener go over loopback TCP.
+  auto before_tcp = thread_ids();
+  test_server tcp_server([&](world_config& w) {
+    prepare(w);
+    w.server.in_memory_hops = false;
+  });
+  std::vector<std::string> tcp_threads;
+  for (const auto& id : thread_ids())
+    if (std::find(before_tcp.begin(), before_tcp.end(), id) == before_tcp.end()) tcp_threads.push_back(id);
+  std::map<std::string, std::vector<series>> tcp_steps;
+  auto tcp_cpu_before = threads_cpu_us(tcp_threads);
+  auto tcp = run_flows(tcp_server, users, seconds, tcp_steps, true, &receiver);
+  auto tcp_cpu_us = threads_cpu_us(tcp_threads) - tcp_cpu_before;
 
   std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
   std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
@@ -317,9 +333,12 @@ int main(int argc, char** argv) {
   }
   std::printf("%-34s %10.1f   (failed %ld)\n", "complete flows (new connection each, polling)",
               fresh.flows / fresh.elapsed, fresh.failures);
-  std::printf("failed flows: %ld; notifications received: %zu\n", failures_count, receiver.received().size());
-  std::printf("(each flow = 4 HTTPS requests from the client; internal HTTP hops on kept connections — portal →\n"
-              " 情報提供NWS → 住基ネット, 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) —; and 1 notification)\n",
+  std::printf("%-34s %10.1f   (server CPU %.0f µs per flow; failed %ld)\n", "same as keep-alive, hops over TCP",
+              tcp.flows / tcp.elapsed, tcp.flows ? tcp_cpu_us / static_cast<double>(tcp.flows) : 0.0, tcp.failures);
+  std::printf("failed flows: %ld; notifications received: %zu\n", failures_count + tcp.failures, receiver.received().size());
+  std::printf("(each flow = 4 HTTPS requests from the client; internal HTTP hops — portal → 情報提供NWS → 住基ネット,\n"
+              " 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) — handed over in memory, or on kept\n"
+              " loopback TCP connections in the \"hops over TCP\" row; and 1 notification over TCP)\n",
               items);
 
   // Injected latency: observed minus injected, against the same request without the fault.

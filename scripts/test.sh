@@ -9,3 +9,8 @@ preset="${1:-release}"
 # setup.sh test installed Chromium and playwright-core: the browser test must run, not skip.
 export MYNASIM_REQUIRE_BROWSER=1
 ctest --preset "$preset" -j 2
+# Hops from the process to its own systems listener are handed over in memory by default; the
+# integration suite runs once more with them over loopback TCP: every test must hold both ways.
+if [ "$preset" = release ]; then
+  MYNASIM_INTERNAL_HOPS=tcp ctest --preset "$preset" -j 2 -L integration
+fi

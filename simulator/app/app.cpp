@@ -256,7 +256,8 @@ void simulator_app::impl::build_routes() {
                                                     return nlohmann::json{{"idle", p.idle},
                                                                           {"reused", p.reused},
                                                                           {"opened", p.opened},
-                                                                          {"names_cached", p.names_cached}};
+                                                                          {"names_cached", p.names_cached},
+                                                                          {"in_memory", p.in_memory}};
                                                   }()}};
                                            }});
   std::vector<const system_config*> backends;
@@ -792,6 +793,13 @@ simulator_app::simulator_app(world_config world, app_options options) {
   settings.header_limit = s.header_limit;
   settings.body_limit = s.body_limit;
   settings.max_connections = s.max_connections;
+  settings.in_memory_hops = s.in_memory_hops;
+  // For running a test suite both ways without editing its worlds.
+  if (const char* env = std::getenv("MYNASIM_INTERNAL_HOPS"); env && *env) {
+    if (std::string(env) != "memory" && std::string(env) != "tcp")
+      throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + std::string(env) + "'");
+    settings.in_memory_hops = std::string(env) == "memory";
+  }
   i.server = std::make_unique<http_server>(
       settings, [&i](http_request& req, respond_fn respond) { i.dispatch(req, std::move(respond)); },
       [&i](const http_request& req, const http_response& res, std::chrono::microseconds latency) {

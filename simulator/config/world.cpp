@@ -84,6 +84,11 @@ void parse_server(const yaml_value& v, server_config& s, const std::string& dir)
   s.header_limit = static_cast<std::size_t>(m.int_or("header_limit", static_cast<std::int64_t>(s.header_limit), 1024, 1 << 20));
   s.body_limit = static_cast<std::size_t>(m.int_or("body_limit", static_cast<std::int64_t>(s.body_limit), 1024, 64 << 20));
   s.max_connections = static_cast<std::size_t>(m.int_or("max_connections", static_cast<std::int64_t>(s.max_connections), 1, 1 << 20));
+  if (auto hops = m.find("internal_hops")) {
+    auto how = hops->as_string();
+    if (how != "memory" && how != "tcp") hops->fail("expected memory or tcp, got '" + how + "'");
+    s.in_memory_hops = how == "memory";
+  }
   // Not next to the world file by default: a copied or team world finds them too.
   s.certs_dir = m.has("certs_dir") ? resolve_path(dir, m.get("certs_dir").as_string()) : default_certs_dir();
   s.certs_script = resolve_path(dir, m.string_or("certs_script", "mynasim:certs/generate.sh"));

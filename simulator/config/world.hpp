@@ -53,6 +53,9 @@ struct server_config {
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
   std::size_t max_connections = 2048;
+  // How this process reaches its own systems listener: handed over in memory (the default)
+  // or over loopback TCP. Either way every hop is an HTTP exchange the journal and faults see.
+  bool in_memory_hops = true;
   std::string certs_dir;     // resolved absolute path
   std::string certs_script;  // resolved absolute path of certs/generate.sh
 };

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "net/server.hpp"
 
 #include "net/asio.hpp"
+#include "net/loopback.hpp"
 #include "net/message_parser.hpp"
 
 namespace mynasim {
@@ -50,6 +52,7 @@ struct connection_pool {
   idle_map<std::unique_ptr<tls_stream>> tls;
   std::map<std::string, name> names;
   std::size_t idle_total = 0, reused = 0, opened = 0;
+  std::atomic<std::size_t> in_memory{0};
   // One client context for every TLS peer: API users' endpoints in development use
   // self-signed certificates, so nothing is verified.
   ssl::context tls_context{ssl::context::tls_client};
@@ -136,6 +139,20 @@ std::string serialize_request(const client_request& r, const std::string& host, 
   return out;
 }
 
+// How a read of an answer that failed is reported.
+std::string read_failure(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timeout";
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) return "response head or trailer too large";
+  if (ec == bhttp::error::body_limit) return "response body too large";
+  return "read: " + ec.message();
+}
+
+void take_answer(plain_parser<false>& parser, client_result& out) {
+  out.status = parser.status;
+  out.headers = std::move(parser.headers);
+  out.body = std::move(parser.body);
+}
+
 // One request, one response. The answer is as untrusted as any request the server reads:
 // the same bounded parser, a bounded buffer, and one deadline for the whole exchange.
 // `reusable` is set when the connection may carry another request (a complete answer that
@@ -159,16 +176,34 @@ net::awaitable<client_result> exchange(Stream& stream, beast::tcp_stream& lowest
   plain_parser<false> parser(limits);
   auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
   if (rec) {
-    if (rec == beast::error::timeout) out.error = "timeout";
-    else if (rec == bhttp::error::header_limit || rec == bhttp::error::buffer_overflow) out.error = "response head or trailer too large";
-    else if (rec == bhttp::error::body_limit) out.error = "response body too large";
-    else out.error = "read: " + rec.message();
+    out.error = read_failure(rec);
     co_return out;
   }
-  out.status = parser.status;
-  out.headers = std::move(parser.headers);
-  out.body = std::move(parser.body);
+  take_answer(parser, out);
   reusable = keep_alive && parser.keep_alive() && parser.is_done();
+  co_return out;
+}
+
+// The same request to one of this process's own plain listeners, handed over in memory; the
+// answer's bytes go through the same bounded parser, and a connection that would have been
+// reset, closed early or left silent past the deadline fails the same way.
+net::awaitable<client_result> perform_in_memory(client_request r, http_server& server, std::string host,
+                                                std::string port, std::string target) {
+  client_result out;
+  auto request = serialize_request(r, host, target, true);
+  request += r.body;
+  auto answer = co_await exchange_in_memory(server, host, port, std::move(request), r.timeout);
+  message_limits limits{r.header_limit, r.body_limit};
+  plain_parser<false> parser(limits);
+  auto ec = feed_parser(parser, answer.bytes, answer.bytes.size(), limits.buffer_bytes());
+  if (parser.is_done() && !ec) {
+    take_answer(parser, out);
+    co_return out;
+  }
+  using end = loopback_answer::end;
+  if (answer.how == end::timeout) out.error = read_failure(beast::error::timeout);
+  else if (answer.how == end::reset && answer.bytes.empty()) out.error = read_failure(net::error::connection_reset);
+  else out.error = read_failure(ec ? ec : beast::error_code(bhttp::error::partial_message));
   co_return out;
 }
 
@@ -266,13 +301,17 @@ net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<conn
   co_return out;
 }
 
-net::awaitable<client_result> perform(client_request r, std::shared_ptr<connection_pool> pool) {
+net::awaitable<client_result> perform(client_request r, std::shared_ptr<connection_pool> pool, http_server& server) {
   bool tls = false;
   std::string host, port, target;
   if (!split_url(r.url, tls, host, port, target)) {
     client_result out;
     out.error = "not an http(s) URL: " + r.url;
     co_return out;
+  }
+  if (!tls && server.serves_in_memory(host, port)) {
+    ++pool->in_memory;
+    co_return co_await perform_in_memory(std::move(r), server, std::move(host), std::move(port), std::move(target));
   }
   if (tls) co_return co_await perform_tls(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
   co_return co_await perform_plain(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
@@ -322,14 +361,14 @@ http_client::~http_client() = default;
 
 pool_stats http_client::stats() const {
   std::lock_guard lock(pool_->mutex);
-  return {pool_->idle_total, pool_->reused, pool_->opened, pool_->names.size()};
+  return {pool_->idle_total, pool_->reused, pool_->opened, pool_->names.size(), pool_->in_memory.load()};
 }
 
 void http_client::send(client_request request, std::function<void(client_result)> done) {
   auto& ioc = server_->io_context();
   bool tls = request.url.rfind("https://", 0) == 0;
   net::any_io_executor where = tls ? net::any_io_executor(pool_->tls_strand) : net::any_io_executor(net::make_strand(ioc));
-  net::co_spawn(where, perform(std::move(request), pool_),
+  net::co_spawn(where, perform(std::move(request), pool_, *server_),
                 [done = std::move(done)](std::exception_ptr e, client_result r) {
                   if (e) {
                     r = {};

@@ -38,6 +38,7 @@ struct connection_pool;
 
 struct pool_stats {
   std::size_t idle = 0, reused = 0, opened = 0, names_cached = 0;
+  std::size_t in_memory = 0;  // exchanges with this process's own listeners, carried in memory
 };
 
 class http_client {

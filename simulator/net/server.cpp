@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "net/asio.hpp"
+#include "net/loopback.hpp"
 #include "net/message_parser.hpp"
 
 namespace mynasim {
@@ -86,6 +87,16 @@ std::string serialize_head(const http_response& res, unsigned version, bool keep
 // The bytes of a response, for faults that send them in unusual ways.
 std::string serialize(const http_response& res, bool keep_alive) { return serialize_head(res, 11, keep_alive) + res.body; }
 
+// The bytes sent for a truncated, malformed or slow response (slow: all of them, in pieces).
+std::string faulted_bytes(http_response& res) {
+  using action = transport_fault::action;
+  const auto what = res.fault.what;
+  if (what == action::malformed) res.body = "{\"commonHeader\": {\"telegramId\": \"" + std::string(40, '\xff') + "<html>";
+  std::string raw = serialize(res, what == action::slow && !res.close);
+  if (what == action::truncate) raw.resize(raw.size() - std::max<std::size_t>(1, res.body.size() / 2));
+  return raw;
+}
+
 http_response protocol_error(int status, const char* code, const char* message) {
   std::string body = std::string("{\"error\":\"") + code + "\",\"error_description\":\"" + message + "\"}";
   http_response r{status, {{"content-type", "application/json; charset=utf-8"}}, std::move(body)};
@@ -141,6 +152,17 @@ struct http_server::impl {
   net::awaitable<void> session(Stream& stream, beast::tcp_stream& lowest, connection& conn, listener_state& l,
                                SSL* ssl_handle);
   net::awaitable<http_response> call_handler(http_request& req);
+  struct exchange_state {
+    http_request req;
+    http_response res;
+    bool head = false;
+    unsigned version = 11;
+  };
+  static bool ends_connection(const beast::error_code& ec);
+  listener_state* in_memory_listener(const std::string& host, const std::string& port);
+  net::awaitable<loopback_answer> in_memory(listener_state& l, std::string request, std::chrono::milliseconds timeout);
+  net::awaitable<exchange_state> answer(const beast::error_code& ec, plain_parser<true>& parser,
+                                        const std::string& listener, const std::string& remote, SSL* ssl_handle);
   void begin_shutdown();
   net::awaitable<void> drain();
 };
@@ -298,9 +320,7 @@ net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_s
     case action::malformed:
     case action::slow: break;
   }
-  if (fault.what == action::malformed) res.body = "{\"commonHeader\": {\"telegramId\": \"" + std::string(40, '\xff') + "<html>";
-  std::string raw = serialize(res, fault.what == action::slow && !res.close);
-  if (fault.what == action::truncate) raw.resize(raw.size() - std::max<std::size_t>(1, res.body.size() / 2));
+  std::string raw = faulted_bytes(res);
   std::size_t step = fault.what == action::slow ? std::max<std::size_t>(1, fault.chunk) : raw.size();
   for (std::size_t pos = 0; pos < raw.size(); pos += step) {
     if (pos > 0 && fault.pause.count() > 0) {
@@ -346,6 +366,60 @@ net::awaitable<bool> http_server::impl::delay_unless_gone(beast::tcp_stream& low
   co_return !w->gone;
 }
 
+// A read that ended this way ends the connection without an answer (the peer left, or
+// the connection idled past read_timeout).
+bool http_server::impl::ends_connection(const beast::error_code& ec) {
+  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated)
+    return true;
+  // Parse errors get an answer; socket errors just end the connection.
+  return ec && ec != bhttp::error::body_limit && ec != bhttp::error::header_limit && ec != bhttp::error::buffer_overflow &&
+         ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// The answer to one request read from a connection or handed over in memory: a protocol
+// error for what did not parse, otherwise the handler's. Both transports go through here.
+net::awaitable<http_server::impl::exchange_state> http_server::impl::answer(const beast::error_code& ec,
+                                                                             plain_parser<true>& parser,
+                                                                             const std::string& listener,
+                                                                             const std::string& remote, SSL* ssl_handle) {
+  exchange_state x;
+  if (ec == bhttp::error::body_limit) {
+    x.res = protocol_error(413, "payload_too_large", "the request body exceeds the limit");
+  } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    x.res = protocol_error(431, "header_too_large", "the request head or trailer exceeds the limit");
+  } else if (ec) {
+    x.res = protocol_error(400, "bad_request", "malformed HTTP request");
+  } else {
+    x.version = parser.version;
+    x.head = parser.method == "HEAD";
+    bool keep_alive = parser.keep_alive();
+    x.req = to_plain(parser);
+    x.req.listener = listener;
+    x.req.remote_address = remote;
+    x.req.request_id = next_request_id();
+    if (ssl_handle) read_client_cert(ssl_handle, x.req);
+    if (std::count_if(x.req.headers.begin(), x.req.headers.end(), [](const http_header& h) { return h.name == "host"; }) > 1) {
+      x.res = protocol_error(400, "bad_request", "more than one Host header");
+    } else if (x.req.path.empty()) {
+      x.res = protocol_error(400, "bad_request",
+                             "the request target must be a canonical path (no empty, '.', '..' or encoded '/' segments)");
+    } else {
+      x.res = co_await call_handler(x.req);
+    }
+    x.res.set("x-request-id", x.req.request_id);
+    if (!keep_alive) x.res.close = true;
+  }
+  if (stopping) x.res.close = true;
+  if (x.req.method.empty()) {
+    x.req.method = "-";
+    x.req.listener = listener;
+    x.req.remote_address = remote;
+    x.req.request_id = next_request_id();
+  }
+  co_return x;
+}
+
 template <class Stream>
 net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_stream& lowest, connection& conn,
                                                 listener_state& l, SSL* ssl_handle) {
@@ -364,48 +438,8 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
     auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
     auto started = std::chrono::steady_clock::now();
     conn.busy = true;
-    http_response res;
-    http_request req;
-    bool head = false;
-    unsigned version = 11;
-    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated) {
-      co_return;
-    } else if (ec == bhttp::error::body_limit) {
-      res = protocol_error(413, "payload_too_large", "the request body exceeds the limit");
-    } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-      res = protocol_error(431, "header_too_large", "the request head or trailer exceeds the limit");
-    } else if (ec) {
-      // Parse errors get a 400; socket errors just end the connection.
-      if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) co_return;
-      res = protocol_error(400, "bad_request", "malformed HTTP request");
-    } else {
-      version = parser.version;
-      head = parser.method == "HEAD";
-      bool keep_alive = parser.keep_alive();
-      req = to_plain(parser);
-      req.listener = l.settings.name;
-      req.remote_address = remote;
-      req.request_id = next_request_id();
-      if (ssl_handle) read_client_cert(ssl_handle, req);
-      if (std::count_if(req.headers.begin(), req.headers.end(), [](const http_header& h) { return h.name == "host"; }) > 1) {
-        res = protocol_error(400, "bad_request", "more than one Host header");
-      } else if (req.path.empty()) {
-        res = protocol_error(400, "bad_request",
-                             "the request target must be a canonical path (no empty, '.', '..' or encoded '/' segments)");
-      } else {
-        res = co_await call_handler(req);
-      }
-      res.set("x-request-id", req.request_id);
-      if (!keep_alive) res.close = true;
-    }
-    if (stopping) res.close = true;
-    if (req.method.empty()) {
-      req.method = "-";
-      req.listener = l.settings.name;
-      req.remote_address = remote;
-      req.request_id = next_request_id();
-    }
+    if (ends_connection(ec)) co_return;
+    auto [req, res, head, version] = co_await answer(ec, parser, l.settings.name, remote, ssl_handle);
     bool close = res.close;
     // Injected latency, before anything is sent or recorded; a client that leaves ends it.
     if (res.fault.delay.count() > 0 && !co_await delay_unless_gone(lowest, res.fault.delay)) {
@@ -428,6 +462,65 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
     conn.busy = false;
     if (wec || close) co_return;
   }
+}
+
+// One exchange with a plain listener of this process, handed over in memory: the request's
+// bytes are parsed by the same bounded parser, answered through the same handler, latency,
+// journal and faults as on a connection, and the bytes a client would read come back with
+// how the connection would have ended. Only the kernel's loopback is skipped.
+net::awaitable<loopback_answer> http_server::impl::in_memory(listener_state& l, std::string request,
+                                                              std::chrono::milliseconds timeout) {
+  using end = loopback_answer::end;
+  using action = transport_fault::action;
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + timeout;
+  // What is left of the caller's deadline: a wait beyond it is where the caller gives up.
+  auto left = [&] {
+    return std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+  };
+  message_limits limits{settings.header_limit, settings.body_limit};
+  plain_parser<true> parser(limits);
+  auto ec = feed_parser(parser, request, request.size(), limits.buffer_bytes());
+  if (ends_connection(ec)) co_return loopback_answer{{}, end::closed};
+  auto [req, res, head, version] = co_await answer(ec, parser, l.settings.name, "127.0.0.1", nullptr);
+  const bool close = res.close;
+  if (res.fault.delay.count() > 0) {
+    if (res.fault.delay >= left()) {
+      co_await pause(left());
+      res.status = 499;  // as on a connection the caller closed during the delay
+      if (on_complete) on_complete(req, res, elapsed_since(started));
+      co_return loopback_answer{{}, end::timeout};
+    }
+    co_await pause(res.fault.delay);
+  }
+  if (on_complete) on_complete(req, res, elapsed_since(started));
+  switch (res.fault.what) {
+    case action::none: {
+      auto bytes = serialize_head(res, version, !close);
+      if (!head) bytes += res.body;
+      co_return loopback_answer{std::move(bytes), close ? end::closed : end::open};
+    }
+    case action::hang: co_await pause(left()); co_return loopback_answer{{}, end::timeout};
+    case action::reset: co_return loopback_answer{{}, end::reset};
+    case action::empty: co_return loopback_answer{{}, end::closed};
+    case action::truncate:
+    case action::malformed:
+    case action::slow: break;
+  }
+  auto raw = faulted_bytes(res);
+  if (res.fault.what == action::slow) {
+    // The pieces go out `pause` apart: a caller whose deadline passes first reads no answer.
+    const std::size_t step = std::max<std::size_t>(1, res.fault.chunk);
+    const auto pieces = static_cast<long>((raw.size() + step - 1) / step);
+    const auto spread = res.fault.pause * std::max(0L, pieces - 1);
+    if (spread >= left()) {
+      co_await pause(left());
+      co_return loopback_answer{{}, end::timeout};
+    }
+    co_await pause(spread);
+    if (!res.close) co_return loopback_answer{std::move(raw), end::open};
+  }
+  co_return loopback_answer{std::move(raw), end::closed};
 }
 
 // Closes idle connections at once, lets busy ones finish within the grace period, then stops.
@@ -534,6 +627,32 @@ void http_server::schedule(std::chrono::milliseconds delay, std::function<void()
       std::fprintf(stderr, "{\"event\":\"background_error\",\"what\":\"%s\"}\n", e.what());
     }
   });
+}
+
+bool http_server::serves_in_memory(const std::string& host, const std::string& port) const {
+  return impl_->in_memory_listener(host, port) != nullptr;
+}
+
+http_server::impl::listener_state* http_server::impl::in_memory_listener(const std::string& host, const std::string& port) {
+  if (!settings.in_memory_hops || stopping) return nullptr;
+  const bool loopback_host = host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+  for (auto& a : acceptors) {
+    if (a.tls || std::to_string(a.settings.port) != port) continue;
+    const auto& address = a.settings.address;
+    const bool wildcard = address.empty() || address == "0.0.0.0" || address == "::";
+    if (host == address || (wildcard && loopback_host) ||
+        ((address == "127.0.0.1" || address == "localhost") && (host == "127.0.0.1" || host == "localhost")))
+      return &a;
+  }
+  return nullptr;
+}
+
+net::awaitable<loopback_answer> exchange_in_memory(http_server& server, const std::string& host, const std::string& port,
+                                                   std::string request, std::chrono::milliseconds timeout) {
+  auto& impl = server.internals();
+  auto* listener = impl.in_memory_listener(host, port);
+  if (!listener) co_return loopback_answer{{}, loopback_answer::end::reset};  // gone since it was chosen
+  co_return co_await impl.in_memory(*listener, std::move(request), timeout);
 }
 
 boost::asio::io_context& http_server::io_context() { return impl_->ioc; }

@@ -26,6 +26,9 @@ struct server_settings {
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
   std::size_t max_connections = 2048;  // per listener unless the listener sets its own
+  // Requests this process sends to its own plain listeners over loopback are handed over in
+  // memory (same bytes, parsers, handlers, journal and faults; no kernel round trip).
+  bool in_memory_hops = true;
 };
 
 struct listen_settings {
@@ -69,8 +72,12 @@ class http_server {
   bool stopping() const;
   // For net/ internals (the HTTP client): the io_context the server runs on.
   boost::asio::io_context& io_context();
+  // Whether a request to host:port would be one of this process's own plain listeners,
+  // reached over loopback, with in-memory hops on (net/loopback.hpp carries it out).
+  bool serves_in_memory(const std::string& host, const std::string& port) const;
 
   struct impl;
+  impl& internals() { return *impl_; }  // net/*.cpp only
 
  private:
   std::unique_ptr<impl> impl_;

@@ -164,10 +164,11 @@ TEST(RuntimeWorldOptions, InternalHopsUseTheAddressTheSystemsListenerHas) {
   EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
 }
 
-// Internal hops keep their connections: a second flow opens (almost) none, and connections
-// the peer closed while idle (read_timeout here: 0.8 s) are never used for a hop.
+// Internal hops over TCP (server.internal_hops: tcp, as in a split world) keep their
+// connections: a second flow opens (almost) none, and connections the peer closed while idle
+// (read_timeout here: 0.8 s) are never used for a hop.
 TEST(PeerConnections, HopsReuseKeptConnectionsAndSkipOnesThePeerClosed) {
-  test_server server;
+  test_server server([](world_config& w) { w.server.in_memory_hops = false; });
   flow_client client{&server};
   auto stats = [&] { return body_of(server.admin("GET", "/__admin/health"))["peer_connections"]; };
   ASSERT_EQ(client.run("taro", "Date=20250701")["commonHeader"]["errorCode"], "");

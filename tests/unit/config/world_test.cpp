@@ -106,6 +106,9 @@ TEST_F(WorldFiles, OutageWithoutAnchorIsRejected) {
 TEST_F(WorldFiles, WrongTypesAndDanglingReferences) {
   auto file = write("world.yaml", minimal_systems() + "server: {threads: many}\n");
   EXPECT_NE(error_of(file).find("server.threads: expected an integer, got 'many'"), std::string::npos);
+  file = write("world.yaml", minimal_systems() + "server: {internal_hops: udp}\n");
+  EXPECT_NE(error_of(file).find("server.internal_hops: expected memory or tcp, got 'udp'"), std::string::npos) << error_of(file);
+  EXPECT_FALSE(load_world(write("world.yaml", minimal_systems() + "server: {internal_hops: tcp}\n")).server.in_memory_hops);
   file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, part_of: nowhere}\n"));
   EXPECT_NE(error_of(file).find("systems[3].part_of: unknown system 'nowhere'"), std::string::npos);
   file = write("world.yaml", minimal_systems("  - {id: portal, name: X, kind: intermediate}\n"));
