@@ -27,8 +27,9 @@ void expect_serving(test_server& s) {
 
 class HostileNotificationEndpoint : public ::testing::TestWithParam<hostile_answer> {};
 
-TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
-  hostile_peer peer(GetParam());
+// The endpoint's answer is read with the same bounded parser and deadline over HTTP and HTTPS.
+void expect_failed_attempts(hostile_answer answer, bool tls) {
+  hostile_peer peer(answer, tls);
   test_server s([&](world_config& w) {
     w.data.portal.processing_delay = 10ms;
     w.data.portal.notification_first_retry = 20ms;
@@ -41,7 +42,7 @@ TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
   auto telegram = api.next_telegram_id();
   auto pid = parse(api.request(token, telegram, "Date=20260101"))["commonHeader"]["processId"].get<std::string>();
   // A 2xx answer ends the retries (what it says is judged elsewhere); anything else is retried.
-  std::size_t expected = GetParam() == hostile_answer::wrong_types ? 1 : 2;
+  std::size_t expected = answer == hostile_answer::wrong_types ? 1 : 2;
   nlohmann::json process;
   for (int i = 0; i < 300; ++i) {
     process = parse(s.admin("GET", "/__admin/processes/" + pid));
@@ -57,7 +58,11 @@ TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
   auto result = parse(api.result(token, telegram, pid));
   EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
   expect_serving(s);
+  EXPECT_GE(peer.requests(), 1);
 }
+
+TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) { expect_failed_attempts(GetParam(), false); }
+TEST_P(HostileNotificationEndpoint, OverHttpsIsRecordedAsAFailedAttempt) { expect_failed_attempts(GetParam(), true); }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, HostileNotificationEndpoint, ::testing::ValuesIn(all_answers),
                          [](const auto& shape) { return std::string(to_string(shape.param)); });

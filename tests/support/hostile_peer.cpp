@@ -4,36 +4,50 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <vector>
 
+#include "test_server.hpp"
+
 namespace mynasim::test {
+
+// One accepted connection, plain or inside a TLS session.
+struct peer_io {
+  int fd;
+  SSL* ssl = nullptr;
+
+  bool send_all(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      auto n = ssl ? SSL_write(ssl, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
+                   : ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  // Reads until the end of the request head (bodies are small and ignored).
+  void read_head() {
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos && in.size() < 1 << 20) {
+      if (!ssl || SSL_pending(ssl) == 0) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 2000) <= 0) return;
+      }
+      auto n = ssl ? SSL_read(ssl, buf, sizeof buf) : ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+};
+
 namespace {
-
-bool send_all(int fd, const std::string& bytes) {
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// Reads until the end of the request head (bodies are small and ignored).
-void read_head(int fd) {
-  std::string in;
-  char buf[4096];
-  while (in.find("\r\n\r\n") == std::string::npos && in.size() < 1 << 20) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 2000) <= 0) return;
-    auto n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return;
-    in.append(buf, static_cast<std::size_t>(n));
-  }
-}
 
 std::string chunked_with_trailer(const std::string& trailer) {
   return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Big\r\n\r\n"
@@ -61,7 +75,14 @@ const char* to_string(hostile_answer a) {
   return "?";
 }
 
-hostile_peer::hostile_peer(hostile_answer answer) : answer_(answer) {
+hostile_peer::hostile_peer(hostile_answer answer, bool tls) : answer_(answer) {
+  if (tls) {
+    std::signal(SIGPIPE, SIG_IGN);  // a client that left mid-answer is an error to see, not a signal
+    auto* ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(ctx, (test_certs_dir() + "/app.crt").c_str());
+    SSL_CTX_use_PrivateKey_file(ctx, (test_certs_dir() + "/app.key").c_str(), SSL_FILETYPE_PEM);
+    tls_ = ctx;
+  }
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -88,31 +109,53 @@ hostile_peer::~hostile_peer() {
   stop_ = true;
   thread_.join();
   ::close(listen_fd_);
+  if (tls_) SSL_CTX_free(static_cast<SSL_CTX*>(tls_));
 }
 
-std::string hostile_peer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string hostile_peer::url() const {
+  return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 void hostile_peer::serve(int fd) {
-  read_head(fd);
+  peer_io io{fd};
+  if (tls_) {
+    timeval t{2, 0};  // a client that never finishes its handshake does not hold this thread
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+    io.ssl = SSL_new(static_cast<SSL_CTX*>(tls_));
+    SSL_set_fd(io.ssl, fd);
+    if (SSL_accept(io.ssl) <= 0) {
+      SSL_free(io.ssl);
+      ::close(fd);
+      return;
+    }
+  }
+  serve_on(io);
+  if (io.ssl) SSL_free(io.ssl);  // no close_notify: the answer is all there is
+  ::close(fd);
+}
+
+void hostile_peer::serve_on(peer_io& io) {
+  const int fd = io.fd;
+  io.read_head();
   ++requests_;
   switch (answer_) {
     case hostile_answer::huge_header:
-      send_all(fd, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\nContent-Length: 2\r\n\r\n{}");
+      io.send_all("HTTP/1.1 200 OK\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\nContent-Length: 2\r\n\r\n{}");
       break;
     case hostile_answer::huge_trailer:
-      send_all(fd, chunked_with_trailer("X-Big: " + std::string(100 * 1024, 'a') + "\r\n"));
+      io.send_all(chunked_with_trailer("X-Big: " + std::string(100 * 1024, 'a') + "\r\n"));
       break;
     case hostile_answer::many_trailers: {
       std::string t;
       for (int i = 0; i < 10000; ++i) t += "X-T" + std::to_string(i) + ": v\r\n";
-      send_all(fd, chunked_with_trailer(t));
+      io.send_all(chunked_with_trailer(t));
       break;
     }
-    case hostile_answer::garbage: send_all(fd, std::string("\x16\x03\x01 not http at all\r\n\r\n")); break;
+    case hostile_answer::garbage: io.send_all(std::string("\x16\x03\x01 not http at all\r\n\r\n")); break;
     case hostile_answer::endless_body: {
-      if (!send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) break;
+      if (!io.send_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) break;
       for (int i = 0; i < 1500 && !stop_; ++i) {  // at most 30 s
-        if (!send_all(fd, "1\r\n \r\n")) break;
+        if (!io.send_all("1\r\n \r\n")) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       break;
@@ -123,14 +166,13 @@ void hostile_peer::serve(int fd) {
       break;
     }
     case hostile_answer::deep_json:
-      send_all(fd, json_answer(std::string(100000, '[') + std::string(100000, ']')));
+      io.send_all(json_answer(std::string(100000, '[') + std::string(100000, ']')));
       break;
     case hostile_answer::wrong_types:
-      send_all(fd, json_answer(R"({"commonHeader":{"telegramType":5,"telegramId":[]},"person":7,"holders":{"a":1},)"
+      io.send_all(json_answer(R"({"commonHeader":{"telegramType":5,"telegramId":[]},"person":7,"holders":{"a":1},)"
                                R"("reason":{"code":1,"detail":[]},"name":{},"results":"x","system":3})"));
       break;
   }
-  ::close(fd);
 }
 
 }  // namespace mynasim::test

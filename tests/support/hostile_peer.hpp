@@ -9,6 +9,8 @@
 
 namespace mynasim::test {
 
+struct peer_io;
+
 enum class hostile_answer {
   huge_header,   // one 100 KiB header field
   huge_trailer,  // a chunked body whose trailer holds a 100 KiB field
@@ -23,16 +25,20 @@ const char* to_string(hostile_answer a);
 
 class hostile_peer {
  public:
-  explicit hostile_peer(hostile_answer answer);
+  // tls: the same answers inside a TLS session (the test certificates), as a hostile HTTPS
+  // notification endpoint sends them.
+  explicit hostile_peer(hostile_answer answer, bool tls = false);
   ~hostile_peer();
-  std::string url() const;  // http://127.0.0.1:port
+  std::string url() const;  // http(s)://127.0.0.1:port
   std::uint16_t port() const { return port_; }
   int requests() const { return requests_.load(); }
 
  private:
   void serve(int fd);
+  void serve_on(peer_io& io);
 
   hostile_answer answer_;
+  void* tls_ = nullptr;  // SSL_CTX*, kept out of this header
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
