@@ -177,6 +177,14 @@ std::vector<std::string> thread_ids() {
   return out;
 }
 
+// The threads started since `before` was taken (a server's own, not the receiver's or the load's).
+std::vector<std::string> threads_since(const std::vector<std::string>& before) {
+  std::vector<std::string> out;
+  for (const auto& id : thread_ids())
+    if (std::find(before.begin(), before.end(), id) == before.end()) out.push_back(id);
+  return out;
+}
+
 // CPU time the given threads have used, in microseconds.
 double threads_cpu_us(const std::vector<std::string>& ids) {
   double sum = 0;
@@ -240,9 +248,7 @@ int main(int argc, char** argv) {
   auto before_server = thread_ids();
   test_server server(prepare);
   // The server's own threads: those it started (not the receiver's, not the load's).
-  std::vector<std::string> server_threads;
-  for (const auto& id : thread_ids())
-    if (std::find(before_server.begin(), before_server.end(), id) == before_server.end()) server_threads.push_back(id);
+  auto server_threads = threads_since(before_server);
   if (stub_port) {
     std::printf("side by side: %d API users, keep-alive HTTPS, %.1f s per run, %d runs each, alternating\n", users,
                 seconds, runs);
@@ -314,9 +320,7 @@ int main(int argc, char** argv) {
     prepare(w);
     w.server.in_memory_hops = false;
   });
-  std::vector<std::string> tcp_threads;
-  for (const auto& id : thread_ids())
-    if (std::find(before_tcp.begin(), before_tcp.end(), id) == before_tcp.end()) tcp_threads.push_back(id);
+  auto tcp_threads = threads_since(before_tcp);
   std::map<std::string, std::vector<series>> tcp_steps;
   auto tcp_cpu_before = threads_cpu_us(tcp_threads);
   auto tcp = run_flows(tcp_server, users, seconds, tcp_steps, true, &receiver);

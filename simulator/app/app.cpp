@@ -796,9 +796,9 @@ simulator_app::simulator_app(world_config world, app_options options) {
   settings.in_memory_hops = s.in_memory_hops;
   // For running a test suite both ways without editing its worlds.
   if (const char* env = std::getenv("MYNASIM_INTERNAL_HOPS"); env && *env) {
-    if (std::string(env) != "memory" && std::string(env) != "tcp")
-      throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + std::string(env) + "'");
-    settings.in_memory_hops = std::string(env) == "memory";
+    const std::string how = env;
+    if (how != "memory" && how != "tcp") throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + how + "'");
+    settings.in_memory_hops = how == "memory";
   }
   i.server = std::make_unique<http_server>(
       settings, [&i](http_request& req, respond_fn respond) { i.dispatch(req, std::move(respond)); },

@@ -202,7 +202,7 @@ net::awaitable<client_result> perform_in_memory(client_request r, http_server& s
   }
   using end = loopback_answer::end;
   if (answer.how == end::timeout) out.error = read_failure(beast::error::timeout);
-  else if (answer.how == end::reset && answer.bytes.empty()) out.error = read_failure(net::error::connection_reset);
+  else if (answer.how == end::reset) out.error = read_failure(net::error::connection_reset);
   else out.error = read_failure(ec ? ec : beast::error_code(bhttp::error::partial_message));
   co_return out;
 }

@@ -635,7 +635,10 @@ bool http_server::serves_in_memory(const std::string& host, const std::string& p
 
 http_server::impl::listener_state* http_server::impl::in_memory_listener(const std::string& host, const std::string& port) {
   if (!settings.in_memory_hops || stopping) return nullptr;
-  const bool loopback_host = host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+  // An IPv4 literal in 127/8 (a name such as 127.example.net resolves wherever it likes).
+  const bool loopback_literal = host.rfind("127.", 0) == 0 && std::count(host.begin(), host.end(), '.') == 3 &&
+                                host.find_first_not_of("0123456789.") == std::string::npos;
+  const bool loopback_host = host == "localhost" || host == "::1" || loopback_literal;
   for (auto& a : acceptors) {
     if (a.tls || std::to_string(a.settings.port) != port) continue;
     const auto& address = a.settings.address;

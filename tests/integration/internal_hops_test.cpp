@@ -178,5 +178,35 @@ TEST_F(InternalHopsChosen, InMemoryByDefaultTcpWhenTheEnvironmentSaysSo) {
   EXPECT_GE(peer["opened"].get<int>(), 3) << peer;
 }
 
+// Only this process's own listeners are reached in memory: a URL whose host merely starts
+// like a loopback address (a DNS name) goes out as a real request, even with the systems
+// listener bound to every address on that very port.
+TEST_F(InternalHopsChosen, ANameThatLooksLikeLoopbackIsNotHandedOverInMemory) {
+  test_server server([](world_config& w) {
+    w.server.systems.address = "0.0.0.0";
+    w.data.portal.processing_delay = 0ms;
+    w.data.portal.notification_attempts = 1;
+    w.data.portal.notification_timeout = 1000ms;
+  });
+  auto url = "http://127.0.0.1.invalid:" + std::to_string(server.port("systems")) + "/systems/juki/status";
+  ASSERT_EQ(server.admin("PATCH", "/__admin/connections/SP00000086_AA0003", nlohmann::json{{"notification_url", url}}.dump()).status,
+            200);
+  flow_client client{&server};
+  ASSERT_EQ(client.run("taro", "Latest")["commonHeader"]["errorCode"], "");
+  nlohmann::json out;
+  for (int i = 0; i < 300 && out.empty(); ++i) {
+    out = parse(server.admin("GET", "/__admin/requests?direction=out"))["requests"];
+    if (out.empty()) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(out.size(), 1u) << out;
+  EXPECT_EQ(out[0]["status"], 0) << out;  // the name does not resolve: no answer
+  EXPECT_NE(out[0].value("response_body", "").find("resolve"), std::string::npos) << out;
+  auto into_systems = parse(server.admin("GET", "/__admin/requests?limit=500"))["requests"];
+  for (const auto& e : into_systems)
+    EXPECT_FALSE(e.value("direction", "") == "in" && e.value("path", "") == "/systems/juki/status") << e;
+  // The flow's own hops still went in memory.
+  EXPECT_GE(parse(server.admin("GET", "/__admin/health"))["peer_connections"]["in_memory"].get<int>(), 3);
+}
+
 }  // namespace
 }  // namespace mynasim::test
