@@ -8,7 +8,7 @@ RUN ./scripts/build.sh release --target mynasim
 
 FROM debian:12-slim
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends libyaml-cpp0.7 libssl3 libprometheus-cpp-core1.0 openssl curl ca-certificates \
+ && apt-get install -y -qq --no-install-recommends libyaml-0-2 libssl3 libprometheus-cpp-core1.0 openssl curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/simulator/mynasim /usr/local/bin/mynasim
 COPY fixtures /usr/share/mynasim/fixtures

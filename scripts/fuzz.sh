@@ -12,7 +12,7 @@ shift || true
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http_request http_response json form world_yaml scenario_yaml fault time inquiry sheet_change world_link lint)
+[ ${#targets[@]} -gt 0 ] || targets=(http_request http_response json form yaml world_yaml scenario_yaml fault time inquiry sheet_change world_link lint)
 out=build/fuzz/findings
 mkdir -p "$out"
 failed=0
@@ -22,7 +22,7 @@ for t in "${targets[@]}"; do
   # plus the shipped YAML for the YAML targets). The work corpus stays out of the tree.
   seeds=(tests/fuzz/seeds/"$t")
   case "$t" in
-    world_yaml) seeds+=(fixtures) ;;
+    world_yaml | yaml) seeds+=(fixtures) ;;
     scenario_yaml) seeds+=(scenarios) ;;
   esac
   log="$out/$t.log"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-dev libssl-dev openssl libyaml-cpp-dev nlohmann-json3-dev
+  libboost1.81-dev libssl-dev openssl libyaml-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev prometheus-cpp-dev
   curl ca-certificates
 )

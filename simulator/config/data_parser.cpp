@@ -226,14 +226,24 @@ void expand_json(nlohmann::json& j, long n) {
   }
 }
 
-void expand_node(YAML::Node node, long n) {
-  if (node.IsScalar()) {
-    std::string out;
-    if (node.Scalar().find("{n") != std::string::npos && expand(node.Scalar(), n, out)) node = out;
-  } else if (node.IsSequence()) {
-    for (auto child : node) expand_node(child, n);
-  } else if (node.IsMap()) {
-    for (auto kv : node) expand_node(kv.second, n);
+void expand_node(yaml_document& doc, std::uint32_t node, long n) {
+  switch (doc.at(node).type) {
+    case yaml_document::kind::scalar: {
+      std::string out;
+      auto text = std::string(doc.scalar(node));
+      if (text.find("{n") != std::string::npos && expand(text, n, out)) doc.set_scalar(node, out);
+      break;
+    }
+    case yaml_document::kind::sequence:
+      for (auto child : doc.children(node)) expand_node(doc, child, n);
+      break;
+    case yaml_document::kind::map: {
+      auto c = doc.children(node);
+      for (std::size_t i = 1; i < c.size(); i += 2) expand_node(doc, c[i], n);
+      break;
+    }
+    case yaml_document::kind::null:
+      break;
   }
 }
 
@@ -243,60 +253,64 @@ void expand_node(YAML::Node node, long n) {
 // `{n:08}` in any of its strings becomes 1 … N. The template is validated once, as persona 1;
 // the others are copies with their strings expanded (and PINs, dates, serials checked).
 std::vector<persona> generate_personas(const yaml_value& v, const world_data& d) {
-  auto count_node = v.node()["count"];
-  auto count_value = v.child(count_node, v.path() + ".count");
-  auto count = count_value.as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
-  YAML::Node tmpl = YAML::Clone(v.node());  // the strings as written, {n} and all
-  // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
-  YAML::Node first = v.node();
-  first.remove("count");
-  // Every placeholder must be well formed before anything is expanded.
-  std::vector<std::pair<std::string, std::string>> raw;  // key path → template, for the strings that vary
-  std::function<void(const YAML::Node&, const std::string&)> scan = [&](const YAML::Node& n, const std::string& path) {
-    if (n.IsScalar()) {
-      std::string ignored;
-      if (n.Scalar().find("{n") != std::string::npos) {
-        if (!expand(n.Scalar(), 1, ignored))
-          v.child(n, path)
-              .fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + n.Scalar() + "'");
-        raw.emplace_back(path, n.Scalar());
-      }
-    } else if (n.IsSequence()) {
-      std::size_t i = 0;
-      for (const auto& child : n) scan(child, path + "[" + std::to_string(i++) + "]");
-    } else if (n.IsMap()) {
-      for (const auto& kv : n) scan(kv.second, path + "." + kv.first.Scalar());
-    }
+  auto& doc = v.document();
+  const auto self = v.node();
+  auto count = v.child(*doc.find(self, "count"), v.path() + ".count").as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
+  // The strings as written, {n} and all, read before persona 1 is expanded in place.
+  auto str = [&](std::uint32_t map, const char* key) {
+    auto n = doc.find(map, key);
+    return n && doc.at(*n).type == yaml_document::kind::scalar ? std::string(doc.scalar(*n)) : std::string();
   };
-  scan(first, v.path());
-  expand_node(first, 1);
-  auto p1 = parse_persona(v.child(first, v.path()), d);
-  std::vector<persona> out;
-  out.reserve(static_cast<std::size_t>(count));
-  auto str = [&](const char* key) {
-    auto n = tmpl[key];
-    return n && n.IsScalar() ? n.Scalar() : std::string();
-  };
-  const std::string id = str("id"), name = str("name"), kana = str("kana"), birth = str("birth_date"),
-                    address = str("address"), municipality = str("municipality"), note = str("note");
-  auto card = tmpl["card"];
-  const std::string serial = card && card["serial"] ? card["serial"].Scalar() : "",
-                    pin = card && card["pin"] ? card["pin"].Scalar() : "";
-  // The data entries' records and bodies as written (persona 1's are already expanded).
+  const std::string id = str(self, "id"), name = str(self, "name"), kana = str(self, "kana"),
+                    birth = str(self, "birth_date"), address = str(self, "address"),
+                    municipality = str(self, "municipality"), note = str(self, "note");
+  auto card = doc.find(self, "card");
+  const std::string serial = card ? str(*card, "serial") : "", pin = card ? str(*card, "pin") : "";
+  // The data entries' records and bodies as written.
   struct data_template {
     std::vector<nlohmann::json> records;
     std::string body;  // empty: the persona's municipality
   };
   std::vector<data_template> data_raw;
-  if (auto data = tmpl["data"]; data && data.IsSequence())
-    for (const auto& entry : data) {
+  if (auto data = doc.find(self, "data"); data && doc.at(*data).type == yaml_document::kind::sequence)
+    for (auto entry : doc.children(*data)) {
       data_template dt;
-      if (entry["body"] && entry["body"].IsScalar()) dt.body = entry["body"].Scalar();
-      if (auto records = entry["records"]; records && records.IsSequence())
-        for (const auto& r : records)
-          dt.records.push_back(yaml_to_json(v.child(r, v.path()), false));
+      dt.body = str(entry, "body");
+      if (auto records = doc.find(entry, "records"); records && doc.at(*records).type == yaml_document::kind::sequence)
+        for (auto r : doc.children(*records)) dt.records.push_back(yaml_to_json(v.child(r, v.path()), false));
       data_raw.push_back(std::move(dt));
     }
+  // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
+  doc.remove_key(self, "count");
+  // Every placeholder must be well formed before anything is expanded.
+  std::vector<std::pair<std::string, std::string>> raw;  // key path → template, for the strings that vary
+  std::function<void(std::uint32_t, const std::string&)> scan = [&](std::uint32_t n, const std::string& path) {
+    auto c = doc.children(n);
+    switch (doc.at(n).type) {
+      case yaml_document::kind::scalar: {
+        std::string text(doc.scalar(n)), ignored;
+        if (text.find("{n") != std::string::npos) {
+          if (!expand(text, 1, ignored))
+            v.child(n, path).fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + text + "'");
+          raw.emplace_back(path, text);
+        }
+        break;
+      }
+      case yaml_document::kind::sequence:
+        for (std::size_t i = 0; i < c.size(); ++i) scan(c[i], path + "[" + std::to_string(i) + "]");
+        break;
+      case yaml_document::kind::map:
+        for (std::size_t i = 0; i < c.size(); i += 2) scan(c[i + 1], path + "." + std::string(doc.scalar(c[i])));
+        break;
+      case yaml_document::kind::null:
+        break;
+    }
+  };
+  scan(self, v.path());
+  expand_node(doc, self, 1);
+  auto p1 = parse_persona(v, d);
+  std::vector<persona> out;
+  out.reserve(static_cast<std::size_t>(count));
   bool data_varies = municipality.find("{n") != std::string::npos;
   for (const auto& [path, t] : raw) data_varies = data_varies || path.find(".data") != std::string::npos;
   std::string buf;
@@ -383,8 +397,7 @@ void parse_portal(const yaml_value& v, portal_settings& p) {
 
 void parse_errors(const yaml_value& v, std::map<std::string, error_entry>& errors) {
   yaml_map m(v);
-  for (const auto& kv : v.node()) {
-    auto key = kv.first.Scalar();
+  for (const auto& key : v.keys()) {
     auto entry_value = m.get(key);
     auto it = errors.find(key);
     if (it == errors.end()) entry_value.fail("unknown error key '" + key + "' (see docs/errors.md)");
@@ -439,7 +452,7 @@ void parse_world_data(const section_map& sections, world_config& w) {
     serials[serial] = id;
   };
   each("personas", [&](const yaml_value& v) {
-    if (v.is_map() && v.node()["count"]) {
+    if (v.is_map() && v.document().find(v.node(), "count")) {
       for (auto& p : generate_personas(v, d)) add_persona(std::move(p), false, v);
       return;
     }

@@ -21,14 +21,13 @@ typename std::vector<T>::iterator find_entry(std::vector<T>& list, const std::st
 yaml_value entry_value(const sheet_change& c) {
   auto doc = load_yaml_string(c.text, c.origin);
   if (!doc.is_map()) doc.fail("expected a mapping");
-  YAML::Node node = doc.node();
   const char* key = id_key(c.section);
-  yaml_value root(node, std::make_shared<const std::string>(c.origin), c.section + "[" + c.id + "]");
-  if (auto given = node[key]) {
-    yaml_value v(given, std::make_shared<const std::string>(c.origin), root.path() + "." + key);
+  auto root = doc.child(doc.node(), c.section + "[" + c.id + "]");
+  if (auto given = doc.document().find(doc.node(), key)) {
+    auto v = root.child(*given, root.path() + "." + key);
     if (v.as_string() != c.id) v.fail("'" + v.as_string() + "' differs from the id in the URL ('" + c.id + "')");
   } else {
-    node[key] = c.id;
+    doc.document().add_scalar(doc.node(), key, c.id);
   }
   return root;
 }

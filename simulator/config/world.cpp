@@ -180,8 +180,7 @@ void collect(const std::string& file, std::map<std::string, std::vector<yaml_val
   auto dir = fs::path(canonical).parent_path().string();
   if (auto inc = m.find("include"))
     for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1, order);
-  for (const auto& kv : doc.node()) {
-    auto key = kv.first.Scalar();
+  for (const auto& key : doc.keys()) {
     if (key == "include") continue;
     if (!list_sections.count(key) && !map_sections.count(key)) continue;  // reported by done()
     auto v = m.get(key);
@@ -206,7 +205,7 @@ world_config read_world(const std::string& entry_file) {
     if (key == "items" || key == "services" || key == "connections" || key == "personas" || key == "portal" ||
         key == "errors")
       continue;  // the sheets: a reload applies them
-    for (const auto& v : values) w.fixed_sections[key] += YAML::Dump(v.node()) + "\n";
+    for (const auto& v : values) w.fixed_sections[key] += yaml_to_json(v, false).dump() + "\n";
   }
   auto dir = fs::path(w.entry_file).parent_path().string();
 
@@ -286,8 +285,8 @@ world_config read_world(const std::string& entry_file) {
 
 world_config load_world(const std::string& entry_file) {
   auto w = read_world(entry_file);
-  // The YAML trees are gone now (a world of 100 000 explicit personas parses through ≈3 GB of
-  // them): give their pages back to the system rather than keep them as free heap.
+  // The YAML documents are gone now (a world of 100 000 explicit personas parses through a few
+  // hundred MB of them): give their pages back to the system rather than keep them as free heap.
 #ifdef __GLIBC__
   ::malloc_trim(0);
 #endif

@@ -1,20 +1,82 @@
 #include "config/yaml_reader.hpp"
 
-#include <charconv>
-#include <sstream>
+#include <yaml.h>
 
-#include <yaml-cpp/depthguard.h>
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <unordered_map>
 
 #include "core/file_read.hpp"
 
 namespace mynasim {
 
+std::span<const std::uint32_t> yaml_document::children(std::uint32_t n) const {
+  const auto& x = nodes_[n];
+  if (x.type == kind::sequence) return {links_.data() + x.offset, x.size};
+  if (x.type == kind::map) return {links_.data() + x.offset, 2 * std::size_t{x.size}};
+  return {};
+}
+
+std::optional<std::uint32_t> yaml_document::find(std::uint32_t map, std::string_view key) const {
+  if (nodes_[map].type != kind::map) return std::nullopt;
+  auto c = children(map);
+  for (std::size_t i = 0; i < c.size(); i += 2)
+    if (nodes_[c[i]].type == kind::scalar && scalar(c[i]) == key) return c[i + 1];
+  return std::nullopt;
+}
+
+std::uint32_t yaml_document::add_text(std::string_view s) {
+  auto offset = static_cast<std::uint32_t>(text_.size());
+  text_.append(s);
+  return offset;
+}
+
+void yaml_document::set_scalar(std::uint32_t n, std::string_view text) {
+  auto offset = add_text(text);
+  auto& x = nodes_[n];
+  x.type = kind::scalar;
+  x.offset = offset;
+  x.size = static_cast<std::uint32_t>(text.size());
+}
+
+void yaml_document::remove_key(std::uint32_t map, std::string_view key) {
+  auto& m = nodes_[map];
+  if (m.type != kind::map) return;
+  auto begin = links_.begin() + m.offset, end = begin + 2 * std::ptrdiff_t{m.size};
+  for (auto it = begin; it != end; it += 2)
+    if (nodes_[*it].type == kind::scalar && scalar(*it) == key) {
+      // The pairs after it move up; the freed slot at the end stays unused.
+      std::copy(it + 2, end, it);
+      --m.size;
+      return;
+    }
+}
+
+void yaml_document::add_scalar(std::uint32_t map, std::string_view key, std::string_view value) {
+  auto at = [&](std::string_view text) {
+    node x = nodes_[map];  // placed where the mapping is
+    x.type = kind::scalar;
+    x.plain = false;
+    x.offset = add_text(text);
+    x.size = static_cast<std::uint32_t>(text.size());
+    nodes_.push_back(x);
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  };
+  auto k = at(key), v = at(value);
+  auto& m = nodes_[map];
+  // The mapping's pairs move to the end of the links, with the new one after them.
+  auto offset = static_cast<std::uint32_t>(links_.size());
+  for (std::uint32_t i = 0; i < 2 * m.size; ++i) links_.push_back(links_[m.offset + i]);
+  links_.push_back(k);
+  links_.push_back(v);
+  m.offset = offset;
+  ++m.size;
+}
+
 std::string yaml_value::where() const {
-  auto mark = node_.Mark();
-  std::ostringstream out;
-  out << *file_;
-  if (mark.line >= 0) out << ':' << mark.line + 1 << ':' << mark.column + 1;
-  return out.str();
+  const auto& n = doc_->at(node_);
+  return file() + ':' + std::to_string(n.line + 1) + ':' + std::to_string(n.column + 1);
 }
 
 void yaml_value::fail(const std::string& message) const {
@@ -22,13 +84,13 @@ void yaml_value::fail(const std::string& message) const {
 }
 
 std::string yaml_value::as_string() const {
-  if (!node_.IsScalar()) fail("expected a string");
-  return node_.Scalar();
+  if (!is_scalar()) fail("expected a string");
+  return std::string(doc_->scalar(node_));
 }
 
 std::int64_t yaml_value::as_int(std::int64_t min, std::int64_t max) const {
-  if (!node_.IsScalar()) fail("expected an integer");
-  const auto& s = node_.Scalar();
+  if (!is_scalar()) fail("expected an integer");
+  auto s = std::string(doc_->scalar(node_));
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || p != s.data() + s.size()) fail("expected an integer, got '" + s + "'");
@@ -38,8 +100,8 @@ std::int64_t yaml_value::as_int(std::int64_t min, std::int64_t max) const {
 }
 
 double yaml_value::as_double(double min, double max) const {
-  if (!node_.IsScalar()) fail("expected a number");
-  const auto& s = node_.Scalar();
+  if (!is_scalar()) fail("expected a number");
+  auto s = std::string(doc_->scalar(node_));
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
@@ -48,19 +110,28 @@ double yaml_value::as_double(double min, double max) const {
 }
 
 bool yaml_value::as_bool() const {
-  if (!node_.IsScalar()) fail("expected true or false");
-  const auto& s = node_.Scalar();
+  if (!is_scalar()) fail("expected true or false");
+  auto s = doc_->scalar(node_);
   if (s == "true") return true;
   if (s == "false") return false;
-  fail("expected true or false, got '" + s + "'");
+  fail("expected true or false, got '" + std::string(s) + "'");
 }
 
 std::vector<yaml_value> yaml_value::items() const {
-  if (!node_.IsSequence()) fail("expected a list");
+  if (!is_sequence()) fail("expected a list");
   std::vector<yaml_value> out;
   std::size_t i = 0;
-  out.reserve(node_.size());
-  for (const auto& n : node_) out.emplace_back(n, file_, path_ + "[" + std::to_string(i++) + "]");
+  auto c = doc_->children(node_);
+  out.reserve(c.size());
+  for (auto n : c) out.emplace_back(doc_, n, path_ + "[" + std::to_string(i++) + "]");
+  return out;
+}
+
+std::vector<std::string> yaml_value::keys() const {
+  if (!is_map()) fail("expected a mapping");
+  std::vector<std::string> out;
+  auto c = doc_->children(node_);
+  for (std::size_t i = 0; i < c.size(); i += 2) out.emplace_back(doc_->scalar(c[i]));
   return out;
 }
 
@@ -72,8 +143,10 @@ std::vector<std::string> yaml_value::strings() const {
 
 yaml_map::yaml_map(yaml_value value) : value_(std::move(value)) {
   if (!value_.is_map()) value_.fail("expected a mapping");
-  entries_.reserve(value_.node().size());
-  for (const auto& kv : value_.node()) entries_.push_back({kv.first.Scalar(), kv.first, kv.second});
+  const auto& doc = value_.document();
+  auto c = doc.children(value_.node());
+  entries_.reserve(c.size() / 2);
+  for (std::size_t i = 0; i < c.size(); i += 2) entries_.push_back({std::string(doc.scalar(c[i])), c[i], c[i + 1]});
 }
 
 const yaml_map::entry* yaml_map::lookup(const std::string& key) const {
@@ -133,23 +206,30 @@ void yaml_map::done() const {
 }
 
 nlohmann::json yaml_to_json(const yaml_value& v, bool typed) {
-  const auto& n = v.node();
-  if (n.IsMap()) {
-    nlohmann::json obj = nlohmann::json::object();
-    for (const auto& kv : n) {
-      auto key = kv.first.Scalar();
-      obj[key] = yaml_to_json(v.child(kv.second, v.path() + "." + key), typed);
+  const auto& doc = v.document();
+  const auto& n = doc.at(v.node());
+  switch (n.type) {
+    case yaml_document::kind::map: {
+      nlohmann::json obj = nlohmann::json::object();
+      auto c = doc.children(v.node());
+      for (std::size_t i = 0; i < c.size(); i += 2) {
+        std::string key(doc.scalar(c[i]));
+        obj[key] = yaml_to_json(v.child(c[i + 1], v.path() + "." + key), typed);
+      }
+      return obj;
     }
-    return obj;
+    case yaml_document::kind::sequence: {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& item : v.items()) arr.push_back(yaml_to_json(item, typed));
+      return arr;
+    }
+    case yaml_document::kind::null:
+      return nullptr;
+    case yaml_document::kind::scalar:
+      break;
   }
-  if (n.IsSequence()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& item : v.items()) arr.push_back(yaml_to_json(item, typed));
-    return arr;
-  }
-  if (n.IsNull()) return nullptr;
-  const auto& s = n.Scalar();
-  if (typed && n.Tag() == "?") {
+  auto s = doc.scalar(v.node());
+  if (typed && n.plain) {
     if (s == "true") return true;
     if (s == "false") return false;
     std::int64_t i = 0;
@@ -159,52 +239,194 @@ nlohmann::json yaml_to_json(const yaml_value& v, bool typed) {
     auto [pd, ecd] = std::from_chars(s.data(), s.data() + s.size(), d);
     if (ecd == std::errc{} && pd == s.data() + s.size()) return d;
   }
-  return s;
+  return std::string(s);
 }
 
 namespace {
 
 constexpr int max_yaml_depth = 64;
 
-[[noreturn]] void fail_at(const std::string& name, const YAML::Mark& mark, const std::string& message) {
-  throw config_error(name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
-                     ": (document): " + message);
+[[noreturn]] void fail_at(const std::string& name, std::size_t line, std::size_t column, const std::string& message) {
+  throw config_error(name + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": (document): " + message);
 }
 
-// Walks the loaded document once, as every later reader will see it — aliases expanded —
-// and refuses it when it nests deeper than max_yaml_depth (a self-referencing alias never
-// ends) or expands to more nodes than the budget (an alias bomb). Paths are not built here:
-// the position names the place.
-void walk(const YAML::Node& n, int depth, std::size_t& nodes_left, const std::string& name) {
+// Walks the document once, as every later reader will see it — aliases expanded — and
+// refuses it when it expands to more nodes than the budget (an alias bomb) or, through
+// aliases, nests deeper than max_yaml_depth. Paths are not built here: the position names
+// the place.
+void walk(const yaml_document& doc, std::uint32_t n, int depth, std::size_t& nodes_left) {
+  const auto& x = doc.at(n);
   if (depth > max_yaml_depth)
-    fail_at(name, n.Mark(), "nesting deeper than " + std::to_string(max_yaml_depth) + " levels (or an alias that refers to itself)");
-  if (nodes_left-- == 0) fail_at(name, n.Mark(), "the document expands to too many nodes (aliases repeated too often)");
-  if (n.IsSequence()) {
-    for (const auto& item : n) walk(item, depth + 1, nodes_left, name);
-  } else if (n.IsMap()) {
-    for (const auto& kv : n) {
-      if (!kv.first.IsScalar()) fail_at(name, kv.first.Mark(), "keys must be plain strings");
-      walk(kv.second, depth + 1, nodes_left, name);
+    fail_at(doc.name(), x.line, x.column, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+  if (nodes_left-- == 0)
+    fail_at(doc.name(), x.line, x.column, "the document expands to too many nodes (aliases repeated too often)");
+  auto c = doc.children(n);
+  bool map = x.type == yaml_document::kind::map;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (map && i % 2 == 0) {
+      if (doc.at(c[i]).type != yaml_document::kind::scalar)
+        fail_at(doc.name(), doc.at(c[i]).line, doc.at(c[i]).column, "keys must be plain strings");
+      continue;
+    }
+    walk(doc, c[i], depth + 1, nodes_left);
+  }
+}
+
+}  // namespace
+
+// Turns libyaml's events into a yaml_document: nodes appended as they start, each
+// collection's children gathered on a stack and stored together when it ends.
+class yaml_builder {
+ public:
+  explicit yaml_builder(std::shared_ptr<yaml_document> doc) : doc_(std::move(doc)) {}
+
+  void build(const std::string& text) {
+    const auto& name = doc_->name();
+    if (text.size() > std::numeric_limits<std::uint32_t>::max() / 2)
+      fail_at(name, 0, 0, "larger than " + std::to_string(max_yaml_bytes) + " bytes");
+    struct parser_guard {
+      yaml_parser_t p;
+      parser_guard() { yaml_parser_initialize(&p); }
+      ~parser_guard() { yaml_parser_delete(&p); }
+    } parser;
+    yaml_parser_set_input_string(&parser.p, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    int documents = 0;
+    bool have_root = false;
+    for (;;) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser.p, &event)) syntax_error(parser.p, text);
+      struct event_guard {
+        yaml_event_t* e;
+        ~event_guard() { yaml_event_delete(e); }
+      } guard{&event};
+      const auto& mark = event.start_mark;
+      switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+          if (!have_root) doc_->root_ = add_node(yaml_document::kind::null, mark);
+          return;
+        case YAML_DOCUMENT_START_EVENT:
+          if (++documents > 1) fail_at(name, mark.line, mark.column, "a second YAML document (only one is read)");
+          break;
+        case YAML_SCALAR_EVENT: {
+          auto& s = event.data.scalar;
+          std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
+          bool plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nullptr;
+          bool null = plain && (value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL");
+          auto n = add_node(null ? yaml_document::kind::null : yaml_document::kind::scalar, mark);
+          auto& x = doc_->nodes_[n];
+          x.plain = plain;
+          x.offset = doc_->add_text(value);
+          x.size = static_cast<std::uint32_t>(value.size());
+          anchor(s.anchor, n);
+          have_root = place(n) || have_root;
+          break;
+        }
+        case YAML_ALIAS_EVENT: {
+          auto it = anchors_.find(reinterpret_cast<const char*>(event.data.alias.anchor));
+          if (it == anchors_.end())
+            fail_at(name, mark.line, mark.column,
+                    std::string("alias *") + reinterpret_cast<const char*>(event.data.alias.anchor) +
+                        " names no anchor defined before it (an alias cannot refer to its own node)");
+          have_root = place(it->second) || have_root;
+          break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+          if (open_.size() >= max_yaml_depth)
+            fail_at(name, mark.line, mark.column, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+          bool seq = event.type == YAML_SEQUENCE_START_EVENT;
+          auto n = add_node(seq ? yaml_document::kind::sequence : yaml_document::kind::map, mark);
+          auto* a = seq ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
+          open_.push_back({n, pending_.size(), a ? std::string(reinterpret_cast<const char*>(a)) : std::string()});
+          break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+          auto f = std::move(open_.back());
+          open_.pop_back();
+          auto& x = doc_->nodes_[f.node];
+          x.offset = static_cast<std::uint32_t>(doc_->links_.size());
+          auto count = pending_.size() - f.first_child;
+          x.size = static_cast<std::uint32_t>(x.type == yaml_document::kind::map ? count / 2 : count);
+          doc_->links_.insert(doc_->links_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(f.first_child), pending_.end());
+          pending_.resize(f.first_child);
+          // Anchored when complete: an alias inside its own node finds nothing, so no cycle.
+          if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
+          have_root = place(f.node) || have_root;
+          break;
+        }
+        default:
+          break;
+      }
     }
   }
-}
+
+ private:
+  struct open_collection {
+    std::uint32_t node;
+    std::size_t first_child;
+    std::string anchor;
+  };
+
+  std::uint32_t add_node(yaml_document::kind type, const yaml_mark_t& mark) {
+    yaml_document::node x;
+    x.type = type;
+    x.line = static_cast<std::uint32_t>(mark.line);
+    x.column = static_cast<std::uint32_t>(mark.column);
+    doc_->nodes_.push_back(x);
+    return static_cast<std::uint32_t>(doc_->nodes_.size() - 1);
+  }
+
+  void anchor(const yaml_char_t* name, std::uint32_t n) {
+    if (name) anchors_[reinterpret_cast<const char*>(name)] = n;
+  }
+
+  // A complete node goes to the collection that holds it; true when it is the document itself.
+  bool place(std::uint32_t n) {
+    if (open_.empty()) {
+      doc_->root_ = n;
+      return true;
+    }
+    pending_.push_back(n);
+    return false;
+  }
+
+  [[noreturn]] void syntax_error(const yaml_parser_t& p, const std::string& text) {
+    const auto& name = doc_->name();
+    std::string problem = p.problem ? p.problem : "invalid YAML";
+    if (p.error == YAML_READER_ERROR) {
+      // The reader reports a byte offset: count the lines up to it.
+      auto end = text.begin() + static_cast<std::ptrdiff_t>(std::min(p.problem_offset, text.size()));
+      auto line = static_cast<std::size_t>(std::count(text.begin(), end, '\n'));
+      auto last = std::find(std::make_reverse_iterator(end), text.rend(), '\n');
+      auto column = static_cast<std::size_t>(std::distance(last.base(), end));
+      throw config_error(name + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+                         ": YAML syntax error: " + problem);
+    }
+    std::string message = problem;
+    if (p.context)
+      message += std::string(" (") + p.context + " at line " + std::to_string(p.context_mark.line + 1) + ")";
+    throw config_error(name + ":" + std::to_string(p.problem_mark.line + 1) + ":" +
+                       std::to_string(p.problem_mark.column + 1) + ": YAML syntax error: " + message);
+  }
+
+  std::shared_ptr<yaml_document> doc_;
+  std::vector<open_collection> open_;
+  std::vector<std::uint32_t> pending_;
+  std::unordered_map<std::string, std::uint32_t> anchors_;
+};
+
+namespace {
 
 yaml_value parse(const std::string& text, const std::string& name) {
-  if (text.size() > max_yaml_bytes) fail_at(name, YAML::Mark(), "larger than " + std::to_string(max_yaml_bytes) + " bytes");
-  YAML::Node doc;
-  try {
-    // yaml-cpp's own depth guard (500 levels) bounds its recursion while parsing.
-    doc = YAML::Load(text);
-  } catch (const YAML::DeepRecursion& e) {
-    fail_at(name, e.mark, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
-  } catch (const YAML::Exception& e) {
-    throw config_error(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                       ": YAML syntax error: " + e.msg);
-  }
+  if (text.size() > max_yaml_bytes) fail_at(name, 0, 0, "larger than " + std::to_string(max_yaml_bytes) + " bytes");
+  auto doc = std::make_shared<yaml_document>(name);
+  yaml_builder(doc).build(text);
   std::size_t nodes_left = 16 * text.size() + 10000;
-  walk(doc, 0, nodes_left, name);
-  return yaml_value(doc, std::make_shared<const std::string>(name), "");
+  walk(*doc, doc->root(), 0, nodes_left);
+  return yaml_value(doc, doc->root(), "");
 }
+
 }  // namespace
 
 yaml_value load_yaml_file(const std::string& path, std::size_t max_bytes) {

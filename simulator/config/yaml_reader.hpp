@@ -2,15 +2,15 @@
 // unknown keys are errors. Only config/*.cpp includes this header.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mynasim {
@@ -21,20 +21,62 @@ class config_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A parsed YAML document held compactly: every node in one array (20 bytes each), every
+// scalar's text in one string, every collection's children in one index array. An alias is
+// the anchored node itself (shared, as YAML means it). Built from libyaml's events; lives only
+// while a file is being read — nothing keeps it after the world is built.
+class yaml_document {
+ public:
+  enum class kind : std::uint8_t { null, scalar, sequence, map };
+  struct node {
+    kind type = kind::null;
+    bool plain = false;  // a plain scalar without a tag: typed when converted to JSON
+    std::uint32_t line = 0, column = 0;  // 0-based, as libyaml counts (columns in characters)
+    std::uint32_t offset = 0, size = 0;  // scalar: its text; sequence: `size` links; map: `size` key/value pairs
+  };
+
+  explicit yaml_document(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  std::uint32_t root() const { return root_; }
+  const node& at(std::uint32_t n) const { return nodes_[n]; }
+  std::string_view scalar(std::uint32_t n) const { return {text_.data() + nodes_[n].offset, nodes_[n].size}; }
+  // A sequence's items, or a map's keys and values alternating.
+  std::span<const std::uint32_t> children(std::uint32_t n) const;
+  // The value of the first entry whose key is `key`, in a map.
+  std::optional<std::uint32_t> find(std::uint32_t map, std::string_view key) const;
+
+  // Edits, for templates expanded in place and entries completed from a URL.
+  void set_scalar(std::uint32_t n, std::string_view text);
+  void remove_key(std::uint32_t map, std::string_view key);
+  void add_scalar(std::uint32_t map, std::string_view key, std::string_view value);
+
+ private:
+  friend class yaml_builder;
+  std::uint32_t add_text(std::string_view s);
+
+  std::string name_;
+  std::vector<node> nodes_;
+  std::string text_;
+  std::vector<std::uint32_t> links_;
+  std::uint32_t root_ = 0;
+};
+
 class yaml_value {
  public:
-  yaml_value(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
-      : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
-  // A value under this one (same file).
-  yaml_value child(YAML::Node node, std::string path) const { return yaml_value(std::move(node), file_, std::move(path)); }
+  yaml_value(std::shared_ptr<yaml_document> doc, std::uint32_t node, std::string path)
+      : doc_(std::move(doc)), node_(node), path_(std::move(path)) {}
+  // A value under this one (same document).
+  yaml_value child(std::uint32_t node, std::string path) const { return yaml_value(doc_, node, std::move(path)); }
 
   const std::string& path() const { return path_; }
-  const std::string& file() const { return *file_; }
-  const YAML::Node& node() const { return node_; }
-  bool is_map() const { return node_.IsMap(); }
-  bool is_sequence() const { return node_.IsSequence(); }
-  bool is_scalar() const { return node_.IsScalar(); }
-  bool is_null() const { return node_.IsNull(); }
+  const std::string& file() const { return doc_->name(); }
+  std::uint32_t node() const { return node_; }
+  yaml_document& document() const { return *doc_; }
+  bool is_map() const { return type() == yaml_document::kind::map; }
+  bool is_sequence() const { return type() == yaml_document::kind::sequence; }
+  bool is_scalar() const { return type() == yaml_document::kind::scalar; }
+  bool is_null() const { return type() == yaml_document::kind::null; }
 
   std::string as_string() const;
   std::int64_t as_int(std::int64_t min, std::int64_t max) const;
@@ -42,14 +84,17 @@ class yaml_value {
   bool as_bool() const;
   std::vector<yaml_value> items() const;  // a sequence's elements
   std::vector<std::string> strings() const;
+  std::vector<std::string> keys() const;  // a mapping's keys, in order
 
   // "file:line:col: path: message"
   [[noreturn]] void fail(const std::string& message) const;
   std::string where() const;
 
  private:
-  YAML::Node node_;
-  std::shared_ptr<const std::string> file_;
+  yaml_document::kind type() const { return doc_->at(node_).type; }
+
+  std::shared_ptr<yaml_document> doc_;
+  std::uint32_t node_;
   std::string path_;
 };
 
@@ -71,11 +116,10 @@ class yaml_map {
  private:
   yaml_value child(std::size_t entry) const;
 
-  // The mapping's keys and values, read once: yaml-cpp's own lookup converts every key it
-  // passes to a string, for every lookup.
+  // The mapping's keys and values, read once.
   struct entry {
     std::string key;
-    YAML::Node key_node, value;
+    std::uint32_t key_node, value;
     mutable bool used = false;
   };
   const entry* lookup(const std::string& key) const;

@@ -2,7 +2,6 @@
 // every command, flag, port and health URL they use exists in the CLI and the default world,
 // and that the Dockerfile builds with the same commands as the README's run script.
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +15,7 @@
 #include "cli/cli.hpp"
 #include "flow_client.hpp"
 #include "config/world.hpp"
+#include "config/yaml_reader.hpp"
 
 namespace mynasim {
 namespace {
@@ -30,20 +30,18 @@ std::string read_file(const std::string& path) {
 
 const std::string root = MYNASIM_SOURCE_DIR;
 
-std::vector<std::string> as_list(const YAML::Node& n) {
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(item.as<std::string>());
-  return out;
-}
+// Every scalar as a string, as the files are written.
+nlohmann::json load_yaml(const std::string& path) { return yaml_to_json(load_yaml_file(path), false); }
+
+std::vector<std::string> as_list(const nlohmann::json& n) { return n.get<std::vector<std::string>>(); }
 
 TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
-  auto compose = YAML::LoadFile(root + "/docker-compose.yml");
+  auto compose = load_yaml(root + "/docker-compose.yml");
   auto world = load_world(root + "/fixtures/world.yaml");
-  ASSERT_TRUE(compose["services"]["mynasim"]);
+  ASSERT_TRUE(compose["services"].contains("mynasim"));
   int split = 0;
-  for (const auto& kv : compose["services"]) {
-    auto name = kv.first.as<std::string>();
-    auto command = as_list(kv.second["command"]);
+  for (const auto& [name, service] : compose["services"].items()) {
+    auto command = as_list(service["command"]);
     std::string error;
     auto cmd = parse_command_line(command, error);
     ASSERT_TRUE(cmd) << name << ": " << error;
@@ -71,13 +69,13 @@ TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
 }
 
 // The services a profile set starts: those without profiles, and those naming an active one.
-std::vector<std::string> active_services(const YAML::Node& compose, const std::set<std::string>& profiles) {
+std::vector<std::string> active_services(const nlohmann::json& compose, const std::set<std::string>& profiles) {
   std::vector<std::string> out;
-  for (const auto& kv : compose["services"]) {
-    bool on = !kv.second["profiles"];
-    if (kv.second["profiles"])
-      for (const auto& p : as_list(kv.second["profiles"])) on = on || profiles.count(p);
-    if (on) out.push_back(kv.first.as<std::string>());
+  for (const auto& [name, service] : compose["services"].items()) {
+    bool on = !service.contains("profiles");
+    if (service.contains("profiles"))
+      for (const auto& p : as_list(service["profiles"])) on = on || profiles.count(p);
+    if (on) out.push_back(name);
   }
   return out;
 }
@@ -104,7 +102,7 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
   auto cmd = "cd '" + root + "' && env -u COMPOSE_PROFILES -u MYNASIM_WORLD_DIR " + tool + " config > '" +
              out.string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(out.string());
-  auto rendered = YAML::LoadFile(out.string());
+  auto rendered = load_yaml(out.string());
   fs::remove(out);
   auto by_default = compose_profiles_from_dotenv();
   ASSERT_EQ(by_default, "single") << ".env makes the one-container world the default";
@@ -121,20 +119,20 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
       ASSERT_TRUE(parsed) << label << ": " << name << ": " << error;
       auto only = parsed->has("--only") ? parsed->options.at("--only") : std::vector<std::string>{};
       portals += only.empty() || std::find(only.begin(), only.end(), "portal") != only.end();
-      EXPECT_EQ(svc["environment"]["MYNASIM_ADMIN_TOKEN"].as<std::string>(), "dev-admin-token") << name;
-      EXPECT_EQ(svc["environment"]["MYNASIM_CERTS_DIR"].as<std::string>(), "/var/lib/mynasim/certs") << name;
+      EXPECT_EQ(svc["environment"]["MYNASIM_ADMIN_TOKEN"], "dev-admin-token") << name;
+      EXPECT_EQ(svc["environment"]["MYNASIM_CERTS_DIR"], "/var/lib/mynasim/certs") << name;
       bool certs_volume = false, world_volume = false;
       for (const auto& v : svc["volumes"]) {
         // v1 renders "source:target:mode" strings; v2 renders mappings.
-        std::string target = v.IsScalar() ? v.as<std::string>() : v["target"].as<std::string>();
+        std::string target = v.is_string() ? v.get<std::string>() : v["target"].get<std::string>();
         certs_volume = certs_volume || target.find("/var/lib/mynasim/certs") != std::string::npos;
         world_volume = world_volume || target.find("/world") != std::string::npos;
       }
       EXPECT_TRUE(certs_volume && world_volume) << name;
-      if (svc["ports"])
+      if (svc.contains("ports"))
         for (const auto& p : svc["ports"]) {
-          std::string host = p.IsScalar() ? p.as<std::string>().substr(0, p.as<std::string>().find(':'))
-                                          : p["published"].as<std::string>();
+          std::string host = p.is_string() ? p.get<std::string>().substr(0, p.get<std::string>().find(':'))
+                                           : p["published"].get<std::string>();
           EXPECT_FALSE(published.count(host)) << label << ": host port " << host << " published by " << published[host]
                                               << " and " << name;
           published[host] = name;
@@ -147,19 +145,18 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
 }
 
 TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
-  auto compose = YAML::LoadFile(root + "/docker-compose.yml");
+  auto compose = load_yaml(root + "/docker-compose.yml");
   auto world = load_world(root + "/fixtures/world.yaml");
   const auto& s = world.server;
   std::set<int> listener_ports = {s.app.port, s.sp.port, s.admin.port, s.systems.port};
-  for (const auto& kv : compose["services"]) {
-    auto name = kv.first.as<std::string>();
-    if (kv.second["ports"])
-      for (const auto& p : as_list(kv.second["ports"])) {
+  for (const auto& [name, service] : compose["services"].items()) {
+    if (service.contains("ports"))
+      for (const auto& p : as_list(service["ports"])) {
         auto container_port = std::stoi(p.substr(p.rfind(':') + 1));
         EXPECT_TRUE(listener_ports.count(container_port)) << name << ": " << p;
       }
-    // yaml-cpp does not expand `<<` merge keys: back-end services inherit x-backend's check.
-    YAML::Node health = kv.second["healthcheck"] ? kv.second["healthcheck"]["test"] : compose["x-backend"]["healthcheck"]["test"];
+    // `<<` merge keys are not expanded here: back-end services inherit x-backend's check.
+    auto health = service.contains("healthcheck") ? service["healthcheck"]["test"] : compose["x-backend"]["healthcheck"]["test"];
     std::string joined;
     for (const auto& part : as_list(health)) joined += part + " ";
     // http(s)://localhost:<port><path>
@@ -177,11 +174,11 @@ TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
 
 // What the presets say about themselves is what they do.
 TEST(Presets, TheReleasePresetsWordsMatchItsFlags) {
-  auto presets = YAML::LoadFile(root + "/CMakePresets.json");  // JSON is YAML
+  auto presets = nlohmann::json::parse(read_file(root + "/CMakePresets.json"));
   for (const auto& p : presets["configurePresets"]) {
-    if (p["name"].as<std::string>() != "release") continue;
-    auto words = p["displayName"].as<std::string>();
-    auto flags = p["cacheVariables"]["CMAKE_CXX_FLAGS_RELEASE"].as<std::string>("");
+    if (p["name"] != "release") continue;
+    auto words = p["displayName"].get<std::string>();
+    auto flags = p["cacheVariables"].value("CMAKE_CXX_FLAGS_RELEASE", "");
     auto level = words.find("-O");
     ASSERT_NE(level, std::string::npos) << words;
     EXPECT_NE(flags.find(words.substr(level, 3)), std::string::npos) << words << " vs " << flags;

@@ -1,12 +1,12 @@
 // Fault injection, scenarios, the journal and reset, observed by real HTTP clients.
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <thread>
 
 #include <filesystem>
 #include <set>
 
+#include "config/yaml_reader.hpp"
 #include "faults/scenario.hpp"
 #include "flow_client.hpp"
 
@@ -260,14 +260,13 @@ TEST_F(Faults, InjectedAnswersOnTelegramEndpointsAreTelegrams) {
 // The flaky-network scenario's own fault, made to fire every time: its errorCode and message
 // reach the API user in the result, and the network's status names the fault.
 TEST_F(Faults, AScenariosDeclaredErrorReachesTheApiUser) {
-  auto doc = YAML::LoadFile(std::string(MYNASIM_SOURCE_DIR) + "/scenarios/flaky-network.yaml");
+  auto doc = yaml_to_json(load_yaml_file(std::string(MYNASIM_SOURCE_DIR) + "/scenarios/flaky-network.yaml"), false);
   auto spec = doc["steps"][0]["add_faults"][0];
-  spec["probability"] = 1.0;
-  spec.remove("id");
+  spec["probability"] = "1.0";
+  spec.erase("id");
   nlohmann::json fault = nlohmann::json::object();
-  for (const auto& kv : spec) {
-    auto key = kv.first.as<std::string>();
-    auto value = kv.second.as<std::string>();
+  for (const auto& [key, v] : spec.items()) {
+    auto value = v.get<std::string>();
     if (key == "status") fault[key] = std::stoi(value);
     else if (key == "probability") fault[key] = std::stod(value);
     else if (key == "seed") fault[key] = std::stoull(value);
@@ -275,8 +274,8 @@ TEST_F(Faults, AScenariosDeclaredErrorReachesTheApiUser) {
   }
   ASSERT_EQ(add(fault.dump()).status, 201) << fault.dump();
   auto r = flow_.run("taro", "Latest");
-  EXPECT_EQ(r["commonHeader"]["errorCode"], spec["error_code"].as<std::string>()) << r.dump();
-  EXPECT_EQ(r["errorMessage"], spec["message"].as<std::string>()) << r.dump();
+  EXPECT_EQ(r["commonHeader"]["errorCode"], spec["error_code"]) << r.dump();
+  EXPECT_EQ(r["errorMessage"], spec["message"]) << r.dump();
   auto status = r["selfPersonalDataProvisionInfo"]["providerStatus"][0];
   EXPECT_EQ(status["system"], "network");
   EXPECT_EQ(status["reason"]["code"], "injected") << status;
