@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <limits>
 #include <unordered_map>
 
 #include "core/file_read.hpp"
@@ -274,6 +273,9 @@ void walk(const yaml_document& doc, std::uint32_t n, int depth, std::size_t& nod
 
 }  // namespace
 
+// Offsets and sizes in a document are 32-bit.
+static_assert(max_yaml_bytes < (std::size_t{1} << 31));
+
 // Turns libyaml's events into a yaml_document: nodes appended as they start, each
 // collection's children gathered on a stack and stored together when it ends.
 class yaml_builder {
@@ -282,8 +284,6 @@ class yaml_builder {
 
   void build(const std::string& text) {
     const auto& name = doc_->name();
-    if (text.size() > std::numeric_limits<std::uint32_t>::max() / 2)
-      fail_at(name, 0, 0, "larger than " + std::to_string(max_yaml_bytes) + " bytes");
     struct parser_guard {
       yaml_parser_t p;
       parser_guard() { yaml_parser_initialize(&p); }
@@ -398,8 +398,10 @@ class yaml_builder {
       // The reader reports a byte offset: count the lines up to it.
       auto end = text.begin() + static_cast<std::ptrdiff_t>(std::min(p.problem_offset, text.size()));
       auto line = static_cast<std::size_t>(std::count(text.begin(), end, '\n'));
-      auto last = std::find(std::make_reverse_iterator(end), text.rend(), '\n');
-      auto column = static_cast<std::size_t>(std::distance(last.base(), end));
+      auto start = std::find(std::make_reverse_iterator(end), text.rend(), '\n').base();
+      // Columns count characters, as libyaml's own marks do: every byte but UTF-8 continuations.
+      auto column = static_cast<std::size_t>(
+          std::count_if(start, end, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
       throw config_error(name + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
                          ": YAML syntax error: " + problem);
     }

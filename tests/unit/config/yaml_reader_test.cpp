@@ -73,6 +73,8 @@ TEST(YamlReader, SyntaxErrorsNameThePosition) {
   // Bytes that are not UTF-8: the reader's offset becomes a line and column.
   e = error_of("a: ok\nb: \xff\n");
   EXPECT_EQ(e.rfind("t.yaml:2:4: YAML syntax error: ", 0), 0u) << e;
+  e = error_of("a: ok\n名前: \xff\n");
+  EXPECT_EQ(e.rfind("t.yaml:2:5: YAML syntax error: ", 0), 0u) << e;
   e = error_of(std::string("a: x\0y\n", 7));
   EXPECT_NE(e.find("YAML syntax error"), std::string::npos) << e;
 }
