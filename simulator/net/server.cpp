@@ -23,6 +23,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "net/asio.hpp"
 #include "net/loopback.hpp"
 #include "net/message_parser.hpp"
@@ -123,6 +125,7 @@ struct http_server::impl {
   completion_fn on_complete;
   net::io_context ioc;
   std::vector<std::thread> threads;
+  void spawn_io_thread();
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> accept_errors{0};
 
@@ -594,18 +597,25 @@ std::uint16_t http_server::listen(const listen_settings& l) {
   return port;
 }
 
+// I/O threads carry a name (top -H, perf --comm, /proc/<pid>/task/*/comm); the thread that
+// calls run() keeps the process's own.
+void http_server::impl::spawn_io_thread() {
+  threads.emplace_back([this] { ioc.run(); });
+  ::pthread_setname_np(threads.back().native_handle(), "mynasim-io");  // before start() returns
+}
+
 void http_server::run() {
   net::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
   signals.async_wait([this](const beast::error_code& ec, int) {
     if (!ec) impl_->begin_shutdown();
   });
-  for (int i = 1; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < std::max(1, impl_->settings.threads); ++i) impl_->spawn_io_thread();
   impl_->ioc.run();
   join();
 }
 
 void http_server::start() {
-  for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->spawn_io_thread();
 }
 
 void http_server::shutdown() { impl_->begin_shutdown(); }

@@ -232,5 +232,18 @@ TEST(ConformanceLint, ACarefulAppGetsNoFinding) {
   EXPECT_TRUE(lint_rules_found(server, "SP00000086_AA0003").empty());
 }
 
+// The server's I/O threads carry a name, for top -H, perf --comm and /proc.
+TEST(Threads, IoThreadsAreNamed) {
+  test_server server;  // two I/O threads, started in the background
+  int named = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    named += name == "mynasim-io";
+  }
+  EXPECT_GE(named, 2);
+}
+
 }  // namespace
 }  // namespace mynasim::test
