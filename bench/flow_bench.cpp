@@ -6,6 +6,7 @@
 // Usage: flow_bench [--users 8] [--seconds 5] [--items N] [--config WORLD.yaml] [--persona ID]
 //   --items: the flows' service asks for the first N items of the catalogue (default 1: one
 //     item held by one 中間サーバ; 23: every item, every holder).
+//   --only keep-alive: only the kept-connection flows (no baseline, other variants or split world).
 //   --config/--persona: another world (e.g. 100 000 generated personas) and who runs the flows.
 //   --compare-stub PORT [--runs 3]: only the side-by-side comparison bench/compare.sh runs: the
 //     same keep-alive HTTPS client runs the canned stub's flow (POST /oauth/token, /request,
@@ -28,6 +29,7 @@
 
 #include <dirent.h>
 
+#include "alloc_count.hpp"
 #include "flow_client.hpp"
 #include "process.hpp"
 
@@ -192,6 +194,13 @@ double threads_cpu_us(const std::vector<std::string>& ids) {
   return sum;
 }
 
+// Heap allocations the given threads have made (alloc_count.cpp counts them per thread).
+bench::alloc_totals threads_allocations(const std::vector<std::string>& ids) {
+  std::vector<long> tids;
+  for (const auto& id : ids) tids.push_back(std::stol(id));
+  return bench::allocations_of(tids);
+}
+
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -229,6 +238,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a kept connection the server closed is an error to retry, not a signal
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int users = 8, items = 1, runs = 3, stub_port = 0;
+  bool only_keep_alive = false;  // --only keep-alive: the kept-connection flows alone (for profilers)
   double seconds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -239,6 +249,7 @@ int main(int argc, char** argv) {
     if (a == "--runs") runs = std::max(1, std::stoi(argv[i + 1]));
     if (a == "--config") config = argv[i + 1];
     if (a == "--persona") flow_persona = argv[i + 1];
+    if (a == "--only") only_keep_alive = std::string(argv[i + 1]) == "keep-alive";
   }
   notification_receiver receiver;
   auto prepare = [&](world_config& w) {
@@ -291,7 +302,7 @@ int main(int argc, char** argv) {
   auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
   std::vector<std::thread> threads;
   std::vector<series> base(static_cast<std::size_t>(users));
-  for (int u = 0; u < users; ++u)
+  for (int u = 0; u < users && !only_keep_alive; ++u)
     threads.emplace_back([&, u] {
       while (steady_clock::now() < deadline) {
         auto t = steady_clock::now();
@@ -307,10 +318,24 @@ int main(int argc, char** argv) {
   // Flows, as a real API user runs them: kept connections, woken by the notification.
   std::map<std::string, std::vector<series>> steps;
   auto cpu_before = threads_cpu_us(server_threads);
+  auto allocs_before = threads_allocations(server_threads);
   auto result = run_flows(server, users, seconds, steps, true, &receiver);
   auto server_cpu_us = threads_cpu_us(server_threads) - cpu_before;
+  auto allocs_after = threads_allocations(server_threads);
   long flows = result.flows, failures_count = result.failures;
   double elapsed = result.elapsed;
+  // Allocations per flow: the same for the same code whatever else the machine is doing.
+  auto per_flow = [](std::uint64_t n, long count) { return count ? static_cast<double>(n) / static_cast<double>(count) : 0.0; };
+  auto keep_alive_line = [&] {
+    std::printf("%-34s %10.1f   (server CPU %.0f µs, %.0f allocations, %.0f KB allocated per flow)\n",
+                "complete flows (keep-alive, notified)", flows / elapsed, flows ? server_cpu_us / static_cast<double>(flows) : 0.0,
+                per_flow(allocs_after.allocations - allocs_before.allocations, flows),
+                per_flow(allocs_after.bytes - allocs_before.bytes, flows) / 1024);
+  };
+  if (only_keep_alive) {
+    keep_alive_line();
+    return failures_count ? 1 : 0;
+  }
   // The same with a new TLS connection per request and polling (what this bench measured before).
   std::map<std::string, std::vector<series>> fresh_steps;
   auto fresh = run_flows(server, users, seconds, fresh_steps);
@@ -323,13 +348,14 @@ int main(int argc, char** argv) {
   auto tcp_threads = threads_since(before_tcp);
   std::map<std::string, std::vector<series>> tcp_steps;
   auto tcp_cpu_before = threads_cpu_us(tcp_threads);
+  auto tcp_allocs_before = threads_allocations(tcp_threads);
   auto tcp = run_flows(tcp_server, users, seconds, tcp_steps, true, &receiver);
   auto tcp_cpu_us = threads_cpu_us(tcp_threads) - tcp_cpu_before;
+  auto tcp_allocs_after = threads_allocations(tcp_threads);
 
   std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
   std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
-  std::printf("%-34s %10.1f   (server CPU %.0f µs per flow)\n", "complete flows (keep-alive, notified)", flows / elapsed,
-              flows ? server_cpu_us / static_cast<double>(flows) : 0.0);
+  keep_alive_line();
   for (auto& [name, per_user] : steps) {
     series all;
     for (auto& s : per_user) all.ms.insert(all.ms.end(), s.ms.begin(), s.ms.end());
@@ -337,8 +363,10 @@ int main(int argc, char** argv) {
   }
   std::printf("%-34s %10.1f   (failed %ld)\n", "complete flows (new connection each, polling)",
               fresh.flows / fresh.elapsed, fresh.failures);
-  std::printf("%-34s %10.1f   (server CPU %.0f µs per flow; failed %ld)\n", "same as keep-alive, hops over TCP",
-              tcp.flows / tcp.elapsed, tcp.flows ? tcp_cpu_us / static_cast<double>(tcp.flows) : 0.0, tcp.failures);
+  std::printf("%-34s %10.1f   (server CPU %.0f µs, %.0f allocations per flow; failed %ld)\n",
+              "same as keep-alive, hops over TCP", tcp.flows / tcp.elapsed,
+              tcp.flows ? tcp_cpu_us / static_cast<double>(tcp.flows) : 0.0,
+              per_flow(tcp_allocs_after.allocations - tcp_allocs_before.allocations, tcp.flows), tcp.failures);
   std::printf("failed flows: %ld; notifications received: %zu\n", failures_count + tcp.failures, receiver.received().size());
   std::printf("(each flow = 4 HTTPS requests from the client; internal HTTP hops — portal → 情報提供NWS → 住基ネット,\n"
               " 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) — handed over in memory, or on kept\n"
