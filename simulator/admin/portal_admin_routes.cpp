@@ -23,7 +23,7 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& a : ctx.processes->access_records(id))
       list.push_back({{"at", format_instant(a.at)}, {"client_id", a.client_id}, {"service", a.service_name},
-                      {"process_id", a.process_id}, {"outcome", a.outcome}, {"items", a.items}});
+                      {"process_id", a.process_id}, {"outcome", a.outcome}, {"items", a.items ? *a.items : std::vector<std::string>()}});
     return json_response(200, {{"persona", id}, {"access_records", list}});
   });
   r.add_sync("GET", "/__admin/processes/{id}", [ctx](http_request& req) {
@@ -35,7 +35,7 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
                           {"telegram_type", a.telegram_type}});
     return json_response(200, {{"process_id", p->process_id}, {"client_id", p->client_id}, {"persona", p->persona_id},
                                {"telegram_id", p->telegram_id}, {"ready", p->ready}, {"error_key", p->error_key},
-                               {"inquiry", inquiry_json(p->query)}, {"provider_status", p->provider_status},
+                               {"inquiry", inquiry_json(p->query)}, {"provider_status", p->result->provider_status},
                                {"notifications", attempts}, {"created", format_instant(p->created)}});
   });
   r.add_sync("GET", "/__admin/processes", [ctx](http_request& req) {

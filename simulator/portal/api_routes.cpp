@@ -187,7 +187,7 @@ http_response self_info_result(api_context& ctx, http_request& req) {
   std::string code = !p->error_code.empty() ? p->error_code : p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
   nlohmann::json out{{"commonHeader", header_json(h, type, p->process_id, code)},
                      {"selfPersonalDataProvisionInfo",
-                      {{"selfPersonalData", p->data_text}, {"providerStatus", p->provider_status}}}};
+                      {{"selfPersonalData", p->result->data_text}, {"providerStatus", p->result->provider_status}}}};
   if (!p->error_message.empty()) out["errorMessage"] = p->error_message;
   return json_response(200, out);
 }

@@ -6,6 +6,11 @@
 
 namespace mynasim {
 
+std::shared_ptr<const process_result> process_record::empty_result() {
+  static const auto empty = std::make_shared<const process_result>();
+  return empty;
+}
+
 processor::processor(world_runtime& rt, http_server& server, http_client& client, url_fn url_of, id_generator& ids)
     : rt_(&rt),
       server_(&server),
@@ -37,7 +42,7 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
   p.telegram_id = telegram_id;
   p.mode = mode;
   p.query = q;
-  p.items = service->items;
+  p.items = std::make_shared<const std::vector<std::string>>(service->items);
   p.created = now;
   auto id = p.process_id;
   processes_.put(id, std::move(p), now, client_id);
@@ -131,22 +136,25 @@ std::string processor::outage_message(const std::string& key, const nlohmann::js
 
 void processor::run(const std::string& id) {
   const auto data = rt_->data.get();
-  auto p = find(id);
-  if (!p) return;
-  const auto* persona = data->find_persona(p->persona_id);
+  client_request req;
+  nlohmann::json ask = nlohmann::json::object();
+  bool found = processes_.with(id, rt_->clock.now(), [&](const process_record& p) {
+    const auto* persona = data->find_persona(p.persona_id);
+    req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p.client_id},
+                   {"x-mynasim-persona", p.persona_id}, {"x-mynasim-process-id", id},
+                   {"x-mynasim-telegram-id", p.telegram_id}};
+    ask["process_id"] = id;
+    ask["card_serial"] = persona ? persona->card.serial : "";
+    ask["items"] = *p.items;
+    ask["inquiry"] = inquiry_json(p.query);
+  });
+  if (!found) return;
   const system_config* network = nullptr;
   for (const auto& s : rt_->world.systems)
     if (s.kind == system_kind::network) network = &s;
-  client_request req;
   req.url = url_of_(network->id) + "/provision";
-  req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p->client_id},
-                 {"x-mynasim-persona", p->persona_id}, {"x-mynasim-process-id", id},
-                 {"x-mynasim-telegram-id", p->telegram_id}};
   req.timeout = data->portal.hop_timeout * 3;
-  req.body = dump_json({{"process_id", id},
-                        {"card_serial", persona ? persona->card.serial : ""},
-                        {"items", p->items},
-                        {"inquiry", inquiry_json(p->query)}});
+  req.body = dump_json(ask);
   client_->send(std::move(req), [this, id, network](client_result r) {
     std::string ignored;
     auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
@@ -167,13 +175,16 @@ void processor::run(const std::string& id) {
         rec.error_key = key;
         rec.error_message = message;
         rec.error_code = declared;
-        rec.provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
-                                     {"reason", failure.value("reason", nlohmann::json())},
-                                     {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
+        auto result = std::make_shared<process_result>();
+        result->provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
+                                           {"reason", failure.value("reason", nlohmann::json())},
+                                           {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
+        rec.result = std::move(result);
       });
     }
     finish(id, [&](process_record& rec) {
       std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
+      auto result = std::make_shared<process_result>();
       std::size_t failed = 0, holders = 0, records = 0;
       const nlohmann::json* first_failure = nullptr;
       // The answer is this process's own: its records are moved into the result, not copied.
@@ -196,11 +207,12 @@ void processor::run(const std::string& id) {
           for (const char* k : {"reason", "reopens_at", "detail"})
             if (h.contains(k)) status[k] = h[k];
         }
-        rec.provider_status.push_back(std::move(status));
+        result->provider_status.push_back(std::move(status));
       }
       nlohmann::json personal_data = nlohmann::json::array();
       for (auto& [provider, info] : by_body) personal_data.push_back({{provider, std::move(info)}});
-      rec.data_text = dump_json(personal_data);
+      result->data_text = dump_json(personal_data);
+      rec.result = std::move(result);
       if (failed > 0 && failed == holders) {
         rec.error_key = failure_key(*first_failure);
         rec.error_message = outage_message(rec.error_key, *first_failure);
@@ -217,31 +229,42 @@ void processor::run(const std::string& id) {
 }
 
 void processor::finish(const std::string& id, const std::function<void(process_record&)>& fill) {
-  std::optional<process_record> done;
-  processes_.with(id, rt_->clock.now(), [&](process_record& p) {
+  const auto data = rt_->data.get();
+  std::string persona_id;
+  access_record access;
+  bool found = processes_.with(id, rt_->clock.now(), [&](process_record& p) {
     fill(p);
     p.ready = true;
     p.ready_at = rt_->clock.now();
-    done = p;
+    persona_id = p.persona_id;
+    const auto* service = data->find_service(p.client_id);
+    access = {p.ready_at, p.client_id, service ? service->name : "", p.process_id,
+              p.error_key.empty() ? "provided" : p.error_key, p.items};
   });
-  if (!done) return;
-  record_access(*done);
+  if (!found) return;
+  record_access(persona_id, std::move(access));
   notify(id, 1);
 }
 
 void processor::notify(const std::string& id, int attempt) {
   const auto data = rt_->data.get();
-  auto p = find(id);
-  if (!p || !data->find_connection(p->client_id)) return;
+  std::string client_id, persona_id;
+  if (!processes_.with(id, rt_->clock.now(), [&](const process_record& p) {
+        client_id = p.client_id;
+        persona_id = p.persona_id;
+      }) ||
+      !data->find_connection(client_id))
+    return;
   bool drop = false;
   millis delay{0};
   int copies = 1;
   std::vector<std::string> fired;
-  if (hooks_.policy && attempt == 1) hooks_.policy(p->client_id, p->persona_id, drop, delay, copies, fired);
+  if (hooks_.policy && attempt == 1) hooks_.policy(client_id, persona_id, drop, delay, copies, fired);
   if (drop) {
-    if (hooks_.observed) {
+    auto p = find(id);
+    if (hooks_.observed && p) {
       notification_report r;
-      r.url = data->find_connection(p->client_id)->notification_url;
+      r.url = data->find_connection(client_id)->notification_url;
       r.answer = "dropped by fault";
       r.outcome = "dropped";
       r.fired = fired;
@@ -257,25 +280,29 @@ void processor::notify(const std::string& id, int attempt) {
 
 void processor::send_notification(const std::string& id, int attempt, const std::vector<std::string>& fired) {
   const auto data = rt_->data.get();
-  auto p = find(id);
-  if (!p) return;
-  const auto* conn = data->find_connection(p->client_id);
-  if (!conn) return;  // the connection was removed (admin API, reload): nobody to notify
   const auto& settings = data->portal;
-  const auto err = !p->error_code.empty() ? p->error_code
-                   : p->error_key.empty() ? std::string()
-                                          : data->errors.at(p->error_key).code;
+  const connection_config* conn = nullptr;
+  nlohmann::json header = nlohmann::json::object();
+  if (!processes_.with(id, rt_->clock.now(), [&](const process_record& p) {
+        conn = data->find_connection(p.client_id);
+        header["telegramId"] = p.telegram_id;
+        header["telegramType"] = settings.notification_type;
+        header["mode"] = p.mode;
+        header["processId"] = p.process_id;
+        header["errorCode"] = !p.error_code.empty() ? p.error_code
+                              : p.error_key.empty() ? std::string()
+                                                    : data->errors.at(p.error_key).code;
+      }))
+    return;
+  if (!conn) return;  // the connection was removed (admin API, reload): nobody to notify
   client_request req;
   req.url = conn->notification_url;
   req.headers = {{"content-type", "application/json"}};
   req.timeout = settings.notification_timeout;
   req.body_limit = 64 * 1024;  // an acknowledgement is a commonHeader; nothing larger is read
-  req.body = dump_json({{"commonHeader",
-                         {{"telegramId", p->telegram_id},
-                          {"telegramType", settings.notification_type},
-                          {"mode", p->mode},
-                          {"processId", p->process_id},
-                          {"errorCode", err}}}});
+  nlohmann::json body = nlohmann::json::object();
+  body["commonHeader"] = std::move(header);
+  req.body = dump_json(body);
   auto sent_body = req.body;
   auto url = req.url;
   auto started = std::chrono::steady_clock::now();
@@ -303,13 +330,10 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   });
 }
 
-void processor::record_access(const process_record& p) {
+void processor::record_access(const std::string& persona_id, access_record a) {
   const auto data = rt_->data.get();
-  const auto* service = data->find_service(p.client_id);
-  access_record a{p.ready_at, p.client_id, service ? service->name : "", p.process_id,
-                  p.error_key.empty() ? "provided" : p.error_key, p.items};
   std::lock_guard lock(access_mutex_);
-  auto& list = access_[p.persona_id];
+  auto& list = access_[persona_id];
   list.push_back(std::move(a));
   while (list.size() > data->portal.max_access_records) list.pop_front();
 }

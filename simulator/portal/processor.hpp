@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,24 +29,34 @@ struct notification_attempt {
   std::string telegram_type;  // of the API user's answer, when it sent one
 };
 
+using item_list = std::shared_ptr<const std::vector<std::string>>;
+
+// What a completed process produced. Built once, then shared, never changed: a copy of the
+// record (a lookup, a notification attempt, an access record) does not copy the data.
+struct process_result {
+  std::string data_text = "[]";  // selfPersonalData, serialised once
+  nlohmann::json provider_status = nlohmann::json::array();  // per holder
+};
+
 struct process_record {
   std::string process_id, client_id, persona_id, telegram_id, mode;
   inquiry query;
-  std::vector<std::string> items;
+  item_list items;  // the service's items when the request was made
   bool ready = false;
   std::string error_key;      // empty on full success
   std::string error_message;  // formatted catalogue message, or what a fault declared
   std::string error_code;     // what a fault or scenario declared; empty: the catalogue's code for error_key
-  std::string data_text = "[]";  // selfPersonalData, serialised once when the process completes
-  nlohmann::json provider_status = nlohmann::json::array();  // per holder
+  std::shared_ptr<const process_result> result = empty_result();  // set when ready
   instant created, ready_at;
   std::vector<notification_attempt> notifications;
+
+  static std::shared_ptr<const process_result> empty_result();
 };
 
 struct access_record {
   instant at;
   std::string client_id, service_name, process_id, outcome;
-  std::vector<std::string> items;
+  item_list items;
 };
 
 // One IF001-05 attempt as it ended: for the journal, the log and the metrics.
@@ -97,7 +108,7 @@ class processor {
   void run(const std::string& process_id);
   void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
   void notify(const std::string& process_id, int attempt);
-  void record_access(const process_record& p);
+  void record_access(const std::string& persona_id, access_record a);
   static bool well_formed_provision(const nlohmann::json& body);
 
   world_runtime* rt_;
