@@ -39,10 +39,10 @@ const T* find_in(const std::vector<T>& v, F&& pred) {
 
 // The indexed position when it still names the entry; else a scan.
 template <class T, class Key>
-const T* lookup(const std::vector<T>& v, const std::unordered_map<std::string, std::size_t>* index, std::string_view key,
+const T* lookup(const std::vector<T>& v, const world_data::index_map* index, std::string_view key,
                 Key&& key_of) {
   if (index) {
-    auto it = index->find(std::string(key));
+    auto it = index->find(key);
     if (it != index->end() && it->second < v.size() && key_of(v[it->second]) == key) return &v[it->second];
     if (it == index->end() && index->size() == v.size()) return nullptr;  // the index is whole: not there
   }
@@ -50,8 +50,8 @@ const T* lookup(const std::vector<T>& v, const std::unordered_map<std::string, s
 }
 
 template <class T, class Key>
-std::unordered_map<std::string, std::size_t> index_of(const std::vector<T>& v, Key&& key_of) {
-  std::unordered_map<std::string, std::size_t> out;
+world_data::index_map index_of(const std::vector<T>& v, Key&& key_of) {
+  world_data::index_map out;
   out.reserve(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) out.emplace(key_of(v[i]), i);
   return out;

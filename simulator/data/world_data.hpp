@@ -131,10 +131,16 @@ struct world_data {
   // Hash indexes for the lookups above (every flow makes several); built once per snapshot by
   // data_source. Without them — or when an entry moved since — the lookups scan the lists.
   void reindex();
+  // An index: looked up by string_view without making a string of the key.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using index_map = std::unordered_map<std::string, std::size_t, key_hash, std::equal_to<>>;
 
  private:
   struct indexes {
-    std::unordered_map<std::string, std::size_t> items, services, connections, personas, cards;
+    index_map items, services, connections, personas, cards;
   };
   // A copy is about to be changed: it starts without indexes (lookups scan) until reindexed.
   struct index_holder {
