@@ -30,15 +30,20 @@ int nesting_depth(std::string_view text, int limit) {
 
 }  // namespace
 
-std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits) {
+bool json_within_limits(std::string_view text, const json_limits& limits, std::string& error) {
   if (text.size() > limits.max_bytes) {
     error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
-    return std::nullopt;
+    return false;
   }
   if (nesting_depth(text, limits.max_depth) > limits.max_depth) {
     error = "the JSON body nests deeper than " + std::to_string(limits.max_depth) + " levels";
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits) {
+  if (!json_within_limits(text, limits, error)) return std::nullopt;
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) {
     error = "the body is not valid JSON";
@@ -78,6 +83,13 @@ void append_json_string(std::string& out, std::string_view s) {
     return;
   }
   out += dump_json(nlohmann::json(std::string(s)));
+}
+
+void append_json(std::string& out, const nlohmann::json& j) {
+  // What basic_json::dump does, writing into `out` instead of a new string.
+  nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                      nlohmann::json::error_handler_t::replace);
+  writer.dump(j, false, false, 0);
 }
 
 http_response json_response(int status, const nlohmann::json& j) { return http_response::json(status, dump_json(j)); }

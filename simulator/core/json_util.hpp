@@ -16,6 +16,9 @@ struct json_limits {
   int max_depth = 64;  // nesting of arrays and objects; nlohmann's parser recurses per level
 };
 
+// Whether `text` is within the size and nesting bounds (counted before parsing); if not, why.
+// Every parser of JSON text checks this first, so all of them accept and refuse the same texts.
+bool json_within_limits(std::string_view text, const json_limits& limits, std::string& error);
 // Parses any JSON value; on failure returns nullopt and a message for the client.
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits = {});
 // The same, but the value must be an object.
@@ -27,6 +30,8 @@ std::string dump_json(const nlohmann::json& j, int indent = -1);
 // Appends `s` as a JSON string literal, byte for byte what dump_json would write for it
 // (invalid UTF-8 replaced), without building a json value for the common printable case.
 void append_json_string(std::string& out, std::string_view s);
+// Appends `j` as dump_json would write it, without a string of its own.
+void append_json(std::string& out, const nlohmann::json& j);
 http_response json_response(int status, const nlohmann::json& j);
 
 }  // namespace mynasim

@@ -15,18 +15,20 @@ bool valid_compact_date(const std::string& s) {
 }
 
 // Reads a dotted path ("支給情報.支給開始年月日") as a string; empty when absent.
-std::string field_at(const nlohmann::json& record, const std::string& path) {
+std::string field_at(const nlohmann::json& record, std::string_view path) {
   const nlohmann::json* cur = &record;
   std::size_t start = 0;
   while (start <= path.size()) {
     auto dot = path.find('.', start);
-    auto key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!cur->is_object() || !cur->contains(key)) return "";
-    cur = &(*cur)[key];
-    if (dot == std::string::npos) break;
+    auto key = path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (!cur->is_object()) return "";
+    auto it = cur->find(key);
+    if (it == cur->end()) return "";
+    cur = &*it;
+    if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  return cur->is_string() ? cur->get<std::string>() : "";
+  return cur->is_string() ? cur->get_ref<const std::string&>() : "";
 }
 
 // YYYY, YYYYMM or YYYYMMDD as the first / last day it covers; empty = open.
@@ -101,19 +103,20 @@ std::optional<inquiry> inquiry_from_json(const nlohmann::json& j) {
   return q;
 }
 
-std::vector<nlohmann::json> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
-                                           const inquiry& q, const std::string& today) {
+std::vector<const nlohmann::json*> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
+                                                  const inquiry& q, const std::string& today) {
+  std::vector<const nlohmann::json*> out;
   if (!item.has_dates()) {
     if (q.method == query_method::latest) return {};
-    return records;
+    for (const auto& r : records) out.push_back(&r);
+    return out;
   }
-  std::vector<nlohmann::json> out;
   switch (q.method) {
     case query_method::date:
       if (!item.period_from.empty()) {
         for (const auto& r : records) {
           auto s = span_of(item, r);
-          if (s.from <= q.date && q.date <= s.until) out.push_back(r);
+          if (s.from <= q.date && q.date <= s.until) out.push_back(&r);
         }
         return out;
       }
@@ -130,13 +133,13 @@ std::vector<nlohmann::json> select_records(const item_definition& item, const st
           best_from = s.from;
         }
       }
-      if (best) out.push_back(*best);
+      if (best) out.push_back(best);
       return out;
     }
     case query_method::range:
       for (const auto& r : records) {
         auto s = span_of(item, r);
-        if (s.from <= q.to && q.from <= s.until) out.push_back(r);
+        if (s.from <= q.to && q.from <= s.until) out.push_back(&r);
       }
       return out;
   }

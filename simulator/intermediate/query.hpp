@@ -22,8 +22,9 @@ std::optional<inquiry> parse_inquiry(const std::string& condition, const portal_
 nlohmann::json inquiry_json(const inquiry& q);
 std::optional<inquiry> inquiry_from_json(const nlohmann::json& j);
 
-// Records of `item` matching `q`; `today` (YYYYMMDD on the virtual clock) bounds Latest.
-std::vector<nlohmann::json> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
+// Records of `item` matching `q` (pointers into `records`); `today` (YYYYMMDD on the virtual
+// clock) bounds Latest.
+std::vector<const nlohmann::json*> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
                                            const inquiry& q, const std::string& today);
 
 // YYYYMMDD of an instant in JST.

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/json_stream.hpp"
 #include "core/json_util.hpp"
 #include "intermediate/query.hpp"
 #include "net/http_client.hpp"
@@ -43,23 +44,37 @@ http_response query(world_runtime& rt, const system_config& sys, http_request& r
   const auto* p = data.find_persona((*body)["person_id"].get<std::string>());
   if (!p) return json_error(404, "not_found", "unknown person");
   auto today = compact_date(rt.clock.now());
-  nlohmann::json results = nlohmann::json::array();
+  // {"results":[{"body","item","name","records":[…]}…],"system"}, written as dump_json would
+  // write that object (keys in order), the records straight from the world: nothing copied.
+  std::string out = R"({"results":[)";
+  bool first = true;
   for (const auto& code : (*body)["items"]) {
     if (!code.is_string()) continue;
-    const auto* item = data.find_item(code.get<std::string>());
+    const auto* item = data.find_item(code.get_ref<const std::string&>());
     if (!item) continue;
     for (const auto& entry : p->data) {
       if (entry.item != item->code || entry.holder != sys.id) continue;
       auto records = select_records(*item, entry.records(), *q, today);
       if (records.empty()) continue;
-      nlohmann::json result{{"item", item->code}, {"name", item->name}, {"body", entry.body}};
-      result["records"] = std::move(records);  // an initializer list would copy them
-      results.push_back(std::move(result));
+      out += first ? R"({"body":)" : R"(,{"body":)";
+      first = false;
+      append_json_string(out, entry.body);
+      out += R"(,"item":)";
+      append_json_string(out, item->code);
+      out += R"(,"name":)";
+      append_json_string(out, item->name);
+      out += R"(,"records":[)";
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        if (i) out += ',';
+        append_json(out, *records[i]);
+      }
+      out += "]}";
     }
   }
-  nlohmann::json out{{"system", sys.id}};
-  out["results"] = std::move(results);
-  return json_response(200, out);
+  out += R"(],"system":)";
+  append_json_string(out, sys.id);
+  out += '}';
+  return http_response::json(200, std::move(out));
 }
 
 // Gathers the holders' answers; answers the portal when the last one arrives.
@@ -67,7 +82,7 @@ struct fan_out {
   std::mutex mutex;
   std::size_t pending = 0;
   nlohmann::json person;
-  std::map<std::string, nlohmann::json> holders;  // by system id, in id order
+  std::map<std::string, std::string> holders;  // each holder's entry as JSON text, by system id (in id order)
   respond_fn respond;
 };
 
@@ -91,6 +106,25 @@ nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   return e;
 }
 
+// The same entry as text. An answer that is an object has its results copied on as they came,
+// never built into a document; anything else is described by holder_entry.
+std::string holder_entry_text(const system_config& sys, const client_result& r) {
+  if (r.status == 200) {
+    std::string out = R"({"name":)";
+    append_json_string(out, sys.name);
+    out += R"(,"results":)";
+    auto results = copy_member(r.body, "results", out);
+    if (results == member_copy::copied || results == member_copy::absent) {
+      if (results == member_copy::absent) out += "[]";
+      out += R"(,"status":"ok","system":)";
+      append_json_string(out, sys.id);
+      out += '}';
+      return out;
+    }
+  }
+  return dump_json(holder_entry(sys, r));
+}
+
 void provision(backend_context ctx, const system_config& sys, http_request& req, respond_fn respond) {
   auto& rt = *ctx.runtime;
   if (auto closed = closed_response(rt, sys)) return respond(std::move(*closed));
@@ -106,7 +140,9 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
   }();
   client_request identify_req;
   identify_req.url = ctx.url_of(juki->id) + "/identify";
-  identify_req.body = dump_json({{"card_serial", (*body)["card_serial"]}});
+  identify_req.body = R"({"card_serial":)";
+  append_json(identify_req.body, (*body)["card_serial"]);
+  identify_req.body += '}';
   identify_req.headers = {{"content-type", "application/json"}};
   for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id", "x-mynasim-telegram-id"})
     if (const auto* v = req.header(h)) identify_req.headers.push_back({h, *v});
@@ -143,21 +179,42 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
     if (by_holder.empty())
       return state->respond(json_response(200, {{"person", state->person}, {"holders", nlohmann::json::array()}}));
     state->pending = by_holder.size();
+    // {"inquiry","items","person_id"}, as dump_json would write it.
+    std::string inquiry = R"({"inquiry":)";
+    append_json(inquiry, (*request_body)["inquiry"]);
+    inquiry += R"(,"items":)";
+    std::string person = R"(,"person_id":)";
+    append_json_string(person, string_member(state->person, "id"));
+    person += '}';
     for (auto& [holder_id, items] : by_holder) {
       const auto* holder = world.find_system(holder_id);
       client_request q;
       q.url = ctx.url_of(holder_id) + "/query";
-      q.body = dump_json({{"person_id", string_member(state->person, "id")}, {"items", items}, {"inquiry", (*request_body)["inquiry"]}});
+      q.body = inquiry;
+      append_json(q.body, items);
+      q.body += person;
       q.headers = forwarded;
       q.timeout = data->portal.hop_timeout;
       ctx.client->send(std::move(q), [state, holder](client_result qr) {
         std::lock_guard lock(state->mutex);
-        state->holders[holder->id] = holder_entry(*holder, qr);
+        state->holders[holder->id] = holder_entry_text(*holder, qr);
         if (--state->pending != 0) return;
-        nlohmann::json out{{"person", std::move(state->person)}};
-        auto& holders = out["holders"] = nlohmann::json::array();
-        for (auto& [id, e] : state->holders) holders.push_back(std::move(e));
-        state->respond(json_response(200, out));
+        // {"holders":[…],"person":{…}}, as dump_json would write it.
+        std::size_t size = 32;
+        for (const auto& [id, e] : state->holders) size += e.size() + 1;
+        std::string out;
+        out.reserve(size + 512);
+        out += R"({"holders":[)";
+        bool first = true;
+        for (const auto& [id, e] : state->holders) {
+          if (!first) out += ',';
+          first = false;
+          out += e;
+        }
+        out += R"(],"person":)";
+        append_json(out, state->person);
+        out += '}';
+        state->respond(http_response::json(200, std::move(out)));
       });
     }
   });

@@ -40,8 +40,8 @@ TEST(Selection, PointInTimeWithinPeriodsOpenEnded) {
   std::vector<nlohmann::json> records = {period("20210401", "20240331"), period("20240401", "")};
   auto item = period_item();
   EXPECT_EQ(select_records(item, records, q("Date=20240331"), "20261127").size(), 1u);
-  EXPECT_EQ(select_records(item, records, q("Date=20240331"), "20261127")[0], records[0]);
-  EXPECT_EQ(select_records(item, records, q("Date=20300101"), "20261127")[0], records[1]);
+  EXPECT_EQ(select_records(item, records, q("Date=20240331"), "20261127")[0], &records[0]);
+  EXPECT_EQ(select_records(item, records, q("Date=20300101"), "20261127")[0], &records[1]);
   EXPECT_TRUE(select_records(item, records, q("Date=20200101"), "20261127").empty());
 }
 
@@ -67,9 +67,9 @@ TEST(Selection, SingleDateTakesTheNewestOnOrBefore) {
   i.date_field = "課税決定年月日";
   std::vector<nlohmann::json> records = {{{"課税決定年月日", "20230601"}}, {{"課税決定年月日", "20250601"}},
                                          {{"課税決定年月日", "20240601"}}};
-  EXPECT_EQ(select_records(i, records, q("Date=20241001"), "20261127")[0]["課税決定年月日"], "20240601");
-  EXPECT_EQ(select_records(i, records, q("Latest"), "20261127")[0]["課税決定年月日"], "20250601");
-  EXPECT_EQ(select_records(i, records, q("Latest"), "20240101")[0]["課税決定年月日"], "20230601");  // future excluded
+  EXPECT_EQ(select_records(i, records, q("Date=20241001"), "20261127")[0]->at("課税決定年月日"), "20240601");
+  EXPECT_EQ(select_records(i, records, q("Latest"), "20261127")[0]->at("課税決定年月日"), "20250601");
+  EXPECT_EQ(select_records(i, records, q("Latest"), "20240101")[0]->at("課税決定年月日"), "20230601");  // future excluded
   EXPECT_EQ(select_records(i, records, q("Range=20240101-20251231"), "20261127").size(), 2u);
 }
 
