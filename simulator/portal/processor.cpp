@@ -3,6 +3,7 @@
 #include "core/json_util.hpp"
 #include "net/http_client.hpp"
 #include "net/server.hpp"
+#include "portal/provision_answer.hpp"
 
 namespace mynasim {
 
@@ -76,19 +77,6 @@ bool processor::expired(const process_record& p) const {
   return p.ready && rt_->clock.now() - p.ready_at > data->portal.result_lifetime;
 }
 
-// {"holders": [{"status": "ok", "results": [{"records": [...]}, ...]} | {failure}, ...]}
-bool processor::well_formed_provision(const nlohmann::json& body) {
-  if (!body.is_object() || !body.contains("holders") || !body["holders"].is_array()) return false;
-  for (const auto& h : body["holders"]) {
-    if (!h.is_object()) return false;
-    if (string_member(h, "status") != "ok") continue;
-    if (!h.contains("results") || !h["results"].is_array()) return false;
-    for (const auto& res : h["results"])
-      if (!res.is_object() || !res.contains("records") || !res["records"].is_array()) return false;
-  }
-  return true;
-}
-
 std::string processor::failure_key(const nlohmann::json& failure) const {
   auto code = failure.contains("reason") ? string_member(failure["reason"], "code") : std::string();
   if (code == "outside_hours") return "system_outside_hours";
@@ -156,15 +144,21 @@ void processor::run(const std::string& id) {
   req.timeout = data->portal.hop_timeout * 3;
   req.body = dump_json(ask);
   client_->send(std::move(req), [this, id, network](client_result r) {
-    std::string ignored;
-    auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
-    // The network may run in another process: its answer is checked for shape before use,
+    // The network may run in another process: its answer is checked for shape as it is read,
     // and one of the wrong shape is that system's failure, not ours.
-    if (r.status == 200 && !well_formed_provision(body)) {
-      body = {{"error", "malformed_answer"}, {"detail", "the answer of " + network->id + " is not a provision result"}};
-      r.status = 502;
+    std::optional<provision_answer> answer;
+    nlohmann::json body;
+    if (r.status == 200) {
+      answer = read_provision_answer(r.body);
+      if (!answer) {
+        body = {{"error", "malformed_answer"}, {"detail", "the answer of " + network->id + " is not a provision result"}};
+        r.status = 502;
+      }
+    } else {
+      std::string ignored;
+      body = parse_json(r.body, ignored).value_or(nlohmann::json());
     }
-    if (r.status != 200 || !body.is_object()) {
+    if (!answer) {
       nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
       if (!failure.contains("system") || !failure["system"].is_string()) failure["system"] = network->id;
       if (!failure.contains("name") || !failure["name"].is_string()) failure["name"] = network->name;
@@ -183,25 +177,15 @@ void processor::run(const std::string& id) {
       });
     }
     finish(id, [&](process_record& rec) {
-      std::map<std::string, nlohmann::json> by_body;  // 提供機関 → 情報名 → records
       auto result = std::make_shared<process_result>();
-      std::size_t failed = 0, holders = 0, records = 0;
+      std::size_t failed = 0;
       const nlohmann::json* first_failure = nullptr;
-      // The answer is this process's own: its records are moved into the result, not copied.
-      for (auto& h : body["holders"]) {
-        ++holders;
-        nlohmann::json status{{"system", string_member(h, "system")}, {"name", string_member(h, "name")},
-                              {"status", string_member(h, "status", "error")}};
-        if (string_member(h, "status") == "ok") {
-          for (auto& res : h["results"]) {
-            auto& slot = by_body[string_member(res, "body")][string_member(res, "name")];
-            if (!slot.is_array()) slot = nlohmann::json::array();
-            for (auto& record : res["records"]) {
-              slot.push_back(std::move(record));
-              ++records;
-            }
-          }
-        } else {
+      for (const auto& h : answer->holders) {
+        nlohmann::json status = nlohmann::json::object();
+        status["system"] = string_member(h, "system");
+        status["name"] = string_member(h, "name");
+        status["status"] = string_member(h, "status", "error");
+        if (status["status"] != "ok") {
           ++failed;
           if (!first_failure) first_failure = &h;
           for (const char* k : {"reason", "reopens_at", "detail"})
@@ -209,10 +193,10 @@ void processor::run(const std::string& id) {
         }
         result->provider_status.push_back(std::move(status));
       }
-      nlohmann::json personal_data = nlohmann::json::array();
-      for (auto& [provider, info] : by_body) personal_data.push_back({{provider, std::move(info)}});
-      result->data_text = dump_json(personal_data);
+      // The records were grouped by 提供機関 and 情報名 as the answer was read.
+      result->data_text = answer->personal_data_text();
       rec.result = std::move(result);
+      const std::size_t holders = answer->holders.size(), records = answer->record_count;
       if (failed > 0 && failed == holders) {
         rec.error_key = failure_key(*first_failure);
         rec.error_message = outage_message(rec.error_key, *first_failure);

@@ -109,7 +109,6 @@ class processor {
   void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
   void notify(const std::string& process_id, int attempt);
   void record_access(const std::string& persona_id, access_record a);
-  static bool well_formed_provision(const nlohmann::json& body);
 
   world_runtime* rt_;
   http_server* server_;
