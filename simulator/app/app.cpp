@@ -440,7 +440,7 @@ void simulator_app::impl::fill_facts(http_request& req) {
   }
   if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
     std::string ignored;
-    if (auto j = parse_json_object(req.body, ignored); j && j->contains("commonHeader")) {
+    if (const auto* j = request_json_object(req, ignored); j && j->contains("commonHeader")) {
       req.telegram_id = string_member((*j)["commonHeader"], "telegramId");
       req.process_id = string_member((*j)["commonHeader"], "processId");
     }

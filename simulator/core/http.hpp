@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +47,8 @@ struct http_request {
   std::string route;  // the matched pattern (bounded: a metrics label); empty when none matched
   // Set by the application before routing (journal, fault narrowing):
   std::string system, client_id, persona, telegram_id, process_id;
+  // The body as a JSON object, parsed once by whoever read it first (request_json_object).
+  std::shared_ptr<const nlohmann::json> json_body;
 
   const std::string* header(std::string_view name) const;  // name in lower case
   std::optional<std::string> query_param(std::string_view name) const;

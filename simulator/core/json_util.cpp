@@ -61,6 +61,14 @@ std::optional<nlohmann::json> parse_json_object(std::string_view text, std::stri
   return j;
 }
 
+const nlohmann::json* request_json_object(http_request& req, std::string& error, const json_limits& limits) {
+  if (req.json_body) return req.json_body.get();
+  auto j = parse_json_object(req.body, error, limits);
+  if (!j) return nullptr;
+  req.json_body = std::make_shared<const nlohmann::json>(std::move(*j));
+  return req.json_body.get();
+}
+
 std::string string_member(const nlohmann::json& object, const char* key, std::string fallback) {
   if (!object.is_object()) return fallback;
   auto it = object.find(key);

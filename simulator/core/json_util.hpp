@@ -24,6 +24,10 @@ std::optional<nlohmann::json> parse_json(std::string_view text, std::string& err
 // The same, but the value must be an object.
 std::optional<nlohmann::json> parse_json_object(std::string_view text, std::string& error,
                                                 const json_limits& limits = {});
+// The request's body as a JSON object, parsed on the first call and kept in the request, so
+// that the facts read before routing and the handler share one parse; null and `error` when
+// the body is not a JSON object within `limits`.
+const nlohmann::json* request_json_object(http_request& req, std::string& error, const json_limits& limits = {});
 // A string member of an object, or `fallback` when absent or of another type.
 std::string string_member(const nlohmann::json& object, const char* key, std::string fallback = "");
 std::string dump_json(const nlohmann::json& j, int indent = -1);

@@ -65,6 +65,7 @@ class plain_parser : public boost::beast::http::basic_parser<IsRequest> {
       return;
     }
     if (trailer) return;
+    if (headers.empty()) headers.reserve(16);  // one allocation for a usual head, not five
     std::string lower(name.data(), name.size());
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     headers.push_back({std::move(lower), std::string(value.data(), value.size())});

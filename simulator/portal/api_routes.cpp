@@ -88,7 +88,7 @@ bool card_matches(const token_info& t, const http_request& req) {
 
 // What IF001-04 and IF001-06 check first: body, header, token, card and client.
 struct telegram_call {
-  nlohmann::json body;
+  const nlohmann::json* body = nullptr;  // the request's, parsed once
   common_header h;
   token_info grant;
 };
@@ -97,7 +97,7 @@ std::optional<http_response> open_telegram(api_context& ctx, http_request& req, 
   const auto snapshot = ctx.data->get();
   const auto& data = *snapshot;
   std::string error;
-  auto body = parse_json_object(req.body, error);
+  const auto* body = request_json_object(req, error);
   call.h = body ? read_header(*body) : common_header{};
   auto grant = bearer(ctx, req);
   if (!grant) return telegram_error(data, "invalid_token", call.h, type);
@@ -109,7 +109,7 @@ std::optional<http_response> open_telegram(api_context& ctx, http_request& req, 
                           req.body.empty() ? "本文が空です。" : "本文は JSON のオブジェクト {…} です。");
   if (!ctx.auth->client_allowed(grant->client_id, identity_of(req), ctx.mutual_tls))
     return telegram_error(data, "client_not_authenticated", call.h, type);
-  call.body = std::move(*body);
+  call.body = body;
   call.grant = *grant;
   return std::nullopt;
 }
@@ -122,7 +122,7 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   if (auto refused = open_telegram(ctx, req, type, call)) return std::move(*refused);
   const auto& h = call.h;
   const auto* grant = &call.grant;
-  const auto* body = &call.body;
+  const auto* body = call.body;
   const auto* service = data.find_service(grant->client_id);
   if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
   const auto digits = service->provider_id.substr(2);
