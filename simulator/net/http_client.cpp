@@ -281,6 +281,7 @@ net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<conn
       co_return out;
     }
     SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+    SSL_clear_mode(stream->native_handle(), SSL_MODE_RELEASE_BUFFERS);  // a pooled stream keeps its buffers (as the server's)
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       out.error = "tls handshake: " + hec.message();
