@@ -146,4 +146,126 @@ std::vector<const nlohmann::json*> select_records(const item_definition& item, c
   return out;
 }
 
+namespace {
+
+// Follows the nesting; keeps the three members a query has, skips everything else.
+class query_sax {
+ public:
+  explicit query_sax(int max_depth) : max_depth_(max_depth) {}
+
+  bool null() { return other(); }
+  bool boolean(bool) { return other(); }
+  bool number_integer(std::int64_t) { return other(); }
+  bool number_unsigned(std::uint64_t) { return other(); }
+  bool number_float(double, const std::string&) { return other(); }
+  bool string(std::string& s) {
+    if (depth_ == 1 && key_ == "person_id") {
+      out.person_id = std::move(s);
+      has_person = true;
+    } else if (depth_ == 2 && in_items_) {
+      out.items.push_back(std::move(s));
+    } else if (depth_ == 2 && in_inquiry_) {
+      if (key_ == "method") method = std::move(s);
+      else if (key_ == "date") out.query.date = std::move(s);
+      else if (key_ == "from") out.query.from = std::move(s);
+      else if (key_ == "to") out.query.to = std::move(s);
+    } else {
+      return other();
+    }
+    return true;
+  }
+  bool binary(nlohmann::json::binary_t&) { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+  bool key(std::string& k) {
+    if (depth_ == 1 || (depth_ == 2 && in_inquiry_)) key_ = std::move(k);
+    return true;
+  }
+  bool start_object(std::size_t) { return open(true); }
+  bool start_array(std::size_t) { return open(false); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  query_request out;
+  std::string method;  // the inquiry's method, when a string
+  bool is_object = false, has_person = false, has_items = false, has_inquiry = false;
+
+ private:
+  // A value other than a string where it is read: a member of the wrong type, or ignored.
+  bool other() {
+    if (depth_ == 1) {
+      if (key_ == "person_id") has_person = false;
+      else if (key_ == "items") has_items = false;
+      else if (key_ == "inquiry") has_inquiry = false;
+    } else if (depth_ == 2 && in_inquiry_) {
+      if (key_ == "method") method.clear();
+      else if (key_ == "date") out.query.date.clear();
+      else if (key_ == "from") out.query.from.clear();
+      else if (key_ == "to") out.query.to.clear();
+    }
+    return true;
+  }
+  bool open(bool object) {
+    if (depth_ >= max_depth_) return false;
+    if (depth_ == 0) {
+      is_object = object;
+    } else if (depth_ == 1) {
+      other();  // a container is not a string: person_id wrong; items / inquiry decided below
+      if (key_ == "items" && !object) {
+        has_items = true;
+        in_items_ = true;
+        out.items.clear();
+      } else if (key_ == "inquiry" && object) {
+        has_inquiry = true;
+        in_inquiry_ = true;
+        method.clear();
+        out.query = inquiry{};
+      }
+    } else if (depth_ == 2 && in_inquiry_) {
+      other();
+    }
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    if (--depth_ == 1) in_items_ = in_inquiry_ = false;
+    return true;
+  }
+
+  int max_depth_;
+  int depth_ = 0;
+  std::string key_;
+  bool in_items_ = false, in_inquiry_ = false;
+};
+
+}  // namespace
+
+std::optional<query_request> read_query_request(std::string_view text, std::string& error) {
+  const json_limits limits;
+  if (!json_within_limits(text, limits, error)) return std::nullopt;
+  query_sax sax(limits.max_depth);
+  try {
+    if (!nlohmann::json::sax_parse(text.begin(), text.end(), &sax)) {
+      error = "the body is not valid JSON";
+      return std::nullopt;
+    }
+  } catch (const nlohmann::json::exception&) {
+    error = "the body is not valid JSON";
+    return std::nullopt;
+  }
+  if (!sax.is_object) {
+    error = "the body must be a JSON object";
+    return std::nullopt;
+  }
+  std::optional<query_method> method;
+  if (sax.method == "date") method = query_method::date;
+  else if (sax.method == "range") method = query_method::range;
+  else if (sax.method == "latest") method = query_method::latest;
+  if (!sax.has_person || !sax.has_items || !sax.has_inquiry || !method) {
+    error = "expected person_id, items and inquiry";
+    return std::nullopt;
+  }
+  sax.out.query.method = *method;
+  return std::move(sax.out);
+}
+
 }  // namespace mynasim

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/world_data.hpp"
@@ -21,6 +22,17 @@ struct inquiry {
 std::optional<inquiry> parse_inquiry(const std::string& condition, const portal_settings& settings);
 nlohmann::json inquiry_json(const inquiry& q);
 std::optional<inquiry> inquiry_from_json(const nlohmann::json& j);
+
+// What the 情報提供NWS asks a 中間サーバ: {"person_id", "items": [codes], "inquiry": {...}}.
+struct query_request {
+  std::string person_id;
+  std::vector<std::string> items;  // the strings among them, in order
+  inquiry query;
+};
+// Read as a stream (no document is built), with the bounds of every JSON parser. nullopt and
+// `error` when the text is not such an object: JSON's error, or which member is missing or
+// of the wrong type. A repeated key counts the last time, as in a document.
+std::optional<query_request> read_query_request(std::string_view text, std::string& error);
 
 // Records of `item` matching `q` (pointers into `records`); `today` (YYYYMMDD on the virtual
 // clock) bounds Latest.

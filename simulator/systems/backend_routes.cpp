@@ -33,24 +33,20 @@ http_response identify(world_runtime& rt, const system_config& sys, http_request
 http_response query(world_runtime& rt, const system_config& sys, http_request& req) {
   if (auto closed = closed_response(rt, sys)) return std::move(*closed);
   std::string error;
-  auto body = parse_json_object(req.body, error);
-  if (!body) return json_error(400, "invalid_request", error);
-  auto q = body->contains("inquiry") ? inquiry_from_json((*body)["inquiry"]) : std::nullopt;
-  if (!q || !body->contains("person_id") || !(*body)["person_id"].is_string() || !body->contains("items") ||
-      !(*body)["items"].is_array())
-    return json_error(400, "invalid_request", "expected person_id, items and inquiry");
+  auto ask = read_query_request(req.body, error);
+  if (!ask) return json_error(400, "invalid_request", error);
+  const auto* q = &ask->query;
   const auto snapshot = rt.data.get();
   const auto& data = *snapshot;
-  const auto* p = data.find_persona((*body)["person_id"].get<std::string>());
+  const auto* p = data.find_persona(ask->person_id);
   if (!p) return json_error(404, "not_found", "unknown person");
   auto today = compact_date(rt.clock.now());
   // {"results":[{"body","item","name","records":[…]}…],"system"}, written as dump_json would
   // write that object (keys in order), the records straight from the world: nothing copied.
   std::string out = R"({"results":[)";
   bool first = true;
-  for (const auto& code : (*body)["items"]) {
-    if (!code.is_string()) continue;
-    const auto* item = data.find_item(code.get_ref<const std::string&>());
+  for (const auto& code : ask->items) {
+    const auto* item = data.find_item(code);
     if (!item) continue;
     for (const auto& entry : p->data) {
       if (entry.item != item->code || entry.holder != sys.id) continue;

@@ -89,3 +89,43 @@ TEST(Selection, RecordsMissingTheFieldDoNotCrash) {
 
 }  // namespace
 }  // namespace mynasim
+
+namespace mynasim {
+namespace {
+
+TEST(QueryRequest, ReadsTheThreeMembersAndSkipsTheRest) {
+  std::string error;
+  auto r = read_query_request(
+      R"({"x":{"person_id":1,"items":2},"items":["TM1",3,["TM9"],"TM2"],"inquiry":{"method":"range","from":"20250101","to":"20251231","date":5},"person_id":"taro"})",
+      error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->person_id, "taro");
+  EXPECT_EQ(r->items, (std::vector<std::string>{"TM1", "TM2"}));  // only the strings
+  EXPECT_EQ(r->query.method, query_method::range);
+  EXPECT_EQ(r->query.from, "20250101");
+  EXPECT_EQ(r->query.date, "");  // not a string: read as empty
+}
+
+TEST(QueryRequest, RefusesWhatIsNotAQuery) {
+  std::string error;
+  for (const char* text : {
+           R"({"items":[],"inquiry":{"method":"date"}})",                           // no person_id
+           R"({"person_id":1,"items":[],"inquiry":{"method":"date"}})",             // not a string
+           R"({"person_id":"p","items":{},"inquiry":{"method":"date"}})",           // items not an array
+           R"({"person_id":"p","items":[],"inquiry":{"method":"weekly"}})",         // unknown method
+           R"({"person_id":"p","items":[],"inquiry":{"method":"date"},"inquiry":{}})",  // the last counts
+           R"({"person_id":"p","items":[],"inquiry":[]})",
+       }) {
+    EXPECT_FALSE(read_query_request(text, error)) << text;
+    EXPECT_EQ(error, "expected person_id, items and inquiry");
+  }
+  EXPECT_FALSE(read_query_request("[1]", error));
+  EXPECT_EQ(error, "the body must be a JSON object");
+  EXPECT_FALSE(read_query_request(R"({"person_id":)", error));
+  EXPECT_EQ(error, "the body is not valid JSON");
+  EXPECT_FALSE(read_query_request(std::string(100, '[') + std::string(100, ']'), error));
+  EXPECT_NE(error.find("nests deeper"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mynasim
