@@ -4,14 +4,27 @@
 
 namespace mynasim {
 
+bool json_text_writer::first_here() const {
+  return depth_ <= 64 ? (first_bits_ >> (depth_ - 1)) & 1 : deeper_.back();
+}
+
+void json_text_writer::set_first_here(bool first) {
+  if (depth_ > 64) {
+    deeper_.back() = first;
+    return;
+  }
+  const auto bit = std::uint64_t{1} << (depth_ - 1);
+  first_bits_ = first ? first_bits_ | bit : first_bits_ & ~bit;
+}
+
 void json_text_writer::separate() {
   if (after_key_) {
     after_key_ = false;
     return;
   }
-  if (first_.empty()) return;
-  if (!first_.back()) *out_ += ',';
-  first_.back() = false;
+  if (depth_ == 0) return;
+  if (!first_here()) *out_ += ',';
+  set_first_here(false);
 }
 
 void json_text_writer::null() {
@@ -51,7 +64,8 @@ void json_text_writer::string(std::string_view s) {
 void json_text_writer::open(char bracket) {
   separate();
   *out_ += bracket;
-  first_.push_back(true);
+  if (++depth_ > 64) deeper_.push_back(true);
+  set_first_here(true);
 }
 
 void json_text_writer::key(std::string_view k) {
@@ -62,7 +76,7 @@ void json_text_writer::key(std::string_view k) {
 }
 
 void json_text_writer::close(char bracket) {
-  first_.pop_back();
+  if (depth_-- > 64) deeper_.pop_back();
   *out_ += bracket;
 }
 
@@ -72,8 +86,9 @@ namespace {
 // writes what it sees.
 class member_sax {
  public:
-  member_sax(std::string_view key, std::string& scratch, int max_depth)
-      : key_(key), scratch_(&scratch), writer_(scratch), max_depth_(max_depth) {}
+  // Writes into `out` from its current end, which it rewinds to on a repeated key.
+  member_sax(std::string_view key, std::string& out, int max_depth)
+      : key_(key), out_(&out), mark_(out.size()), writer_(out), max_depth_(max_depth) {}
 
   bool null() { return scalar([&] { writer_.null(); }); }
   bool boolean(bool b) { return scalar([&] { writer_.boolean(b); }); }
@@ -91,8 +106,8 @@ class member_sax {
       capturing_ = k == key_;
       if (capturing_) {
         found_ = true;
-        scratch_->clear();  // a repeated key: the last one counts, as in a document
-        writer_ = json_text_writer(*scratch_);
+        out_->resize(mark_);  // a repeated key: the last one counts, as in a document
+        writer_ = json_text_writer(*out_);
       }
     } else if (capturing_) {
       writer_.key(k);
@@ -126,7 +141,8 @@ class member_sax {
   }
 
   std::string_view key_;
-  std::string* scratch_;
+  std::string* out_;
+  std::size_t mark_;
   json_text_writer writer_;
   int max_depth_;
   int depth_ = 0;
@@ -137,17 +153,19 @@ class member_sax {
 
 member_copy copy_member(std::string_view text, std::string_view key, std::string& out, const json_limits& limits) {
   if (std::string ignored; !json_within_limits(text, limits, ignored)) return member_copy::invalid;
-  std::string value;
-  member_sax sax(key, value, limits.max_depth);
+  const auto mark = out.size();
+  out.reserve(mark + text.size() + 16);  // a copy is about as long as its source
+  member_sax sax(key, out, limits.max_depth);
+  auto result = member_copy::copied;
   try {
-    if (!nlohmann::json::sax_parse(text.begin(), text.end(), &sax)) return member_copy::invalid;
+    if (!nlohmann::json::sax_parse(text.begin(), text.end(), &sax)) result = member_copy::invalid;
   } catch (const nlohmann::json::exception&) {
-    return member_copy::invalid;
+    result = member_copy::invalid;
   }
-  if (!sax.is_object()) return member_copy::not_object;
-  if (!sax.found()) return member_copy::absent;
-  out += value;
-  return member_copy::copied;
+  if (result == member_copy::copied && !sax.is_object()) result = member_copy::not_object;
+  if (result == member_copy::copied && !sax.found()) result = member_copy::absent;
+  if (result != member_copy::copied) out.resize(mark);  // nothing written unless copied
+  return result;
 }
 
 }  // namespace mynasim

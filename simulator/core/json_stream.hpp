@@ -29,8 +29,14 @@ class json_text_writer {
  private:
   void separate();
   std::string* out_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
+  // Per open container: nothing written in it yet. A bit each for the first 64 levels (as deep
+  // as the JSON limits allow), a list beyond.
+  std::uint64_t first_bits_ = 0;
+  int depth_ = 0;
+  std::vector<bool> deeper_;
   bool after_key_ = false;
+  bool first_here() const;
+  void set_first_here(bool first);
 };
 
 enum class member_copy { invalid, not_object, absent, copied };

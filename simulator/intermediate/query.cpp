@@ -160,15 +160,15 @@ class query_sax {
   bool number_float(double, const std::string&) { return other(); }
   bool string(std::string& s) {
     if (depth_ == 1 && key_ == "person_id") {
-      out.person_id = std::move(s);
+      out.person_id = s;
       has_person = true;
     } else if (depth_ == 2 && in_items_) {
-      out.items.push_back(std::move(s));
+      out.items.push_back(s);  // copied: the parser keeps reusing `s`'s buffer
     } else if (depth_ == 2 && in_inquiry_) {
-      if (key_ == "method") method = std::move(s);
-      else if (key_ == "date") out.query.date = std::move(s);
-      else if (key_ == "from") out.query.from = std::move(s);
-      else if (key_ == "to") out.query.to = std::move(s);
+      if (key_ == "method") method = s;
+      else if (key_ == "date") out.query.date = s;
+      else if (key_ == "from") out.query.from = s;
+      else if (key_ == "to") out.query.to = s;
     } else {
       return other();
     }
@@ -177,7 +177,7 @@ class query_sax {
   bool binary(nlohmann::json::binary_t&) { return false; }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
   bool key(std::string& k) {
-    if (depth_ == 1 || (depth_ == 2 && in_inquiry_)) key_ = std::move(k);
+    if (depth_ == 1 || (depth_ == 2 && in_inquiry_)) key_.assign(k);  // the parser reuses `k`'s buffer
     return true;
   }
   bool start_object(std::size_t) { return open(true); }
