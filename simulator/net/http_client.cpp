@@ -131,11 +131,21 @@ namespace {
 
 std::string serialize_request(const client_request& r, const std::string& host, const std::string& target,
                               bool keep_alive) {
-  std::string out = r.method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mynasim\r\n";
+  std::size_t size = 128 + r.method.size() + target.size() + host.size();
+  for (const auto& h : r.headers) size += h.name.size() + h.value.size() + 4;
+  std::string out;
+  out.reserve(size);  // one allocation for the head
+  out += r.method;
+  out += ' ';
+  out += target;
+  out += " HTTP/1.1\r\nHost: ";
+  out += host;
+  out += "\r\nUser-Agent: mynasim\r\n";
   for (const auto& h : r.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "host") append_field(out, h.name, h.value);
-  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: " +
-         (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
+  out += "Content-Length: ";
+  out += std::to_string(r.body.size());
+  out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
   return out;
 }
 

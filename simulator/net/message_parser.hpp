@@ -101,7 +101,9 @@ class plain_parser : public boost::beast::http::basic_parser<IsRequest> {
 // (state, URLs): a CR or LF in them never splits the message.
 inline void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ");
-  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  if (value.find_first_of("\r\n") == std::string_view::npos) out.append(value);
+  else
+    for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
   out.append("\r\n");
 }
 

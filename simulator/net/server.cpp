@@ -77,13 +77,23 @@ http_request to_plain(plain_parser<true>& parser) {
 
 // The status line and fields of a response; the body follows as its own buffer.
 std::string serialize_head(const http_response& res, unsigned version, bool keep_alive) {
-  std::string out = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(res.status) + " " + status_reason(res.status) + "\r\nServer: mynasim\r\n";
+  std::size_t size = 128;
+  for (const auto& h : res.headers) size += h.name.size() + h.value.size() + 4;
+  std::string out;
+  out.reserve(size);  // one allocation for the head
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += status_reason(res.status);
+  out += "\r\nServer: mynasim\r\n";
   for (const auto& h : res.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding") append_field(out, h.name, h.value);
-  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  out += "Content-Length: ";
+  out += std::to_string(res.body.size());
+  out += "\r\n";
   out += keep_alive ? (version == 10 ? "Connection: keep-alive\r\n" : "") : "Connection: close\r\n";
-  return out + "\r\n";
+  out += "\r\n";
+  return out;
 }
 
 // The bytes of a response, for faults that send them in unusual ways.
