@@ -28,8 +28,13 @@ common_header read_header(const nlohmann::json& body) {
 
 nlohmann::json header_json(const common_header& h, const std::string& type, const std::string& process_id,
                            const std::string& error_code) {
-  return {{"telegramId", h.telegram_id}, {"telegramType", type}, {"mode", h.mode}, {"processId", process_id},
-          {"errorCode", error_code}};
+  nlohmann::json out = nlohmann::json::object();
+  out["telegramId"] = h.telegram_id;
+  out["telegramType"] = type;
+  out["mode"] = h.mode;
+  out["processId"] = process_id;
+  out["errorCode"] = error_code;
+  return out;
 }
 
 // The one mapper from a catalogue key to a telegram error response. `detail` — one Japanese
@@ -185,11 +190,23 @@ http_response self_info_result(api_context& ctx, http_request& req) {
   if (!p->ready) return telegram_error(data, "still_processing", h, type);
   if (ctx.processes->expired(*p)) return telegram_error(data, "result_expired", h, type);
   std::string code = !p->error_code.empty() ? p->error_code : p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
-  nlohmann::json out{{"commonHeader", header_json(h, type, p->process_id, code)},
-                     {"selfPersonalDataProvisionInfo",
-                      {{"selfPersonalData", p->result->data_text}, {"providerStatus", p->result->provider_status}}}};
-  if (!p->error_message.empty()) out["errorMessage"] = p->error_message;
-  return json_response(200, out);
+  // Written as dump_json would write the document (members in order), the result's parts
+  // as they were serialised when the process completed.
+  const auto& result = *p->result;
+  std::string out;
+  out.reserve(result.data_text.size() + result.provider_status_text.size() + p->error_message.size() + 512);
+  out += R"({"commonHeader":)";
+  append_json(out, header_json(h, type, p->process_id, code));
+  if (!p->error_message.empty()) {
+    out += R"(,"errorMessage":)";
+    append_json_string(out, p->error_message);
+  }
+  out += R"(,"selfPersonalDataProvisionInfo":{"providerStatus":)";
+  out += result.provider_status_text;
+  out += R"(,"selfPersonalData":)";
+  append_json_string(out, result.data_text);
+  out += "}}";
+  return http_response::json(200, std::move(out));
 }
 
 }  // namespace

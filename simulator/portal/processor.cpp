@@ -12,6 +12,14 @@ std::shared_ptr<const process_result> process_record::empty_result() {
   return empty;
 }
 
+namespace {
+// A result as it is kept: its provider status also serialised, once.
+std::shared_ptr<const process_result> sealed(std::shared_ptr<process_result> r) {
+  r->provider_status_text = dump_json(r->provider_status);
+  return r;
+}
+}  // namespace
+
 processor::processor(world_runtime& rt, http_server& server, http_client& client, url_fn url_of, id_generator& ids)
     : rt_(&rt),
       server_(&server),
@@ -173,7 +181,7 @@ void processor::run(const std::string& id) {
         result->provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
                                            {"reason", failure.value("reason", nlohmann::json())},
                                            {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
-        rec.result = std::move(result);
+        rec.result = sealed(std::move(result));
       });
     }
     finish(id, [&](process_record& rec) {
@@ -195,7 +203,7 @@ void processor::run(const std::string& id) {
       }
       // The records were grouped by 提供機関 and 情報名 as the answer was read.
       result->data_text = answer->personal_data_text();
-      rec.result = std::move(result);
+      rec.result = sealed(std::move(result));
       const std::size_t holders = answer->holders.size(), records = answer->record_count;
       if (failed > 0 && failed == holders) {
         rec.error_key = failure_key(*first_failure);

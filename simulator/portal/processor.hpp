@@ -36,6 +36,7 @@ using item_list = std::shared_ptr<const std::vector<std::string>>;
 struct process_result {
   std::string data_text = "[]";  // selfPersonalData, serialised once
   nlohmann::json provider_status = nlohmann::json::array();  // per holder
+  std::string provider_status_text = "[]";                    // the same, serialised once
 };
 
 struct process_record {
