@@ -164,13 +164,13 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
     state->person = identified.value("person", nlohmann::json::object());
     if (!state->person.is_object()) state->person = nlohmann::json::object();
     state->respond = std::move(respond);
-    // Which holder gets which items.
-    std::map<std::string, nlohmann::json> by_holder;
+    // Which holder gets which items (ids and codes as the world snapshot holds them).
+    std::map<std::string_view, std::vector<const std::string*>> by_holder;
     const auto data = ctx.runtime->data.get();
     for (const auto& code : (*request_body)["items"]) {
-      const auto* item = code.is_string() ? data->find_item(code.get<std::string>()) : nullptr;
+      const auto* item = code.is_string() ? data->find_item(code.get_ref<const std::string&>()) : nullptr;
       if (!item) continue;
-      for (const auto& h : item->holders) by_holder[h].push_back(item->code);
+      for (const auto& h : item->holders) by_holder[h].push_back(&item->code);
     }
     if (by_holder.empty())
       return state->respond(json_response(200, {{"person", state->person}, {"holders", nlohmann::json::array()}}));
@@ -182,12 +182,18 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
     std::string person = R"(,"person_id":)";
     append_json_string(person, string_member(state->person, "id"));
     person += '}';
-    for (auto& [holder_id, items] : by_holder) {
+    for (const auto& [holder_id, codes] : by_holder) {
       const auto* holder = world.find_system(holder_id);
       client_request q;
-      q.url = ctx.url_of(holder_id) + "/query";
+      q.url = ctx.url_of(holder->id) + "/query";
+      q.body.reserve(inquiry.size() + person.size() + codes.size() * 24 + 2);
       q.body = inquiry;
-      append_json(q.body, items);
+      q.body += '[';
+      for (std::size_t i = 0; i < codes.size(); ++i) {
+        if (i) q.body += ',';
+        append_json_string(q.body, *codes[i]);
+      }
+      q.body += ']';
       q.body += person;
       q.headers = forwarded;
       q.timeout = data->portal.hop_timeout;
