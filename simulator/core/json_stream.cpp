@@ -152,7 +152,7 @@ class member_sax {
 }  // namespace
 
 member_copy copy_member(std::string_view text, std::string_view key, std::string& out, const json_limits& limits) {
-  if (std::string ignored; !json_within_limits(text, limits, ignored)) return member_copy::invalid;
+  if (std::string ignored; !json_stream_within_limits(text, limits, ignored)) return member_copy::invalid;
   const auto mark = out.size();
   out.reserve(mark + text.size() + 16);  // a copy is about as long as its source
   member_sax sax(key, out, limits.max_depth);

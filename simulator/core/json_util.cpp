@@ -42,6 +42,15 @@ bool json_within_limits(std::string_view text, const json_limits& limits, std::s
   return true;
 }
 
+bool json_stream_within_limits(std::string_view text, const json_limits& limits, std::string& error) {
+  if (text.find('\0') != std::string_view::npos) return json_within_limits(text, limits, error);
+  if (text.size() > limits.max_bytes) {
+    error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
+    return false;
+  }
+  return true;
+}
+
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits) {
   if (!json_within_limits(text, limits, error)) return std::nullopt;
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
@@ -79,18 +88,73 @@ std::string dump_json(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+// Well-formed UTF-8 (Unicode's table 3-7: no overlongs, no surrogates, nothing past U+10FFFF),
+// the same the JSON library accepts as it writes.
+bool well_formed_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  auto cont = [&](const unsigned char* q, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return q < end && *q >= lo && *q <= hi;
+  };
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (!cont(p + 1)) return false;
+      p += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+      if (!cont(p + 1, lo, hi) || !cont(p + 2)) return false;
+      p += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+      if (!cont(p + 1, lo, hi) || !cont(p + 2) || !cont(p + 3)) return false;
+      p += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
-  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
-  });
-  if (plain) {
-    out += '"';
-    out += s;
-    out += '"';
+  // Ill-formed UTF-8 is rare: the library's writer replaces it as it does everywhere else.
+  if (!well_formed_utf8(s)) {
+    out += dump_json(nlohmann::json(std::string(s)));
     return;
   }
-  out += dump_json(nlohmann::json(std::string(s)));
+  // As the library writes a string (no ASCII-only escaping): ", \ and control characters
+  // escaped, everything else copied in runs.
+  out.reserve(out.size() + s.size() + 2);
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
 }
 
 void append_json(std::string& out, const nlohmann::json& j) {

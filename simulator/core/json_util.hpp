@@ -19,6 +19,10 @@ struct json_limits {
 // Whether `text` is within the size and nesting bounds (counted before parsing); if not, why.
 // Every parser of JSON text checks this first, so all of them accept and refuse the same texts.
 bool json_within_limits(std::string_view text, const json_limits& limits, std::string& error);
+// The same for a reader that bounds the nesting itself as it parses: the size, and the nesting
+// counted over the whole text only when it holds a NUL byte (where the parser stops reading),
+// so that such a reader accepts exactly the texts parse_json accepts without scanning twice.
+bool json_stream_within_limits(std::string_view text, const json_limits& limits, std::string& error);
 // Parses any JSON value; on failure returns nullopt and a message for the client.
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits = {});
 // The same, but the value must be an object.

@@ -289,7 +289,7 @@ class provision_sax {
 }  // namespace
 
 std::optional<provision_answer> read_provision_answer(std::string_view text, const json_limits& limits) {
-  if (std::string ignored; !json_within_limits(text, limits, ignored)) return std::nullopt;
+  if (std::string ignored; !json_stream_within_limits(text, limits, ignored)) return std::nullopt;
   provision_answer out;
   provision_sax sax(out, limits.max_depth);
   try {

@@ -1,6 +1,7 @@
 // The one guarded JSON parser behind every JSON entry point and peer answer, and the two
 // readers that stream instead of building a document: whatever the input, each accepts exactly
-// what the document-based reading accepts and gives the same values.
+// what the document-based reading accepts and gives the same values; and a string written
+// straight from its bytes (append_json_string) is what the library writes for it.
 //   copy_member (core/json_stream): one member copied as text;
 //   read_provision_answer (portal/provision_answer): the 情報提供NWS's answer, checked here
 //   against the document-based reading it replaced.
@@ -66,6 +67,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string copied;
   auto copy = mynasim::copy_member(text, "results", copied, limits);
   auto answer = mynasim::read_provision_answer(text, limits);
+  // A string written straight from its bytes is what the library writes for it.
+  std::string direct;
+  mynasim::append_json_string(direct, text);
+  check(direct == mynasim::dump_json(json(std::string(text))));
   if (!j) {
     check(copy == mynasim::member_copy::invalid && !answer);
     return 0;

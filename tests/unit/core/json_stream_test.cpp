@@ -49,3 +49,22 @@ TEST(CopyMember, TellsInvalidNonObjectAndTooDeepApart) {
 
 }  // namespace
 }  // namespace mynasim
+
+namespace mynasim {
+namespace {
+
+TEST(AppendJsonString, WritesWhatTheLibraryWrites) {
+  for (std::string s : {
+           std::string(""), std::string("plain"), std::string("川崎市の\"住民税\"\\"), std::string("\b\t\n\f\r\x01\x1f\x7f", 8),
+           std::string("a\0b", 3), std::string("\xF0\x9F\x98\x80 4 bytes"), std::string("\xC0\xAF overlong"),
+           std::string("\xED\xA0\x80 surrogate"), std::string("\xF4\x90\x80\x80 too high"), std::string("cut \xE3\x81"),
+           std::string("\xFF\xFE"), std::string("\xE3\x81\x82\x80 stray continuation"),
+       }) {
+    std::string out = "<";
+    append_json_string(out, s);
+    EXPECT_EQ(out.substr(1), dump_json(nlohmann::json(s))) << s;
+  }
+}
+
+}  // namespace
+}  // namespace mynasim
