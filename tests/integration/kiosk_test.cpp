@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <atomic>
+#include <cerrno>
 #include <thread>
 
 #include <fstream>
@@ -194,12 +196,19 @@ TEST(KioskSampleTerminal, CompletesATransaction) {
   EXPECT_NE(out.find("給与収入額"), std::string::npos) << out;
 }
 
-std::string run_shell(const std::string& cmd, int& status) {
+// Runs `cmd`, collecting its output; `seen` turns true once the output holds `watch`.
+std::string run_shell(const std::string& cmd, int& status, const std::string& watch = "",
+                      std::atomic<bool>* seen = nullptr) {
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return out;
   char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  // read(2), not fread: what the command has written so far, as soon as it is written.
+  for (ssize_t n; (n = ::read(::fileno(p), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR);) {
+    if (n < 0) continue;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (seen && out.find(watch) != std::string::npos) *seen = true;
+  }
   status = ::pclose(p);
   return out;
 }
@@ -219,8 +228,10 @@ TEST(KioskSampleTerminal, WaitsForTheServerAndFailsCleanlyWithout) {
   EXPECT_NE(out.find("mynasim に接続できません"), std::string::npos) << out;
   EXPECT_EQ(out.find("    at "), std::string::npos) << out;  // no stack trace
   std::string late;
-  std::thread t([&] { late = run_shell(terminal + " --wait 20 2>&1", status); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  std::atomic<bool> waiting{false};
+  std::thread t([&] { late = run_shell(terminal + " --wait 20 2>&1", status, "を待っています", &waiting); });
+  // The server starts once the terminal is waiting for it, however long node takes to start.
+  for (int i = 0; i < 150 && !waiting; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   {
     test_server server([&](world_config& w) {
       w.data.portal.processing_delay = std::chrono::milliseconds(10);
