@@ -1,6 +1,7 @@
 #include "core/json_util.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace mynasim {
 namespace {
@@ -84,8 +85,18 @@ std::string string_member(const nlohmann::json& object, const char* key, std::st
   return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
-std::string dump_json(const nlohmann::json& j, int indent) {
+namespace {
+// The library's own writer: ill-formed UTF-8 replaced, never thrown.
+std::string library_dump(const nlohmann::json& j, int indent = -1) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+std::string dump_json(const nlohmann::json& j, int indent) {
+  if (indent >= 0) return library_dump(j, indent);
+  std::string out;
+  append_json(out, j);
+  return out;
 }
 
 namespace {
@@ -125,7 +136,7 @@ bool well_formed_utf8(std::string_view s) {
 void append_json_string(std::string& out, std::string_view s) {
   // Ill-formed UTF-8 is rare: the library's writer replaces it as it does everywhere else.
   if (!well_formed_utf8(s)) {
-    out += dump_json(nlohmann::json(std::string(s)));
+    out += library_dump(nlohmann::json(std::string(s)));
     return;
   }
   // As the library writes a string (no ASCII-only escaping): ", \ and control characters
@@ -158,10 +169,51 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void append_json(std::string& out, const nlohmann::json& j) {
-  // What basic_json::dump does, writing into `out` instead of a new string.
-  nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-                                                      nlohmann::json::error_handler_t::replace);
-  writer.dump(j, false, false, 0);
+  using type = nlohmann::json::value_t;
+  switch (j.type()) {
+    case type::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, it.key());
+        out += ':';
+        append_json(out, it.value());
+      }
+      out += '}';
+      return;
+    }
+    case type::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& v : j) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, v);
+      }
+      out += ']';
+      return;
+    }
+    case type::string: append_json_string(out, j.get_ref<const std::string&>()); return;
+    case type::boolean: out += j.get<bool>() ? "true" : "false"; return;
+    case type::null: out += "null"; return;
+    case type::number_integer:
+    case type::number_unsigned: {
+      char buf[24];
+      auto r = j.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, j.get<std::uint64_t>())
+                                      : std::to_chars(buf, buf + sizeof buf, j.get<std::int64_t>());
+      out.append(buf, r.ptr);
+      return;
+    }
+    default: {
+      // Floats (the library's shortest form), binary, discarded: what basic_json::dump writes,
+      // into `out` instead of a new string.
+      nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                          nlohmann::json::error_handler_t::replace);
+      writer.dump(j, false, false, 0);
+    }
+  }
 }
 
 http_response json_response(int status, const nlohmann::json& j) { return http_response::json(status, dump_json(j)); }

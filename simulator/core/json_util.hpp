@@ -35,10 +35,11 @@ const nlohmann::json* request_json_object(http_request& req, std::string& error,
 // A string member of an object, or `fallback` when absent or of another type.
 std::string string_member(const nlohmann::json& object, const char* key, std::string fallback = "");
 std::string dump_json(const nlohmann::json& j, int indent = -1);
-// Appends `s` as a JSON string literal, byte for byte what dump_json would write for it
-// (invalid UTF-8 replaced), without building a json value for the common printable case.
+// Appends `s` as a JSON string literal, byte for byte what the library's writer writes for it
+// (ill-formed UTF-8 replaced), without building a json value.
 void append_json_string(std::string& out, std::string_view s);
-// Appends `j` as dump_json would write it, without a string of its own.
+// Appends `j` byte for byte as the library's writer writes it (members in their order, no
+// spaces), strings and integers by the escaper above. dump_json without indent is this.
 void append_json(std::string& out, const nlohmann::json& j);
 http_response json_response(int status, const nlohmann::json& j);
 

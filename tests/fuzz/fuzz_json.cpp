@@ -1,7 +1,8 @@
 // The one guarded JSON parser behind every JSON entry point and peer answer, and the two
 // readers that stream instead of building a document: whatever the input, each accepts exactly
 // what the document-based reading accepts and gives the same values; and a string written
-// straight from its bytes (append_json_string) is what the library writes for it.
+// straight from its bytes (append_json_string), or a document by append_json, is what the
+// library writes for it.
 //   copy_member (core/json_stream): one member copied as text;
 //   read_provision_answer (portal/provision_answer): the 情報提供NWS's answer, checked here
 //   against the document-based reading it replaced.
@@ -70,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A string written straight from its bytes is what the library writes for it.
   std::string direct;
   mynasim::append_json_string(direct, text);
-  check(direct == mynasim::dump_json(json(std::string(text))));
+  check(direct == json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
   if (!j) {
     check(copy == mynasim::member_copy::invalid && !answer);
     return 0;
@@ -91,7 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto personal_data = mynasim::parse_json(answer->personal_data_text(), error, limits);
     check(personal_data && *personal_data == expected->personal_data);
   }
-  (void)mynasim::dump_json(*j);
+  std::string written;
+  mynasim::append_json(written, *j);
+  check(written == j->dump(-1, ' ', false, json::error_handler_t::replace));
   (void)mynasim::string_member(*j, "commonHeader");
   if (j->is_object() && j->contains("commonHeader")) (void)mynasim::string_member((*j)["commonHeader"], "telegramId");
   return 0;

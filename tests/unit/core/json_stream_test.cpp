@@ -53,6 +53,16 @@ TEST(CopyMember, TellsInvalidNonObjectAndTooDeepApart) {
 namespace mynasim {
 namespace {
 
+TEST(AppendJson, WritesWhatTheLibraryWrites) {
+  auto doc = nlohmann::json::parse(
+      R"({"b":[1,-2,18446744073709551615,1.5,1e300,-0.0,true,false,null,"x\u0001\"",{}],"a":{"z":[],"日本":"語"},"":0})");
+  std::string out;
+  append_json(out, doc);
+  EXPECT_EQ(out, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(dump_json(doc), out);
+  EXPECT_EQ(dump_json(doc, 2), doc.dump(2));  // indented: the library's writer
+}
+
 TEST(AppendJsonString, WritesWhatTheLibraryWrites) {
   for (std::string s : {
            std::string(""), std::string("plain"), std::string("川崎市の\"住民税\"\\"), std::string("\b\t\n\f\r\x01\x1f\x7f", 8),
@@ -62,7 +72,7 @@ TEST(AppendJsonString, WritesWhatTheLibraryWrites) {
        }) {
     std::string out = "<";
     append_json_string(out, s);
-    EXPECT_EQ(out.substr(1), dump_json(nlohmann::json(s))) << s;
+    EXPECT_EQ(out.substr(1), nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) << s;
   }
 }
 
