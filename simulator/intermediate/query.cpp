@@ -187,7 +187,7 @@ class query_sax {
 
   query_request out;
   std::string method;  // the inquiry's method, when a string
-  bool is_object = false, has_person = false, has_items = false, has_inquiry = false, too_deep = false;
+  bool is_object = false, has_person = false, has_items = false, has_inquiry = false;
 
  private:
   // A value other than a string where it is read: a member of the wrong type, or ignored.
@@ -205,10 +205,7 @@ class query_sax {
     return true;
   }
   bool open(bool object) {
-    if (depth_ >= max_depth_) {
-      too_deep = true;
-      return false;
-    }
+    if (depth_ >= max_depth_) return false;
     if (depth_ == 0) {
       is_object = object;
     } else if (depth_ == 1) {
@@ -244,12 +241,13 @@ class query_sax {
 
 std::optional<query_request> read_query_request(std::string_view text, std::string& error) {
   const json_limits limits;
-  if (!json_stream_within_limits(text, limits, error)) return std::nullopt;
+  // A query is small: the nesting is counted first, as for every document, so the errors read
+  // the same as parse_json's.
+  if (!json_within_limits(text, limits, error)) return std::nullopt;
   query_sax sax(limits.max_depth);
   try {
     if (!nlohmann::json::sax_parse(text.begin(), text.end(), &sax)) {
-      error = sax.too_deep ? "the JSON body nests deeper than " + std::to_string(limits.max_depth) + " levels"
-                           : "the body is not valid JSON";
+      error = "the body is not valid JSON";
       return std::nullopt;
     }
   } catch (const nlohmann::json::exception&) {

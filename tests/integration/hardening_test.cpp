@@ -86,6 +86,14 @@ TEST_F(HardeningTest, DeeplyNestedJsonIsRefusedAtEveryEntryPoint) {
   EXPECT_EQ(a.status, 400);
   EXPECT_NE(a.body.find("nests deeper"), std::string::npos) << a.body;
   EXPECT_EQ(request(server_->port("systems"), false, "POST", "/systems/network/provision", deep_field).status, 400);
+  // A 中間サーバ's query is read as a stream: the same bound, also past a NUL byte (where the
+  // parser stops reading, the nesting is still counted over the whole body).
+  for (const std::string& body : {deep, R"({"person_id":"taro","items":[],"inquiry":)" + std::string(30000, '{') + "}",
+                                  std::string("{}\0", 3) + deep}) {
+    auto q = request(server_->port("systems"), false, "POST", "/systems/municipal/query", body);
+    EXPECT_EQ(q.status, 400) << q.body;
+    EXPECT_NE(q.body.find("nests deeper"), std::string::npos) << q.body;
+  }
   EXPECT_EQ(request(server_->port("admin"), false, "PUT", "/__admin/clock", deep).status, 400);
   EXPECT_EQ(request(server_->port("sp"), true, "POST", "/online-resource-web/request", deep,
                     {{"Authorization", "Bearer nope"}}).status,

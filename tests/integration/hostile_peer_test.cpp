@@ -95,6 +95,42 @@ TEST_P(HostilePeerSystem, BecomesAProviderError) {
 INSTANTIATE_TEST_SUITE_P(Shapes, HostilePeerSystem, ::testing::ValuesIn(all_answers),
                          [](const auto& shape) { return std::string(to_string(shape.param)); });
 
+class HostileHolder : public ::testing::TestWithParam<hostile_answer> {};
+
+// The 情報提供NWS and 住基ネット in this process, every 中間サーバ "in another process" that
+// answers hostile bytes: the holders' answers are read as a stream (their results copied on as
+// text, never built into a document) and each becomes that holder's entry in a well-formed
+// provision answer; the process keeps serving.
+TEST_P(HostileHolder, BecomesThatHoldersEntry) {
+  hostile_peer peer(GetParam());
+  app_options o;
+  o.only = {"network", "juki"};
+  o.peer_url_template = peer.url() + "/systems/{id}";
+  test_server s([&](world_config& w) { w.data.portal.hop_timeout = 300ms; }, o);
+  auto r = request(s.port("systems"), false, "POST", "/systems/network/provision",
+                   R"({"card_serial":"MC00000001","items":["TM00000000000003"],)"
+                   R"("inquiry":{"method":"date","date":"20260101","from":"","to":""}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto answer = parse(r);
+  ASSERT_TRUE(answer["holders"].is_array()) << r.body;
+  ASSERT_EQ(answer["holders"].size(), 1u) << r.body;
+  const auto& holder = answer["holders"][0];
+  EXPECT_TRUE(holder["system"].is_string() && holder["name"].is_string()) << r.body;
+  if (GetParam() == hostile_answer::wrong_types) {
+    // An object: its results are passed on as they came ("x"); the portal then refuses the shape.
+    EXPECT_EQ(holder["status"], "ok") << r.body;
+    EXPECT_EQ(holder["results"], "x") << r.body;
+  } else {
+    EXPECT_EQ(holder["status"], "error") << r.body;
+  }
+  EXPECT_GE(peer.requests(), 1);
+  EXPECT_EQ(request(s.port("admin"), false, "GET", "/healthz").status, 200);
+  EXPECT_EQ(request(s.port("systems"), false, "GET", "/readyz").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, HostileHolder, ::testing::ValuesIn(all_answers),
+                         [](const auto& shape) { return std::string(to_string(shape.param)); });
+
 class HostileWorldOwner : public ::testing::TestWithParam<hostile_answer> {};
 
 // A split world's follower whose "owner" answers hostile bytes: its requests get 503
