@@ -1,7 +1,5 @@
 #include "core/json_stream.hpp"
 
-#include <charconv>
-
 namespace mynasim {
 
 bool json_text_writer::first_here() const {
@@ -37,23 +35,21 @@ void json_text_writer::boolean(bool b) {
   *out_ += b ? "true" : "false";
 }
 
+// Numbers as a document writes them (append_json: integers in decimal, floats in their
+// shortest form); a number value holds nothing on the heap.
 void json_text_writer::integer(std::int64_t v) {
   separate();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_->append(buf, r.ptr);
+  append_json(*out_, nlohmann::json(v));
 }
 
 void json_text_writer::integer(std::uint64_t v) {
   separate();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out_->append(buf, r.ptr);
+  append_json(*out_, nlohmann::json(v));
 }
 
 void json_text_writer::number(double v) {
   separate();
-  append_json(*out_, nlohmann::json(v));  // the document's own float format
+  append_json(*out_, nlohmann::json(v));
 }
 
 void json_text_writer::string(std::string_view s) {

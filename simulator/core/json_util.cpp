@@ -29,13 +29,16 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+bool size_within_limits(std::string_view text, const json_limits& limits, std::string& error) {
+  if (text.size() <= limits.max_bytes) return true;
+  error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
+  return false;
+}
+
 }  // namespace
 
 bool json_within_limits(std::string_view text, const json_limits& limits, std::string& error) {
-  if (text.size() > limits.max_bytes) {
-    error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
-    return false;
-  }
+  if (!size_within_limits(text, limits, error)) return false;
   if (nesting_depth(text, limits.max_depth) > limits.max_depth) {
     error = "the JSON body nests deeper than " + std::to_string(limits.max_depth) + " levels";
     return false;
@@ -45,11 +48,7 @@ bool json_within_limits(std::string_view text, const json_limits& limits, std::s
 
 bool json_stream_within_limits(std::string_view text, const json_limits& limits, std::string& error) {
   if (text.find('\0') != std::string_view::npos) return json_within_limits(text, limits, error);
-  if (text.size() > limits.max_bytes) {
-    error = "the JSON body exceeds " + std::to_string(limits.max_bytes) + " bytes";
-    return false;
-  }
-  return true;
+  return size_within_limits(text, limits, error);
 }
 
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, const json_limits& limits) {
