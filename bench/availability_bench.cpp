@@ -36,13 +36,15 @@ int main() {
   std::printf("availability_bench: default world, %zu systems, one core\n", world.systems.size());
   std::printf("holiday table 1955-2100 built in %.2f ms\n\n", cal_ms);
   std::printf("%-48s %14s\n", "operation", "per second");
-  double base = per_second([&](long i) { sink = sink + static_cast<std::uint64_t>(when(i).time_since_epoch().count()); }, n);
+  double base =
+      per_second([&](long i) { sink = sink + static_cast<std::uint64_t>(when(i).time_since_epoch().count()); }, n);
   std::printf("%-48s %14.0f\n", "baseline: compute the instant only", base);
   for (const char* id : {"portal", "juki", "japan-pension", "family-register", "medical-insurers"}) {
     double qps = per_second([&](long i) { sink = sink + service.status(id, when(i)).up; }, n);
     std::printf("status(%s)%*s %14.0f\n", id, static_cast<int>(40 - std::string(id).size()), "", qps);
   }
-  double with_next = per_second([&](long i) { sink = sink + service.query("japan-pension", when(i)).status.up; }, n / 20);
+  double with_next =
+      per_second([&](long i) { sink = sink + service.query("japan-pension", when(i)).status.up; }, n / 20);
   std::printf("%-48s %14.0f\n", "query(japan-pension) with next_change", with_next);
   double all = per_second([&](long i) { sink = sink + service.query_all(when(i)).size(); }, n / 200);
   std::printf("%-48s %14.0f\n", "query_all (15 systems, with next_change)", all);

@@ -1,5 +1,8 @@
 // The baseline for bench/http_load: the smallest Beast coroutine HTTP responder — one
 // thread, keep-alive, a fixed 200 JSON answer. Usage: baseline_server PORT_FILE
+#include <fstream>
+#include <iostream>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,8 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fstream>
-#include <iostream>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;

@@ -13,21 +13,20 @@
 //     /result at 127.0.0.1:PORT) and mynasim's complete flow, alternately, R times each, after one
 //     uncounted warm-up run of each (the JVM compiles as it runs).
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include "alloc_count.hpp"
 #include "flow_client.hpp"
@@ -41,7 +40,9 @@ namespace {
 
 struct series {
   std::vector<double> ms;
-  void add(steady_clock::time_point t0) { ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count()); }
+  void add(steady_clock::time_point t0) {
+    ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
+  }
   double pct(double q) {
     if (ms.empty()) return 0;
     std::sort(ms.begin(), ms.end());
@@ -69,8 +70,8 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
   static int run = 0;
   const long base = 1'000'000L * ++run;  // telegramIds never repeat across runs on one server
   std::vector<std::thread> threads;
-  for (const char* s : {"1 authorize", "2 token", "3 request", receiver ? "4 until notified" : "4 until ready (polling)",
-                        "5 result", "total"})
+  for (const char* s : {"1 authorize", "2 token", "3 request",
+                        receiver ? "4 until notified" : "4 until ready (polling)", "5 result", "total"})
     steps[s].resize(static_cast<std::size_t>(users));
   std::atomic<long> flows{0}, failures{0};
   auto deadline = steady_clock::now() + milliseconds(static_cast<long>(seconds * 1000));
@@ -108,8 +109,10 @@ flow_totals run_flows(test_server& server, int users, double seconds, std::map<s
         }
         t = steady_clock::now();
         client_response r;
-        if (receiver) receiver->wait_for_process(pid, seconds_to_wait);
-        else r = flow.wait_result(token, telegram, pid);  // polls until the result is ready
+        if (receiver)
+          receiver->wait_for_process(pid, seconds_to_wait);
+        else
+          r = flow.wait_result(token, telegram, pid);  // polls until the result is ready
         steps[receiver ? "4 until notified" : "4 until ready (polling)"][idx].add(t);
         t = steady_clock::now();
         r = flow.result(token, telegram, pid);
@@ -146,7 +149,8 @@ flow_totals run_canned_flows(std::uint16_t port, int users, double seconds) {
       flow.sequence = u * 100'000;
       while (steady_clock::now() < deadline) {
         auto tok = parse(flow.send("sp", "POST", "/oauth/token",
-                                   "grant_type=authorization_code&code=canned&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=" +
+                                   "grant_type=authorization_code&code=canned&redirect_uri=http%3A%2F%2Flocalhost%"
+                                   "3A3000%2Fcallback&client_id=" +
                                        flow.client_id,
                                    {{"Content-Type", "application/x-www-form-urlencoded"}}));
         std::string token = tok.is_object() ? tok.value("access_token", "") : "";
@@ -154,13 +158,14 @@ flow_totals run_canned_flows(std::uint16_t port, int users, double seconds) {
         auto accepted = parse(flow.request(token, telegram, "Date=20250701", "/request"));
         auto pid = accepted.is_object() ? accepted["commonHeader"].value("processId", "") : "";
         auto result = parse(flow.result(token, telegram, pid, "/result"));
-        bool ok = !token.empty() && !pid.empty() && result.is_object() && result.contains("selfPersonalDataProvisionInfo");
+        bool ok =
+            !token.empty() && !pid.empty() && result.is_object() && result.contains("selfPersonalDataProvisionInfo");
         ++(ok ? flows : failures);
         if (!ok) {
           std::lock_guard lock(failure_mutex);
           if (failure_codes.size() < 8)
-            failure_codes.push_back("canned: " + tok.dump().substr(0, 100) + " " + accepted.dump().substr(0, 100) + " " +
-                                    result.dump().substr(0, 100));
+            failure_codes.push_back("canned: " + tok.dump().substr(0, 100) + " " + accepted.dump().substr(0, 100) +
+                                    " " + result.dump().substr(0, 100));
         }
       }
     });
@@ -293,9 +298,11 @@ int main(int argc, char** argv) {
     return stub_failed || sim_failed ? 1 : 0;
   }
   const char* hops = std::getenv("MYNASIM_INTERNAL_HOPS");
-  std::printf("flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, "
-              "every hop an HTTP exchange (%s)\n\n",
-              users, seconds, items, hops && std::string(hops) == "tcp" ? "all over TCP: MYNASIM_INTERNAL_HOPS=tcp" : "own systems in memory");
+  std::printf(
+      "flow_bench: %d concurrent API users, %.1f s, %d item(s) per flow, 1 server thread, HTTPS on sp, "
+      "every hop an HTTP exchange (%s)\n\n",
+      users, seconds, items,
+      hops && std::string(hops) == "tcp" ? "all over TCP: MYNASIM_INTERNAL_HOPS=tcp" : "own systems in memory");
 
   // Baseline: a trivial HTTPS request per iteration (new connection each, as the flow does).
   std::atomic<long> base_count{0};
@@ -325,10 +332,13 @@ int main(int argc, char** argv) {
   long flows = result.flows, failures_count = result.failures;
   double elapsed = result.elapsed;
   // Allocations per flow: the same for the same code whatever else the machine is doing.
-  auto per_flow = [](std::uint64_t n, long count) { return count ? static_cast<double>(n) / static_cast<double>(count) : 0.0; };
+  auto per_flow = [](std::uint64_t n, long count) {
+    return count ? static_cast<double>(n) / static_cast<double>(count) : 0.0;
+  };
   auto keep_alive_line = [&] {
     std::printf("%-34s %10.1f   (server CPU %.0f µs, %.0f allocations, %.0f KB allocated per flow)\n",
-                "complete flows (keep-alive, notified)", flows / elapsed, flows ? server_cpu_us / static_cast<double>(flows) : 0.0,
+                "complete flows (keep-alive, notified)", flows / elapsed,
+                flows ? server_cpu_us / static_cast<double>(flows) : 0.0,
                 per_flow(allocs_after.allocations - allocs_before.allocations, flows),
                 per_flow(allocs_after.bytes - allocs_before.bytes, flows) / 1024);
   };
@@ -354,7 +364,8 @@ int main(int argc, char** argv) {
   auto tcp_allocs_after = threads_allocations(tcp_threads);
 
   std::printf("%-34s %10s %9s %9s\n", "", "per second", "p50 ms", "p99 ms");
-  std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5), base_all.pct(0.99));
+  std::printf("%-34s %10.0f %9.2f %9.2f\n", "baseline: GET /healthz over TLS", base_count / seconds, base_all.pct(0.5),
+              base_all.pct(0.99));
   keep_alive_line();
   for (auto& [name, per_user] : steps) {
     series all;
@@ -367,11 +378,13 @@ int main(int argc, char** argv) {
               "same as keep-alive, hops over TCP", tcp.flows / tcp.elapsed,
               tcp.flows ? tcp_cpu_us / static_cast<double>(tcp.flows) : 0.0,
               per_flow(tcp_allocs_after.allocations - tcp_allocs_before.allocations, tcp.flows), tcp.failures);
-  std::printf("failed flows: %ld; notifications received: %zu\n", failures_count + tcp.failures, receiver.received().size());
-  std::printf("(each flow = 4 HTTPS requests from the client; internal HTTP hops — portal → 情報提供NWS → 住基ネット,\n"
-              " 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) — handed over in memory, or on kept\n"
-              " loopback TCP connections in the \"hops over TCP\" row; and 1 notification over TCP)\n",
-              items);
+  std::printf("failed flows: %ld; notifications received: %zu\n", failures_count + tcp.failures,
+              receiver.received().size());
+  std::printf(
+      "(each flow = 4 HTTPS requests from the client; internal HTTP hops — portal → 情報提供NWS → 住基ネット,\n"
+      " 情報提供NWS → each 中間サーバ holding one of the service's %d item(s) — handed over in memory, or on kept\n"
+      " loopback TCP connections in the \"hops over TCP\" row; and 1 notification over TCP)\n",
+      items);
 
   // Injected latency: observed minus injected, against the same request without the fault.
   auto measure = [&](int n) {
@@ -390,7 +403,8 @@ int main(int argc, char** argv) {
   double plain_p50 = plain.pct(0.5);
   for (int inject : {10, 50, 200}) {
     server.admin("DELETE", "/__admin/faults");
-    server.admin("POST", "/__admin/faults", "{\"kind\":\"latency\",\"target\":\"municipal\",\"latency_ms\":" + std::to_string(inject) + "}");
+    server.admin("POST", "/__admin/faults",
+                 "{\"kind\":\"latency\",\"target\":\"municipal\",\"latency_ms\":" + std::to_string(inject) + "}");
     auto s = measure(inject >= 200 ? 50 : 200);
     std::printf("  %-12s %9.2f %9.2f %9.2f\n", (std::to_string(inject) + " ms").c_str(), s.pct(0.5), s.pct(0.99),
                 s.pct(0.5) - inject - plain_p50);
@@ -424,7 +438,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(milliseconds(10));
   std::map<std::string, std::vector<series>> split_steps;
   auto split = run_flows(owner, users, seconds, split_steps, true, &receiver);
-  std::printf("\nsplit world (portal = owner, back-end systems = 1 follower process, 1 thread each; keep-alive, notified)\n");
+  std::printf(
+      "\nsplit world (portal = owner, back-end systems = 1 follower process, 1 thread each; keep-alive, notified)\n");
   std::printf("%-34s %10s %10s\n", "", "flows/s", "failed");
   std::printf("%-34s %10.1f %10ld\n", "one process", flows / elapsed, failures_count);
   std::printf("%-34s %10.1f %10ld\n", "split", split.flows / split.elapsed, split.failures);

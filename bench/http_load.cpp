@@ -3,10 +3,6 @@
 // percentiles and peak RSS side by side; then mynasim's start-to-ready time and idle RSS.
 //
 // Usage: http_load [--seconds N] [--connections C] [--runs R]
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +14,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "process.hpp"
 #include "test_client.hpp"
@@ -144,7 +144,9 @@ struct load_result {
 };
 
 // CPU time (user + system) a process has used, in microseconds.
-double cpu_time_us(pid_t pid) { return mynasim::test::cpu_time_us("/proc/" + std::to_string(pid) + "/stat"); }
+double cpu_time_us(pid_t pid) {
+  return mynasim::test::cpu_time_us("/proc/" + std::to_string(pid) + "/stat");
+}
 
 struct load_result drive(std::uint16_t port, const std::string& path, int connections, double seconds);
 
@@ -210,9 +212,12 @@ int main(int argc, char** argv) {
   int connections = 16, runs = 10;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--seconds") seconds = std::stod(argv[i + 1]);
-    else if (a == "--connections") connections = std::stoi(argv[i + 1]);
-    else if (a == "--runs") runs = std::stoi(argv[i + 1]);
+    if (a == "--seconds")
+      seconds = std::stod(argv[i + 1]);
+    else if (a == "--connections")
+      connections = std::stoi(argv[i + 1]);
+    else if (a == "--runs")
+      runs = std::stoi(argv[i + 1]);
   }
   auto dir = scratch();
   const int base_port = 18400 + getpid() % 500 * 8;
@@ -244,7 +249,8 @@ int main(int argc, char** argv) {
   print_row("mynasim /healthz (json log)", l, status_kb(logged.pid, "VmHWM:"));
   stop(logged);
 
-  std::printf("\nratio mynasim/baseline: %.2f (no log), %.2f (json log to a file)\n", q.rps / base.rps, l.rps / base.rps);
+  std::printf("\nratio mynasim/baseline: %.2f (no log), %.2f (json log to a file)\n", q.rps / base.rps,
+              l.rps / base.rps);
   std::printf("metrics cost per request: %+.2f µs CPU (%.1f vs %.1f µs), throughput %.2f× without them\n",
               q.cpu_us - b.cpu_us, q.cpu_us, b.cpu_us, q.rps / b.rps);
 
@@ -261,8 +267,10 @@ int main(int argc, char** argv) {
   }
   std::sort(ready_ms.begin(), ready_ms.end());
   std::sort(idle_kb.begin(), idle_kb.end());
-  std::printf("\nmynasim start → first /readyz over %d runs (default world, certs present): min %.1f ms, median %.1f ms, max %.1f ms\n",
-              runs, ready_ms.front(), ready_ms[ready_ms.size() / 2], ready_ms.back());
+  std::printf(
+      "\nmynasim start → first /readyz over %d runs (default world, certs present): min %.1f ms, median %.1f ms, max "
+      "%.1f ms\n",
+      runs, ready_ms.front(), ready_ms[ready_ms.size() / 2], ready_ms.back());
   std::printf("mynasim idle RSS after start: median %.1f MB\n", idle_kb[idle_kb.size() / 2] / 1024.0);
   fs::remove_all(dir);
   return 0;

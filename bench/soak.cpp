@@ -7,14 +7,14 @@
 // Exit 1 when the last third's peak RSS exceeds the middle third's by more than 10 % + 8 MB,
 // or when file descriptors keep growing. The process measured is this one (server and clients
 // share it; the clients hold no state between flows).
-#include <dirent.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
+
+#include <dirent.h>
 
 #include "flow_client.hpp"
 
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(seconds(interval));
     rss.push_back(rss_kb());
     fds.push_back(open_fds());
-    std::printf("%8ld %10.1f %8d %10ld %10ld\n", static_cast<long>(duration_cast<seconds>(steady_clock::now() - start).count()),
+    std::printf("%8ld %10.1f %8d %10ld %10ld\n",
+                static_cast<long>(duration_cast<seconds>(steady_clock::now() - start).count()),
                 static_cast<double>(rss.back()) / 1024, fds.back(), flows.load(), failed.load());
     std::fflush(stdout);
   }

@@ -100,8 +100,10 @@ http_response timeline(world_runtime& rt, http_request& req) {
   // Every system at once, and the days off: the picture of tables 2.5-1…2.5-4 as a calendar.
   nlohmann::json systems = nlohmann::json::array();
   for (const auto& s : rt.world.systems) systems.push_back(timeline_json(rt.availability, s, *from, *to));
-  return json_response(200, {{"from", format_instant(*from)}, {"to", format_instant(*to)},
-                             {"now", format_instant(now)}, {"systems", std::move(systems)},
+  return json_response(200, {{"from", format_instant(*from)},
+                             {"to", format_instant(*to)},
+                             {"now", format_instant(now)},
+                             {"systems", std::move(systems)},
                              {"days_off", days_off_json(rt, *from, *to)}});
 }
 
@@ -110,15 +112,25 @@ nlohmann::json config_json(const world_runtime& rt) {
   nlohmann::json systems = nlohmann::json::array();
   for (const auto& s : w.systems) {
     nlohmann::json hours = nlohmann::json::array();
-    for (const auto& h : s.rules.hours) hours.push_back(format_clock_time(h.from_minute) + "-" + format_clock_time(h.until_minute));
+    for (const auto& h : s.rules.hours)
+      hours.push_back(format_clock_time(h.from_minute) + "-" + format_clock_time(h.until_minute));
     nlohmann::json outages = nlohmann::json::array();
     for (const auto& o : s.rules.outages) outages.push_back({{"name", o.name}, {"inferred", o.inferred}});
-    systems.push_back({{"id", s.id}, {"name", s.name}, {"kind", to_string(s.kind)}, {"table", s.table},
-                       {"note", s.note}, {"hours", hours}, {"closed_on_holidays", s.rules.closed_on_holidays},
-                       {"closed_weekdays_mask", s.rules.closed_weekdays}, {"outages", outages}});
+    systems.push_back({{"id", s.id},
+                       {"name", s.name},
+                       {"kind", to_string(s.kind)},
+                       {"table", s.table},
+                       {"note", s.note},
+                       {"hours", hours},
+                       {"closed_on_holidays", s.rules.closed_on_holidays},
+                       {"closed_weekdays_mask", s.rules.closed_weekdays},
+                       {"outages", outages}});
   }
   auto listener = [](const listener_config& l) {
-    return nlohmann::json{{"enabled", l.enabled}, {"address", l.address}, {"port", l.port}, {"tls", l.tls.enabled},
+    return nlohmann::json{{"enabled", l.enabled},
+                          {"address", l.address},
+                          {"port", l.port},
+                          {"tls", l.tls.enabled},
                           {"require_client_cert", l.tls.require_client_cert}};
   };
   const auto data = rt.data.get();
@@ -133,7 +145,9 @@ nlohmann::json config_json(const world_runtime& rt) {
           {"services", services},
           {"personas", personas},
           {"listeners",
-           {{"app", listener(w.server.app)}, {"sp", listener(w.server.sp)}, {"admin", listener(w.server.admin)},
+           {{"app", listener(w.server.app)},
+            {"sp", listener(w.server.sp)},
+            {"admin", listener(w.server.admin)},
             {"systems", listener(w.server.systems)}}},
           {"clock", clock_json(rt.clock)},
           {"systems", systems}};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+
 #include <nlohmann/json_fwd.hpp>
 
 #include "app/runtime.hpp"

@@ -13,12 +13,13 @@ nlohmann::json reason_json(const system_availability& a) {
 nlohmann::json availability_json(const availability_service& service, instant at) {
   nlohmann::json systems = nlohmann::json::array();
   for (const auto& a : service.query_all(at)) {
-    nlohmann::json s{{"id", a.system->id},
-                     {"name", a.system->name},
-                     {"kind", to_string(a.system->kind)},
-                     {"up", a.status.up},
-                     {"reason", reason_json(a)},
-                     {"next_change", a.next_change ? nlohmann::json(format_instant(*a.next_change)) : nlohmann::json()}};
+    nlohmann::json s{
+        {"id", a.system->id},
+        {"name", a.system->name},
+        {"kind", to_string(a.system->kind)},
+        {"up", a.status.up},
+        {"reason", reason_json(a)},
+        {"next_change", a.next_change ? nlohmann::json(format_instant(*a.next_change)) : nlohmann::json()}};
     if (!a.system->part_of.empty()) s["part_of"] = a.system->part_of;
     systems.push_back(std::move(s));
   }
@@ -35,8 +36,11 @@ nlohmann::json timeline_json(const availability_service& service, const system_c
                        {"up", seg.status.up},
                        {"reason", reason_json(a)}});
   }
-  return {{"system", system.id}, {"name", system.name}, {"from", format_instant(from)},
-          {"to", format_instant(until)}, {"windows", std::move(windows)}};
+  return {{"system", system.id},
+          {"name", system.name},
+          {"from", format_instant(from)},
+          {"to", format_instant(until)},
+          {"windows", std::move(windows)}};
 }
 
 std::string availability_text(const availability_service& service, instant at) {
@@ -54,8 +58,8 @@ std::string timeline_text(const availability_service& service, const system_conf
   std::string out = system.id + " (" + system.name + ")\n";
   for (const auto& seg : service.timeline(system.id, from, until)) {
     system_availability a{&system, seg.status, std::nullopt};
-    out += format_instant(seg.from) + "\t" + format_instant(seg.until) + "\t" + (seg.status.up ? "up" : "DOWN") +
-           "\t" + a.reason_text() + "\n";
+    out += format_instant(seg.from) + "\t" + format_instant(seg.until) + "\t" + (seg.status.up ? "up" : "DOWN") + "\t" +
+           a.reason_text() + "\n";
   }
   return out;
 }

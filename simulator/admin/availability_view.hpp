@@ -1,8 +1,9 @@
 // JSON and text renderings of availability answers, shared by /__admin and the CLI.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "calendar/availability.hpp"
 

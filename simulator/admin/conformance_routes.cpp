@@ -8,12 +8,18 @@ void register_conformance_routes(router& r, conformance_runner& runner) {
   r.add_sync("GET", "/__admin/conformance/tests", [](http_request&) {
     nlohmann::json tests = nlohmann::json::array();
     for (const auto& t : conformance_tests())
-      tests.push_back({{"id", t.id}, {"title_ja", t.title_ja}, {"title_en", t.title_en}, {"arranges", t.arranges},
-                       {"expects", t.expects}, {"instruction_ja", t.instruction_ja}, {"remedy", t.remedy},
+      tests.push_back({{"id", t.id},
+                       {"title_ja", t.title_ja},
+                       {"title_en", t.title_en},
+                       {"arranges", t.arranges},
+                       {"expects", t.expects},
+                       {"instruction_ja", t.instruction_ja},
+                       {"remedy", t.remedy},
                        {"action", t.action}});
     return json_response(200, {{"tests", tests}, {"plans", {"all", "basic"}}});
   });
-  r.add_sync("GET", "/__admin/conformance/runs", [&runner](http_request&) { return json_response(200, runner.list()); });
+  r.add_sync("GET", "/__admin/conformance/runs",
+             [&runner](http_request&) { return json_response(200, runner.list()); });
   r.add_sync("POST", "/__admin/conformance/runs", [&runner](http_request& req) {
     std::string error;
     auto body = parse_json(req.body, error);
@@ -21,7 +27,8 @@ void register_conformance_routes(router& r, conformance_runner& runner) {
     if (!body->is_object() || !body->contains("client_id") || !(*body)["client_id"].is_string())
       return json_error(400, "invalid_run", "expected {\"client_id\": \"SP…\", \"plan\": \"all\"}");
     for (const auto& [k, v] : body->items())
-      if (k != "client_id" && k != "plan") return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan)");
+      if (k != "client_id" && k != "plan")
+        return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan)");
     if (body->contains("plan") && !(*body)["plan"].is_string())
       return json_error(400, "invalid_run", "plan must be a string: all, basic or test ids separated by commas");
     int status = 400;

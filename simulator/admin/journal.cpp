@@ -85,17 +85,28 @@ void request_journal::clear() {
 
 nlohmann::json request_journal::stats() const {
   std::lock_guard lock(mutex_);
-  return {{"entries", entries_.size()}, {"bytes", bytes_}, {"dropped", dropped_},
-          {"max_entries", max_entries_}, {"max_bytes", max_bytes_}};
+  return {{"entries", entries_.size()},
+          {"bytes", bytes_},
+          {"dropped", dropped_},
+          {"max_entries", max_entries_},
+          {"max_bytes", max_bytes_}};
 }
 
 nlohmann::json journal_json(const journal_entry& e) {
-  nlohmann::json j{{"seq", e.seq}, {"at", format_instant(e.at)}, {"direction", e.direction}, {"system", e.system},
-                   {"method", e.method}, {"path", e.path}, {"status", e.status}, {"latency_ms", e.latency_ms}};
-  for (const auto& [k, v] : {std::pair{"listener", &e.listener}, {"url", &e.url}, {"client_id", &e.client_id},
-                             {"persona", &e.persona}, {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id},
-                             {"request_id", &e.request_id}, {"error_code", &e.error_code},
-                             {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
+  nlohmann::json j{{"seq", e.seq},       {"at", format_instant(e.at)}, {"direction", e.direction},
+                   {"system", e.system}, {"method", e.method},         {"path", e.path},
+                   {"status", e.status}, {"latency_ms", e.latency_ms}};
+  for (const auto& [k, v] : {std::pair{"listener", &e.listener},
+                             {"url", &e.url},
+                             {"client_id", &e.client_id},
+                             {"persona", &e.persona},
+                             {"telegram_id", &e.telegram_id},
+                             {"process_id", &e.process_id},
+                             {"request_id", &e.request_id},
+                             {"error_code", &e.error_code},
+                             {"request_body", &e.request_body},
+                             {"response_body", &e.response_body},
+                             {"node", &e.node}})
     if (!v->empty()) j[k] = *v;
   if (!e.faults.empty()) j["faults"] = e.faults;
   return j;
@@ -108,10 +119,20 @@ std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j) {
   if (!at) return std::nullopt;
   e.at = *at;
   e.direction = string_member(j, "direction", "in");
-  for (auto [k, v] : {std::pair{"system", &e.system}, {"method", &e.method}, {"path", &e.path}, {"listener", &e.listener},
-                      {"url", &e.url}, {"client_id", &e.client_id}, {"persona", &e.persona},
-                      {"telegram_id", &e.telegram_id}, {"process_id", &e.process_id}, {"request_id", &e.request_id},
-                      {"error_code", &e.error_code}, {"request_body", &e.request_body}, {"response_body", &e.response_body}, {"node", &e.node}})
+  for (auto [k, v] : {std::pair{"system", &e.system},
+                      {"method", &e.method},
+                      {"path", &e.path},
+                      {"listener", &e.listener},
+                      {"url", &e.url},
+                      {"client_id", &e.client_id},
+                      {"persona", &e.persona},
+                      {"telegram_id", &e.telegram_id},
+                      {"process_id", &e.process_id},
+                      {"request_id", &e.request_id},
+                      {"error_code", &e.error_code},
+                      {"request_body", &e.request_body},
+                      {"response_body", &e.response_body},
+                      {"node", &e.node}})
     *v = string_member(j, k);
   if (j.contains("status") && j["status"].is_number_integer()) e.status = j["status"].get<int>();
   if (j.contains("latency_ms") && j["latency_ms"].is_number()) e.latency_ms = j["latency_ms"].get<double>();

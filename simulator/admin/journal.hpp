@@ -5,10 +5,11 @@
 
 #include <deque>
 #include <mutex>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "clock/time.hpp"
 #include "core/http.hpp"
@@ -23,7 +24,7 @@ struct journal_entry {
   int status = 0;
   double latency_ms = 0;
   std::string client_id, persona, telegram_id, process_id, request_id;
-  std::string error_code;  // the answer's errorCode (catalogue code), as the log line has it
+  std::string error_code;                   // the answer's errorCode (catalogue code), as the log line has it
   std::string request_body, response_body;  // clipped to body_bytes
   std::vector<std::string> faults;
   std::string node;  // in a split world: the systems of the process that recorded it

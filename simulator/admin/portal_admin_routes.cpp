@@ -10,8 +10,12 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     const auto data = ctx.runtime->data.get();
     for (const auto& p : data->personas) {
       auto card = ctx.cards->status(p.card.serial);
-      list.push_back({{"id", p.id}, {"name", p.name}, {"note", p.note}, {"card_serial", p.card.serial},
-                      {"pin_tries_left", card ? card->tries_left : 0}, {"locked", !card || card->tries_left <= 0},
+      list.push_back({{"id", p.id},
+                      {"name", p.name},
+                      {"note", p.note},
+                      {"card_serial", p.card.serial},
+                      {"pin_tries_left", card ? card->tries_left : 0},
+                      {"locked", !card || card->tries_left <= 0},
                       {"has_data", !p.data.empty()},
                       {"certificate", to_string(card ? card->certificate : p.card.certificate)}});
     }
@@ -19,11 +23,16 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
   });
   r.add_sync("GET", "/__admin/personas/{id}/access-records", [ctx](http_request& req) {
     const auto& id = req.params["id"];
-    if (!ctx.runtime->data.get()->find_persona(id)) return json_error(404, "unknown_persona", "no persona '" + id + "'");
+    if (!ctx.runtime->data.get()->find_persona(id))
+      return json_error(404, "unknown_persona", "no persona '" + id + "'");
     nlohmann::json list = nlohmann::json::array();
     for (const auto& a : ctx.processes->access_records(id))
-      list.push_back({{"at", format_instant(a.at)}, {"client_id", a.client_id}, {"service", a.service_name},
-                      {"process_id", a.process_id}, {"outcome", a.outcome}, {"items", a.items ? *a.items : std::vector<std::string>()}});
+      list.push_back({{"at", format_instant(a.at)},
+                      {"client_id", a.client_id},
+                      {"service", a.service_name},
+                      {"process_id", a.process_id},
+                      {"outcome", a.outcome},
+                      {"items", a.items ? *a.items : std::vector<std::string>()}});
     return json_response(200, {{"persona", id}, {"access_records", list}});
   });
   r.add_sync("GET", "/__admin/processes/{id}", [ctx](http_request& req) {
@@ -31,12 +40,18 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     if (!p) return json_error(404, "unknown_process", "no process '" + req.params["id"] + "'");
     nlohmann::json attempts = nlohmann::json::array();
     for (const auto& a : p->notifications)
-      attempts.push_back({{"at", format_instant(a.at)}, {"status", a.status}, {"error", a.error},
-                          {"telegram_type", a.telegram_type}});
-    return json_response(200, {{"process_id", p->process_id}, {"client_id", p->client_id}, {"persona", p->persona_id},
-                               {"telegram_id", p->telegram_id}, {"ready", p->ready}, {"error_key", p->error_key},
-                               {"inquiry", inquiry_json(p->query)}, {"provider_status", p->result->provider_status},
-                               {"notifications", attempts}, {"created", format_instant(p->created)}});
+      attempts.push_back(
+          {{"at", format_instant(a.at)}, {"status", a.status}, {"error", a.error}, {"telegram_type", a.telegram_type}});
+    return json_response(200, {{"process_id", p->process_id},
+                               {"client_id", p->client_id},
+                               {"persona", p->persona_id},
+                               {"telegram_id", p->telegram_id},
+                               {"ready", p->ready},
+                               {"error_key", p->error_key},
+                               {"inquiry", inquiry_json(p->query)},
+                               {"provider_status", p->result->provider_status},
+                               {"notifications", attempts},
+                               {"created", format_instant(p->created)}});
   });
   r.add_sync("GET", "/__admin/processes", [ctx](http_request& req) {
     constexpr std::size_t max_limit = 200;
@@ -49,18 +64,25 @@ void register_portal_admin_routes(router& r, portal_admin_context ctx) {
     }
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : ctx.processes->recent(limit))
-      list.push_back({{"process_id", p.process_id}, {"client_id", p.client_id}, {"persona", p.persona_id},
-                      {"telegram_id", p.telegram_id}, {"ready", p.ready}, {"error_key", p.error_key},
-                      {"error_code", p.error_code}, {"created", format_instant(p.created)},
+      list.push_back({{"process_id", p.process_id},
+                      {"client_id", p.client_id},
+                      {"persona", p.persona_id},
+                      {"telegram_id", p.telegram_id},
+                      {"ready", p.ready},
+                      {"error_key", p.error_key},
+                      {"error_code", p.error_code},
+                      {"created", format_instant(p.created)},
                       {"ready_at", p.ready ? nlohmann::json(format_instant(p.ready_at)) : nlohmann::json()},
-                      {"notifications", p.notifications.size()}, {"expired", ctx.processes->expired(p)}});
+                      {"notifications", p.notifications.size()},
+                      {"expired", ctx.processes->expired(p)}});
     return json_response(200, {{"processes", list}});
   });
   r.add_sync("POST", "/__admin/cards/{serial}/reset", [ctx](http_request& req) {
     const auto& serial = req.params["serial"];
     if (!ctx.cards->reset(serial)) return json_error(404, "unknown_card", "no persona holds card '" + serial + "'");
     auto card = ctx.cards->status(serial);
-    return json_response(200, {{"card_serial", serial}, {"pin_tries_left", card ? card->tries_left : 0},
+    return json_response(200, {{"card_serial", serial},
+                               {"pin_tries_left", card ? card->tries_left : 0},
                                {"certificate", card ? to_string(card->certificate) : ""}});
   });
   r.add_sync("POST", "/__admin/cards/reset", [ctx](http_request&) {

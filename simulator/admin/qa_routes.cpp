@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "conformance/lint.hpp"
 #include "config/yaml_reader.hpp"
+#include "conformance/lint.hpp"
 #include "core/file_read.hpp"
 #include "core/json_util.hpp"
 
@@ -21,10 +21,13 @@ journal_filter filter_of(const http_request& req) {
   f.process_id = req.query_param("process_id").value_or("");
   f.direction = req.query_param("direction").value_or("");
   auto status = req.query_param("status").value_or("");
-  if (!status.empty() && status.size() == 3 && std::all_of(status.begin(), status.end(), ::isdigit)) f.status = std::stoi(status);
-  else if (!status.empty()) f.status = -1;
+  if (!status.empty() && status.size() == 3 && std::all_of(status.begin(), status.end(), ::isdigit))
+    f.status = std::stoi(status);
+  else if (!status.empty())
+    f.status = -1;
   auto limit = req.query_param("limit").value_or("");
-  if (!limit.empty() && limit.size() < 7 && std::all_of(limit.begin(), limit.end(), ::isdigit)) f.limit = std::stoul(limit);
+  if (!limit.empty() && limit.size() < 7 && std::all_of(limit.begin(), limit.end(), ::isdigit))
+    f.limit = std::stoul(limit);
   return f;
 }
 
@@ -33,8 +36,10 @@ http_response add_faults(qa_context& ctx, http_request& req) {
   auto body = parse_json(req.body, parse_error);
   if (!body) return json_error(400, "invalid_fault", parse_error);
   std::vector<nlohmann::json> specs;
-  if (body->is_array()) specs.assign(body->begin(), body->end());
-  else specs.push_back(std::move(*body));
+  if (body->is_array())
+    specs.assign(body->begin(), body->end());
+  else
+    specs.push_back(std::move(*body));
   // Validate everything first: an invalid list adds nothing.
   std::vector<fault> parsed;
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -75,7 +80,8 @@ nlohmann::json available_scenarios(const std::string& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end && names.size() < 200; it.increment(ec)) {
     const auto& p = it->path();
-    if (p.extension() == ".yaml" && it->is_regular_file(ec) && !it->is_symlink(ec)) names.push_back(p.filename().string());
+    if (p.extension() == ".yaml" && it->is_regular_file(ec) && !it->is_symlink(ec))
+      names.push_back(p.filename().string());
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -86,13 +92,15 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
     scenario s;
     const auto* type = req.header("content-type");
     if (type && (type->find("yaml") != std::string::npos)) {
-      if (req.body.size() > max_scenario_bytes) return json_error(413, "invalid_scenario", "a scenario is at most 1 MiB");
+      if (req.body.size() > max_scenario_bytes)
+        return json_error(413, "invalid_scenario", "a scenario is at most 1 MiB");
       s = load_scenario_text(req.body, "request body", ctx.runtime->world, *ctx.runtime->data.get());
     } else {
       std::string error;
       auto body = parse_json_object(req.body, error);
       if (!body || !body->contains("file") || !(*body)["file"].is_string())
-        return json_error(400, "invalid_scenario", "send {\"file\": \"scenarios/….yaml\"} or a YAML body (Content-Type: application/yaml)");
+        return json_error(400, "invalid_scenario",
+                          "send {\"file\": \"scenarios/….yaml\"} or a YAML body (Content-Type: application/yaml)");
       const auto& dir = ctx.runtime->world.qa.scenarios_dir;
       auto path = scenario_path(dir, (*body)["file"].get<std::string>());
       if (!path)
@@ -132,7 +140,8 @@ void register_qa_routes(router& r, qa_context ctx) {
     return json_response(200, {{"status", "cleared"}});
   });
   r.add_sync("DELETE", "/__admin/faults/{id}", [c](http_request& req) {
-    if (!c->faults->remove(req.params["id"])) return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
+    if (!c->faults->remove(req.params["id"]))
+      return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
     return json_response(200, {{"status", "removed"}});
   });
   r.add_sync("GET", "/__admin/scenarios", [c](http_request&) {

@@ -15,7 +15,7 @@ struct qa_context {
   fault_registry* faults;
   scenario_runner* scenarios;
   request_journal* journal;
-  std::function<void()> reset;  // everything back to the startup state
+  std::function<void()> reset;                                         // everything back to the startup state
   std::function<void(const std::string&, const nlohmann::json&)> log;  // lifecycle events
 };
 

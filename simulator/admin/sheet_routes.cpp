@@ -36,7 +36,9 @@ std::optional<nlohmann::json> entry_json(const world_data& d, const std::string&
   return j;
 }
 
-http_response outcome_response(const edit_outcome& o) { return json_response(o.status, o.body); }
+http_response outcome_response(const edit_outcome& o) {
+  return json_response(o.status, o.body);
+}
 
 void register_section(router& r, sheet_context ctx, section_info info) {
   std::string section = info.name;

@@ -3,8 +3,9 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "app/world_editor.hpp"
 #include "core/router.hpp"

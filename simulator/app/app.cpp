@@ -1,33 +1,32 @@
 #include "app/app.hpp"
 
-#include "ui/ui_routes.hpp"
-
 #include <atomic>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 #include <map>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "admin/admin_routes.hpp"
-#include "admin/journal.hpp"
-#include "admin/qa_routes.hpp"
 #include "admin/conformance_routes.hpp"
+#include "admin/journal.hpp"
+#include "admin/portal_admin_routes.hpp"
+#include "admin/qa_routes.hpp"
 #include "admin/sheet_routes.hpp"
+#include "app/metrics.hpp"
+#include "app/request_log.hpp"
+#include "app/runtime.hpp"
 #include "app/world_editor.hpp"
 #include "app/world_link.hpp"
-#include "faults/decision_wire.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/file_lock.hpp"
-#include "faults/fault_registry.hpp"
-#include "faults/scenario.hpp"
-#include "systems/system_gate.hpp"
-#include "admin/portal_admin_routes.hpp"
-#include "app/request_log.hpp"
-#include "app/metrics.hpp"
-#include "app/runtime.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
+#include "faults/decision_wire.hpp"
+#include "faults/fault_registry.hpp"
+#include "faults/scenario.hpp"
+#include "jpki/jpki.hpp"
 #include "net/http_client.hpp"
 #include "net/server.hpp"
 #include "portal/api_routes.hpp"
@@ -35,9 +34,9 @@
 #include "portal/cards.hpp"
 #include "portal/kiosk_routes.hpp"
 #include "portal/processor.hpp"
-#include "jpki/jpki.hpp"
 #include "portal/web_routes.hpp"
 #include "systems/backend_routes.hpp"
+#include "systems/system_gate.hpp"
 #include "systems/system_routes.hpp"
 #include "ui/ui_routes.hpp"
 
@@ -152,8 +151,8 @@ struct simulator_app::impl {
   metrics meters;
   std::optional<scenario> startup_scenario;
   std::unique_ptr<world_editor> editor;
-  std::unique_ptr<world_link> link;  // set when this process follows a world owner
-  std::string node;                  // journal tag in a split world: the systems this process runs
+  std::unique_ptr<world_link> link;        // set when this process follows a world owner
+  std::string node;                        // journal tag in a split world: the systems this process runs
   std::string systems_host = "127.0.0.1";  // how this process reaches its own systems listener
   int ticks = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -219,8 +218,9 @@ void simulator_app::impl::apply_overrides() {
                         ": set server.listeners.admin.bearer_token or --admin-token");
   running = select_systems(rt.world, options.only);
   if (!options.world_owner.empty() && runs(system_kind::portal))
-    throw startup_error("--world-owner: the process that runs Myna Portal owns the world; start it without "
-                        "--world-owner and point the others at its admin listener");
+    throw startup_error(
+        "--world-owner: the process that runs Myna Portal owns the world; start it without "
+        "--world-owner and point the others at its admin listener");
   if (!options.world_owner.empty() && !options.scenario_file.empty())
     throw startup_error("--scenario: scenarios run in the world owner; start it there");
   if (!options.only.empty())
@@ -228,10 +228,10 @@ void simulator_app::impl::apply_overrides() {
   // Internal hops go to the address the systems listener really has (a wildcard one is
   // reached through loopback).
   const auto& a = s.systems.address;
-  systems_host = a == "0.0.0.0" || a.empty() ? "127.0.0.1"
-                 : a == "::"                 ? "[::1]"
+  systems_host = a == "0.0.0.0" || a.empty()        ? "127.0.0.1"
+                 : a == "::"                        ? "[::1]"
                  : a.find(':') != std::string::npos ? "[" + a + "]"
-                                                     : a;
+                                                    : a;
 }
 
 void simulator_app::impl::build_routes() {
@@ -239,7 +239,8 @@ void simulator_app::impl::build_routes() {
     if (!link || link->connected()) return "";
     return "the world owner " + link->owner() + " is not reachable: " + link->status()["last_error"].get<std::string>();
   };
-  for (const char* name : {"app", "sp", "admin", "systems"}) add_health_routes(routers[name], ready, server, name, blocker);
+  for (const char* name : {"app", "sp", "admin", "systems"})
+    add_health_routes(routers[name], ready, server, name, blocker);
   register_admin_routes(routers["admin"], {&rt, [this] {
                                              nlohmann::json systems = nlohmann::json::array();
                                              for (auto* s : running) systems.push_back(s->id);
@@ -271,47 +272,46 @@ void simulator_app::impl::build_routes() {
   if (runs(system_kind::portal)) {
     register_kiosk_routes(routers["sp"], kiosk);
     register_web_routes(routers["app"], rt.data, auth);
-    register_landing_routes(routers["app"], {&rt, &cards, [this](const std::string& host) { return control_room_url(host); },
-                                             [this] { return std::to_string(ports.count("sp") ? ports.at("sp") : 0); }});
+    register_landing_routes(routers["app"],
+                            {&rt, &cards, [this](const std::string& host) { return control_room_url(host); },
+                             [this] { return std::to_string(ports.count("sp") ? ports.at("sp") : 0); }});
     register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
   }
   register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
-  register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); },
-                                        [this](const std::string& event, const nlohmann::json& detail) {
-                                          log.event(event, detail);
-                                        }});
-  conformance = std::make_unique<conformance_runner>(conformance_deps{
-      &rt, &faults, &auth, &journal, &cards,
-      [this](const std::string& url, std::function<void(std::string, bool)> done) {
-        client_request get;
-        get.method = "GET";
-        get.url = url;
-        get.timeout = std::chrono::seconds(5);
-        get.body_limit = 64 * 1024;
-        client->send(std::move(get), [done = std::move(done)](client_result r) {
-          if (r.status == 0) return done(r.error, true);
-          done("HTTP " + std::to_string(r.status), false);
-        });
-      },
-      [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
+  register_qa_routes(routers["admin"],
+                     {&rt, &faults, &scenarios, &journal, [this] { reset_all(); },
+                      [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
+  conformance = std::make_unique<conformance_runner>(
+      conformance_deps{&rt, &faults, &auth, &journal, &cards,
+                       [this](const std::string& url, std::function<void(std::string, bool)> done) {
+                         client_request get;
+                         get.method = "GET";
+                         get.url = url;
+                         get.timeout = std::chrono::seconds(5);
+                         get.body_limit = 64 * 1024;
+                         client->send(std::move(get), [done = std::move(done)](client_result r) {
+                           if (r.status == 0) return done(r.error, true);
+                           done("HTTP " + std::to_string(r.status), false);
+                         });
+                       },
+                       [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
   register_conformance_routes(routers["admin"], *conformance);
-  register_sheet_routes(routers["admin"], {&rt, editor.get(), [this](const std::string& event, const nlohmann::json& detail) {
-                                            log.event(event, detail);
-                                          }});
+  register_sheet_routes(routers["admin"],
+                        {&rt, editor.get(),
+                         [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
   if (rt.world.logging.metrics)
     routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
   register_owner_routes(routers["admin"]);
   register_control_room_routes(routers["admin"]);
-  processes->set_hooks(
-      {[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
-              std::vector<std::string>& fired) {
-         auto d = faults.decide_notification(client_id, persona);
-         drop = d.drop;
-         delay = d.delay;
-         copies = d.copies;
-         fired = d.fired;
-       },
-       [this](const notification_report& r, const process_record& p) { notified(r, p); }});
+  processes->set_hooks({[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay,
+                               int& copies, std::vector<std::string>& fired) {
+                          auto d = faults.decide_notification(client_id, persona);
+                          drop = d.drop;
+                          delay = d.delay;
+                          copies = d.copies;
+                          fired = d.fired;
+                        },
+                        [this](const notification_report& r, const process_record& p) { notified(r, p); }});
   observe_world();
 }
 
@@ -334,8 +334,10 @@ void simulator_app::impl::housekeeping() {
   if (link) link->tick();
   if (options.watch && ++ticks % 10 == 0 && editor->files_changed()) {
     auto o = editor->reload("a world file changed (--watch)");
-    if (o.status == 200) log.event("reloaded", o.body);
-    else log.event("reload_refused", o.body);
+    if (o.status == 200)
+      log.event("reloaded", o.body);
+    else
+      log.event("reload_refused", o.body);
   }
   log.flush();
   server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
@@ -360,9 +362,14 @@ void simulator_app::impl::notified(const notification_report& r, const process_r
   e.response_body = r.answer;
   e.faults = r.fired;
   journal.record(std::move(e));
-  nlohmann::json line{{"url", r.url},           {"client_id", p.client_id}, {"process_id", p.process_id},
-                      {"telegram_id", p.telegram_id}, {"attempt", r.attempt}, {"outcome", r.outcome},
-                      {"status", r.status},     {"latency_ms", r.latency.count()}};
+  nlohmann::json line{{"url", r.url},
+                      {"client_id", p.client_id},
+                      {"process_id", p.process_id},
+                      {"telegram_id", p.telegram_id},
+                      {"attempt", r.attempt},
+                      {"outcome", r.outcome},
+                      {"status", r.status},
+                      {"latency_ms", r.latency.count()}};
   if (r.outcome != "delivered") line["error"] = r.answer.substr(0, 200);
   line["next_retry_ms"] = r.next_retry ? nlohmann::json(r.next_retry->count()) : nlohmann::json();
   if (!r.fired.empty()) line["faults"] = r.fired;
@@ -373,11 +380,14 @@ void simulator_app::impl::notified(const notification_report& r, const process_r
 // What happens without a request asking for it: clock changes, faults firing, scenario steps.
 void simulator_app::impl::observe_world() {
   rt.clock.on_change([this](const char* how, const clock_state& s) {
-    log.event("clock_changed", {{"how", how}, {"now", format_instant(s.now)}, {"speed", s.speed}, {"frozen", s.frozen}});
+    log.event("clock_changed",
+              {{"how", how}, {"now", format_instant(s.now)}, {"speed", s.speed}, {"frozen", s.frozen}});
     meters.clock_change(how);
   });
   faults.on_fire([this](const fault& f) {
-    log.event("fault_fired", {{"id", f.id}, {"kind", to_string(f.kind)}, {"target", f.target},
+    log.event("fault_fired", {{"id", f.id},
+                              {"kind", to_string(f.kind)},
+                              {"target", f.target},
                               {"remaining", f.remaining ? nlohmann::json(*f.remaining) : nlohmann::json()}});
     meters.fault_fired(to_string(f.kind), f.target);
   });
@@ -415,8 +425,10 @@ http_response simulator_app::impl::metrics_page() {
 void simulator_app::impl::fill_facts(http_request& req) {
   req.system = request_log::system_of(req);
   if (req.listener == "systems") {
-    for (auto [name, field] : {std::pair{"x-mynasim-client-id", &req.client_id}, {"x-mynasim-persona", &req.persona},
-                               {"x-mynasim-process-id", &req.process_id}, {"x-mynasim-telegram-id", &req.telegram_id}})
+    for (auto [name, field] : {std::pair{"x-mynasim-client-id", &req.client_id},
+                               {"x-mynasim-persona", &req.persona},
+                               {"x-mynasim-process-id", &req.process_id},
+                               {"x-mynasim-telegram-id", &req.telegram_id}})
       if (const auto* v = req.header(name)) *field = *v;
     return;
   }
@@ -428,7 +440,8 @@ void simulator_app::impl::fill_facts(http_request& req) {
     }
   if (req.client_id.empty()) req.client_id = req.query_param("client_id").value_or("");
   if (req.persona.empty()) req.persona = req.query_param("mynasim_persona").value_or("");
-  if (req.client_id.empty() && req.method == "POST" && req.body.size() < 65536 && !req.body.empty() && req.body[0] != '{') {
+  if (req.client_id.empty() && req.method == "POST" && req.body.size() < 65536 && !req.body.empty() &&
+      req.body[0] != '{') {
     std::vector<std::pair<std::string, std::string>> form;
     if (parse_form(req.body, form))
       for (auto& [k, v] : form) {
@@ -456,7 +469,8 @@ void simulator_app::impl::count(const http_request& req, const http_response& re
                  res.status, error_code, static_cast<double>(latency.count()) / 1e6);
 }
 
-void simulator_app::impl::complete(const http_request& req, const http_response& res, std::chrono::microseconds latency) {
+void simulator_app::impl::complete(const http_request& req, const http_response& res,
+                                   std::chrono::microseconds latency) {
   auto error_code = error_code_of(res);  // once: for the log line and the metrics
   log.request(req, res, latency, rt.clock.now(), error_code);
   if (rt.world.logging.metrics) count(req, res, error_code, latency);
@@ -480,15 +494,17 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   e.response_body = res.body;
   if (const auto* f = res.header("x-mynasim-faults")) e.faults.push_back(*f);
   e.node = node;
-  if (link) link->record(std::move(e));  // the owner keeps the one journal
-  else journal.record(std::move(e));
+  if (link)
+    link->record(std::move(e));  // the owner keeps the one journal
+  else
+    journal.record(std::move(e));
 }
 
 // X-Mynasim-Fault shapes this one request, or — for a system further down — the hops this
 // IF001-04 request causes (bound to its service and telegramId, once). It never outlives
 // the request, and is honoured only where the world allows it (by default: loopback).
 std::optional<http_response> simulator_app::impl::header_fault(http_request& req, const std::string& spec,
-                                                                fault_decision& decision) {
+                                                               fault_decision& decision) {
   std::string error;
   auto j = parse_json(spec, error, {4096, 8}).value_or(nlohmann::json());
   if (j.is_object() && !j.contains("target")) j["target"] = req.system;
@@ -504,7 +520,8 @@ std::optional<http_response> simulator_app::impl::header_fault(http_request& req
   }
   if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
     if (req.telegram_id.empty() || req.client_id.empty()) {
-      error = "a fault for '" + f->target + "' needs an IF001-04 request: its telegramId binds the fault to the hops it causes";
+      error = "a fault for '" + f->target +
+              "' needs an IF001-04 request: its telegramId binds the fault to the hops it causes";
       f.reset();
     } else {
       f->remaining = 1;
@@ -517,8 +534,10 @@ std::optional<http_response> simulator_app::impl::header_fault(http_request& req
     f->id = "header";
     f->remaining.reset();
     fault_registry once(rt);
-    if (once.add(*f, error)) decision = once.decide(req);
-    else f.reset();
+    if (once.add(*f, error))
+      decision = once.decide(req);
+    else
+      f.reset();
   }
   if (!f) return json_error(400, "invalid_fault_header", "X-Mynasim-Fault: " + error);
   return std::nullopt;
@@ -540,8 +559,10 @@ std::string simulator_app::impl::control_room_url(const std::string& app_host) c
   std::string host = admin.address;
   if (host == "0.0.0.0" || host == "::" || host.empty()) {
     host = app_host.empty() ? "127.0.0.1" : app_host;
-    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-    else if (auto bracket = host.rfind("]:"); bracket != std::string::npos) host.resize(bracket + 1);
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+      host.resize(colon);
+    else if (auto bracket = host.rfind("]:"); bracket != std::string::npos)
+      host.resize(bracket + 1);
   } else if (host.find(':') != std::string::npos) {
     host = "[" + host + "]";
   }
@@ -584,7 +605,8 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
     if (auto refused = admin_refusal(req)) return respond(std::move(*refused));
     // A follower's admin plane is the owner's: one clock, one set of faults, one journal —
     // but its health and its metrics are its own.
-    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health" && req.path != "/metrics")
+    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health" &&
+        req.path != "/metrics")
       return link->forward(req, std::move(respond));
     return it->second.dispatch(req, std::move(respond));
   }
@@ -651,12 +673,14 @@ http_response simulator_app::impl::as_telegram(const http_request& req, http_res
   if (req.body.size() < 262144)
     if (auto j = parse_json_object(req.body, ignored); j && j->contains("commonHeader"))
       mode = string_member((*j)["commonHeader"], "mode");
-  nlohmann::json header{{"telegramId", req.telegram_id},
-                        {"telegramType", result ? data->portal.result_response_type : data->portal.request_response_type},
-                        {"mode", mode},
-                        {"processId", req.process_id},
-                        {"errorCode", code}};
-  auto out = json_response(res.status, {{"commonHeader", header}, {"errorMessage", processes->outage_message(key, failure)}});
+  nlohmann::json header{
+      {"telegramId", req.telegram_id},
+      {"telegramType", result ? data->portal.result_response_type : data->portal.request_response_type},
+      {"mode", mode},
+      {"processId", req.process_id},
+      {"errorCode", code}};
+  auto out =
+      json_response(res.status, {{"commonHeader", header}, {"errorMessage", processes->outage_message(key, failure)}});
   if (const auto* retry = res.header("retry-after")) out.set("retry-after", *retry);
   out.close = res.close;
   return out;
@@ -729,14 +753,13 @@ void simulator_app::impl::listen_all() {
     }
     ports[l->name] = port;
     auto host = l->address.find(':') != std::string::npos ? "[" + l->address + "]" : l->address;
-    log.event("listening", {{"listener", l->name},
-                            {"url", std::string(l->tls.enabled ? "https" : "http") + "://" + host + ":" +
-                                        std::to_string(port)}});
+    log.event("listening",
+              {{"listener", l->name},
+               {"url", std::string(l->tls.enabled ? "https" : "http") + "://" + host + ":" + std::to_string(port)}});
   }
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 // MYNASIM_CA_EXPORT_DIR: where a developer picks up the CAs to trust (a Compose bind mount).
 void simulator_app::impl::export_cas() {
@@ -745,10 +768,13 @@ void simulator_app::impl::export_cas() {
   const auto& certs = rt.world.server.certs_dir;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  for (auto [from, to] : {std::pair{fs::path(certs) / "ca.crt", "ca.crt"}, {fs::path(certs) / "jpki/ca.crt", "jpki-ca.crt"}})
+  for (auto [from, to] :
+       {std::pair{fs::path(certs) / "ca.crt", "ca.crt"}, {fs::path(certs) / "jpki/ca.crt", "jpki-ca.crt"}})
     if (fs::exists(from, ec)) fs::copy_file(from, fs::path(dir) / to, fs::copy_options::overwrite_existing, ec);
-  if (ec) log.event("ca_export_failed", {{"dir", dir}, {"message", ec.message()}});
-  else log.event("ca_exported", {{"dir", dir}});
+  if (ec)
+    log.event("ca_export_failed", {{"dir", dir}, {"message", ec.message()}});
+  else
+    log.event("ca_exported", {{"dir", dir}});
 }
 
 namespace {
@@ -797,7 +823,8 @@ simulator_app::simulator_app(world_config world, app_options options) {
   // For running a test suite both ways without editing its worlds.
   if (const char* env = std::getenv("MYNASIM_INTERNAL_HOPS"); env && *env) {
     const std::string how = env;
-    if (how != "memory" && how != "tcp") throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + how + "'");
+    if (how != "memory" && how != "tcp")
+      throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + how + "'");
     settings.in_memory_hops = how == "memory";
   }
   i.server = std::make_unique<http_server>(
@@ -815,8 +842,8 @@ simulator_app::simulator_app(world_config world, app_options options) {
                          i.log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
                        },
                        [&i](const std::string& event, const nlohmann::json& detail) { i.log.event(event, detail); }});
-  i.processes = std::make_unique<processor>(i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); },
-                                            i.ids);
+  i.processes = std::make_unique<processor>(
+      i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); }, i.ids);
   try {
     i.pki = std::make_unique<jpki>(s.certs_dir + "/jpki", *i.rt.data.get(), i.rt.clock.now());
   } catch (const std::exception& e) {
@@ -836,7 +863,9 @@ simulator_app::simulator_app(world_config world, app_options options) {
   i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });
 }
 
-simulator_app::~simulator_app() { impl_->log.flush(); }
+simulator_app::~simulator_app() {
+  impl_->log.flush();
+}
 
 void simulator_app::run() {
   impl_->ready = true;
@@ -855,14 +884,18 @@ void simulator_app::shutdown() {
   impl_->server->shutdown();
 }
 
-void simulator_app::join() { impl_->server->join(); }
+void simulator_app::join() {
+  impl_->server->join();
+}
 
 std::uint16_t simulator_app::port(const std::string& listener) const {
   auto it = impl_->ports.find(listener);
   return it == impl_->ports.end() ? 0 : it->second;
 }
 
-world_runtime& simulator_app::runtime() { return impl_->rt; }
+world_runtime& simulator_app::runtime() {
+  return impl_->rt;
+}
 
 std::vector<std::tuple<std::string, std::string, std::string>> simulator_app::routes() const {
   std::vector<std::tuple<std::string, std::string, std::string>> out;

@@ -2,14 +2,12 @@
 // shuts them down. The only place that knows all the parts.
 #pragma once
 
-#include <tuple>
-#include <vector>
-
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "config/world.hpp"

@@ -1,19 +1,19 @@
 #include "app/metrics.hpp"
 
+#include <array>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
-
-#include <array>
-#include <charconv>
-#include <filesystem>
-#include <string_view>
-#include <fstream>
-#include <mutex>
-#include <unordered_map>
 
 namespace mynasim {
 
@@ -28,8 +28,7 @@ class bounded_family {
   explicit bounded_family(prometheus::Family<Metric>& f) : family_(f) {}
 
   template <std::size_t N, class... Args>
-  Metric& get(const std::array<const char*, N>& names, const std::array<std::string_view, N>& values,
-              Args&&... args) {
+  Metric& get(const std::array<const char*, N>& names, const std::array<std::string_view, N>& values, Args&&... args) {
     thread_local std::string key;  // keeps its capacity: no allocation per call
     key.clear();
     for (auto v : values) {
@@ -39,7 +38,8 @@ class bounded_family {
     std::lock_guard lock(mutex_);
     if (auto it = series_.find(key); it != series_.end()) return *it->second;
     Labels labels;
-    for (std::size_t i = 0; i < N; ++i) labels[names[i]] = series_.size() >= metrics::max_series ? "other" : std::string(values[i]);
+    for (std::size_t i = 0; i < N; ++i)
+      labels[names[i]] = series_.size() >= metrics::max_series ? "other" : std::string(values[i]);
     auto& m = family_.Add(labels, std::forward<Args>(args)...);
     if (series_.size() < metrics::max_series) series_.emplace(key, &m);
     return m;
@@ -57,35 +57,40 @@ struct metrics::impl {
                                                    .Name("mynasim_requests_total")
                                                    .Help("Requests answered, by system, endpoint, status and errorCode")
                                                    .Register(*registry)};
-  bounded_family<prometheus::Histogram> latency{prometheus::BuildHistogram()
-                                                    .Name("mynasim_request_duration_seconds")
-                                                    .Help("Time from a request's last byte to its response, by system and endpoint")
-                                                    .Register(*registry)};
+  bounded_family<prometheus::Histogram> latency{
+      prometheus::BuildHistogram()
+          .Name("mynasim_request_duration_seconds")
+          .Help("Time from a request's last byte to its response, by system and endpoint")
+          .Register(*registry)};
   bounded_family<prometheus::Counter> faults{prometheus::BuildCounter()
                                                  .Name("mynasim_faults_fired_total")
                                                  .Help("Injected faults that fired, by kind and target")
                                                  .Register(*registry)};
-  bounded_family<prometheus::Counter> notifications{prometheus::BuildCounter()
-                                                        .Name("mynasim_notifications_total")
-                                                        .Help("IF001-05 notification attempts, by outcome and attempt number")
-                                                        .Register(*registry)};
+  bounded_family<prometheus::Counter> notifications{
+      prometheus::BuildCounter()
+          .Name("mynasim_notifications_total")
+          .Help("IF001-05 notification attempts, by outcome and attempt number")
+          .Register(*registry)};
   prometheus::Counter& scenario_steps = prometheus::BuildCounter()
                                             .Name("mynasim_scenario_steps_total")
                                             .Help("Scenario steps applied")
                                             .Register(*registry)
                                             .Add({});
-  bounded_family<prometheus::Counter> clock_changes{prometheus::BuildCounter()
-                                                        .Name("mynasim_clock_changes_total")
-                                                        .Help("Changes of the virtual clock, by how (set, advance, speed, freeze, scenario)")
-                                                        .Register(*registry)};
-  prometheus::Family<prometheus::Gauge>& up = prometheus::BuildGauge()
-                                                  .Name("mynasim_system_up")
-                                                  .Help("1 when the simulated system is available at the virtual now, else 0")
-                                                  .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& processes = prometheus::BuildGauge()
-                                                         .Name("mynasim_processes")
-                                                         .Help("IF001-04 processes kept, by state (pending, ready, expired)")
-                                                         .Register(*registry);
+  bounded_family<prometheus::Counter> clock_changes{
+      prometheus::BuildCounter()
+          .Name("mynasim_clock_changes_total")
+          .Help("Changes of the virtual clock, by how (set, advance, speed, freeze, scenario)")
+          .Register(*registry)};
+  prometheus::Family<prometheus::Gauge>& up =
+      prometheus::BuildGauge()
+          .Name("mynasim_system_up")
+          .Help("1 when the simulated system is available at the virtual now, else 0")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& processes =
+      prometheus::BuildGauge()
+          .Name("mynasim_processes")
+          .Help("IF001-04 processes kept, by state (pending, ready, expired)")
+          .Register(*registry);
   prometheus::Gauge& journal_entries = prometheus::BuildGauge()
                                            .Name("mynasim_journal_entries")
                                            .Help("Entries in the request journal")
@@ -160,9 +165,13 @@ void metrics::notification(const std::string& outcome, int attempt) {
   impl_->notifications.get<2>({"outcome", "attempt"}, {outcome, attempt_text}).Increment();
 }
 
-void metrics::scenario_step() { impl_->scenario_steps.Increment(); }
+void metrics::scenario_step() {
+  impl_->scenario_steps.Increment();
+}
 
-void metrics::clock_change(const std::string& how) { impl_->clock_changes.get<1>({"how"}, {how}).Increment(); }
+void metrics::clock_change(const std::string& how) {
+  impl_->clock_changes.get<1>({"how"}, {how}).Increment();
+}
 
 std::string metrics::scrape(const metrics_snapshot& s) {
   std::lock_guard lock(impl_->scrape_mutex);

@@ -1,12 +1,12 @@
 #include "app/request_log.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
+
+#include <poll.h>
+#include <unistd.h>
 
 #include "core/json_util.hpp"
 
@@ -78,8 +78,10 @@ request_log::~request_log() {
   }
   stop_requested_ = true;
   wake_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  else flush();
+  if (writer_.joinable())
+    writer_.join();
+  else
+    flush();
 }
 
 void request_log::enqueue(std::string&& line, bool urgent) {

@@ -7,10 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
-#include <nlohmann/json_fwd.hpp>
 #include <ostream>
 #include <string>
+#include <thread>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "clock/time.hpp"
 #include "core/http.hpp"

@@ -1,8 +1,8 @@
 #include "app/world_editor.hpp"
 
-#include <sys/stat.h>
-
 #include <set>
+
+#include <sys/stat.h>
 
 #include "config/yaml_reader.hpp"
 
@@ -24,9 +24,10 @@ edit_outcome world_editor::change(sheet_change c) {
   }
   auto recorded = c;
   if (!record_sheet_change(changes_, std::move(recorded)))
-    return {507, {{"error", "too_many_changes"},
-                  {"message", "at most " + std::to_string(max_sheet_changes) +
-                                  " runtime changes are kept; fold them into the world files and reload"}}};
+    return {507,
+            {{"error", "too_many_changes"},
+             {"message", "at most " + std::to_string(max_sheet_changes) +
+                             " runtime changes are kept; fold them into the world files and reload"}}};
   rt_->data.replace(next);
   ++version_;
   if (changed_) changed_(*next);
@@ -92,7 +93,6 @@ bool world_editor::files_changed() {
   }
   return changed;
 }
-
 
 nlohmann::json world_editor::changes_json(bool full) const {
   std::lock_guard lock(mutex_);

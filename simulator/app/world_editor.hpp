@@ -6,8 +6,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "app/runtime.hpp"
 #include "config/sheet_changes.hpp"

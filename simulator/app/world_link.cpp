@@ -1,9 +1,9 @@
 #include "app/world_link.hpp"
 
 #include "app/world_editor.hpp"
-#include "faults/decision_wire.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
+#include "faults/decision_wire.hpp"
 #include "net/http_client.hpp"
 
 namespace mynasim {
@@ -14,7 +14,11 @@ constexpr std::size_t max_entries_per_post = 500;
 
 world_link::world_link(std::string owner_url, std::string token, std::string node, http_client& client,
                        link_callbacks cb)
-    : owner_(std::move(owner_url)), token_(std::move(token)), node_(std::move(node)), client_(&client), cb_(std::move(cb)) {
+    : owner_(std::move(owner_url)),
+      token_(std::move(token)),
+      node_(std::move(node)),
+      client_(&client),
+      cb_(std::move(cb)) {
   while (!owner_.empty() && owner_.back() == '/') owner_.pop_back();
 }
 
@@ -40,8 +44,9 @@ void world_link::set_connected(bool up, const std::string& why) {
 }
 
 void world_link::decide(const http_request& req, std::function<void(std::optional<fault_decision>, std::string)> done) {
-  nlohmann::json facts{{"system", req.system},       {"listener", req.listener},   {"method", req.method},
-                       {"path", req.path},           {"client_id", req.client_id}, {"persona", req.persona},
+  nlohmann::json facts{{"system", req.system},           {"listener", req.listener},
+                       {"method", req.method},           {"path", req.path},
+                       {"client_id", req.client_id},     {"persona", req.persona},
                        {"telegram_id", req.telegram_id}, {"process_id", req.process_id}};
   client_->send(owner_request("POST", "/__admin/world/decide", facts.dump()),
                 [this, done = std::move(done)](client_result r) {
@@ -50,9 +55,9 @@ void world_link::decide(const http_request& req, std::function<void(std::optiona
                   auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
                   auto d = body && body->contains("decision") ? decision_from_json((*body)["decision"]) : std::nullopt;
                   if (!clock || !d) {
-                    auto why = !r.error.empty()   ? r.error
+                    auto why = !r.error.empty()  ? r.error
                                : r.status != 200 ? "the owner answered " + std::to_string(r.status)
-                                                  : "the owner's answer is malformed";
+                                                 : "the owner's answer is malformed";
                     set_connected(false, why);
                     return done(std::nullopt, "the world owner " + owner_ + " did not answer: " + why);
                   }
@@ -67,8 +72,9 @@ void world_link::forward(const http_request& req, respond_fn respond) {
   client_->send(owner_request(req.method, target, req.body), [this, respond = std::move(respond)](client_result r) {
     if (r.status == 0) {
       set_connected(false, r.error);
-      return respond(json_error(503, "world_owner_unreachable",
-                                "this process follows the world owner " + owner_ + ", which did not answer: " + r.error));
+      return respond(
+          json_error(503, "world_owner_unreachable",
+                     "this process follows the world owner " + owner_ + ", which did not answer: " + r.error));
     }
     http_response res(r.status, {}, std::move(r.body));
     if (const auto* ct = r.header("content-type")) res.set("content-type", *ct);
@@ -129,7 +135,8 @@ void world_link::sync() {
     auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
     auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
     if (!clock) {
-      set_connected(false, !r.error.empty() ? r.error : "GET /__admin/world/state answered " + std::to_string(r.status));
+      set_connected(false,
+                    !r.error.empty() ? r.error : "GET /__admin/world/state answered " + std::to_string(r.status));
       syncing_ = false;
       return;
     }

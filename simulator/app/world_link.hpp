@@ -10,9 +10,10 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "admin/journal.hpp"
 #include "clock/virtual_clock.hpp"
@@ -26,8 +27,8 @@ class http_client;
 struct client_request;
 
 struct link_callbacks {
-  std::function<void(const clock_state&)> clock;                      // adopt the owner's clock
-  std::function<void(std::vector<sheet_change>)> sheets;              // adopt the owner's sheets
+  std::function<void(const clock_state&)> clock;                       // adopt the owner's clock
+  std::function<void(std::vector<sheet_change>)> sheets;               // adopt the owner's sheets
   std::function<void(const std::string&, const nlohmann::json&)> log;  // lifecycle events
 };
 

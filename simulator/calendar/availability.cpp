@@ -6,7 +6,8 @@ namespace mynasim {
 
 std::string system_availability::reason_text() const {
   switch (status.reason) {
-    case availability_reason::operating: return "運用中";
+    case availability_reason::operating:
+      return "運用中";
     case availability_reason::outside_hours: {
       std::string text = "運用時間外";
       if (system && !system->rules.hours.empty()) {
@@ -20,10 +21,14 @@ std::string system_availability::reason_text() const {
       }
       return text;
     }
-    case availability_reason::closed_weekday: return "休業日 (土日)";
-    case availability_reason::closed_holiday: return "休業日 (祝日: " + (status.detail ? *status.detail : "") + ")";
-    case availability_reason::planned_outage: return "計画停止: " + (status.detail ? *status.detail : "");
-    case availability_reason::forced_down: return "強制停止 (forced)";
+    case availability_reason::closed_weekday:
+      return "休業日 (土日)";
+    case availability_reason::closed_holiday:
+      return "休業日 (祝日: " + (status.detail ? *status.detail : "") + ")";
+    case availability_reason::planned_outage:
+      return "計画停止: " + (status.detail ? *status.detail : "");
+    case availability_reason::forced_down:
+      return "強制停止 (forced)";
   }
   return "";
 }

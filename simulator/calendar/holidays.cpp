@@ -66,9 +66,8 @@ struct one_off_day {
   const char* name;
 };
 constexpr one_off_day one_off_days[] = {
-    {1959, 4, 10, "結婚の儀"},          {1989, 2, 24, "大喪の礼"},
-    {1990, 11, 12, "即位の礼"},         {1993, 6, 9, "結婚の儀"},
-    {2019, 5, 1, "休日（祝日扱い）"},   {2019, 10, 22, "休日（祝日扱い）"},
+    {1959, 4, 10, "結婚の儀"}, {1989, 2, 24, "大喪の礼"},        {1990, 11, 12, "即位の礼"},
+    {1993, 6, 9, "結婚の儀"},  {2019, 5, 1, "休日（祝日扱い）"}, {2019, 10, 22, "休日（祝日扱い）"},
 };
 
 // 振替休日 since 1973-04-12; the "nearest following non-祝日" form since 2007.
@@ -76,13 +75,17 @@ const sys_days substitute_law_start = sys_days{1973y / April / 12};
 // 国民の休日 (a day between two 祝日) since 1985-12-27.
 const sys_days sandwich_law_start = sys_days{1985y / December / 27};
 
-sys_days make_day(int y, unsigned m, unsigned d) { return sys_days{year{y} / month{m} / day{d}}; }
+sys_days make_day(int y, unsigned m, unsigned d) {
+  return sys_days{year{y} / month{m} / day{d}};
+}
 
 sys_days nth_monday(int y, unsigned m, unsigned n) {
   return sys_days{year{y} / month{m} / weekday_indexed{Monday, n}};
 }
 
-bool is_sunday(sys_days d) { return weekday{d} == Sunday; }
+bool is_sunday(sys_days d) {
+  return weekday{d} == Sunday;
+}
 
 }  // namespace
 
@@ -98,9 +101,13 @@ int equinox_day(int y, double before_1980, double until_2099, double from_2100) 
 }
 }  // namespace
 
-int vernal_equinox_day(int y) { return equinox_day(y, 20.8357, 20.8431, 21.8510); }
+int vernal_equinox_day(int y) {
+  return equinox_day(y, 20.8357, 20.8431, 21.8510);
+}
 
-int autumnal_equinox_day(int y) { return equinox_day(y, 23.2588, 23.2488, 24.2488); }
+int autumnal_equinox_day(int y) {
+  return equinox_day(y, 23.2588, 23.2488, 24.2488);
+}
 
 std::vector<holiday> statutory_holidays(int y) {
   std::vector<holiday> national;  // 国民の祝日 proper
@@ -108,10 +115,18 @@ std::vector<holiday> statutory_holidays(int y) {
     if (y < r.from_year || y > r.to_year) continue;
     sys_days d;
     switch (r.kind) {
-      case rule_kind::fixed: d = make_day(y, r.month, r.day_or_nth); break;
-      case rule_kind::nth_monday: d = nth_monday(y, r.month, r.day_or_nth); break;
-      case rule_kind::vernal: d = make_day(y, 3, static_cast<unsigned>(vernal_equinox_day(y))); break;
-      case rule_kind::autumnal: d = make_day(y, 9, static_cast<unsigned>(autumnal_equinox_day(y))); break;
+      case rule_kind::fixed:
+        d = make_day(y, r.month, r.day_or_nth);
+        break;
+      case rule_kind::nth_monday:
+        d = nth_monday(y, r.month, r.day_or_nth);
+        break;
+      case rule_kind::vernal:
+        d = make_day(y, 3, static_cast<unsigned>(vernal_equinox_day(y)));
+        break;
+      case rule_kind::autumnal:
+        d = make_day(y, 9, static_cast<unsigned>(autumnal_equinox_day(y)));
+        break;
     }
     national.push_back({d, r.name});
   }

@@ -9,7 +9,9 @@ using namespace std::chrono;
 
 constexpr local_minutes minutes_per_day = 1440;
 
-local_minutes day_start(sys_days d) { return d.time_since_epoch().count() * minutes_per_day; }
+local_minutes day_start(sys_days d) {
+  return d.time_since_epoch().count() * minutes_per_day;
+}
 
 // The anchor day of a monthly rule in the given month, if the month has one.
 std::optional<sys_days> monthly_anchor(const outage_rule& r, year_month ym) {
@@ -70,12 +72,18 @@ void for_each_occurrence(const outage_rule& r, sys_days d, F&& f) {
 
 const char* to_string(availability_reason r) {
   switch (r) {
-    case availability_reason::operating: return "operating";
-    case availability_reason::outside_hours: return "outside_hours";
-    case availability_reason::closed_weekday: return "closed_weekday";
-    case availability_reason::closed_holiday: return "closed_holiday";
-    case availability_reason::planned_outage: return "planned_outage";
-    case availability_reason::forced_down: return "forced_down";
+    case availability_reason::operating:
+      return "operating";
+    case availability_reason::outside_hours:
+      return "outside_hours";
+    case availability_reason::closed_weekday:
+      return "closed_weekday";
+    case availability_reason::closed_holiday:
+      return "closed_holiday";
+    case availability_reason::planned_outage:
+      return "planned_outage";
+    case availability_reason::forced_down:
+      return "forced_down";
   }
   return "unknown";
 }
@@ -93,8 +101,7 @@ availability_status rule_evaluator::at(instant t) const {
   local_minutes m = to_local_minutes(t);
   sys_days day{days{m >= 0 ? m / minutes_per_day : (m - minutes_per_day + 1) / minutes_per_day}};
   int minute_of_day = static_cast<int>(m - day_start(day));
-  if (const auto* outage = active_outage(m, day))
-    return {false, availability_reason::planned_outage, &outage->name};
+  if (const auto* outage = active_outage(m, day)) return {false, availability_reason::planned_outage, &outage->name};
   if (rules_->closed_on_holidays)
     if (const auto* name = holidays_->name_of(day)) return {false, availability_reason::closed_holiday, name};
   if (rules_->closed_weekdays & (1u << weekday{day}.c_encoding()))

@@ -39,7 +39,7 @@ struct outage_rule {
 
 struct operating_rules {
   std::vector<day_window> hours{{0, 1440}};  // empty: never open
-  std::uint8_t closed_weekdays = 0;           // bit w for weekday w (0 = Sunday)
+  std::uint8_t closed_weekdays = 0;          // bit w for weekday w (0 = Sunday)
   bool closed_on_holidays = false;
   std::vector<outage_rule> outages;
 };

@@ -1,26 +1,26 @@
 #include "cli/cli.hpp"
 
-#include "conformance/lint.hpp"
-
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <functional>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "admin/availability_view.hpp"
 #include "app/app.hpp"
 #include "app/runtime.hpp"
 #include "config/yaml_reader.hpp"
-#include "core/paths.hpp"
-#include "faults/scenario.hpp"
-#include "net/admin_client.hpp"
-#include "net/http_client.hpp"
+#include "conformance/lint.hpp"
 #include "conformance/plan.hpp"
 #include "core/json_util.hpp"
+#include "core/paths.hpp"
+#include "faults/scenario.hpp"
 #include "jpki/jpki.hpp"
+#include "net/admin_client.hpp"
+#include "net/http_client.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -78,14 +78,19 @@ const std::vector<command_spec>& commands() {
        {config_option,
         {"--scenario", "FILE", "also validate this scenario file, as POST /__admin/scenarios would; repeatable", true}},
        check},
-      {"version", "print the version", {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+      {"version",
+       "print the version",
+       {},
+       [](const parsed_command&, std::ostream& out, std::ostream&) {
          out << "mynasim " << MYNASIM_VERSION << "\n";
          return 0;
        }},
       {"holidays",
        "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name (equinox days checked "
        "against the published dates to 2027; later ones are the standard approximation)",
-       {{"--from", "YYYY", "first year (1955 or later)"}, {"--to", "YYYY", "last year (2100 or earlier)"}, config_option},
+       {{"--from", "YYYY", "first year (1955 or later)"},
+        {"--to", "YYYY", "last year (2100 or earlier)"},
+        config_option},
        holidays},
       {"availability",
        "print every system's state at an instant, from the YAML alone",
@@ -101,15 +106,21 @@ const std::vector<command_spec>& commands() {
         {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
         config_option},
        timeline},
-      {"errors", "print the error catalogue (Markdown, or JSON with --json)",
-       {{"--json", nullptr, "print JSON"}, config_option}, errors},
-      {"lint rules", "print the conformance lint's rules (Markdown): what /__admin/lint checks in an API user's calls",
-       {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+      {"errors",
+       "print the error catalogue (Markdown, or JSON with --json)",
+       {{"--json", nullptr, "print JSON"}, config_option},
+       errors},
+      {"lint rules",
+       "print the conformance lint's rules (Markdown): what /__admin/lint checks in an API user's calls",
+       {},
+       [](const parsed_command&, std::ostream& out, std::ostream&) {
          out << lint_rules_markdown();
          return 0;
        }},
-      {"conformance tests", "print the conformance tests (Markdown): what each arranges, what passes, the remedy",
-       {}, [](const parsed_command&, std::ostream& out, std::ostream&) {
+      {"conformance tests",
+       "print the conformance tests (Markdown): what each arranges, what passes, the remedy",
+       {},
+       [](const parsed_command&, std::ostream& out, std::ostream&) {
          out << conformance_tests_markdown();
          return 0;
        }},
@@ -155,7 +166,8 @@ void print_usage(std::ostream& out) {
          "usage: mynasim <command> [options]\n\ncommands:\n";
   std::size_t column = 0;
   for (const auto& c : commands()) column = std::max(column, std::string(c.name).size() + 2);
-  for (const auto& c : commands()) out << "  " << c.name << std::string(column - std::string(c.name).size(), ' ') << c.summary << "\n";
+  for (const auto& c : commands())
+    out << "  " << c.name << std::string(column - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n`mynasim <command> --help` describes a command's options.\n";
 }
 
@@ -321,8 +333,10 @@ int availability(const parsed_command& cmd, std::ostream& out, std::ostream& err
   if (cmd.has("--at") && !at) return 2;
   world_runtime rt(std::move(world));
   auto when = at.value_or(default_instant(rt.world));
-  if (cmd.has("--json")) out << dump_json(availability_json(rt.availability, when), 2) << "\n";
-  else out << availability_text(rt.availability, when);
+  if (cmd.has("--json"))
+    out << dump_json(availability_json(rt.availability, when), 2) << "\n";
+  else
+    out << availability_text(rt.availability, when);
   return 0;
 }
 
@@ -349,8 +363,10 @@ int timeline(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   std::string sys_id = sys->id;
   world_runtime rt(std::move(world));
   const auto& s = *rt.world.find_system(sys_id);
-  if (cmd.has("--json")) out << dump_json(timeline_json(rt.availability, s, *from, *to), 2) << "\n";
-  else out << timeline_text(rt.availability, s, *from, *to);
+  if (cmd.has("--json"))
+    out << dump_json(timeline_json(rt.availability, s, *from, *to), 2) << "\n";
+  else
+    out << timeline_text(rt.availability, s, *from, *to);
   return 0;
 }
 
@@ -382,7 +398,8 @@ int card_sign(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   auto challenge = base64_decode(cmd.value("--challenge").value_or(""));
   const auto* persona = world.data.find_persona_by_card(serial);
   if (!persona || !challenge) {
-    err << "mynasim card sign: " << (!persona ? "no card with serial '" + serial + "'" : "--challenge must be base64") << "\n";
+    err << "mynasim card sign: " << (!persona ? "no card with serial '" + serial + "'" : "--challenge must be base64")
+        << "\n";
     return 2;
   }
   std::unique_ptr<jpki> pki;
@@ -401,12 +418,15 @@ int card_sign(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   }
   if (pin != persona->card.pin) {
     std::ofstream(tries_file) << --tries;
-    err << "mynasim card sign: wrong PIN, " << tries << " tries left" << (tries == 0 ? " — the card is now locked" : "") << "\n";
+    err << "mynasim card sign: wrong PIN, " << tries << " tries left" << (tries == 0 ? " — the card is now locked" : "")
+        << "\n";
     return tries == 0 ? 4 : 3;
   }
   std::ofstream(tries_file) << 3;
   auto sig = pki->sign(serial, *challenge);
-  out << dump_json({{"serial", serial}, {"signature", base64_encode(*sig)}, {"certificate", *pki->certificate_pem(serial)}}, 2)
+  out << dump_json(
+             {{"serial", serial}, {"signature", base64_encode(*sig)}, {"certificate", *pki->certificate_pem(serial)}},
+             2)
       << "\n";
   return 0;
 }
@@ -418,9 +438,11 @@ int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& 
     return 2;
   }
   auto admin = cmd.value("--admin").value_or("");
-  if (admin.empty()) admin = std::getenv("MYNASIM_ADMIN_URL") ? std::getenv("MYNASIM_ADMIN_URL") : "http://127.0.0.1:8081";
+  if (admin.empty())
+    admin = std::getenv("MYNASIM_ADMIN_URL") ? std::getenv("MYNASIM_ADMIN_URL") : "http://127.0.0.1:8081";
   while (!admin.empty() && admin.back() == '/') admin.pop_back();
-  auto token = cmd.value("--admin-token").value_or(std::getenv("MYNASIM_ADMIN_TOKEN") ? std::getenv("MYNASIM_ADMIN_TOKEN") : "");
+  auto token =
+      cmd.value("--admin-token").value_or(std::getenv("MYNASIM_ADMIN_TOKEN") ? std::getenv("MYNASIM_ADMIN_TOKEN") : "");
   long minutes = 60;
   if (auto t = cmd.value("--timeout")) {
     if (t->empty() || t->size() > 4 || !std::all_of(t->begin(), t->end(), ::isdigit) || std::stol(*t) < 1) {
@@ -465,8 +487,8 @@ int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& 
     if (current.is_object() && current.value("index", -1L) != announced) {
       announced = current.value("index", -1L);
       out << "[" << announced + 1 << "/" << tests.size() << "] " << current.value("name", "") << " — "
-          << current.value("title_ja", "") << "\n    waiting for your app's flow: " << current.value("instruction_ja", "")
-          << std::endl;
+          << current.value("title_ja", "")
+          << "\n    waiting for your app's flow: " << current.value("instruction_ja", "") << std::endl;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
@@ -485,10 +507,11 @@ int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& 
     }
   }
   const auto& summary = run["summary"];
-  out << summary.value("pass", 0) << " pass, " << summary.value("warning", 0) << " warning, " << summary.value("fail", 0)
-      << " fail, " << summary.value("not_applicable", 0) << " not applicable, " << summary.value("pending", 0)
-      << " not run\n";
-  return summary.value("fail", 0) == 0 && summary.value("pending", 0) == 0 && run.value("state", "") == "finished" ? 0 : 1;
+  out << summary.value("pass", 0) << " pass, " << summary.value("warning", 0) << " warning, "
+      << summary.value("fail", 0) << " fail, " << summary.value("not_applicable", 0) << " not applicable, "
+      << summary.value("pending", 0) << " not run\n";
+  return summary.value("fail", 0) == 0 && summary.value("pending", 0) == 0 && run.value("state", "") == "finished" ? 0
+                                                                                                                   : 1;
 }
 
 }  // namespace
@@ -554,7 +577,8 @@ std::optional<parsed_command> parse_command_line(const std::vector<std::string>&
       arg = arg.substr(0, eq);
       has_inline = true;
     }
-    auto it = std::find_if(spec->options.begin(), spec->options.end(), [&](const option_spec& o) { return arg == o.name; });
+    auto it =
+        std::find_if(spec->options.begin(), spec->options.end(), [&](const option_spec& o) { return arg == o.name; });
     if (it == spec->options.end()) {
       error = "mynasim " + cmd.command + ": unknown option '" + arg + "'";
       return std::nullopt;

@@ -44,7 +44,9 @@ instant from_local_minutes(local_minutes m) {
   return instant{duration_cast<millis>(minutes{m} - jst_offset)};
 }
 
-sys_days local_day(instant t) { return floor<days>(t + jst_offset); }
+sys_days local_day(instant t) {
+  return floor<days>(t + jst_offset);
+}
 
 int local_minute_of_day(instant t) {
   auto local = t + jst_offset;
@@ -66,7 +68,9 @@ instant earliest_instant() {
 instant latest_instant() {
   return instant(sys_days(std::chrono::year(last_supported_year + 1) / 1 / 1)) - jst_offset - millis{1};
 }
-bool in_supported_range(instant t) { return t >= earliest_instant() && t <= latest_instant(); }
+bool in_supported_range(instant t) {
+  return t >= earliest_instant() && t <= latest_instant();
+}
 
 std::optional<instant> parse_instant(std::string_view text) {
   std::size_t pos = 0;
@@ -81,8 +85,7 @@ std::optional<instant> parse_instant(std::string_view text) {
   if (pos < text.size()) {
     if (text[pos] != 'T' && text[pos] != ' ') return std::nullopt;
     ++pos;
-    if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi))
-      return std::nullopt;
+    if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi)) return std::nullopt;
     if (pos < text.size() && text[pos] == ':') {
       ++pos;
       if (!read_digits(text, pos, 2, s)) return std::nullopt;
@@ -175,12 +178,18 @@ std::optional<millis> parse_duration(std::string_view text) {
     if (ec != std::errc{} || ptr != text.data() + pos) return std::nullopt;
     char unit = text[pos++];
     double scale = 0;
-    if (!in_time && unit == 'W') scale = 7 * 86400e3;
-    else if (!in_time && unit == 'D') scale = 86400e3;
-    else if (in_time && unit == 'H') scale = 3600e3;
-    else if (in_time && unit == 'M') scale = 60e3;
-    else if (in_time && unit == 'S') scale = 1e3;
-    else return std::nullopt;
+    if (!in_time && unit == 'W')
+      scale = 7 * 86400e3;
+    else if (!in_time && unit == 'D')
+      scale = 86400e3;
+    else if (in_time && unit == 'H')
+      scale = 3600e3;
+    else if (in_time && unit == 'M')
+      scale = 60e3;
+    else if (in_time && unit == 'S')
+      scale = 1e3;
+    else
+      return std::nullopt;
     total_ms += value * scale;
     any = true;
   }
@@ -192,8 +201,7 @@ std::optional<millis> parse_duration(std::string_view text) {
 std::optional<int> parse_clock_time(std::string_view text) {
   std::size_t pos = 0;
   int h = 0, m = 0;
-  if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, m) ||
-      pos != text.size())
+  if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, m) || pos != text.size())
     return std::nullopt;
   if (m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
   return h * 60 + m;

@@ -20,8 +20,8 @@ using local_minutes = std::int64_t;
 
 local_minutes to_local_minutes(instant t);
 instant from_local_minutes(local_minutes m);
-sys_days local_day(instant t);             // the JST calendar day containing t
-int local_minute_of_day(instant t);        // 0..1439 in JST
+sys_days local_day(instant t);       // the JST calendar day containing t
+int local_minute_of_day(instant t);  // 0..1439 in JST
 
 // The span every instant lives in — parsed, configured or reached by moving the virtual
 // clock — so no date arithmetic can overflow: 1900-01-01 to 2199-12-31 (JST).
@@ -36,7 +36,7 @@ bool in_supported_range(instant t);
 std::optional<instant> parse_instant(std::string_view text);
 // "2026-12-28T20:55:00+09:00" (milliseconds appear only when not zero).
 std::string format_instant(instant t);
-std::string format_date(sys_days d);   // "2026-12-28"
+std::string format_date(sys_days d);                        // "2026-12-28"
 std::optional<sys_days> parse_date(std::string_view text);  // "2026-12-28"
 
 // ISO-8601 durations: "PT2H30M", "P1D", "PT0.5S", "-PT5M"; at most the supported span.

@@ -1,9 +1,10 @@
 // YAML → world_data: items, services, connections, personas, portal settings, errors.
+#include "config/data_parser.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <set>
 
-#include "config/data_parser.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace mynasim {
@@ -17,7 +18,9 @@ millis duration_or(const yaml_map& m, const std::string& key, millis fallback) {
   return *d;
 }
 
-bool is_url(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+bool is_url(const std::string& s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
 
 item_definition parse_item(const yaml_value& v, const world_config& w) {
   yaml_map m(v);
@@ -53,16 +56,20 @@ std::vector<query_method> parse_methods(const yaml_value& v) {
   std::vector<query_method> out;
   for (const auto& item : v.items()) {
     auto s = item.as_string();
-    if (s == "date") out.push_back(query_method::date);
-    else if (s == "range") out.push_back(query_method::range);
-    else if (s == "latest") out.push_back(query_method::latest);
-    else item.fail("unknown query method '" + s + "' (date, range, latest)");
+    if (s == "date")
+      out.push_back(query_method::date);
+    else if (s == "range")
+      out.push_back(query_method::range);
+    else if (s == "latest")
+      out.push_back(query_method::latest);
+    else
+      item.fail("unknown query method '" + s + "' (date, range, latest)");
   }
   return out;
 }
 
-const std::set<std::string> outcomes = {"consent", "refuse", "cancel_link", "wrong_pin", "lock_card",
-                                        "expired_certificate", "revoked_certificate"};
+const std::set<std::string> outcomes = {
+    "consent", "refuse", "cancel_link", "wrong_pin", "lock_card", "expired_certificate", "revoked_certificate"};
 
 }  // namespace
 
@@ -85,9 +92,9 @@ service_config parse_service(const yaml_value& v, const world_data& d, bool* rep
   for (std::size_t k = 0; k < s.items.size(); ++k)
     if (!d.find_item(s.items[k])) items.items()[k].fail("unknown item '" + s.items[k] + "'");
   if (s.items.empty()) items.fail("a service obtains at least one item");
-  s.query_methods = m.has("query_methods") ? parse_methods(m.get("query_methods"))
-                                           : std::vector<query_method>{query_method::date, query_method::range,
-                                                                       query_method::latest};
+  s.query_methods = m.has("query_methods")
+                        ? parse_methods(m.get("query_methods"))
+                        : std::vector<query_method>{query_method::date, query_method::range, query_method::latest};
   auto uris = m.get("redirect_uris");
   s.redirect_uris = uris.strings();
   for (std::size_t k = 0; k < s.redirect_uris.size(); ++k)
@@ -138,10 +145,14 @@ card_config parse_card(const yaml_value& v) {
     pin.fail("the 利用者証明用 PIN is 4 digits");
   c.pin_tries_left = static_cast<int>(m.int_or("pin_tries_left", 3, 0, 3));
   auto cert = m.string_or("certificate", "valid");
-  if (cert == "valid") c.certificate = certificate_state::valid;
-  else if (cert == "expired") c.certificate = certificate_state::expired;
-  else if (cert == "revoked") c.certificate = certificate_state::revoked;
-  else m.get("certificate").fail("certificate is valid, expired or revoked");
+  if (cert == "valid")
+    c.certificate = certificate_state::valid;
+  else if (cert == "expired")
+    c.certificate = certificate_state::expired;
+  else if (cert == "revoked")
+    c.certificate = certificate_state::revoked;
+  else
+    m.get("certificate").fail("certificate is valid, expired or revoked");
   m.done();
   return c;
 }
@@ -204,7 +215,8 @@ bool expand(const std::string& t, long n, std::string& out) {
     auto spec = t.substr(i + 2, close - i - 2);  // "" or ":06"
     int width = 0;
     if (!spec.empty()) {
-      if (spec.size() < 2 || spec.size() > 3 || spec[0] != ':' || spec.find_first_not_of("0123456789", 1) != std::string::npos)
+      if (spec.size() < 2 || spec.size() > 3 || spec[0] != ':' ||
+          spec.find_first_not_of("0123456789", 1) != std::string::npos)
         return false;
       width = std::stoi(spec.substr(1));
     }
@@ -255,7 +267,8 @@ void expand_node(yaml_document& doc, std::uint32_t node, long n) {
 std::vector<persona> generate_personas(const yaml_value& v, const world_data& d) {
   auto& doc = v.document();
   const auto self = v.node();
-  auto count = v.child(*doc.find(self, "count"), v.path() + ".count").as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
+  auto count =
+      v.child(*doc.find(self, "count"), v.path() + ".count").as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
   // The strings as written, {n} and all, read before persona 1 is expanded in place.
   auto str = [&](std::uint32_t map, const char* key) {
     auto n = doc.find(map, key);
@@ -338,8 +351,10 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
         auto records = data_raw[i].records;
         for (auto& r : records) expand_json(r, n);
         pd.set_records(std::move(records));
-        if (data_raw[i].body.empty()) pd.body = p.municipality;
-        else if (expand(data_raw[i].body, n, buf)) pd.body = buf;
+        if (data_raw[i].body.empty())
+          pd.body = p.municipality;
+        else if (expand(data_raw[i].body, n, buf))
+          pd.body = buf;
       }
     out.push_back(std::move(p));
   }
@@ -472,8 +487,10 @@ void parse_world_data(const section_map& sections, world_config& w) {
     auto id = c.client_id;
     place(d.connections, connection_index, std::move(c), id, replaces, v, "connection");
   });
-  if (auto it = sections.find("portal"); it != sections.end() && !it->second.empty()) parse_portal(it->second.front(), d.portal);
-  if (auto it = sections.find("errors"); it != sections.end() && !it->second.empty()) parse_errors(it->second.front(), d.errors);
+  if (auto it = sections.find("portal"); it != sections.end() && !it->second.empty())
+    parse_portal(it->second.front(), d.portal);
+  if (auto it = sections.find("errors"); it != sections.end() && !it->second.empty())
+    parse_errors(it->second.front(), d.errors);
 }
 
 }  // namespace mynasim

@@ -7,7 +7,7 @@
 namespace mynasim {
 namespace {
 
-constexpr std::array<const char*, 7> weekday_names = {"sunday", "monday", "tuesday", "wednesday",
+constexpr std::array<const char*, 7> weekday_names = {"sunday",   "monday", "tuesday", "wednesday",
                                                       "thursday", "friday", "saturday"};
 
 int parse_weekday(const yaml_value& v) {
@@ -28,7 +28,8 @@ day_window parse_window(const yaml_value& v) {
   auto dash = s.find('-');
   if (dash == std::string::npos) v.fail("expected a window HH:MM-HH:MM, got '" + s + "'");
   day_window w{parse_time(v, s.substr(0, dash)), parse_time(v, s.substr(dash + 1))};
-  if (w.until_minute <= w.from_minute) v.fail("window '" + s + "' must end after it starts (split overnight windows in two)");
+  if (w.until_minute <= w.from_minute)
+    v.fail("window '" + s + "' must end after it starts (split overnight windows in two)");
   return w;
 }
 
@@ -67,8 +68,10 @@ void parse_monthly(const yaml_value& v, outage_rule& r) {
   yaml_map m(v);
   r.every = outage_rule::recurrence::monthly;
   auto nth = m.get("nth");
-  if (nth.is_scalar() && nth.as_string() == "last") r.nth = -1;
-  else r.nth = static_cast<int>(nth.as_int(1, 5));
+  if (nth.is_scalar() && nth.as_string() == "last")
+    r.nth = -1;
+  else
+    r.nth = static_cast<int>(nth.as_int(1, 5));
   r.weekday = parse_weekday(m.get("weekday"));
   if (auto months = m.find("months"))
     for (const auto& item : months->items()) r.months |= static_cast<std::uint16_t>(1u << item.as_int(1, 12));
@@ -89,8 +92,10 @@ outage_rule parse_outage(const yaml_value& v) {
     parse_month_day_time(m.get("until"), r.until_month, r.until_day, until_minute);
     r.until_minute = until_minute;
   } else if (kind == "monthly" || kind == "daily") {
-    if (kind == "monthly") parse_monthly(m.get("on"), r);
-    else r.every = outage_rule::recurrence::daily;
+    if (kind == "monthly")
+      parse_monthly(m.get("on"), r);
+    else
+      r.every = outage_rule::recurrence::daily;
     auto from = m.get("from");
     r.from_minute = parse_time(from, from.as_string());
     parse_until(m.get("until"), r);
@@ -115,8 +120,10 @@ operating_rules parse_operating_rules(const yaml_map& m) {
   }
   if (auto closed = m.find("closed_on")) {
     for (const auto& item : closed->items()) {
-      if (item.is_scalar() && item.as_string() == "holiday") rules.closed_on_holidays = true;
-      else rules.closed_weekdays |= static_cast<std::uint8_t>(1u << parse_weekday(item));
+      if (item.is_scalar() && item.as_string() == "holiday")
+        rules.closed_on_holidays = true;
+      else
+        rules.closed_weekdays |= static_cast<std::uint8_t>(1u << parse_weekday(item));
     }
   }
   if (auto outages = m.find("outages"))

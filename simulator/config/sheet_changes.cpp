@@ -9,7 +9,9 @@
 namespace mynasim {
 namespace {
 
-const char* id_key(const std::string& section) { return section == "personas" ? "id" : "client_id"; }
+const char* id_key(const std::string& section) {
+  return section == "personas" ? "id" : "client_id";
+}
 
 template <class T, class Id>
 typename std::vector<T>::iterator find_entry(std::vector<T>& list, const std::string& id, Id&& id_of) {
@@ -47,21 +49,27 @@ void put_entry(const world_config&, world_data& d, const sheet_change& c) {
   if (c.section == "services") {
     auto s = parse_service(v, d);
     auto it = find_entry(d.services, c.id, [](const service_config& e) { return e.client_id; });
-    if (it != d.services.end()) *it = std::move(s);
-    else d.services.push_back(std::move(s));
+    if (it != d.services.end())
+      *it = std::move(s);
+    else
+      d.services.push_back(std::move(s));
   } else if (c.section == "connections") {
     auto x = parse_connection(v, d);
     auto it = find_entry(d.connections, c.id, [](const connection_config& e) { return e.client_id; });
-    if (it != d.connections.end()) *it = std::move(x);
-    else d.connections.push_back(std::move(x));
+    if (it != d.connections.end())
+      *it = std::move(x);
+    else
+      d.connections.push_back(std::move(x));
   } else {
     auto p = parse_persona(v, d);
     for (const auto& other : d.personas)
       if (other.id != p.id && other.card.serial == p.card.serial)
         yaml_map(v).get("card").fail("card serial " + p.card.serial + " is already persona " + other.id + "'s");
     auto it = find_entry(d.personas, c.id, [](const persona& e) { return e.id; });
-    if (it != d.personas.end()) *it = std::move(p);
-    else d.personas.push_back(std::move(p));
+    if (it != d.personas.end())
+      *it = std::move(p);
+    else
+      d.personas.push_back(std::move(p));
   }
 }
 
@@ -123,9 +131,15 @@ void apply_api_user(world_data& d, const sheet_change& c) {
 void apply_sheet_changes(const world_config& world, world_data& data, const std::vector<sheet_change>& changes) {
   for (const auto& c : changes) {
     switch (c.what) {
-      case sheet_change::op::put: put_entry(world, data, c); break;
-      case sheet_change::op::remove: remove_entry(data, c); break;
-      case sheet_change::op::api_user: apply_api_user(data, c); break;
+      case sheet_change::op::put:
+        put_entry(world, data, c);
+        break;
+      case sheet_change::op::remove:
+        remove_entry(data, c);
+        break;
+      case sheet_change::op::api_user:
+        apply_api_user(data, c);
+        break;
       case sheet_change::op::patch: {
         auto merged = current_json(data, c);
         std::string error;
@@ -181,8 +195,12 @@ std::optional<sheet_change> parse_api_user(const std::string& spec, std::string&
 nlohmann::json service_json(const service_config& s) {
   nlohmann::json methods = nlohmann::json::array();
   for (auto m : s.query_methods) methods.push_back(to_string(m));
-  nlohmann::json j{{"client_id", s.client_id}, {"provider_name", s.provider_name}, {"name", s.name},
-                   {"purpose", s.purpose},     {"items", s.items},                 {"query_methods", methods},
+  nlohmann::json j{{"client_id", s.client_id},
+                   {"provider_name", s.provider_name},
+                   {"name", s.name},
+                   {"purpose", s.purpose},
+                   {"items", s.items},
+                   {"query_methods", methods},
                    {"redirect_uris", s.redirect_uris}};
   if (!s.ci.persona.empty()) j["ci"] = {{"persona", s.ci.persona}, {"outcome", s.ci.outcome}};
   return j;
@@ -227,10 +245,14 @@ nlohmann::json persona_json(const persona& p) {
 
 const char* to_string(sheet_change::op o) {
   switch (o) {
-    case sheet_change::op::put: return "put";
-    case sheet_change::op::patch: return "patch";
-    case sheet_change::op::remove: return "remove";
-    case sheet_change::op::api_user: return "api_user";
+    case sheet_change::op::put:
+      return "put";
+    case sheet_change::op::patch:
+      return "patch";
+    case sheet_change::op::remove:
+      return "remove";
+    case sheet_change::op::api_user:
+      return "api_user";
   }
   return "";
 }
@@ -239,11 +261,16 @@ std::optional<sheet_change> sheet_change_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return std::nullopt;
   sheet_change c;
   auto op = j.value("op", std::string());
-  if (op == "put") c.what = sheet_change::op::put;
-  else if (op == "patch") c.what = sheet_change::op::patch;
-  else if (op == "remove") c.what = sheet_change::op::remove;
-  else if (op == "api_user") c.what = sheet_change::op::api_user;
-  else return std::nullopt;
+  if (op == "put")
+    c.what = sheet_change::op::put;
+  else if (op == "patch")
+    c.what = sheet_change::op::patch;
+  else if (op == "remove")
+    c.what = sheet_change::op::remove;
+  else if (op == "api_user")
+    c.what = sheet_change::op::api_user;
+  else
+    return std::nullopt;
   for (auto [k, v] : {std::pair{"section", &c.section}, {"id", &c.id}, {"text", &c.text}, {"origin", &c.origin}}) {
     if (!j.contains(k) || !j[k].is_string()) return std::nullopt;
     *v = j[k].get<std::string>();

@@ -4,9 +4,10 @@
 // same errors.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "config/world.hpp"
 

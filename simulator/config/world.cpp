@@ -16,10 +16,14 @@ namespace fs = std::filesystem;
 
 const char* to_string(system_kind k) {
   switch (k) {
-    case system_kind::portal: return "portal";
-    case system_kind::network: return "network";
-    case system_kind::juki: return "juki";
-    case system_kind::intermediate: return "intermediate";
+    case system_kind::portal:
+      return "portal";
+    case system_kind::network:
+      return "network";
+    case system_kind::juki:
+      return "juki";
+    case system_kind::intermediate:
+      return "intermediate";
   }
   return "unknown";
 }
@@ -44,7 +48,9 @@ millis duration_or(const yaml_map& m, const std::string& key, millis fallback, m
   return v ? read_duration(*v, min) : fallback;
 }
 
-std::string resolve_path(const std::string& base_dir, const std::string& p) { return resolve_world_path(base_dir, p); }
+std::string resolve_path(const std::string& base_dir, const std::string& p) {
+  return resolve_world_path(base_dir, p);
+}
 
 void parse_tls(const yaml_value& v, tls_config& tls, const std::string& dir) {
   yaml_map m(v);
@@ -81,9 +87,12 @@ void parse_server(const yaml_value& v, server_config& s, const std::string& dir)
   s.write_timeout = duration_or(m, "write_timeout", s.write_timeout);
   s.handshake_timeout = duration_or(m, "handshake_timeout", s.handshake_timeout);
   s.shutdown_grace = duration_or(m, "shutdown_grace", s.shutdown_grace, millis{0});
-  s.header_limit = static_cast<std::size_t>(m.int_or("header_limit", static_cast<std::int64_t>(s.header_limit), 1024, 1 << 20));
-  s.body_limit = static_cast<std::size_t>(m.int_or("body_limit", static_cast<std::int64_t>(s.body_limit), 1024, 64 << 20));
-  s.max_connections = static_cast<std::size_t>(m.int_or("max_connections", static_cast<std::int64_t>(s.max_connections), 1, 1 << 20));
+  s.header_limit =
+      static_cast<std::size_t>(m.int_or("header_limit", static_cast<std::int64_t>(s.header_limit), 1024, 1 << 20));
+  s.body_limit =
+      static_cast<std::size_t>(m.int_or("body_limit", static_cast<std::int64_t>(s.body_limit), 1024, 64 << 20));
+  s.max_connections =
+      static_cast<std::size_t>(m.int_or("max_connections", static_cast<std::int64_t>(s.max_connections), 1, 1 << 20));
   if (auto hops = m.find("internal_hops")) {
     auto how = hops->as_string();
     if (how != "memory" && how != "tcp") hops->fail("expected memory or tcp, got '" + how + "'");
@@ -165,7 +174,7 @@ system_config parse_system(const yaml_value& v) {
 
 // Sections an entry file or an included file may hold.
 const std::set<std::string> list_sections = {"systems", "items", "services", "connections", "personas"};
-const std::set<std::string> map_sections = {"name",   "server", "logging", "clock", "holidays",
+const std::set<std::string> map_sections = {"name",   "server", "logging", "clock",      "holidays",
                                             "portal", "errors", "qa",      "conformance"};
 
 void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
@@ -179,7 +188,8 @@ void collect(const std::string& file, std::map<std::string, std::vector<yaml_val
   yaml_map m(doc);
   auto dir = fs::path(canonical).parent_path().string();
   if (auto inc = m.find("include"))
-    for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1, order);
+    for (const auto& item : inc->items())
+      collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1, order);
   for (const auto& key : doc.keys()) {
     if (key == "include") continue;
     if (!list_sections.count(key) && !map_sections.count(key)) continue;  // reported by done()
@@ -210,8 +220,10 @@ world_config read_world(const std::string& entry_file) {
   auto dir = fs::path(w.entry_file).parent_path().string();
 
   if (auto& s = sections["name"]; !s.empty()) w.name = s.front().as_string();
-  if (auto& s = sections["server"]; !s.empty()) parse_server(s.front(), w.server, fs::path(s.front().file()).parent_path().string());
-  else parse_server(load_yaml_string("{}", w.entry_file), w.server, dir);
+  if (auto& s = sections["server"]; !s.empty())
+    parse_server(s.front(), w.server, fs::path(s.front().file()).parent_path().string());
+  else
+    parse_server(load_yaml_string("{}", w.entry_file), w.server, dir);
   if (auto& s = sections["logging"]; !s.empty()) {
     yaml_map m(s.front());
     auto format = m.string_or("format", "json");
@@ -237,10 +249,12 @@ world_config read_world(const std::string& entry_file) {
     yaml_map m(s.front());
     if (auto v = m.find("allow_fault_header")) {
       auto text = v->as_string();
-      if (text != "auto" && text != "true" && text != "false") v->fail("expected auto, true or false, got '" + text + "'");
+      if (text != "auto" && text != "true" && text != "false")
+        v->fail("expected auto, true or false, got '" + text + "'");
       if (text != "auto") w.qa.allow_fault_header = text == "true";
     }
-    w.qa.max_faults = static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(w.qa.max_faults), 1, 100000));
+    w.qa.max_faults =
+        static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(w.qa.max_faults), 1, 100000));
     if (auto d = m.find("scenarios_dir"))
       w.qa.scenarios_dir = resolve_path(fs::path(s.front().file()).parent_path().string(), d->as_string());
     if (auto j = m.find("journal")) {
@@ -275,8 +289,8 @@ world_config read_world(const std::string& entry_file) {
     int n = 0;
     for (const auto& sys : w.systems) n += sys.kind == kind;
     if (n != 1)
-      throw config_error(w.entry_file + ": systems: the world needs exactly one system of kind '" +
-                         to_string(kind) + "' (found " + std::to_string(n) + ")");
+      throw config_error(w.entry_file + ": systems: the world needs exactly one system of kind '" + to_string(kind) +
+                         "' (found " + std::to_string(n) + ")");
   }
   return w;
 }

@@ -64,23 +64,23 @@ enum class system_kind { portal, network, juki, intermediate };
 const char* to_string(system_kind k);
 
 struct system_config {
-  std::string id;        // ASCII, DNS-safe: used in URLs and container names
-  std::string name;      // exactly as the guideline's tables name it
+  std::string id;    // ASCII, DNS-safe: used in URLs and container names
+  std::string name;  // exactly as the guideline's tables name it
   system_kind kind = system_kind::intermediate;
-  std::string part_of;   // a sub-part of another system (e.g. a daily-stopping component)
-  std::string table;     // the guideline row it models, e.g. "表2.5-4 No.9"
+  std::string part_of;  // a sub-part of another system (e.g. a daily-stopping component)
+  std::string table;    // the guideline row it models, e.g. "表2.5-4 No.9"
   operating_rules rules;
-  std::string note;      // remarks column, verbatim
+  std::string note;  // remarks column, verbatim
 };
 
 // Thresholds of the conformance lint (/__admin/lint) and of the conformance tests.
 struct conformance_config {
-  int polling_storm = 10;                 // MPE3008 answers for one process
-  millis slow_notification{3000};         // a slower acknowledgement of IF001-05
+  int polling_storm = 10;                   // MPE3008 answers for one process
+  millis slow_notification{3000};           // a slower acknowledgement of IF001-05
   millis outage_retry_gap{10 * 60 * 1000};  // minimum wait after an outage answer without reopens_at
-  millis settle{2000};                    // a test's flow must stay quiet this long before it passes
-  millis test_timeout{5 * 60 * 1000};     // how long a test waits for the API user's flow
-  millis fallback_within{30000};          // notification-lost: the result fetched within this of the request
+  millis settle{2000};                      // a test's flow must stay quiet this long before it passes
+  millis test_timeout{5 * 60 * 1000};       // how long a test waits for the API user's flow
+  millis fallback_within{30000};            // notification-lost: the result fetched within this of the request
 };
 
 struct logging_config {
@@ -100,7 +100,7 @@ struct qa_config {
 };
 
 struct world_config {
-  std::string entry_file;  // absolute path of the entry YAML
+  std::string entry_file;          // absolute path of the entry YAML
   std::vector<std::string> files;  // every file read, entry first (what `serve --watch` watches)
   // The sections a reload cannot apply (server, systems, clock, …) as YAML text, to tell
   // which of them an edited world changes.

@@ -1,10 +1,10 @@
 #include "config/yaml_reader.hpp"
 
-#include <yaml.h>
-
 #include <algorithm>
 #include <charconv>
 #include <unordered_map>
+
+#include <yaml.h>
 
 #include "core/file_read.hpp"
 
@@ -160,7 +160,9 @@ yaml_value yaml_map::child(std::size_t i) const {
   return value_.child(e.value, value_.path().empty() ? e.key : value_.path() + "." + e.key);
 }
 
-bool yaml_map::has(const std::string& key) const { return lookup(key) != nullptr; }
+bool yaml_map::has(const std::string& key) const {
+  return lookup(key) != nullptr;
+}
 
 std::optional<yaml_value> yaml_map::find(const std::string& key) const {
   const auto* e = lookup(key);
@@ -179,8 +181,7 @@ std::string yaml_map::string_or(const std::string& key, std::string fallback) co
   return v ? v->as_string() : std::move(fallback);
 }
 
-std::int64_t yaml_map::int_or(const std::string& key, std::int64_t fallback, std::int64_t min,
-                              std::int64_t max) const {
+std::int64_t yaml_map::int_or(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const {
   auto v = find(key);
   return v ? v->as_int(min, max) : fallback;
 }
@@ -246,7 +247,8 @@ namespace {
 constexpr int max_yaml_depth = 64;
 
 [[noreturn]] void fail_at(const std::string& name, std::size_t line, std::size_t column, const std::string& message) {
-  throw config_error(name + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": (document): " + message);
+  throw config_error(name + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+                     ": (document): " + message);
 }
 
 // Walks the document once, as every later reader will see it — aliases expanded — and
@@ -348,7 +350,8 @@ class yaml_builder {
           x.offset = static_cast<std::uint32_t>(doc_->links_.size());
           auto count = pending_.size() - f.first_child;
           x.size = static_cast<std::uint32_t>(x.type == yaml_document::kind::map ? count / 2 : count);
-          doc_->links_.insert(doc_->links_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(f.first_child), pending_.end());
+          doc_->links_.insert(doc_->links_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(f.first_child),
+                              pending_.end());
           pending_.resize(f.first_child);
           // Anchored when complete: an alias inside its own node finds nothing, so no cycle.
           if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
@@ -437,6 +440,8 @@ yaml_value load_yaml_file(const std::string& path, std::size_t max_bytes) {
   return parse(text, path);
 }
 
-yaml_value load_yaml_string(const std::string& text, const std::string& name) { return parse(text, name); }
+yaml_value load_yaml_string(const std::string& text, const std::string& name) {
+  return parse(text, name);
+}
 
 }  // namespace mynasim

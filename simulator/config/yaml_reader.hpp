@@ -2,8 +2,6 @@
 // unknown keys are errors. Only config/*.cpp includes this header.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace mynasim {
 
@@ -30,7 +30,7 @@ class yaml_document {
   enum class kind : std::uint8_t { null, scalar, sequence, map };
   struct node {
     kind type = kind::null;
-    bool plain = false;  // a plain scalar without a tag: typed when converted to JSON
+    bool plain = false;                  // a plain scalar without a tag: typed when converted to JSON
     std::uint32_t line = 0, column = 0;  // 0-based, as libyaml counts (columns in characters)
     std::uint32_t offset = 0, size = 0;  // scalar: its text; sequence: `size` links; map: `size` key/value pairs
   };

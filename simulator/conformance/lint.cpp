@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "core/http.hpp"
 #include "portal/web_routes.hpp"
@@ -31,7 +32,9 @@ enum rule_index {
   no_pkce,
 };
 
-std::string json_string(std::string_view text, std::string_view key) { return compact_json_string(text, key, 128); }
+std::string json_string(std::string_view text, std::string_view key) {
+  return compact_json_string(text, key, 128);
+}
 
 std::string form_value(const std::string& form, const std::string& key) {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -91,11 +94,11 @@ class linter {
   std::map<int, std::size_t> counts_;
   std::set<std::string> codes_seen_;
   std::set<std::string> telegrams_sent_;
-  std::map<std::string, std::string> telegram_of_process_;   // from IF001-04 answers
-  std::map<std::string, int> polls_;                         // MPE3008 answers per process
-  std::map<std::string, journal_entry> notified_;            // delivered notifications by process
-  std::set<std::string> fetched_;                            // processes whose result was read
-  std::optional<instant> closed_until_;                      // after an outage answer
+  std::map<std::string, std::string> telegram_of_process_;  // from IF001-04 answers
+  std::map<std::string, int> polls_;                        // MPE3008 answers per process
+  std::map<std::string, journal_entry> notified_;           // delivered notifications by process
+  std::set<std::string> fetched_;                           // processes whose result was read
+  std::optional<instant> closed_until_;                     // after an outage answer
 };
 
 void linter::read(const journal_entry& e) {
@@ -144,8 +147,8 @@ void linter::result(const journal_entry& e, const std::string& error) {
   if (error == code_of("still_processing")) {
     if (!notified_.count(process)) flag(polling_before_notification, e, "IF001-06 before the notification");
     if (++polls_[process] == settings_.polling_storm)
-      flag(polling_storm, e, std::to_string(settings_.polling_storm) + " IF001-06 calls for process " + process +
-                                  " answered MPE3008");
+      flag(polling_storm, e,
+           std::to_string(settings_.polling_storm) + " IF001-06 calls for process " + process + " answered MPE3008");
     return;
   }
   if (error == code_of("result_expired")) flag(result_fetched_after_expiry, e);
@@ -198,9 +201,12 @@ std::vector<lint_finding> linter::findings() const {
 
 const char* to_string(lint_severity s) {
   switch (s) {
-    case lint_severity::error: return "error";
-    case lint_severity::warning: return "warning";
-    case lint_severity::advice: return "advice";
+    case lint_severity::error:
+      return "error";
+    case lint_severity::warning:
+      return "warning";
+    case lint_severity::advice:
+      return "advice";
   }
   return "?";
 }
@@ -209,7 +215,8 @@ const std::vector<lint_rule>& lint_rules() {
   using s = lint_severity;
   static const std::vector<lint_rule> rules = {
       {"polling-before-notification", s::warning, "結果通知の前に結果取得（IF001-06）を呼んでいます",
-       "IF001-06 called before the IF001-05 notification", "wait for the notification; poll only as a bounded fallback"},
+       "IF001-06 called before the IF001-05 notification",
+       "wait for the notification; poll only as a bounded fallback"},
       {"polling-storm", s::error, "処理中の結果を繰り返し取得しています（ポーリング過多）",
        "IF001-06 polled again and again while still processing (MPE3008)",
        "fetch once per notification; if you must poll, back off (e.g. 5 s, doubling) and stop after a limit"},
@@ -228,8 +235,8 @@ const std::vector<lint_rule>& lint_rules() {
        "a result was notified but never fetched", "fetch the result (IF001-06) after each notification"},
       {"result-fetched-after-expiry", s::warning, "保存期間を過ぎた結果を取得しようとしています",
        "the result was fetched after it expired (MPE3009)", "fetch results promptly after the notification"},
-      {"telegram-id-reused", s::error, "電文ID（telegramId）を再利用しています", "a telegramId was used twice (MPE3004)",
-       "generate a new telegramId for every IF001-04 request"},
+      {"telegram-id-reused", s::error, "電文ID（telegramId）を再利用しています",
+       "a telegramId was used twice (MPE3004)", "generate a new telegramId for every IF001-04 request"},
       {"telegram-id-malformed", s::error, "電文ID（telegramId）の形式が不正です",
        "a telegramId is not TL-<8 provider digits>-<YYMMDDhhmmss>-<4 digits>",
        "build it from your own provider digits, a JST timestamp and a sequence"},
@@ -246,8 +253,8 @@ const std::vector<lint_rule>& lint_rules() {
       {"query-method-not-registered", s::error, "登録していない照会方法を使っています",
        "an inquiry method the service did not register (MPE3005)",
        "use only the query methods of your サービス情報設定シート"},
-      {"malformed-inquiry", s::error, "照会条件（inquiryCondition）が不正です", "a malformed inquiryCondition (MPE3006)",
-       "Date=YYYYMMDD, Range=YYYYMMDD-YYYYMMDD or Latest"},
+      {"malformed-inquiry", s::error, "照会条件（inquiryCondition）が不正です",
+       "a malformed inquiryCondition (MPE3006)", "Date=YYYYMMDD, Range=YYYYMMDD-YYYYMMDD or Latest"},
       {"no-pkce", s::advice, "PKCE（code_challenge）を使っていません", "authorize without PKCE (code_challenge)",
        "send code_challenge (S256) and code_verifier"},
   };
@@ -285,15 +292,17 @@ nlohmann::json lint_report::to_json() const {
                     {"detail", f.detail},
                     {"evidence", std::move(evidence)}});
   }
-  return {{"client_id", client_id}, {"entries_read", entries_read}, {"rules", lint_rules().size()},
+  return {{"client_id", client_id},
+          {"entries_read", entries_read},
+          {"rules", lint_rules().size()},
           {"findings", std::move(list)}};
 }
 
 std::string lint_rules_markdown() {
   std::string out = "| rule | severity | 説明 | what it means | remedy |\n|---|---|---|---|---|\n";
   for (const auto& r : lint_rules())
-    out += std::string("| `") + r.id + "` | " + to_string(r.severity) + " | " + r.title_ja + " | " + r.title_en + " | " +
-           r.remedy + " |\n";
+    out += std::string("| `") + r.id + "` | " + to_string(r.severity) + " | " + r.title_ja + " | " + r.title_en +
+           " | " + r.remedy + " |\n";
   return out;
 }
 

@@ -4,9 +4,10 @@
 // show it. Pure: entries and sheets in, findings out — no I/O, no clock of its own.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "admin/journal.hpp"
 #include "clock/time.hpp"
@@ -30,14 +31,14 @@ const std::vector<lint_rule>& lint_rules();
 
 // Thresholds (world YAML `conformance:`).
 struct lint_settings {
-  int polling_storm = 10;                    // IF001-06 calls answered MPE3008 for one process
-  millis slow_notification{3000};            // an acknowledgement slower than this
-  millis outage_retry_gap{10 * 60 * 1000};   // after an outage answer without reopens_at
+  int polling_storm = 10;                   // IF001-06 calls answered MPE3008 for one process
+  millis slow_notification{3000};           // an acknowledgement slower than this
+  millis outage_retry_gap{10 * 60 * 1000};  // after an outage answer without reopens_at
 };
 
 struct lint_finding {
   const lint_rule* rule;
-  std::string detail;                 // what exactly, in English
+  std::string detail;                   // what exactly, in English
   std::vector<journal_entry> evidence;  // at most max_evidence, oldest first
 };
 

@@ -11,19 +11,31 @@
 namespace mynasim {
 namespace {
 
-std::string json_string(std::string_view text, std::string_view key) { return compact_json_string(text, key, 128); }
+std::string json_string(std::string_view text, std::string_view key) {
+  return compact_json_string(text, key, 128);
+}
 
 bool is_sp(const journal_entry& e, const char* full, const char* alias) {
   return e.direction == "in" && e.listener == "sp" && (e.path == full || e.path == alias);
 }
-bool is_request(const journal_entry& e) { return is_sp(e, paths::request, paths::stub_request); }
-bool is_result(const journal_entry& e) { return is_sp(e, paths::result, paths::stub_result); }
-bool is_token(const journal_entry& e) { return is_sp(e, paths::token, paths::stub_token); }
+bool is_request(const journal_entry& e) {
+  return is_sp(e, paths::request, paths::stub_request);
+}
+bool is_result(const journal_entry& e) {
+  return is_sp(e, paths::result, paths::stub_result);
+}
+bool is_token(const journal_entry& e) {
+  return is_sp(e, paths::token, paths::stub_token);
+}
 bool is_authorize(const journal_entry& e) {
   return e.direction == "in" && e.listener == "app" && e.path == paths::authorize;
 }
-bool is_notification(const journal_entry& e) { return e.direction == "out"; }
-bool acknowledged(const journal_entry& e) { return e.status >= 200 && e.status < 300; }
+bool is_notification(const journal_entry& e) {
+  return e.direction == "out";
+}
+bool acknowledged(const journal_entry& e) {
+  return e.status >= 200 && e.status < 300;
+}
 
 class reader {
  public:
@@ -51,7 +63,9 @@ class reader {
   const judge_input& in_;
 };
 
-judgement pending() { return {}; }
+judgement pending() {
+  return {};
+}
 judgement final_verdict(test_verdict v, std::string detail, std::vector<journal_entry> evidence = {}) {
   judgement j;
   j.verdict = v;
@@ -98,13 +112,14 @@ judgement happy_path(const judge_input& in, const reader& r) {
   for (const auto& e : in.entries) {
     if (is_request(e)) {
       if (!e.error_code.empty() || e.status != 200)
-        return final_verdict(test_verdict::fail, "IF001-04 answered " + e.error_code + " (HTTP " + std::to_string(e.status) + ")", {e});
+        return final_verdict(test_verdict::fail,
+                             "IF001-04 answered " + e.error_code + " (HTTP " + std::to_string(e.status) + ")", {e});
       auto kind = condition_kind(e);
       if (!in.test->query_method.empty() && kind != in.test->query_method)
-        return final_verdict(test_verdict::fail,
-                             "IF001-04 asked with inquiryCondition of kind '" + kind + "'; this test is for " +
-                                 in.test->query_method,
-                             {e});
+        return final_verdict(
+            test_verdict::fail,
+            "IF001-04 asked with inquiryCondition of kind '" + kind + "'; this test is for " + in.test->query_method,
+            {e});
       started.insert(reader::started(e));
     }
     if (is_notification(e)) notified.insert(e.process_id);
@@ -112,7 +127,8 @@ judgement happy_path(const judge_input& in, const reader& r) {
       if (early.size() < 5) early.push_back(e);
       if (++polls[e.process_id] >= in.settings->polling_storm)
         return final_verdict(test_verdict::fail,
-                             std::to_string(polls[e.process_id]) + " IF001-06 calls answered MPE3008 before the notification (polling storm; limit " +
+                             std::to_string(polls[e.process_id]) +
+                                 " IF001-06 calls answered MPE3008 before the notification (polling storm; limit " +
                                  std::to_string(in.settings->polling_storm) + ")",
                              early);
     }
@@ -141,13 +157,15 @@ judgement portal_error(const judge_input& in, const char* key, const reader& r) 
     }
     if (is_token(e) || is_request(e))
       return final_verdict(test_verdict::fail,
-                           std::string(is_token(e) ? "a token exchange" : "an IF001-04 request") + " after the portal answered " +
-                               expected + ": the error redirect must end the flow",
+                           std::string(is_token(e) ? "a token exchange" : "an IF001-04 request") +
+                               " after the portal answered " + expected + ": the error redirect must end the flow",
                            {*error, e});
     if (is_authorize(e) && ++authorizes_after >= 3)
-      return final_verdict(test_verdict::fail, "authorize sent again and again after " + expected + " (a loop)", {*error, e});
+      return final_verdict(test_verdict::fail, "authorize sent again and again after " + expected + " (a loop)",
+                           {*error, e});
   }
-  if (error) return settling(test_verdict::pass, "the flow ended at the portal's " + expected + "; nothing followed", {*error});
+  if (error)
+    return settling(test_verdict::pass, "the flow ended at the portal's " + expected + "; nothing followed", {*error});
   if (in.timed_out)
     return final_verdict(test_verdict::fail, "the portal never answered " + expected + "; " + seen_summary(in.entries));
   return pending();
@@ -158,12 +176,15 @@ judgement state_forged(const judge_input& in) {
     return final_verdict(test_verdict::fail, "the forged callback could not be delivered: " + in.forged_answer);
   for (const auto& e : in.entries)
     if (is_token(e) && !in.forged_code.empty() && e.request_body.find("code=" + in.forged_code) != std::string::npos)
-      return final_verdict(test_verdict::fail,
-                           "the app exchanged a code that arrived with a state it never issued (CSRF); the callback was "
-                           "answered " + in.forged_answer,
-                           {e});
+      return final_verdict(
+          test_verdict::fail,
+          "the app exchanged a code that arrived with a state it never issued (CSRF); the callback was "
+          "answered " +
+              in.forged_answer,
+          {e});
   if (in.forged_answer.empty()) return pending();
-  return settling(test_verdict::pass, "the forged callback (answered " + in.forged_answer + ") led to no token exchange");
+  return settling(test_verdict::pass,
+                  "the forged callback (answered " + in.forged_answer + ") led to no token exchange");
 }
 
 judgement year_end(const judge_input& in, const reader& r) {
@@ -181,19 +202,22 @@ judgement year_end(const judge_input& in, const reader& r) {
     }
   }
   if (outage)
-    return settling(test_verdict::pass, "answered " + outage->error_code + "; no retry before the reopening", {*outage});
+    return settling(test_verdict::pass, "answered " + outage->error_code + "; no retry before the reopening",
+                    {*outage});
   if (in.timed_out)
     return final_verdict(test_verdict::fail, "no IF001-04 was answered with the stop; " + seen_summary(in.entries));
   return pending();
 }
 
 judgement partial(const judge_input& in, const reader& r) {
-  if (!in.arranged->not_applicable.empty()) return final_verdict(test_verdict::not_applicable, in.arranged->not_applicable);
+  if (!in.arranged->not_applicable.empty())
+    return final_verdict(test_verdict::not_applicable, in.arranged->not_applicable);
   const journal_entry* partial = nullptr;
   for (const auto& e : in.entries) {
     if (partial && is_request(e))
       return final_verdict(test_verdict::fail,
-                           "IF001-04 sent again after a partial result (MPE5001): it was treated as a failure", {*partial, e});
+                           "IF001-04 sent again after a partial result (MPE5001): it was treated as a failure",
+                           {*partial, e});
     if (!partial && r.fetched(e) && e.error_code == r.code("partial_result")) partial = &e;
   }
   if (partial) return settling(test_verdict::pass, "the partial result was fetched and not asked again", {*partial});
@@ -217,14 +241,15 @@ judgement notification_lost(const judge_input& in, const reader& r) {
                              "the result was fetched " + std::to_string(after) + " ms after the request, later than " +
                                  std::to_string(in.settings->fallback_within.count()) + " ms",
                              {e});
-      return final_verdict(test_verdict::pass,
-                           "without a notification, the result was fetched " + std::to_string(after) + " ms after the request",
-                           {e});
+      return final_verdict(
+          test_verdict::pass,
+          "without a notification, the result was fetched " + std::to_string(after) + " ms after the request", {e});
     }
   }
   if (in.timed_out)
-    return final_verdict(test_verdict::fail, started_at.empty() ? "no IF001-04; " + seen_summary(in.entries)
-                                                                : "the result was never fetched without its notification");
+    return final_verdict(test_verdict::fail, started_at.empty()
+                                                 ? "no IF001-04; " + seen_summary(in.entries)
+                                                 : "the result was never fetched without its notification");
   return pending();
 }
 
@@ -246,7 +271,8 @@ judgement notification_duplicated(const judge_input& in, const reader& r) {
   if (notifications >= 2 && fetches.size() == 1)
     return settling(test_verdict::pass, "two notifications, one result fetch", fetches);
   if (in.timed_out)
-    return final_verdict(test_verdict::fail, "the flow did not reach two notifications and a fetch; " + seen_summary(in.entries));
+    return final_verdict(test_verdict::fail,
+                         "the flow did not reach two notifications and a fetch; " + seen_summary(in.entries));
   return pending();
 }
 
@@ -255,7 +281,8 @@ judgement notification_ack(const judge_input& in) {
     if (!is_notification(e)) continue;
     if (!acknowledged(e))
       return final_verdict(test_verdict::fail,
-                           e.status == 0 ? "the notification got no HTTP answer" : "the notification was answered HTTP " + std::to_string(e.status),
+                           e.status == 0 ? "the notification got no HTTP answer"
+                                         : "the notification was answered HTTP " + std::to_string(e.status),
                            {e});
     if (e.response_body.find("IFA0302-S01") == std::string::npos)
       return final_verdict(test_verdict::fail, "the notification was answered without an IFA0302-S01 telegram", {e});
@@ -275,13 +302,18 @@ judgement token_expired(const judge_input& in, const reader& r) {
       if (is_request(e) && e.error_code == r.code("invalid_token")) refused = &e;
       continue;
     }
-    if (is_token(e)) return final_verdict(test_verdict::fail, "after MPE3001 the app exchanged a code without a new authorization", {*refused, e});
-    if (is_request(e)) return final_verdict(test_verdict::fail, "IF001-04 retried with the refused token", {*refused, e});
-    if (is_authorize(e)) return final_verdict(test_verdict::pass, "a new authorization followed MPE3001", {*refused, e});
+    if (is_token(e))
+      return final_verdict(test_verdict::fail, "after MPE3001 the app exchanged a code without a new authorization",
+                           {*refused, e});
+    if (is_request(e))
+      return final_verdict(test_verdict::fail, "IF001-04 retried with the refused token", {*refused, e});
+    if (is_authorize(e))
+      return final_verdict(test_verdict::pass, "a new authorization followed MPE3001", {*refused, e});
   }
   if (in.timed_out)
-    return final_verdict(test_verdict::fail, refused ? "no new authorization after MPE3001"
-                                                     : "no IF001-04 was refused with MPE3001; " + seen_summary(in.entries));
+    return final_verdict(test_verdict::fail, refused
+                                                 ? "no new authorization after MPE3001"
+                                                 : "no IF001-04 was refused with MPE3001; " + seen_summary(in.entries));
   return pending();
 }
 
@@ -302,11 +334,16 @@ judgement result_expired(const judge_input& in, const reader& r) {
 
 const char* to_string(test_verdict v) {
   switch (v) {
-    case test_verdict::pending: return "pending";
-    case test_verdict::pass: return "pass";
-    case test_verdict::warning: return "warning";
-    case test_verdict::fail: return "fail";
-    case test_verdict::not_applicable: return "not_applicable";
+    case test_verdict::pending:
+      return "pending";
+    case test_verdict::pass:
+      return "pass";
+    case test_verdict::warning:
+      return "warning";
+    case test_verdict::fail:
+      return "fail";
+    case test_verdict::not_applicable:
+      return "not_applicable";
   }
   return "?";
 }
@@ -320,11 +357,10 @@ const std::vector<conformance_test>& conformance_tests() {
        "notification); a warning when IF001-06 was polled before the notification",
        "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
        "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
-      {"consent-refused", "同意しない", "the person refuses consent",
-       "nothing; the person presses 連携をやめる",
+      {"consent-refused", "同意しない", "the person refuses consent", "nothing; the person presses 連携をやめる",
        "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
-       "同意画面で「連携をやめる」を押してください。", "check error= on the callback and show the reason; do not retry by yourself",
-       "refuse"},
+       "同意画面で「連携をやめる」を押してください。",
+       "check error= on the callback and show the reason; do not retry by yourself", "refuse"},
       {"card-locked", "暗証番号ロック", "the card is locked",
        "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
        "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
@@ -363,11 +399,11 @@ const std::vector<conformance_test>& conformance_tests() {
        "同意・本人確認・サービス連携まで進めてください。",
        "after waiting for the notification, fall back to IF001-06 with a bounded back-off", "consent"},
       {"notification-duplicated", "結果通知の重複", "the IF001-05 notification arrives twice",
-       "the next notification to the service is sent twice",
-       "one result fetch per process", "同意・本人確認・サービス連携まで進めてください。",
+       "the next notification to the service is sent twice", "one result fetch per process",
+       "同意・本人確認・サービス連携まで進めてください。",
        "remember which processIds were fetched; ignore a repeated notification", "consent"},
-      {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges",
-       "nothing", "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
+      {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "nothing",
+       "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
        "同意・本人確認・サービス連携まで進めてください。",
        "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
       {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
@@ -473,11 +509,21 @@ arrangement arrange(const planned_test& t, const service_config& service, const 
   if (id == "notification-lost") fault({{"kind", "notification_drop"}, {"target", "sp"}, {"count", 1}});
   if (id == "notification-duplicated") fault({{"kind", "notification_duplicate"}, {"target", "sp"}, {"count", 1}});
   if (id == "token-expired")
-    fault({{"kind", "http_error"}, {"target", "sp"}, {"endpoint", paths::request}, {"count", 1}, {"status", 401},
-           {"error_code", code("invalid_token")}, {"message", "アクセストークンの有効期限が切れています。"}});
+    fault({{"kind", "http_error"},
+           {"target", "sp"},
+           {"endpoint", paths::request},
+           {"count", 1},
+           {"status", 401},
+           {"error_code", code("invalid_token")},
+           {"message", "アクセストークンの有効期限が切れています。"}});
   if (id == "result-expired")
-    fault({{"kind", "http_error"}, {"target", "sp"}, {"endpoint", paths::result}, {"count", 1}, {"status", 410},
-           {"error_code", code("result_expired")}, {"message", data.errors.at("result_expired").message}});
+    fault({{"kind", "http_error"},
+           {"target", "sp"},
+           {"endpoint", paths::result},
+           {"count", 1},
+           {"status", 410},
+           {"error_code", code("result_expired")},
+           {"message", data.errors.at("result_expired").message}});
   if (id == "partial-result") {
     std::vector<std::string> holders;
     for (const auto& item : service.items)
@@ -488,7 +534,9 @@ arrangement arrange(const planned_test& t, const service_config& service, const 
       a.not_applicable = "every item of " + service.client_id + " is held by one 中間サーバ only";
     } else {
       a.failing_holder = holders.front();
-      fault({{"kind", "http_error"}, {"target", a.failing_holder}, {"status", 503},
+      fault({{"kind", "http_error"},
+             {"target", a.failing_holder},
+             {"status", 503},
              {"message", "conformance test partial-result"}});
     }
   }

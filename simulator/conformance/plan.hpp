@@ -4,11 +4,12 @@
 // pure — entries in, a verdict out; the runner (conformance/runner.hpp) does the waiting.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "admin/journal.hpp"
 #include "config/world.hpp"

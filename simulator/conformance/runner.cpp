@@ -75,7 +75,8 @@ nlohmann::json evidence_json(const journal_entry& e) {
 
 std::string evidence_line(const nlohmann::json& e) {
   std::string line = "#" + std::to_string(e.value("seq", 0)) + " " + e.value("at", "") + " " +
-                     (e.value("direction", "in") == "out" ? "IF001-05 → " + e.value("url", "") : e.value("method", "") + " " + e.value("path", "")) +
+                     (e.value("direction", "in") == "out" ? "IF001-05 → " + e.value("url", "")
+                                                          : e.value("method", "") + " " + e.value("path", "")) +
                      " → " + std::to_string(e.value("status", 0));
   if (auto c = e.value("error_code", ""); !c.empty()) line += " " + c;
   if (e.contains("faults")) line += " (fault " + e["faults"].dump() + ")";
@@ -120,9 +121,9 @@ nlohmann::json run_json(const conformance_runner::run& r) {
     current = tests[r.index];
     current["index"] = r.index;
   }
-  return {{"id", r.id},         {"client_id", r.client_id}, {"plan", r.plan},         {"state", r.state},
-          {"created_at", r.created_at}, {"persona", r.persona}, {"current", current}, {"summary", summary},
-          {"tests", std::move(tests)}};
+  return {{"id", r.id},         {"client_id", r.client_id},   {"plan", r.plan},
+          {"state", r.state},   {"created_at", r.created_at}, {"persona", r.persona},
+          {"current", current}, {"summary", summary},         {"tests", std::move(tests)}};
 }
 
 // XML text and attribute values: the HTML escapes (&#39; is valid XML too), and no control
@@ -136,9 +137,12 @@ std::string xml_escape(std::string s) {
 std::string markdown_cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -275,7 +279,8 @@ void conformance_runner::begin_test(run& r) {
     const auto data = deps_.rt->data.get();
     const auto* service = data->find_service(r.client_id);
     auto persona = r.persona.is_object() ? r.persona.value("id", "") : "";
-    if (!service || persona.empty()) return fail_arrangement("no persona with a working card holds the service's items");
+    if (!service || persona.empty())
+      return fail_arrangement("no persona with a working card holds the service's items");
     authorize_params p;
     p.response_type = "code";
     p.client_id = r.client_id;
@@ -296,8 +301,11 @@ void conformance_runner::begin_test(run& r) {
     });
   }
   if (deps_.log)
-    deps_.log("conformance_test", {{"run", r.id}, {"client_id", r.client_id}, {"test", t.planned.name()},
-                                   {"state", "waiting"}, {"instruction", t.planned.test->instruction_ja}});
+    deps_.log("conformance_test", {{"run", r.id},
+                                   {"client_id", r.client_id},
+                                   {"test", t.planned.name()},
+                                   {"state", "waiting"},
+                                   {"instruction", t.planned.test->instruction_ja}});
 }
 
 void conformance_runner::put_back(run& r) {
@@ -307,9 +315,9 @@ void conformance_runner::put_back(run& r) {
   if (t.saved_clock) {
     // Back to where the clock would be had the test not moved it.
     auto& c = deps_.rt->clock;
-    auto passed = t.saved_clock->frozen ? millis{0}
-                                        : std::chrono::duration_cast<millis>(
-                                              (steady::now() - t.clock_saved_at) * t.saved_clock->speed);
+    auto passed = t.saved_clock->frozen
+                      ? millis{0}
+                      : std::chrono::duration_cast<millis>((steady::now() - t.clock_saved_at) * t.saved_clock->speed);
     c.set_now(t.saved_clock->now + passed);
     t.saved_clock.reset();
   }
@@ -323,8 +331,12 @@ void conformance_runner::finish_test(run& r, judgement j) {
   t.state = "done";
   t.ended = steady::now();
   if (deps_.log)
-    deps_.log("conformance_test", {{"run", r.id}, {"client_id", r.client_id}, {"test", t.planned.name()},
-                                   {"state", "done"}, {"verdict", to_string(t.result.verdict)}, {"detail", t.result.detail}});
+    deps_.log("conformance_test", {{"run", r.id},
+                                   {"client_id", r.client_id},
+                                   {"test", t.planned.name()},
+                                   {"state", "done"},
+                                   {"verdict", to_string(t.result.verdict)},
+                                   {"detail", t.result.detail}});
   if (++r.index >= r.tests.size()) {
     r.state = "finished";
     return;
@@ -390,8 +402,10 @@ void conformance_runner::tick() {
   std::lock_guard lock(mutex_);
   for (auto& r : runs_)
     if (r->state == "running" && r->index < r->tests.size()) {
-      if (r->quieting) wait_for_quiet(*r);
-      else observe(*r);
+      if (r->quieting)
+        wait_for_quiet(*r);
+      else
+        observe(*r);
     }
 }
 
@@ -460,8 +474,8 @@ std::string conformance_junit(const nlohmann::json& run) {
     auto message = t.value("detail", "");
     if (verdict == "fail") {
       ++failures;
-      body = "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) + "\">" +
-             xml_escape(message + "\nremedy: " + t.value("remedy", "") + "\n" + evidence) + "</failure>\n";
+      body = "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) +
+             "\">" + xml_escape(message + "\nremedy: " + t.value("remedy", "") + "\n" + evidence) + "</failure>\n";
     } else if (verdict == "not_applicable") {
       ++skipped;
       body = "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
@@ -485,27 +499,29 @@ std::string conformance_junit(const nlohmann::json& run) {
          std::to_string(skipped) + "\" time=\"" + seconds + "\">\n  <testsuite name=\"" +
          xml_escape(client + " (" + run.value("plan", "") + ", " + run.value("id", "") + ")") + "\" tests=\"" + count +
          "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
-         std::to_string(skipped) + "\" time=\"" + seconds + "\" timestamp=\"" + xml_escape(run.value("created_at", "")) +
-         "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
+         std::to_string(skipped) + "\" time=\"" + seconds + "\" timestamp=\"" +
+         xml_escape(run.value("created_at", "")) + "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
 }
 
 std::string conformance_markdown(const nlohmann::json& run) {
   const auto& s = run["summary"];
   std::string out = "# mynasim conformance: " + run.value("client_id", "") + "\n\nrun `" + run.value("id", "") +
                     "`, plan `" + run.value("plan", "") + "`, " + run.value("state", "") + ", started " +
-                    run.value("created_at", "") + " (virtual clock)\n\n" + std::to_string(s.value("pass", 0)) + " pass, " +
-                    std::to_string(s.value("warning", 0)) + " warning, " + std::to_string(s.value("fail", 0)) + " fail, " +
-                    std::to_string(s.value("not_applicable", 0)) + " not applicable, " +
-                    std::to_string(s.value("pending", 0)) + " not run\n\n| test | 内容 | verdict | detail |\n|---|---|---|---|\n";
+                    run.value("created_at", "") + " (virtual clock)\n\n" + std::to_string(s.value("pass", 0)) +
+                    " pass, " + std::to_string(s.value("warning", 0)) + " warning, " +
+                    std::to_string(s.value("fail", 0)) + " fail, " + std::to_string(s.value("not_applicable", 0)) +
+                    " not applicable, " + std::to_string(s.value("pending", 0)) +
+                    " not run\n\n| test | 内容 | verdict | detail |\n|---|---|---|---|\n";
   for (const auto& t : run["tests"])
-    out += "| `" + t.value("name", "") + "` | " + markdown_cell(t.value("title_ja", "")) + " | **" + t.value("verdict", "") +
-           "** | " + markdown_cell(t.value("detail", "")) + " |\n";
+    out += "| `" + t.value("name", "") + "` | " + markdown_cell(t.value("title_ja", "")) + " | **" +
+           t.value("verdict", "") + "** | " + markdown_cell(t.value("detail", "")) + " |\n";
   for (const auto& t : run["tests"]) {
     auto verdict = t.value("verdict", "");
     if (verdict == "pass") continue;
-    out += "\n## " + t.value("name", "") + ": " + verdict + "\n\n" + t.value("title_ja", "") + " — " + t.value("title_en", "") +
-           "\n\n- arranged: " + t.value("arranges", "") + "\n- expected: " + t.value("expects", "") + "\n- seen: " +
-           t.value("detail", "") + "\n- remedy: " + t.value("remedy", "") + "\n";
+    out += "\n## " + t.value("name", "") + ": " + verdict + "\n\n" + t.value("title_ja", "") + " — " +
+           t.value("title_en", "") + "\n\n- arranged: " + t.value("arranges", "") +
+           "\n- expected: " + t.value("expects", "") + "\n- seen: " + t.value("detail", "") +
+           "\n- remedy: " + t.value("remedy", "") + "\n";
     if (!t["evidence"].empty()) {
       out += "\nevidence (journal):\n\n```\n";
       for (const auto& e : t["evidence"]) out += evidence_line(e) + "\n";

@@ -2,12 +2,12 @@
 // (parallel tests, containers sharing a volume) generating the same files take turns.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <filesystem>
-#include <string>
 
 namespace mynasim {
 

@@ -1,12 +1,12 @@
 #include "core/file_read.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -17,9 +17,12 @@ std::optional<std::string> read_regular_file(const std::string& path, std::size_
   if (fd < 0) return std::string("cannot open file: ") + std::strerror(errno);
   struct stat st {};
   std::optional<std::string> error;
-  if (::fstat(fd, &st) != 0) error = std::string("cannot read file: ") + std::strerror(errno);
-  else if (!S_ISREG(st.st_mode)) error = "not a regular file";
-  else if (static_cast<std::size_t>(st.st_size) > max_bytes) error = "larger than " + std::to_string(max_bytes) + " bytes";
+  if (::fstat(fd, &st) != 0)
+    error = std::string("cannot read file: ") + std::strerror(errno);
+  else if (!S_ISREG(st.st_mode))
+    error = "not a regular file";
+  else if (static_cast<std::size_t>(st.st_size) > max_bytes)
+    error = "larger than " + std::to_string(max_bytes) + " bytes";
   if (!error) {
     out.clear();
     out.resize(static_cast<std::size_t>(st.st_size));

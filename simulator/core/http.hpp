@@ -7,11 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace mynasim {
 
@@ -37,7 +38,7 @@ struct http_request {
   std::vector<http_header> headers;
   std::string body;
   // Set by the transport:
-  std::string listener;            // app, sp, admin, systems
+  std::string listener;  // app, sp, admin, systems
   std::string remote_address;
   std::string client_cert_sha256;  // hex, empty without a client certificate
   std::string client_cert_subject;

@@ -86,12 +86,24 @@ class member_sax {
   member_sax(std::string_view key, std::string& out, int max_depth)
       : key_(key), out_(&out), mark_(out.size()), writer_(out), max_depth_(max_depth) {}
 
-  bool null() { return scalar([&] { writer_.null(); }); }
-  bool boolean(bool b) { return scalar([&] { writer_.boolean(b); }); }
-  bool number_integer(std::int64_t v) { return scalar([&] { writer_.integer(v); }); }
-  bool number_unsigned(std::uint64_t v) { return scalar([&] { writer_.integer(v); }); }
-  bool number_float(double v, const std::string&) { return scalar([&] { writer_.number(v); }); }
-  bool string(std::string& s) { return scalar([&] { writer_.string(s); }); }
+  bool null() {
+    return scalar([&] { writer_.null(); });
+  }
+  bool boolean(bool b) {
+    return scalar([&] { writer_.boolean(b); });
+  }
+  bool number_integer(std::int64_t v) {
+    return scalar([&] { writer_.integer(v); });
+  }
+  bool number_unsigned(std::uint64_t v) {
+    return scalar([&] { writer_.integer(v); });
+  }
+  bool number_float(double v, const std::string&) {
+    return scalar([&] { writer_.number(v); });
+  }
+  bool string(std::string& s) {
+    return scalar([&] { writer_.string(s); });
+  }
   bool binary(nlohmann::json::binary_t&) { return false; }
   bool start_object(std::size_t) { return open('{'); }
   bool start_array(std::size_t) { return open('['); }

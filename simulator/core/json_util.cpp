@@ -13,12 +13,16 @@ int nesting_depth(std::string_view text, int limit) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       deepest = std::max(deepest, ++depth);
       if (deepest > limit) return deepest;
@@ -149,13 +153,27 @@ void append_json_string(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default: {
         static constexpr char hex[] = "0123456789abcdef";
         const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
@@ -194,9 +212,15 @@ void append_json(std::string& out, const nlohmann::json& j) {
       out += ']';
       return;
     }
-    case type::string: append_json_string(out, j.get_ref<const std::string&>()); return;
-    case type::boolean: out += j.get<bool>() ? "true" : "false"; return;
-    case type::null: out += "null"; return;
+    case type::string:
+      append_json_string(out, j.get_ref<const std::string&>());
+      return;
+    case type::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case type::null:
+      out += "null";
+      return;
     case type::number_integer:
     case type::number_unsigned: {
       char buf[24];
@@ -215,6 +239,8 @@ void append_json(std::string& out, const nlohmann::json& j) {
   }
 }
 
-http_response json_response(int status, const nlohmann::json& j) { return http_response::json(status, dump_json(j)); }
+http_response json_response(int status, const nlohmann::json& j) {
+  return http_response::json(status, dump_json(j));
+}
 
 }  // namespace mynasim

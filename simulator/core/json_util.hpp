@@ -2,10 +2,11 @@
 // (bounded size and nesting, never throws) and safe dumping (invalid UTF-8 never throws).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "core/http.hpp"
 

@@ -31,7 +31,8 @@ std::string home_dir() {
 
 std::string default_certs_dir() {
   if (auto d = env("MYNASIM_CERTS_DIR"); !d.empty()) return d;
-  if (!env("MYNASIM_HOME").empty() || installed_home().empty()) return (fs::path(home_dir()) / "certs/generated").string();
+  if (!env("MYNASIM_HOME").empty() || installed_home().empty())
+    return (fs::path(home_dir()) / "certs/generated").string();
   if (auto state = env("XDG_STATE_HOME"); !state.empty()) return (fs::path(state) / "mynasim/certs").string();
   if (auto home = env("HOME"); !home.empty()) return (fs::path(home) / ".local/state/mynasim/certs").string();
   return (fs::temp_directory_path() / "mynasim-certs").string();

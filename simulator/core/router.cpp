@@ -28,8 +28,10 @@ http_response json_error(int status, std::string_view code, std::string_view mes
 void router::add(std::string method, std::string pattern, handler_fn handler) {
   route r{std::move(method), {}, false, std::move(handler), pattern};
   for (auto part : split_path(pattern)) {
-    if (part == "*") r.wildcard = true;
-    else r.segments.emplace_back(part);
+    if (part == "*")
+      r.wildcard = true;
+    else
+      r.segments.emplace_back(part);
   }
   routes_.push_back(std::move(r));
 }

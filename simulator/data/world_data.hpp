@@ -6,10 +6,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "clock/time.hpp"
 
@@ -19,10 +20,10 @@ enum class query_method { date, range, latest };  // 時点指定, 範囲指定,
 const char* to_string(query_method m);
 
 struct item_definition {
-  std::string code;      // 特定個人情報名コード: "TM" + 14 digits (sample codes)
-  std::string name;      // 情報名 as it appears in results, e.g. 児童扶養手当の支給情報
-  std::string category;  // 分野名 (table 2.5-5)
-  std::string field;     // 分野詳細名 (table 2.5-5)
+  std::string code;                  // 特定個人情報名コード: "TM" + 14 digits (sample codes)
+  std::string name;                  // 情報名 as it appears in results, e.g. 児童扶養手当の支給情報
+  std::string category;              // 分野名 (table 2.5-5)
+  std::string field;                 // 分野詳細名 (table 2.5-5)
   std::vector<std::string> holders;  // ids of the 中間サーバ that hold it
   std::vector<std::string> fields;   // documented record fields
   // Selection by date: either a period (from/until field paths) or one date field path.
@@ -79,9 +80,9 @@ struct service_config {
 
 struct connection_config {
   std::string client_id;
-  std::string notification_url;  // IF001-05 target
-  std::string client_cert_sha256;   // accepted client certificate (mutual TLS), hex
-  std::string client_cert_subject;  // or its subject, e.g. /C=JP/O=…/CN=…
+  std::string notification_url;              // IF001-05 target
+  std::string client_cert_sha256;            // accepted client certificate (mutual TLS), hex
+  std::string client_cert_subject;           // or its subject, e.g. /C=JP/O=…/CN=…
   std::vector<std::string> allowed_sources;  // address prefixes; empty = any
   std::string defined_at;
 };
@@ -182,9 +183,9 @@ class data_source {
 };
 
 // Shape checks of identifiers on the wire.
-bool is_item_code(std::string_view s);         // TM + 14 digits
-bool is_client_id(std::string_view s);         // SP + 8 digits, '_', 2 capitals + 4 digits
-bool is_telegram_id(std::string_view s);       // TL-<8 digits>-<12 digits>-<4 digits>
+bool is_item_code(std::string_view s);    // TM + 14 digits
+bool is_client_id(std::string_view s);    // SP + 8 digits, '_', 2 capitals + 4 digits
+bool is_telegram_id(std::string_view s);  // TL-<8 digits>-<12 digits>-<4 digits>
 
 // The built-in error catalogue (keys and defaults); YAML `errors:` overrides entries.
 std::map<std::string, error_entry> default_error_catalogue();

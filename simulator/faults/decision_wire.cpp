@@ -26,8 +26,8 @@ nlohmann::json decision_json(const fault_decision& d) {
   if (d.response) {
     nlohmann::json headers = nlohmann::json::array();
     for (const auto& h : d.response->headers) headers.push_back({h.name, h.value});
-    j["response"] = {{"status", d.response->status}, {"headers", headers}, {"body", d.response->body},
-                     {"close", d.response->close}};
+    j["response"] = {
+        {"status", d.response->status}, {"headers", headers}, {"body", d.response->body}, {"close", d.response->close}};
   }
   return j;
 }

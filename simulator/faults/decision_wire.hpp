@@ -2,8 +2,9 @@
 // virtual clock — on the wire and back. The readers treat the answer as hostile input.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "clock/virtual_clock.hpp"
 #include "faults/fault_registry.hpp"

@@ -23,9 +23,9 @@ constexpr std::array<std::pair<fault_kind, const char*>, 13> kinds = {{
 }};
 
 const std::set<std::string> known_keys = {
-    "id",       "kind",        "target",  "endpoint", "client_id", "persona", "telegram_id",      "probability", "seed",
-    "count",    "for",         "until",   "latency_ms", "latency_max_ms", "distribution", "sigma",   "status",
-    "error_code", "message",   "limit",   "window",   "delay_ms",  "chunk_bytes"};
+    "id",     "kind",       "target",  "endpoint", "client_id",  "persona",        "telegram_id",  "probability",
+    "seed",   "count",      "for",     "until",    "latency_ms", "latency_max_ms", "distribution", "sigma",
+    "status", "error_code", "message", "limit",    "window",     "delay_ms",       "chunk_bytes"};
 
 bool read_string(const nlohmann::json& j, const char* key, std::string& out, std::string& error) {
   if (!j.contains(key)) return true;
@@ -90,8 +90,9 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
   }
   if (!read_string(j, "id", f.id, error) || !read_string(j, "target", f.target, error) ||
       !read_string(j, "endpoint", f.endpoint, error) || !read_string(j, "client_id", f.client_id, error) ||
-      !read_string(j, "persona", f.persona, error) || !read_string(j, "telegram_id", f.telegram_id, error) || !read_string(j, "distribution", f.distribution, error) ||
-      !read_string(j, "error_code", f.error_code, error) || !read_string(j, "message", f.message, error))
+      !read_string(j, "persona", f.persona, error) || !read_string(j, "telegram_id", f.telegram_id, error) ||
+      !read_string(j, "distribution", f.distribution, error) || !read_string(j, "error_code", f.error_code, error) ||
+      !read_string(j, "message", f.message, error))
     return std::nullopt;
   if (f.target.empty()) {
     error = "target is required (a system id, or app / sp)";
@@ -144,8 +145,10 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
       error = std::string(key) + " must be a positive ISO-8601 duration such as PT10M";
       return std::nullopt;
     }
-    if (std::string(key) == "window") f.window = *d;
-    else f.until = now + *d;
+    if (std::string(key) == "window")
+      f.window = *d;
+    else
+      f.until = now + *d;
   }
   if (j.contains("until")) {
     auto t = j["until"].is_string() ? parse_instant(j["until"].get<std::string>()) : std::nullopt;
@@ -159,7 +162,10 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
 }
 
 nlohmann::json fault_json(const fault& f) {
-  nlohmann::json j{{"id", f.id}, {"kind", to_string(f.kind)}, {"target", f.target}, {"probability", f.probability},
+  nlohmann::json j{{"id", f.id},
+                   {"kind", to_string(f.kind)},
+                   {"target", f.target},
+                   {"probability", f.probability},
                    {"seed", f.seed}};
   if (!f.endpoint.empty()) j["endpoint"] = f.endpoint;
   if (!f.client_id.empty()) j["client_id"] = f.client_id;
@@ -174,11 +180,24 @@ nlohmann::json fault_json(const fault& f) {
       if (f.distribution == "uniform") j["latency_max_ms"] = f.latency_max.count();
       if (f.distribution == "lognormal") j["sigma"] = f.sigma;
       break;
-    case fault_kind::http_error: j["status"] = f.status; j["error_code"] = f.error_code; j["message"] = f.message; break;
-    case fault_kind::quota: j["limit"] = f.limit; j["window"] = std::to_string(f.window.count() / 1000) + "s"; break;
-    case fault_kind::notification_delay: j["delay_ms"] = f.delay.count(); break;
-    case fault_kind::slow_body: j["delay_ms"] = f.delay.count(); j["chunk_bytes"] = f.chunk; break;
-    default: break;
+    case fault_kind::http_error:
+      j["status"] = f.status;
+      j["error_code"] = f.error_code;
+      j["message"] = f.message;
+      break;
+    case fault_kind::quota:
+      j["limit"] = f.limit;
+      j["window"] = std::to_string(f.window.count() / 1000) + "s";
+      break;
+    case fault_kind::notification_delay:
+      j["delay_ms"] = f.delay.count();
+      break;
+    case fault_kind::slow_body:
+      j["delay_ms"] = f.delay.count();
+      j["chunk_bytes"] = f.chunk;
+      break;
+    default:
+      break;
   }
   return j;
 }

@@ -3,10 +3,11 @@
 // the next N matching requests and/or until an instant on the virtual clock.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "clock/time.hpp"
 
@@ -34,10 +35,10 @@ bool is_notification_fault(fault_kind k);
 struct fault {
   std::string id;
   fault_kind kind = fault_kind::latency;
-  std::string target;     // a system id, or "app" / "sp" for one Myna Portal listener
-  std::string endpoint;   // path prefix; empty = any
-  std::string client_id;  // empty = any service
-  std::string persona;    // empty = any persona
+  std::string target;       // a system id, or "app" / "sp" for one Myna Portal listener
+  std::string endpoint;     // path prefix; empty = any
+  std::string client_id;    // empty = any service
+  std::string persona;      // empty = any persona
   std::string telegram_id;  // empty = any; one IF001-04 request and the hops it causes
   double probability = 1.0;
   std::uint64_t seed = 1;
@@ -46,13 +47,13 @@ struct fault {
   // kind parameters
   std::string distribution = "fixed";  // latency: fixed | uniform | lognormal
   millis latency{0}, latency_max{0};
-  double sigma = 0.5;                  // lognormal: latency is the median
+  double sigma = 0.5;  // lognormal: latency is the median
   int status = 503;
   std::string error_code, message;
-  long limit = 10;                     // quota
-  millis window{60000};                // quota, on the virtual clock
-  millis delay{0};                     // notification_delay; slow_body: pause between chunks
-  std::size_t chunk = 8;               // slow_body: bytes per write
+  long limit = 10;        // quota
+  millis window{60000};   // quota, on the virtual clock
+  millis delay{0};        // notification_delay; slow_body: pause between chunks
+  std::size_t chunk = 8;  // slow_body: bytes per write
 };
 
 // Parses and validates one fault (from the admin API, the header or a scenario). On error

@@ -8,7 +8,9 @@ namespace mynasim {
 
 fault_registry::fault_registry(world_runtime& rt) : rt_(&rt) {}
 
-std::optional<std::string> fault_registry::add(fault f, std::string& error) { return insert(std::move(f), false, error); }
+std::optional<std::string> fault_registry::add(fault f, std::string& error) {
+  return insert(std::move(f), false, error);
+}
 
 std::optional<std::string> fault_registry::add_for_request(fault f, std::string& error) {
   return insert(std::move(f), true, error);
@@ -21,7 +23,8 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
     return std::nullopt;
   }
   if (f.kind == fault_kind::down) {
-    if (listener || !f.endpoint.empty() || !f.client_id.empty() || !f.persona.empty() || f.probability < 1 || f.remaining) {
+    if (listener || !f.endpoint.empty() || !f.client_id.empty() || !f.persona.empty() || f.probability < 1 ||
+        f.remaining) {
       error = "down applies to a whole system for a time: give a system id and optionally for/until only";
       return std::nullopt;
     }
@@ -48,8 +51,8 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
     f.id = "request-" + std::to_string(next_request_id_++);
     request_faults_.push_back(f.id);
   } else if (admin_faults_ >= rt_->world.qa.max_faults) {
-    error = "too many active faults (qa.max_faults = " + std::to_string(rt_->world.qa.max_faults) +
-            "): remove some first";
+    error =
+        "too many active faults (qa.max_faults = " + std::to_string(rt_->world.qa.max_faults) + "): remove some first";
     return std::nullopt;
   }
   if (f.id.empty()) f.id = "fault-" + std::to_string(next_id_++);
@@ -171,34 +174,50 @@ fault_decision fault_registry::decide_and_collect(const http_request& req, std::
       }
       case fault_kind::http_error:
       case fault_kind::quota: {
-        std::string code = f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
+        std::string code =
+            f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
         std::string message = f.message.empty() ? "fault " + id + " (" + to_string(f.kind) + ")" : f.message;
         // What the fault declared travels in `reason`, so that the portal can hand exactly
         // that to the API user (a telegram endpoint reshapes this answer into its telegram).
         nlohmann::json reason{{"code", "injected"}, {"fault", id}, {"kind", to_string(f.kind)}};
         if (!f.error_code.empty()) reason["errorCode"] = f.error_code;
         if (!f.message.empty()) reason["message"] = f.message;
-        auto res = json_response(f.status, {{"error", code}, {"error_description", message}, {"reason", reason},
-                                            {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id},
-                                                              {"errorCode", code}}},
-                                            {"errorMessage", message}});
+        auto res = json_response(
+            f.status,
+            {{"error", code},
+             {"error_description", message},
+             {"reason", reason},
+             {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id}, {"errorCode", code}}},
+             {"errorMessage", message}});
         if (f.kind == fault_kind::quota)
-          res.set("retry-after", std::to_string(std::max<long>(1, std::chrono::ceil<std::chrono::seconds>(
-                                                                      a.window_start + f.window - now).count())));
+          res.set("retry-after",
+                  std::to_string(std::max<long>(
+                      1, std::chrono::ceil<std::chrono::seconds>(a.window_start + f.window - now).count())));
         if (!d.response) d.response = std::move(res);
         break;
       }
-      case fault_kind::hang: t.what = transport_fault::action::hang; break;
-      case fault_kind::reset: t.what = transport_fault::action::reset; break;
-      case fault_kind::empty_response: t.what = transport_fault::action::empty; break;
-      case fault_kind::malformed_body: t.what = transport_fault::action::malformed; break;
-      case fault_kind::truncated_body: t.what = transport_fault::action::truncate; break;
+      case fault_kind::hang:
+        t.what = transport_fault::action::hang;
+        break;
+      case fault_kind::reset:
+        t.what = transport_fault::action::reset;
+        break;
+      case fault_kind::empty_response:
+        t.what = transport_fault::action::empty;
+        break;
+      case fault_kind::malformed_body:
+        t.what = transport_fault::action::malformed;
+        break;
+      case fault_kind::truncated_body:
+        t.what = transport_fault::action::truncate;
+        break;
       case fault_kind::slow_body:
         t.what = transport_fault::action::slow;
         t.pause = f.delay.count() ? f.delay : millis{100};
         t.chunk = f.chunk;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   expire_locked(now);

@@ -109,8 +109,11 @@ void scenario_runner::apply_locked(const scenario_step& step) {
       cards_->set_certificate(p->card.serial, certificate_state::expired);
   log_.push_back(format_instant(step.at) + ": applied" + (step.note.empty() ? "" : " — " + step.note));
   if (on_step_)
-    on_step_({{"scenario", current_ ? current_->name : ""}, {"step", next_step_}, {"at", format_instant(step.at)},
-              {"note", step.note}, {"log", log_.back()}});
+    on_step_({{"scenario", current_ ? current_->name : ""},
+              {"step", next_step_},
+              {"at", format_instant(step.at)},
+              {"note", step.note},
+              {"log", log_.back()}});
 }
 
 void scenario_runner::tick() {
@@ -126,10 +129,15 @@ nlohmann::json scenario_runner::status() const {
   if (!current_) return {{"scenario", nullptr}};
   nlohmann::json steps = nlohmann::json::array();
   for (std::size_t i = 0; i < current_->steps.size(); ++i)
-    steps.push_back({{"at", format_instant(current_->steps[i].at)}, {"note", current_->steps[i].note},
+    steps.push_back({{"at", format_instant(current_->steps[i].at)},
+                     {"note", current_->steps[i].note},
                      {"applied", i < next_step_}});
-  return {{"scenario", current_->name}, {"description", current_->description}, {"source", current_->source},
-          {"current_step", next_step_}, {"steps", steps}, {"log", log_}};
+  return {{"scenario", current_->name},
+          {"description", current_->description},
+          {"source", current_->source},
+          {"current_step", next_step_},
+          {"steps", steps},
+          {"log", log_}};
 }
 
 }  // namespace mynasim

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <functional>
-
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "app/runtime.hpp"
 #include "faults/fault_registry.hpp"
@@ -40,7 +40,8 @@ scenario load_scenario_text(const std::string& text, const std::string& name, co
 
 class scenario_runner {
  public:
-  scenario_runner(world_runtime& rt, fault_registry& faults, card_registry& cards) : rt_(&rt), faults_(&faults), cards_(&cards) {}
+  scenario_runner(world_runtime& rt, fault_registry& faults, card_registry& cards)
+      : rt_(&rt), faults_(&faults), cards_(&cards) {}
 
   // Replaces the current scenario: clears faults, sets the clock, applies due steps.
   // Returns the name of the scenario it replaced, if one was running.

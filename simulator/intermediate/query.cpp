@@ -1,13 +1,15 @@
 #include "intermediate/query.hpp"
 
-#include "core/json_util.hpp"
-
 #include <algorithm>
+
+#include "core/json_util.hpp"
 
 namespace mynasim {
 namespace {
 
-bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
 
 bool valid_compact_date(const std::string& s) {
   if (s.size() != 8 || !all_digits(s)) return false;
@@ -48,7 +50,8 @@ struct span {
 };
 
 span span_of(const item_definition& item, const nlohmann::json& r) {
-  if (!item.period_from.empty()) return {as_start(field_at(r, item.period_from)), as_end(field_at(r, item.period_until))};
+  if (!item.period_from.empty())
+    return {as_start(field_at(r, item.period_from)), as_end(field_at(r, item.period_until))};
   auto d = field_at(r, item.date_field);
   return {as_start(d), as_end(d)};
 }
@@ -93,18 +96,23 @@ std::optional<inquiry> inquiry_from_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("method") || !j["method"].is_string()) return std::nullopt;
   inquiry q;
   auto m = j["method"].get<std::string>();
-  if (m == "date") q.method = query_method::date;
-  else if (m == "range") q.method = query_method::range;
-  else if (m == "latest") q.method = query_method::latest;
-  else return std::nullopt;
+  if (m == "date")
+    q.method = query_method::date;
+  else if (m == "range")
+    q.method = query_method::range;
+  else if (m == "latest")
+    q.method = query_method::latest;
+  else
+    return std::nullopt;
   q.date = string_member(j, "date");
   q.from = string_member(j, "from");
   q.to = string_member(j, "to");
   return q;
 }
 
-std::vector<const nlohmann::json*> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
-                                                  const inquiry& q, const std::string& today) {
+std::vector<const nlohmann::json*> select_records(const item_definition& item,
+                                                  const std::vector<nlohmann::json>& records, const inquiry& q,
+                                                  const std::string& today) {
   std::vector<const nlohmann::json*> out;
   if (!item.has_dates()) {
     if (q.method == query_method::latest) return {};
@@ -165,10 +173,14 @@ class query_sax {
     } else if (depth_ == 2 && in_items_) {
       out.items.push_back(s);  // copied: the parser keeps reusing `s`'s buffer
     } else if (depth_ == 2 && in_inquiry_) {
-      if (key_ == "method") method = s;
-      else if (key_ == "date") out.query.date = s;
-      else if (key_ == "from") out.query.from = s;
-      else if (key_ == "to") out.query.to = s;
+      if (key_ == "method")
+        method = s;
+      else if (key_ == "date")
+        out.query.date = s;
+      else if (key_ == "from")
+        out.query.from = s;
+      else if (key_ == "to")
+        out.query.to = s;
     } else {
       return other();
     }
@@ -193,14 +205,21 @@ class query_sax {
   // A value other than a string where it is read: a member of the wrong type, or ignored.
   bool other() {
     if (depth_ == 1) {
-      if (key_ == "person_id") has_person = false;
-      else if (key_ == "items") has_items = false;
-      else if (key_ == "inquiry") has_inquiry = false;
+      if (key_ == "person_id")
+        has_person = false;
+      else if (key_ == "items")
+        has_items = false;
+      else if (key_ == "inquiry")
+        has_inquiry = false;
     } else if (depth_ == 2 && in_inquiry_) {
-      if (key_ == "method") method.clear();
-      else if (key_ == "date") out.query.date.clear();
-      else if (key_ == "from") out.query.from.clear();
-      else if (key_ == "to") out.query.to.clear();
+      if (key_ == "method")
+        method.clear();
+      else if (key_ == "date")
+        out.query.date.clear();
+      else if (key_ == "from")
+        out.query.from.clear();
+      else if (key_ == "to")
+        out.query.to.clear();
     }
     return true;
   }
@@ -259,9 +278,12 @@ std::optional<query_request> read_query_request(std::string_view text, std::stri
     return std::nullopt;
   }
   std::optional<query_method> method;
-  if (sax.method == "date") method = query_method::date;
-  else if (sax.method == "range") method = query_method::range;
-  else if (sax.method == "latest") method = query_method::latest;
+  if (sax.method == "date")
+    method = query_method::date;
+  else if (sax.method == "range")
+    method = query_method::range;
+  else if (sax.method == "latest")
+    method = query_method::latest;
   if (!sax.has_person || !sax.has_items || !sax.has_inquiry || !method) {
     error = "expected person_id, items and inquiry";
     return std::nullopt;

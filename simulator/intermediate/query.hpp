@@ -2,11 +2,12 @@
 // 範囲指定 (Range) and 最新情報指定 (Latest). Pure logic; dates are YYYYMMDD strings.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data/world_data.hpp"
 
@@ -36,8 +37,9 @@ std::optional<query_request> read_query_request(std::string_view text, std::stri
 
 // Records of `item` matching `q` (pointers into `records`); `today` (YYYYMMDD on the virtual
 // clock) bounds Latest.
-std::vector<const nlohmann::json*> select_records(const item_definition& item, const std::vector<nlohmann::json>& records,
-                                           const inquiry& q, const std::string& today);
+std::vector<const nlohmann::json*> select_records(const item_definition& item,
+                                                  const std::vector<nlohmann::json>& records, const inquiry& q,
+                                                  const std::string& today);
 
 // YYYYMMDD of an instant in JST.
 std::string compact_date(instant t);

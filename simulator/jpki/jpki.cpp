@@ -1,6 +1,11 @@
 #include "jpki/jpki.hpp"
 
-#include "core/file_lock.hpp"
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -8,12 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <sstream>
-#include <stdexcept>
+#include "core/file_lock.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;
@@ -44,7 +44,9 @@ void write_file(const fs::path& p, const std::string& text, bool secret) {
   if (secret) fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
 }
 
-bio_ptr memory_bio(const std::string& text) { return bio_ptr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))); }
+bio_ptr memory_bio(const std::string& text) {
+  return bio_ptr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
 
 std::string bio_text(BIO* b) {
   char* data = nullptr;
@@ -142,8 +144,8 @@ std::string common_name(X509* cert) {
 
 std::string base64_encode(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -157,8 +159,8 @@ std::optional<std::string> base64_decode(const std::string& text) {
     if (!ok) return std::nullopt;
   }
   std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (n < 0) return std::nullopt;
   std::size_t pad = text.size() >= 2 ? (text.back() == '=') + (text[text.size() - 2] == '=') : 0;
   out.resize(static_cast<std::size_t>(n) - pad);
@@ -177,8 +179,8 @@ struct card_plan {
 struct jpki::impl {
   pkey_ptr ca_key;
   x509_ptr ca_cert;
-  mutable std::mutex mutex;         // guards `plan`
-  mutable std::mutex cards_mutex;   // guards `loaded`; held while a card is issued (≈0.2 s)
+  mutable std::mutex mutex;        // guards `plan`
+  mutable std::mutex cards_mutex;  // guards `loaded`; held while a card is issued (≈0.2 s)
   std::shared_ptr<const card_plan> plan;
   struct loaded_card {
     std::string state;
@@ -217,7 +219,8 @@ jpki::jpki(const std::string& dir, const world_data& data, instant now) : impl_(
                                t - 20 * year, t + 20 * year, true);
     write_file(ca_key, key_pem(impl_->ca_key.get()), true);
     write_file(ca_crt, cert_pem(impl_->ca_cert.get()), false);
-    for (const auto& e : fs::directory_iterator(fs::path(dir) / "cards")) fs::remove(e.path());  // re-issue under the new CA
+    for (const auto& e : fs::directory_iterator(fs::path(dir) / "cards"))
+      fs::remove(e.path());  // re-issue under the new CA
   }
   plan_locked(data, now);
 }
@@ -325,7 +328,8 @@ std::optional<std::string> jpki::sign(const std::string& serial, const std::stri
   md_ctx_ptr ctx(EVP_MD_CTX_new());
   std::size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1)
     return std::nullopt;
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
@@ -359,12 +363,13 @@ card_verification jpki::verify(const std::string& certificate, const std::string
   X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
-  X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(now)));
+  X509_VERIFY_PARAM_set_time(
+      param, std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(now)));
   if (X509_verify_cert(ctx.get()) != 1) {
     int err = X509_STORE_CTX_get_error(ctx.get());
     out.error_key = err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID ? "certificate_expired"
                     : err == X509_V_ERR_CERT_REVOKED                                           ? "certificate_revoked"
-                                                                                               : "kiosk_untrusted_certificate";
+                                                     : "kiosk_untrusted_certificate";
     return out;
   }
   auto sig = base64_decode(signature);

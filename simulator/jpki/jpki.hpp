@@ -41,8 +41,8 @@ class jpki {
   std::optional<std::string> sign(const std::string& serial, const std::string& message) const;
   // Verifies the certificate (PEM or base64 DER) chains to the CA, is valid at `now`, is not
   // revoked, and that `signature` is the card's signature over `message`.
-  card_verification verify(const std::string& certificate, const std::string& signature,
-                           const std::string& message, instant now) const;
+  card_verification verify(const std::string& certificate, const std::string& signature, const std::string& message,
+                           instant now) const;
   const std::string& directory() const { return dir_; }
   // After the personas changed: records what each card should be and republishes the CRL.
   // Cards are issued (RSA key generation, ≈0.2 s) or loaded on first use. Thread-safe.

@@ -9,7 +9,7 @@
 namespace mynasim {
 
 struct admin_answer {
-  int status = 0;      // 0: no answer (see error)
+  int status = 0;  // 0: no answer (see error)
   std::string body;
   std::string error;
 };

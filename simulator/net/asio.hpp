@@ -1,10 +1,11 @@
 // Namespace aliases and the completion token shared by the transport files (net/*.cpp only).
 #pragma once
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <string>
 #include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/http.hpp"
 

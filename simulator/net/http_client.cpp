@@ -1,10 +1,8 @@
 #include "net/http_client.hpp"
 
-#include <sys/socket.h>
-
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -21,12 +19,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include "net/server.hpp"
+#include <sys/socket.h>
 
 #include "net/asio.hpp"
 #include "net/loopback.hpp"
 #include "net/message_parser.hpp"
+#include "net/server.hpp"
 
 namespace mynasim {
 
@@ -152,7 +150,8 @@ std::string serialize_request(const client_request& r, const std::string& host, 
 // How a read of an answer that failed is reported.
 std::string read_failure(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return "timeout";
-  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) return "response head or trailer too large";
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+    return "response head or trailer too large";
   if (ec == bhttp::error::body_limit) return "response body too large";
   return "read: " + ec.message();
 }
@@ -211,9 +210,12 @@ net::awaitable<client_result> perform_in_memory(client_request r, http_server& s
     co_return out;
   }
   using end = loopback_answer::end;
-  if (answer.how == end::timeout) out.error = read_failure(beast::error::timeout);
-  else if (answer.how == end::reset) out.error = read_failure(net::error::connection_reset);
-  else out.error = read_failure(ec ? ec : beast::error_code(bhttp::error::partial_message));
+  if (answer.how == end::timeout)
+    out.error = read_failure(beast::error::timeout);
+  else if (answer.how == end::reset)
+    out.error = read_failure(net::error::connection_reset);
+  else
+    out.error = read_failure(ec ? ec : beast::error_code(bhttp::error::partial_message));
   co_return out;
 }
 
@@ -252,8 +254,8 @@ net::awaitable<std::string> connect(beast::tcp_stream& stream, const client_requ
 }
 
 // Plain HTTP: the simulated systems, a split world's owner, API users' http:// endpoints.
-net::awaitable<client_result> perform_plain(client_request r, std::shared_ptr<connection_pool> pool,
-                                            std::string host, std::string port, std::string target) {
+net::awaitable<client_result> perform_plain(client_request r, std::shared_ptr<connection_pool> pool, std::string host,
+                                            std::string port, std::string target) {
   client_result out;
   beast::tcp_stream stream(co_await net::this_coro::executor);
   stream.expires_after(r.timeout);
@@ -277,8 +279,8 @@ net::awaitable<client_result> perform_plain(client_request r, std::shared_ptr<co
 }
 
 // HTTPS (API users' notification endpoints): a kept stream skips the handshake.
-net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<connection_pool> pool,
-                                          std::string host, std::string port, std::string target) {
+net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<connection_pool> pool, std::string host,
+                                          std::string port, std::string target) {
   client_result out;
   const auto peer = "https://" + host + ":" + port;
   auto stream = pool->take(pool->tls, peer).value_or(nullptr);
@@ -291,7 +293,8 @@ net::awaitable<client_result> perform_tls(client_request r, std::shared_ptr<conn
       co_return out;
     }
     SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
-    SSL_clear_mode(stream->native_handle(), SSL_MODE_RELEASE_BUFFERS);  // a pooled stream keeps its buffers (as the server's)
+    SSL_clear_mode(stream->native_handle(),
+                   SSL_MODE_RELEASE_BUFFERS);  // a pooled stream keeps its buffers (as the server's)
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       out.error = "tls handshake: " + hec.message();
@@ -324,7 +327,8 @@ net::awaitable<client_result> perform(client_request r, std::shared_ptr<connecti
     ++pool->in_memory;
     co_return co_await perform_in_memory(std::move(r), server, std::move(host), std::move(port), std::move(target));
   }
-  if (tls) co_return co_await perform_tls(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
+  if (tls)
+    co_return co_await perform_tls(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
   co_return co_await perform_plain(std::move(r), std::move(pool), std::move(host), std::move(port), std::move(target));
 }
 
@@ -378,7 +382,8 @@ pool_stats http_client::stats() const {
 void http_client::send(client_request request, std::function<void(client_result)> done) {
   auto& ioc = server_->io_context();
   bool tls = request.url.rfind("https://", 0) == 0;
-  net::any_io_executor where = tls ? net::any_io_executor(pool_->tls_strand) : net::any_io_executor(net::make_strand(ioc));
+  net::any_io_executor where =
+      tls ? net::any_io_executor(pool_->tls_strand) : net::any_io_executor(net::make_strand(ioc));
   net::co_spawn(where, perform(std::move(request), pool_, *server_),
                 [done = std::move(done)](std::exception_ptr e, client_result r) {
                   if (e) {

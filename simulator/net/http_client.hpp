@@ -15,9 +15,9 @@ namespace mynasim {
 class http_server;
 
 struct client_result {
-  int status = 0;           // 0 when no response arrived
+  int status = 0;  // 0 when no response arrived
   std::string body;
-  std::string error;        // transport failure, empty on a response
+  std::string error;  // transport failure, empty on a response
   std::vector<http_header> headers;
   const std::string* header(std::string_view name) const;
 };

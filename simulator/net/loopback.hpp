@@ -23,7 +23,8 @@ struct loopback_answer {
 
 // `request` is the whole request as the client would write it; `timeout` the client's
 // deadline for the exchange. Runs on the server's io_context.
-net::awaitable<loopback_answer> exchange_in_memory(http_server& server, const std::string& host, const std::string& port,
-                                                   std::string request, std::chrono::milliseconds timeout);
+net::awaitable<loopback_answer> exchange_in_memory(http_server& server, const std::string& host,
+                                                   const std::string& port, std::string request,
+                                                   std::chrono::milliseconds timeout);
 
 }  // namespace mynasim

@@ -5,13 +5,14 @@
 // Only net/*.cpp and the fuzz targets include this header (Beast's parser, no Asio).
 #pragma once
 
-#include <boost/beast/http/basic_parser.hpp>
-#include <boost/beast/http/error.hpp>
 #include <cctype>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "core/http.hpp"
 
@@ -101,7 +102,8 @@ class plain_parser : public boost::beast::http::basic_parser<IsRequest> {
 // (state, URLs): a CR or LF in them never splits the message.
 inline void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ");
-  if (value.find_first_of("\r\n") == std::string_view::npos) out.append(value);
+  if (value.find_first_of("\r\n") == std::string_view::npos)
+    out.append(value);
   else
     for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
   out.append("\r\n");

@@ -1,10 +1,13 @@
 #include "net/server.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
+#include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,13 +19,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
-#include <cstring>
-#include <list>
-#include <optional>
-#include <mutex>
-#include <thread>
-
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 
 #include "net/asio.hpp"
@@ -87,7 +86,8 @@ std::string serialize_head(const http_response& res, unsigned version, bool keep
   out += status_reason(res.status);
   out += "\r\nServer: mynasim\r\n";
   for (const auto& h : res.headers)
-    if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding") append_field(out, h.name, h.value);
+    if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding")
+      append_field(out, h.name, h.value);
   out += "Content-Length: ";
   out += std::to_string(res.body.size());
   out += "\r\n";
@@ -97,13 +97,16 @@ std::string serialize_head(const http_response& res, unsigned version, bool keep
 }
 
 // The bytes of a response, for faults that send them in unusual ways.
-std::string serialize(const http_response& res, bool keep_alive) { return serialize_head(res, 11, keep_alive) + res.body; }
+std::string serialize(const http_response& res, bool keep_alive) {
+  return serialize_head(res, 11, keep_alive) + res.body;
+}
 
 // The bytes sent for a truncated, malformed or slow response (slow: all of them, in pieces).
 std::string faulted_bytes(http_response& res) {
   using action = transport_fault::action;
   const auto what = res.fault.what;
-  if (what == action::malformed) res.body = "{\"commonHeader\": {\"telegramId\": \"" + std::string(40, '\xff') + "<html>";
+  if (what == action::malformed)
+    res.body = "{\"commonHeader\": {\"telegramId\": \"" + std::string(40, '\xff') + "<html>";
   std::string raw = serialize(res, what == action::slow && !res.close);
   if (what == action::truncate) raw.resize(raw.size() - std::max<std::size_t>(1, res.body.size() / 2));
   return raw;
@@ -206,8 +209,8 @@ net::awaitable<void> http_server::impl::accept_loop(listener_state& entry) {
     // backlog until one of this listener's connections ends.
     while (entry.open.load() >= entry.settings.max_connections && !stopping) co_await pause(10ms);
     // A strand per connection only matters with several threads; on one it is pure overhead.
-    net::any_io_executor executor = settings.threads > 1 ? net::any_io_executor(net::make_strand(ioc))
-                                                         : net::any_io_executor(ioc.get_executor());
+    net::any_io_executor executor =
+        settings.threads > 1 ? net::any_io_executor(net::make_strand(ioc)) : net::any_io_executor(ioc.get_executor());
     auto [ec, socket] = co_await entry.acceptor->async_accept(executor, use_tuple);
     if (ec == net::error::operation_aborted || stopping) co_return;
     if (ec) {
@@ -310,7 +313,8 @@ net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_s
   using action = transport_fault::action;
   const auto fault = res.fault;
   switch (fault.what) {
-    case action::none: co_return false;
+    case action::none:
+      co_return false;
     case action::hang: {
       // Hold the connection, answering nothing, until the caller gives up (10 minutes at most).
       lowest.expires_after(std::chrono::minutes(10));
@@ -335,7 +339,8 @@ net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_s
     }
     case action::truncate:
     case action::malformed:
-    case action::slow: break;
+    case action::slow:
+      break;
   }
   std::string raw = faulted_bytes(res);
   std::size_t step = fault.what == action::slow ? std::max<std::size_t>(1, fault.chunk) : raw.size();
@@ -346,7 +351,8 @@ net::awaitable<bool> http_server::impl::apply_fault(Stream& stream, beast::tcp_s
       co_await timer.async_wait(use_tuple);
     }
     lowest.expires_after(settings.write_timeout);
-    auto [ec, n] = co_await net::async_write(stream, net::buffer(raw.data() + pos, std::min(step, raw.size() - pos)), use_tuple);
+    auto [ec, n] =
+        co_await net::async_write(stream, net::buffer(raw.data() + pos, std::min(step, raw.size() - pos)), use_tuple);
     if (ec) co_return true;
   }
   if (fault.what == action::slow && !res.close) co_return false;  // the response went out whole
@@ -390,16 +396,18 @@ bool http_server::impl::ends_connection(const beast::error_code& ec) {
       ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated)
     return true;
   // Parse errors get an answer; socket errors just end the connection.
-  return ec && ec != bhttp::error::body_limit && ec != bhttp::error::header_limit && ec != bhttp::error::buffer_overflow &&
+  return ec && ec != bhttp::error::body_limit && ec != bhttp::error::header_limit &&
+         ec != bhttp::error::buffer_overflow &&
          ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
 // The answer to one request read from a connection or handed over in memory: a protocol
 // error for what did not parse, otherwise the handler's. Both transports go through here.
 net::awaitable<http_server::impl::exchange_state> http_server::impl::answer(const beast::error_code& ec,
-                                                                             plain_parser<true>& parser,
-                                                                             const std::string& listener,
-                                                                             const std::string& remote, SSL* ssl_handle) {
+                                                                            plain_parser<true>& parser,
+                                                                            const std::string& listener,
+                                                                            const std::string& remote,
+                                                                            SSL* ssl_handle) {
   exchange_state x;
   if (ec == bhttp::error::body_limit) {
     x.res = protocol_error(413, "payload_too_large", "the request body exceeds the limit");
@@ -416,11 +424,13 @@ net::awaitable<http_server::impl::exchange_state> http_server::impl::answer(cons
     x.req.remote_address = remote;
     x.req.request_id = next_request_id();
     if (ssl_handle) read_client_cert(ssl_handle, x.req);
-    if (std::count_if(x.req.headers.begin(), x.req.headers.end(), [](const http_header& h) { return h.name == "host"; }) > 1) {
+    if (std::count_if(x.req.headers.begin(), x.req.headers.end(),
+                      [](const http_header& h) { return h.name == "host"; }) > 1) {
       x.res = protocol_error(400, "bad_request", "more than one Host header");
     } else if (x.req.path.empty()) {
-      x.res = protocol_error(400, "bad_request",
-                             "the request target must be a canonical path (no empty, '.', '..' or encoded '/' segments)");
+      x.res =
+          protocol_error(400, "bad_request",
+                         "the request target must be a canonical path (no empty, '.', '..' or encoded '/' segments)");
     } else {
       x.res = co_await call_handler(x.req);
     }
@@ -473,7 +483,8 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
       continue;  // a slow response went out whole on a kept-alive connection
     }
     auto head_bytes = serialize_head(res, version, !close);
-    std::array<net::const_buffer, 2> out{net::buffer(head_bytes), net::buffer(res.body.data(), head ? 0 : res.body.size())};
+    std::array<net::const_buffer, 2> out{net::buffer(head_bytes),
+                                         net::buffer(res.body.data(), head ? 0 : res.body.size())};
     lowest.expires_after(settings.write_timeout);
     auto [wec, written] = co_await net::async_write(stream, out, use_tuple);
     conn.busy = false;
@@ -486,14 +497,15 @@ net::awaitable<void> http_server::impl::session(Stream& stream, beast::tcp_strea
 // journal and faults as on a connection, and the bytes a client would read come back with
 // how the connection would have ended. Only the kernel's loopback is skipped.
 net::awaitable<loopback_answer> http_server::impl::in_memory(listener_state& l, std::string request,
-                                                              std::chrono::milliseconds timeout) {
+                                                             std::chrono::milliseconds timeout) {
   using end = loopback_answer::end;
   using action = transport_fault::action;
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout;
   // What is left of the caller's deadline: a wait beyond it is where the caller gives up.
   auto left = [&] {
-    return std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    return std::max(0ms,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   };
   message_limits limits{settings.header_limit, settings.body_limit};
   plain_parser<true> parser(limits);
@@ -517,12 +529,17 @@ net::awaitable<loopback_answer> http_server::impl::in_memory(listener_state& l, 
       if (!head) bytes += res.body;
       co_return loopback_answer{std::move(bytes), close ? end::closed : end::open};
     }
-    case action::hang: co_await pause(left()); co_return loopback_answer{{}, end::timeout};
-    case action::reset: co_return loopback_answer{{}, end::reset};
-    case action::empty: co_return loopback_answer{{}, end::closed};
+    case action::hang:
+      co_await pause(left());
+      co_return loopback_answer{{}, end::timeout};
+    case action::reset:
+      co_return loopback_answer{{}, end::reset};
+    case action::empty:
+      co_return loopback_answer{{}, end::closed};
     case action::truncate:
     case action::malformed:
-    case action::slow: break;
+    case action::slow:
+      break;
   }
   auto raw = faulted_bytes(res);
   if (res.fault.what == action::slow) {
@@ -632,7 +649,9 @@ void http_server::start() {
   for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->spawn_io_thread();
 }
 
-void http_server::shutdown() { impl_->begin_shutdown(); }
+void http_server::shutdown() {
+  impl_->begin_shutdown();
+}
 
 void http_server::join() {
   for (auto& t : impl_->threads)
@@ -657,7 +676,8 @@ bool http_server::serves_in_memory(const std::string& host, const std::string& p
   return impl_->in_memory_listener(host, port) != nullptr;
 }
 
-http_server::impl::listener_state* http_server::impl::in_memory_listener(const std::string& host, const std::string& port) {
+http_server::impl::listener_state* http_server::impl::in_memory_listener(const std::string& host,
+                                                                         const std::string& port) {
   if (!settings.in_memory_hops || stopping) return nullptr;
   // An IPv4 literal in 127/8 (a name such as 127.example.net resolves wherever it likes).
   const bool loopback_literal = host.rfind("127.", 0) == 0 && std::count(host.begin(), host.end(), '.') == 3 &&
@@ -674,17 +694,22 @@ http_server::impl::listener_state* http_server::impl::in_memory_listener(const s
   return nullptr;
 }
 
-net::awaitable<loopback_answer> exchange_in_memory(http_server& server, const std::string& host, const std::string& port,
-                                                   std::string request, std::chrono::milliseconds timeout) {
+net::awaitable<loopback_answer> exchange_in_memory(http_server& server, const std::string& host,
+                                                   const std::string& port, std::string request,
+                                                   std::chrono::milliseconds timeout) {
   auto& impl = server.internals();
   auto* listener = impl.in_memory_listener(host, port);
   if (!listener) co_return loopback_answer{{}, loopback_answer::end::reset};  // gone since it was chosen
   co_return co_await impl.in_memory(*listener, std::move(request), timeout);
 }
 
-boost::asio::io_context& http_server::io_context() { return impl_->ioc; }
+boost::asio::io_context& http_server::io_context() {
+  return impl_->ioc;
+}
 
-bool http_server::stopping() const { return impl_->stopping; }
+bool http_server::stopping() const {
+  return impl_->stopping;
+}
 
 std::size_t http_server::open_connections() const {
   std::lock_guard lock(impl_->mutex);

@@ -43,8 +43,7 @@ struct listen_settings {
 };
 
 // Called after every response with the time it took (for logs and the journal).
-using completion_fn =
-    std::function<void(const http_request&, const http_response&, std::chrono::microseconds latency)>;
+using completion_fn = std::function<void(const http_request&, const http_response&, std::chrono::microseconds latency)>;
 
 class http_server {
  public:

@@ -1,6 +1,5 @@
 #include "portal/api_routes.hpp"
 
-
 #include "core/json_util.hpp"
 #include "portal/web_routes.hpp"
 
@@ -50,10 +49,11 @@ http_response telegram_error(const world_data& data, const std::string& key, con
 
 http_response token_error(const world_data& data, const std::string& key) {
   const auto& e = data.errors.at(key);
-  static const std::map<std::string, std::string> oauth = {
-      {"invalid_token_request", "invalid_request"}, {"unknown_client", "invalid_client"},
-      {"client_not_authenticated", "invalid_client"}, {"invalid_grant", "invalid_grant"},
-      {"code_reused", "invalid_grant"}};
+  static const std::map<std::string, std::string> oauth = {{"invalid_token_request", "invalid_request"},
+                                                           {"unknown_client", "invalid_client"},
+                                                           {"client_not_authenticated", "invalid_client"},
+                                                           {"invalid_grant", "invalid_grant"},
+                                                           {"code_reused", "invalid_grant"}};
   auto it = oauth.find(key);
   auto res = json_response(e.status, {{"error", it == oauth.end() ? "invalid_request" : it->second},
                                       {"error_description", e.message},
@@ -71,8 +71,8 @@ http_response token(api_context& ctx, http_request& req) {
   if (!parse_form(req.body, form)) return token_error(*ctx.data->get(), "invalid_token_request");
   auto grant = ctx.auth->exchange(form, identity_of(req), ctx.mutual_tls);
   if (!grant.error_key.empty()) return token_error(*ctx.data->get(), grant.error_key);
-  auto res = json_response(200, {{"access_token", grant.access_token}, {"token_type", "Bearer"},
-                                 {"expires_in", grant.expires_in}});
+  auto res = json_response(
+      200, {{"access_token", grant.access_token}, {"token_type", "Bearer"}, {"expires_in", grant.expires_in}});
   res.set("cache-control", "no-store");
   return res;
 }
@@ -98,7 +98,8 @@ struct telegram_call {
   token_info grant;
 };
 
-std::optional<http_response> open_telegram(api_context& ctx, http_request& req, const std::string& type, telegram_call& call) {
+std::optional<http_response> open_telegram(api_context& ctx, http_request& req, const std::string& type,
+                                           telegram_call& call) {
   const auto snapshot = ctx.data->get();
   const auto& data = *snapshot;
   std::string error;
@@ -140,16 +141,19 @@ http_response self_info_request(api_context& ctx, http_request& req) {
                           "telegramId にはサービス提供者IDの数字 " + digits + " を含めてください" + got(h.telegram_id));
   if (h.telegram_type != "IFA0301-R01")
     return telegram_error(data, "invalid_telegram", h, type, "telegramType は IFA0301-R01 です" + got(h.telegram_type));
-  const auto& info = body->contains("selfProvisionDataReqInfo") ? (*body)["selfProvisionDataReqInfo"] : nlohmann::json();
+  const auto& info =
+      body->contains("selfProvisionDataReqInfo") ? (*body)["selfProvisionDataReqInfo"] : nlohmann::json();
   if (!info.is_object() || !info.contains("inquiryCondition") || !info["inquiryCondition"].is_string())
-    return telegram_error(data, "invalid_inquiry_condition", h, type, "selfProvisionDataReqInfo.inquiryCondition がありません。");
+    return telegram_error(data, "invalid_inquiry_condition", h, type,
+                          "selfProvisionDataReqInfo.inquiryCondition がありません。");
   const auto condition = info["inquiryCondition"].get<std::string>();
   auto q = parse_inquiry(condition, data.portal);
   if (!q)
     return telegram_error(data, "invalid_inquiry_condition", h, type,
                           "inquiryCondition は Date=YYYYMMDD、" + data.portal.range_prefix + "YYYYMMDD-YYYYMMDD、" +
                               data.portal.latest_condition + " のいずれかです" + got(condition.substr(0, 64)));
-  if (std::find(service->query_methods.begin(), service->query_methods.end(), q->method) == service->query_methods.end()) {
+  if (std::find(service->query_methods.begin(), service->query_methods.end(), q->method) ==
+      service->query_methods.end()) {
     std::string registered;
     for (auto m : service->query_methods) registered += (registered.empty() ? "" : ", ") + std::string(to_string(m));
     return telegram_error(data, "query_method_not_allowed", h, type,
@@ -177,19 +181,22 @@ http_response self_info_result(api_context& ctx, http_request& req) {
   const auto& h = call.h;
   const auto* grant = &call.grant;
   if (!h.present || h.telegram_type != "IFA0303-R01" || h.process_id.empty())
-    return telegram_error(data, "invalid_telegram", h, type,
-                          "commonHeader の telegramType は IFA0303-R01、processId は IF001-04 の応答の値です（telegramType=" +
-                              h.telegram_type + "、processId=" + h.process_id + " を受け取りました）。");
+    return telegram_error(
+        data, "invalid_telegram", h, type,
+        "commonHeader の telegramType は IFA0303-R01、processId は IF001-04 の応答の値です（telegramType=" +
+            h.telegram_type + "、processId=" + h.process_id + " を受け取りました）。");
   auto p = ctx.processes->find(h.process_id);
   if (!p || p->client_id != grant->client_id || p->persona_id != grant->persona_id)
     return telegram_error(data, "unknown_process", h, type);
   if (p->telegram_id != h.telegram_id)
-    return telegram_error(data, "invalid_telegram", h, type,
-                          "telegramId は IF001-04 の要求と同じ " + p->telegram_id + " です（" + h.telegram_id +
-                              " を受け取りました）。");
+    return telegram_error(
+        data, "invalid_telegram", h, type,
+        "telegramId は IF001-04 の要求と同じ " + p->telegram_id + " です（" + h.telegram_id + " を受け取りました）。");
   if (!p->ready) return telegram_error(data, "still_processing", h, type);
   if (ctx.processes->expired(*p)) return telegram_error(data, "result_expired", h, type);
-  std::string code = !p->error_code.empty() ? p->error_code : p->error_key.empty() ? "" : data.errors.at(p->error_key).code;
+  std::string code = !p->error_code.empty() ? p->error_code
+                     : p->error_key.empty() ? ""
+                                            : data.errors.at(p->error_key).code;
   // Written as dump_json would write the document (members in order), the result's parts
   // as they were serialised when the process completed.
   const auto& result = *p->result;

@@ -1,9 +1,9 @@
 #include "portal/authorization.hpp"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-
-#include <algorithm>
 
 #include "core/http.hpp"
 
@@ -63,7 +63,9 @@ std::string authorization::arranged_outcome(const std::string& client_id) const 
   return it == arranged_.end() ? "" : it->second;
 }
 
-std::optional<auth_session> authorization::session(const std::string& id) { return sessions_.get(id, clock_->now()); }
+std::optional<auth_session> authorization::session(const std::string& id) {
+  return sessions_.get(id, clock_->now());
+}
 
 flow_result authorization::redirect_error(const auth_session& s, const std::string& key) {
   const auto data = data_->get();
@@ -74,10 +76,9 @@ flow_result authorization::redirect_error(const auth_session& s, const std::stri
   if (data->portal.error_redirect == "code")
     r.location = build_redirect(s.redirect_uri, {{"code", "access_denied"}, {"state", s.state}});
   else
-    r.location = build_redirect(s.redirect_uri, {{"error", "access_denied"},
-                                                 {"error_description", e.message},
-                                                 {"error_code", e.code},
-                                                 {"state", s.state}});
+    r.location = build_redirect(
+        s.redirect_uri,
+        {{"error", "access_denied"}, {"error_description", e.message}, {"error_code", e.code}, {"state", s.state}});
   return r;
 }
 
@@ -175,7 +176,8 @@ flow_result authorization::authenticate(const std::string& id, const std::string
   if (check == card_check::ok && s->outcome_override == "revoked_certificate") check = card_check::certificate_revoked;
   if (check != card_check::unknown_card && s->outcome_override == "lock_card") check = card_check::locked;
   switch (check) {
-    case card_check::ok: break;
+    case card_check::ok:
+      break;
     case card_check::wrong_pin:
       r.next = flow_step::auth_page;
       r.session_id = id;
@@ -183,9 +185,15 @@ flow_result authorization::authenticate(const std::string& id, const std::string
       r.error_key = "wrong_pin";
       r.message = "暗証番号が正しくありません。残り" + std::to_string(tries_left) + "回間違えるとロックされます。";
       return r;
-    case card_check::locked: sessions_.erase(id); return redirect_error(*s, "card_locked");
-    case card_check::certificate_expired: sessions_.erase(id); return redirect_error(*s, "certificate_expired");
-    case card_check::certificate_revoked: sessions_.erase(id); return redirect_error(*s, "certificate_revoked");
+    case card_check::locked:
+      sessions_.erase(id);
+      return redirect_error(*s, "card_locked");
+    case card_check::certificate_expired:
+      sessions_.erase(id);
+      return redirect_error(*s, "certificate_expired");
+    case card_check::certificate_revoked:
+      sessions_.erase(id);
+      return redirect_error(*s, "certificate_revoked");
     case card_check::unknown_card:
       r.next = flow_step::auth_page;
       r.session_id = id;
@@ -225,7 +233,8 @@ flow_result authorization::link(const std::string& id, bool confirm) {
 
 flow_result authorization::issue_code(const std::string&, const auth_session& s) {
   auto code = ids_->token(43);
-  codes_.put(code, {s.client_id, s.redirect_uri, s.persona_id, s.code_challenge, false, {}}, clock_->now(), s.client_id);
+  codes_.put(code, {s.client_id, s.redirect_uri, s.persona_id, s.code_challenge, false, {}}, clock_->now(),
+             s.client_id);
   flow_result r;
   r.next = flow_step::redirect;
   r.location = build_redirect(s.redirect_uri, {{"code", code}, {"state", s.state}});
@@ -253,7 +262,8 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
   for (const auto& [k, v] : form)
     if (!f.count(k)) f[k] = v;
   token_grant g;
-  if (f["grant_type"] != "authorization_code" || f["code"].empty() || f["redirect_uri"].empty() || f["client_id"].empty()) {
+  if (f["grant_type"] != "authorization_code" || f["code"].empty() || f["redirect_uri"].empty() ||
+      f["client_id"].empty()) {
     g.error_key = "invalid_token_request";
     return g;
   }
@@ -284,7 +294,8 @@ token_grant authorization::exchange(const std::vector<std::pair<std::string, std
     c.used = true;
     g.access_token = ids_->token(48);
     c.tokens.push_back(g.access_token);
-    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data->portal.token_lifetime, false, {}}, now, c.client_id);
+    tokens_.put(g.access_token, {c.client_id, c.persona_id, now + data->portal.token_lifetime, false, {}}, now,
+                c.client_id);
     g.expires_in = static_cast<long>(data->portal.token_lifetime.count() / 1000);
   });
   for (const auto& t : revoke) tokens_.with(t, now, [](token_state& ts) { ts.revoked = true; });

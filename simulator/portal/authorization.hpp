@@ -19,14 +19,14 @@ namespace mynasim {
 struct authorize_params {
   std::string response_type, client_id, redirect_uri, state, login_type;
   std::string code_challenge, code_challenge_method;  // PKCE S256, honoured when sent
-  std::string test_persona, test_outcome;              // the non-interactive path
+  std::string test_persona, test_outcome;             // the non-interactive path
   std::string source{};  // the caller's address: a flood from one source evicts only its own sessions
 };
 
 struct auth_session {
   std::string client_id, redirect_uri, state, code_challenge;
   bool consented = false;
-  std::string persona_id;  // set once the card is verified
+  std::string persona_id;        // set once the card is verified
   std::string outcome_override;  // expired_certificate / revoked_certificate for one flow
 };
 
@@ -116,7 +116,8 @@ class authorization {
 };
 
 // redirect_uri + code/state or error parameters, as the configured style says.
-std::string build_redirect(const std::string& redirect_uri, const std::vector<std::pair<std::string, std::string>>& params);
+std::string build_redirect(const std::string& redirect_uri,
+                           const std::vector<std::pair<std::string, std::string>>& params);
 // base64url(SHA-256(verifier)), for PKCE S256.
 std::string pkce_s256(const std::string& verifier);
 

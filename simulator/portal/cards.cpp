@@ -4,15 +4,19 @@ namespace mynasim {
 
 namespace {
 bool same_card(const card_config& a, const card_config& b) {
-  return a.serial == b.serial && a.pin == b.pin && a.pin_tries_left == b.pin_tries_left && a.certificate == b.certificate;
+  return a.serial == b.serial && a.pin == b.pin && a.pin_tries_left == b.pin_tries_left &&
+         a.certificate == b.certificate;
 }
 }  // namespace
 
-card_registry::card_registry(const data_source& data) : data_(&data) { reset(); }
+card_registry::card_registry(const data_source& data) : data_(&data) {
+  reset();
+}
 
 // Only cards that changed since their definition have an entry (a world of many personas
 // costs nothing here until cards are used); the others are read from the sheet.
-std::optional<card_registry::entry> card_registry::current_locked(const world_data& data, const std::string& serial) const {
+std::optional<card_registry::entry> card_registry::current_locked(const world_data& data,
+                                                                  const std::string& serial) const {
   const persona* p = data.find_persona_by_card(serial);
   if (!p) return std::nullopt;
   if (auto it = cards_.find(serial); it != cards_.end()) return it->second;

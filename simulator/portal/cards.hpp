@@ -29,7 +29,7 @@ class card_registry {
   card_check verify(const std::string& serial, const std::string& pin, int& tries_left);
   std::optional<card_status> status(const std::string& serial) const;
   void set_certificate(const std::string& serial, certificate_state state);
-  void reset();  // every card back to its YAML state
+  void reset();                           // every card back to its YAML state
   bool reset(const std::string& serial);  // one card; false when no persona holds it
   // After the sheets changed: a card whose definition (persona, PIN, tries, certificate) is
   // unchanged keeps its state (tries used, lock, certificate set by a scenario); a new or

@@ -17,8 +17,7 @@ struct kiosk_state {
 http_response kiosk_error(const world_data& data, const std::string& key, const std::string& detail = "") {
   const auto& e = data.errors.at(key);
   return json_response(e.status >= 400 ? e.status : 400,
-                       {{"error", key}, {"error_description", e.message + detail},
-                        {"errorCode", e.code}});
+                       {{"error", key}, {"error_description", e.message + detail}, {"errorCode", e.code}});
 }
 
 std::optional<nlohmann::json> body_of(const http_request& req, std::string& error) {
@@ -35,7 +34,8 @@ http_response challenge(kiosk_state& s, http_request& req) {
   if (!body) return kiosk_error(*s.ctx.data->get(), "malformed_json", "本文は JSON のオブジェクト {…} です。");
   auto client = str(*body, "client_id");
   if (!s.ctx.data->get()->find_service(client)) return kiosk_error(*s.ctx.data->get(), "unknown_client");
-  if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))
+  if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address},
+                                  s.ctx.mutual_tls))
     return kiosk_error(*s.ctx.data->get(), "client_not_authenticated");
   auto value = base64_encode(s.ctx.ids->token(32));
   s.challenges.put(value, client, s.ctx.clock->now(), req.remote_address);
@@ -50,7 +50,8 @@ http_response token(kiosk_state& s, http_request& req) {
   if (!body) return kiosk_error(data, "malformed_json", "本文は JSON のオブジェクト {…} です。");
   auto client = str(*body, "client_id"), value = str(*body, "challenge");
   if (!data.find_service(client)) return kiosk_error(data, "unknown_client");
-  if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, s.ctx.mutual_tls))
+  if (!s.ctx.auth->client_allowed(client, {req.client_cert_sha256, req.client_cert_subject, req.remote_address},
+                                  s.ctx.mutual_tls))
     return kiosk_error(data, "client_not_authenticated");
   // Single use: the challenge is spent by any attempt.
   auto owner = s.challenges.get(value, s.ctx.clock->now());
@@ -62,8 +63,10 @@ http_response token(kiosk_state& s, http_request& req) {
   const auto* persona = data.find_persona_by_card(v.card_serial);
   if (!persona) return kiosk_error(data, "unknown_card");
   auto grant = s.ctx.auth->issue_card_token(client, persona->id, v.fingerprint);
-  auto res = json_response(200, {{"access_token", grant.access_token}, {"token_type", "Bearer"},
-                                 {"expires_in", grant.expires_in}, {"card_sha256", v.fingerprint}});
+  auto res = json_response(200, {{"access_token", grant.access_token},
+                                 {"token_type", "Bearer"},
+                                 {"expires_in", grant.expires_in},
+                                 {"card_sha256", v.fingerprint}});
   res.set("cache-control", "no-store");
   return res;
 }
@@ -80,9 +83,12 @@ http_response card_sign(kiosk_context& ctx, http_request& req) {
   int tries_left = -1;
   auto check = ctx.cards->verify(serial, str(*body, "pin"), tries_left);
   if (check == card_check::wrong_pin)
-    return json_response(403, {{"error", "wrong_pin"}, {"error_description", "暗証番号が正しくありません。"}, {"tries_left", tries_left}});
+    return json_response(
+        403,
+        {{"error", "wrong_pin"}, {"error_description", "暗証番号が正しくありません。"}, {"tries_left", tries_left}});
   if (check == card_check::locked)
-    return json_response(423, {{"error", "card_locked"}, {"error_description", "暗証番号がロックされています。"}, {"tries_left", 0}});
+    return json_response(
+        423, {{"error", "card_locked"}, {"error_description", "暗証番号がロックされています。"}, {"tries_left", 0}});
   // The card signs whatever its certificate's state: the portal is the one that refuses it.
   auto sig = ctx.pki->sign(serial, *challenge);
   if (!sig) return json_error(500, "internal_error", "the card could not sign");
@@ -103,7 +109,8 @@ void register_virtual_card_routes(router& systems, kiosk_context ctx) {
     if (!cert) return json_error(404, "unknown_card", "no card " + req.params["serial"]);
     return json_response(200, {{"serial", req.params["serial"]}, {"certificate", *cert}});
   });
-  systems.add_sync("POST", "/virtual-card/{serial}/sign", [ctx](http_request& req) mutable { return card_sign(ctx, req); });
+  systems.add_sync("POST", "/virtual-card/{serial}/sign",
+                   [ctx](http_request& req) mutable { return card_sign(ctx, req); });
 }
 
 }  // namespace mynasim

@@ -13,18 +13,26 @@ std::string layout(const std::string& title, int step, const std::string& body) 
   if (step > 0) {
     indicator = "<ol class=\"steps\" data-testid=\"steps\">";
     for (int i = 1; i <= 3; ++i)
-      indicator += std::string("<li class=\"") + (i < step ? "done" : i == step ? "current" : "todo") + "\"" +
-                   (i == step ? " aria-current=\"step\"" : "") + "><span class=\"n\">" + std::to_string(i) +
+      indicator += std::string("<li class=\"") +
+                   (i < step    ? "done"
+                    : i == step ? "current"
+                                : "todo") +
+                   "\"" + (i == step ? " aria-current=\"step\"" : "") + "><span class=\"n\">" + std::to_string(i) +
                    "</span>" + steps[i - 1] + "</li>";
     indicator += "</ol>";
   }
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>" + title + " | マイナポータル（mynasim）</title>"
-         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"" + std::string(base_path) + "/assets/portal.css\"></head><body>"
+         "<title>" +
+         title +
+         " | マイナポータル（mynasim）</title>"
+         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"" +
+         std::string(base_path) +
+         "/assets/portal.css\"></head><body>"
          "<header class=\"portal\"><p class=\"brand\"><span class=\"phrase\">マイナポータル</span> "
          "<span class=\"phrase\">外部サービスとの連携</span> <small class=\"phrase\">(mynasim シミュレータ)</small></p>"
-         "</header><main>" + indicator + body + "</main></body></html>\n";
+         "</header><main>" +
+         indicator + body + "</main></body></html>\n";
 }
 
 std::string hidden_session(const std::string& id) {
@@ -45,12 +53,23 @@ std::string html_escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -63,8 +82,8 @@ std::string consent_page(const world_data& data, const service_config& service, 
     const auto* item = data.find_item(code);
     if (!item) continue;
     items += "<li>" + html_escape(item->name) + "</li>";
-    details += "<li>" + html_escape(item->name) + "（" + html_escape(item->category) + " / " + html_escape(item->field) +
-               "）: ";
+    details += "<li>" + html_escape(item->name) + "（" + html_escape(item->category) + " / " +
+               html_escape(item->field) + "）: ";
     for (std::size_t i = 0; i < item->fields.size(); ++i) details += (i ? "、" : "") + html_escape(item->fields[i]);
     details += "</li>";
   }
@@ -77,10 +96,14 @@ std::string consent_page(const world_data& data, const service_config& service, 
       (message.empty() ? "" : "<p class=\"error\" data-testid=\"consent-error\">" + html_escape(message) + "</p>") +
       "<form method=\"post\" action=\"" + base_path + "/consent\">" + hidden_session(session_id) +
       "<p class=\"note\"><label><input type=\"checkbox\" name=\"terms\" value=\"on\" data-testid=\"consent-terms\">"
-      " <a href=\"" + base_path + "/terms\" target=\"_blank\" rel=\"noopener\" data-testid=\"terms-link\">利用規約</a>"
+      " <a href=\"" +
+      base_path +
+      "/terms\" target=\"_blank\" rel=\"noopener\" data-testid=\"terms-link\">利用規約</a>"
       "に同意する</label></p><div class=\"actions\">"
-      "<button type=\"submit\" class=\"primary\" name=\"action\" value=\"agree\" data-testid=\"consent-agree\">同意する</button>"
-      "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"cancel\" data-testid=\"consent-cancel\">連携をやめる</button>"
+      "<button type=\"submit\" class=\"primary\" name=\"action\" value=\"agree\" "
+      "data-testid=\"consent-agree\">同意する</button>"
+      "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"cancel\" "
+      "data-testid=\"consent-cancel\">連携をやめる</button>"
       "</div></form>";
   return layout("サービス連携", 1, body);
 }
@@ -100,47 +123,55 @@ std::string auth_page(const world_data& data, const std::string& session_id, con
   }
   std::string typed = chosen_listed ? "" : chosen_serial;
   std::string body =
-      "<h1>本人確認</h1><p>マイナンバーカードを読み取り、利用者証明用電子証明書の暗証番号（数字4桁）を入力してください。</p>"
+      "<h1>本人確認</"
+      "h1><p>マイナンバーカードを読み取り、利用者証明用電子証明書の暗証番号（数字4桁）を入力してください。</p>"
       "<p class=\"note\">シミュレータ: テスト用のカードを選ぶか、カードのシリアル番号を入力してください。"
-      "暗証番号は <a href=\"/\" target=\"_blank\" rel=\"noopener\" data-testid=\"cards-list-link\">テスト用カードの一覧</a> にあります。</p>" +
-      (message.empty() ? "" : "<p class=\"error\" role=\"alert\" data-testid=\"auth-error\">" + html_escape(message) + "</p>") +
+      "暗証番号は <a href=\"/\" target=\"_blank\" rel=\"noopener\" "
+      "data-testid=\"cards-list-link\">テスト用カードの一覧</a> にあります。</p>" +
+      (message.empty()
+           ? ""
+           : "<p class=\"error\" role=\"alert\" data-testid=\"auth-error\">" + html_escape(message) + "</p>") +
       "<form method=\"post\" action=\"" + base_path + "/auth\">" + hidden_session(session_id) +
       "<p><label>テスト用カード <select name=\"card_select\" data-testid=\"card-select\">" + options +
       "</select></label></p><p><label>シリアル番号 <input type=\"text\" name=\"card_serial\" value=\"" +
-      html_escape(typed) + "\" data-testid=\"card-serial\"></label></p><p><label>暗証番号（4桁）"
+      html_escape(typed) +
+      "\" data-testid=\"card-serial\"></label></p><p><label>暗証番号（4桁）"
       "<input type=\"password\" name=\"pin\" inputmode=\"numeric\" maxlength=\"4\" autocomplete=\"off\" "
       "data-testid=\"pin-input\"></label></p><div class=\"actions\">"
-      "<button type=\"submit\" class=\"primary\" name=\"action\" value=\"verify\" data-testid=\"auth-submit\">本人確認する</button>"
+      "<button type=\"submit\" class=\"primary\" name=\"action\" value=\"verify\" "
+      "data-testid=\"auth-submit\">本人確認する</button>"
       "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"cancel\" formnovalidate "
       "data-testid=\"auth-cancel\">やめてサービスに戻る</button></div></form>";
   return layout("本人確認", 2, body);
 }
 
 std::string link_page(const service_config& service, const std::string& session_id) {
-  std::string body = "<h1>サービス連携</h1><p>本人確認が完了しました。マイナポータルと利用中のサービスを連携してください。</p>"
-                     "<p>連携先: " +
-                     html_escape(service.name) + "</p><form method=\"post\" action=\"" + base_path + "/link\">" +
-                     hidden_session(session_id) +
-                     "<div class=\"actions\"><button type=\"submit\" class=\"primary\" name=\"action\" value=\"confirm\" "
-                     "data-testid=\"link-confirm\">サービス連携</button>"
-                     "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"cancel\" "
-                     "data-testid=\"link-cancel\">連携をやめる</button></div></form>";
+  std::string body =
+      "<h1>サービス連携</h1><p>本人確認が完了しました。マイナポータルと利用中のサービスを連携してください。</p>"
+      "<p>連携先: " +
+      html_escape(service.name) + "</p><form method=\"post\" action=\"" + base_path + "/link\">" +
+      hidden_session(session_id) +
+      "<div class=\"actions\"><button type=\"submit\" class=\"primary\" name=\"action\" value=\"confirm\" "
+      "data-testid=\"link-confirm\">サービス連携</button>"
+      "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"cancel\" "
+      "data-testid=\"link-cancel\">連携をやめる</button></div></form>";
   return layout("サービス連携", 3, body);
 }
 
 std::string error_page(const error_entry& error, const std::string& detail) {
   std::string body = "<h1>エラー</h1><p class=\"error\" data-testid=\"error-message\">" + html_escape(error.message) +
-                     "</p><p>エラーコード: <span data-testid=\"error-code\">" + html_escape(error.code) + "</span></p>" +
-                     (detail.empty() ? "" : "<p>" + html_escape(detail) + "</p>");
+                     "</p><p>エラーコード: <span data-testid=\"error-code\">" + html_escape(error.code) +
+                     "</span></p>" + (detail.empty() ? "" : "<p>" + html_escape(detail) + "</p>");
   return layout("エラー", 0, body);
 }
 
 std::string card_failure_page(const error_entry& error, const std::string& back_to_service) {
-  std::string body = "<h1>本人確認できませんでした</h1><p class=\"error\" role=\"alert\" data-testid=\"card-failure\">" +
-                     html_escape(error.message) + "</p><p>エラーコード: <span data-testid=\"error-code\">" +
-                     html_escape(error.code) + "</span></p><p>連携を続けられません。サービスに戻ってください。</p>"
-                     "<div class=\"actions\"><a class=\"button primary\" data-testid=\"back-to-service\" href=\"" +
-                     html_escape(back_to_service) + "\">サービスに戻る</a></div>";
+  std::string body =
+      "<h1>本人確認できませんでした</h1><p class=\"error\" role=\"alert\" data-testid=\"card-failure\">" +
+      html_escape(error.message) + "</p><p>エラーコード: <span data-testid=\"error-code\">" + html_escape(error.code) +
+      "</span></p><p>連携を続けられません。サービスに戻ってください。</p>"
+      "<div class=\"actions\"><a class=\"button primary\" data-testid=\"back-to-service\" href=\"" +
+      html_escape(back_to_service) + "\">サービスに戻る</a></div>";
   return layout("本人確認", 2, body);
 }
 

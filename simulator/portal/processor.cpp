@@ -59,14 +59,19 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
   return id;
 }
 
-std::optional<process_record> processor::find(const std::string& id) { return processes_.get(id, rt_->clock.now()); }
+std::optional<process_record> processor::find(const std::string& id) {
+  return processes_.get(id, rt_->clock.now());
+}
 
 processor::counts_t processor::counts() {
   counts_t c;
   processes_.for_each(rt_->clock.now(), [&](const std::string&, const process_record& p) {
-    if (!p.ready) ++c.pending;
-    else if (expired(p)) ++c.expired;
-    else ++c.ready;
+    if (!p.ready)
+      ++c.pending;
+    else if (expired(p))
+      ++c.expired;
+    else
+      ++c.ready;
   });
   return c;
 }
@@ -136,8 +141,10 @@ void processor::run(const std::string& id) {
   nlohmann::json ask = nlohmann::json::object();
   bool found = processes_.with(id, rt_->clock.now(), [&](const process_record& p) {
     const auto* persona = data->find_persona(p.persona_id);
-    req.headers = {{"content-type", "application/json"}, {"x-mynasim-client-id", p.client_id},
-                   {"x-mynasim-persona", p.persona_id}, {"x-mynasim-process-id", id},
+    req.headers = {{"content-type", "application/json"},
+                   {"x-mynasim-client-id", p.client_id},
+                   {"x-mynasim-persona", p.persona_id},
+                   {"x-mynasim-process-id", id},
                    {"x-mynasim-telegram-id", p.telegram_id}};
     ask["process_id"] = id;
     ask["card_serial"] = persona ? persona->card.serial : "";
@@ -159,7 +166,8 @@ void processor::run(const std::string& id) {
     if (r.status == 200) {
       answer = read_provision_answer(r.body);
       if (!answer) {
-        body = {{"error", "malformed_answer"}, {"detail", "the answer of " + network->id + " is not a provision result"}};
+        body = {{"error", "malformed_answer"},
+                {"detail", "the answer of " + network->id + " is not a provision result"}};
         r.status = 502;
       }
     } else {
@@ -178,7 +186,9 @@ void processor::run(const std::string& id) {
         rec.error_message = message;
         rec.error_code = declared;
         auto result = std::make_shared<process_result>();
-        result->provider_status.push_back({{"system", failure["system"]}, {"name", failure["name"]}, {"status", "unavailable"},
+        result->provider_status.push_back({{"system", failure["system"]},
+                                           {"name", failure["name"]},
+                                           {"status", "unavailable"},
                                            {"reason", failure.value("reason", nlohmann::json())},
                                            {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
         rec.result = sealed(std::move(result));
@@ -230,8 +240,12 @@ void processor::finish(const std::string& id, const std::function<void(process_r
     p.ready_at = rt_->clock.now();
     persona_id = p.persona_id;
     const auto* service = data->find_service(p.client_id);
-    access = {p.ready_at, p.client_id, service ? service->name : "", p.process_id,
-              p.error_key.empty() ? "provided" : p.error_key, p.items};
+    access = {p.ready_at,
+              p.client_id,
+              service ? service->name : "",
+              p.process_id,
+              p.error_key.empty() ? "provided" : p.error_key,
+              p.items};
   });
   if (!found) return;
   record_access(persona_id, std::move(access));
@@ -241,10 +255,11 @@ void processor::finish(const std::string& id, const std::function<void(process_r
 void processor::notify(const std::string& id, int attempt) {
   const auto data = rt_->data.get();
   std::string client_id, persona_id;
-  if (!processes_.with(id, rt_->clock.now(), [&](const process_record& p) {
-        client_id = p.client_id;
-        persona_id = p.persona_id;
-      }) ||
+  if (!processes_.with(id, rt_->clock.now(),
+                       [&](const process_record& p) {
+                         client_id = p.client_id;
+                         persona_id = p.persona_id;
+                       }) ||
       !data->find_connection(client_id))
     return;
   bool drop = false;
@@ -265,8 +280,10 @@ void processor::notify(const std::string& id, int attempt) {
     return;
   }
   for (int i = 0; i < copies; ++i) {
-    if (delay.count() > 0) server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt, fired); });
-    else send_notification(id, attempt, fired);
+    if (delay.count() > 0)
+      server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt, fired); });
+    else
+      send_notification(id, attempt, fired);
   }
 }
 
@@ -313,9 +330,15 @@ void processor::send_notification(const std::string& id, int attempt, const std:
     std::optional<millis> retry;
     if (!ok && attempt < s.notification_attempts) retry = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
     if (hooks_.observed && snapshot) {
-      notification_report report{url, sent_body, r.error.empty() ? r.body : r.error, r.status, attempt,
-                                 std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started), retry,
-                                 ok ? "delivered" : "failed", fired};
+      notification_report report{url,
+                                 sent_body,
+                                 r.error.empty() ? r.body : r.error,
+                                 r.status,
+                                 attempt,
+                                 std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started),
+                                 retry,
+                                 ok ? "delivered" : "failed",
+                                 fired};
       hooks_.observed(report, *snapshot);
     }
     if (retry) server_->schedule(*retry, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });

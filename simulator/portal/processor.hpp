@@ -8,9 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "app/runtime.hpp"
 #include "core/expiring_store.hpp"
@@ -34,9 +35,9 @@ using item_list = std::shared_ptr<const std::vector<std::string>>;
 // What a completed process produced. Built once, then shared, never changed: a copy of the
 // record (a lookup, a notification attempt, an access record) does not copy the data.
 struct process_result {
-  std::string data_text = "[]";  // selfPersonalData, serialised once
+  std::string data_text = "[]";                              // selfPersonalData, serialised once
   nlohmann::json provider_status = nlohmann::json::array();  // per holder
-  std::string provider_status_text = "[]";                    // the same, serialised once
+  std::string provider_status_text = "[]";                   // the same, serialised once
 };
 
 struct process_record {
@@ -63,8 +64,8 @@ struct access_record {
 // One IF001-05 attempt as it ended: for the journal, the log and the metrics.
 struct notification_report {
   std::string url, sent_body;
-  std::string answer;   // the body received, or the transport error
-  int status = 0;       // 0: no HTTP answer
+  std::string answer;  // the body received, or the transport error
+  int status = 0;      // 0: no HTTP answer
   int attempt = 1;
   millis latency{0};
   std::optional<millis> next_retry;  // none: no further attempt
@@ -75,7 +76,8 @@ struct notification_report {
 // Fault injection and observation of IF001-05, provided by the app.
 struct notification_hooks {
   std::function<void(const std::string& client_id, const std::string& persona, bool& drop, millis& delay, int& copies,
-                     std::vector<std::string>& fired)> policy;
+                     std::vector<std::string>& fired)>
+      policy;
   std::function<void(const notification_report& report, const process_record& p)> observed;
 };
 

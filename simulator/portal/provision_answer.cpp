@@ -100,12 +100,18 @@ class provision_sax {
 
   bool key(std::string& k) {
     switch (stack_.empty() ? role::skipped : stack_.back()) {
-      case role::kept: return kept_->key(k);
-      case role::record: writer_->key(k); return true;
+      case role::kept:
+        return kept_->key(k);
+      case role::record:
+        writer_->key(k);
+        return true;
       case role::top:
       case role::holder:
-      case role::result: key_ = k; return true;
-      default: return true;
+      case role::result:
+        key_ = k;
+        return true;
+      default:
+        return true;
     }
   }
 
@@ -124,32 +130,47 @@ class provision_sax {
   bool value(Keep&& keep, Write&& write, Make&& make) {
     if (stack_.empty()) return true;  // the whole answer is a scalar: not an object
     switch (stack_.back()) {
-      case role::kept: return keep(*kept_);
-      case role::record: write(*writer_); return true;
+      case role::kept:
+        return keep(*kept_);
+      case role::record:
+        write(*writer_);
+        return true;
       case role::records:
         start_record();
         write(*writer_);
         return true;
       case role::holder:
-        if (key_ == "results") holder_.results_ok = false;
-        else holder_.fields[key_] = make();
+        if (key_ == "results")
+          holder_.results_ok = false;
+        else
+          holder_.fields[key_] = make();
         return true;
-      case role::holders: malformed_ = true; return true;  // a holder is an object
-      case role::results: holder_.results_ok = false; return true;  // a result is an object
-      case role::result: not_records_or_text(); return true;
+      case role::holders:
+        malformed_ = true;
+        return true;  // a holder is an object
+      case role::results:
+        holder_.results_ok = false;
+        return true;  // a result is an object
+      case role::result:
+        not_records_or_text();
+        return true;
       case role::top:
         if (key_ == "holders") start_holders(false);
         return true;
-      default: return true;
+      default:
+        return true;
     }
   }
 
   // A result member that is not what it should be: records not an array, body or name not a
   // string (read as "", as string_member would).
   void not_records_or_text() {
-    if (key_ == "records") current_result().records_ok = false;
-    else if (key_ == "body") current_result().body.clear();
-    else if (key_ == "name") current_result().name.clear();
+    if (key_ == "records")
+      current_result().records_ok = false;
+    else if (key_ == "body")
+      current_result().body.clear();
+    else if (key_ == "name")
+      current_result().name.clear();
   }
 
   static bool start(dom_builder& b, bool object) {
@@ -222,7 +243,8 @@ class provision_sax {
           not_records_or_text();
         }
         break;
-      case role::skipped: break;
+      case role::skipped:
+        break;
     }
     stack_.push_back(next);
     return true;
@@ -236,9 +258,14 @@ class provision_sax {
         if (!(object ? kept_->end_object() : kept_->end_array())) return false;
         if (stack_.back() != role::kept) kept_.reset();
         return true;
-      case role::record: writer_->close(object ? '}' : ']'); return true;
-      case role::holder: finish_holder(); return true;
-      default: return true;
+      case role::record:
+        writer_->close(object ? '}' : ']');
+        return true;
+      case role::holder:
+        finish_holder();
+        return true;
+      default:
+        return true;
     }
   }
 

@@ -39,10 +39,12 @@ http_response render(const world_data& data, authorization& auth, const flow_res
       if (!r.error_key.empty()) res.set("x-mynasim-error-code", data.errors.at(r.error_key).code);
       return res;
     }
-    case flow_step::error_page: return error_html(data, r.error_key, r.detail);
+    case flow_step::error_page:
+      return error_html(data, r.error_key, r.detail);
     case flow_step::consent_page:
     case flow_step::auth_page:
-    case flow_step::link_page: break;
+    case flow_step::link_page:
+      break;
   }
   auto s = auth.session(r.session_id);
   const auto* service = s ? data.find_service(s->client_id) : nullptr;
@@ -72,16 +74,24 @@ http_response authorize(const world_data& data, authorization& auth, http_reques
   form_map q;
   for (auto& [k, v] : pairs)
     if (!q.count(k)) q[k] = v;
-  authorize_params p{q["response_type"], q["client_id"], q["redirect_uri"], q["state"], q["login_type"],
-                     q["code_challenge"], q["code_challenge_method"], {}, {}, req.remote_address};
+  authorize_params p{q["response_type"],
+                     q["client_id"],
+                     q["redirect_uri"],
+                     q["state"],
+                     q["login_type"],
+                     q["code_challenge"],
+                     q["code_challenge_method"],
+                     {},
+                     {},
+                     req.remote_address};
   if (data.portal.allow_test_overrides) {
     p.test_persona = q["mynasim_persona"];
     p.test_outcome = q["mynasim_outcome"];
     if (const auto* h = req.header("x-mynasim-persona"); h && p.test_persona.empty()) p.test_persona = *h;
     if (const auto* h = req.header("x-mynasim-outcome"); h && p.test_outcome.empty()) p.test_outcome = *h;
   }
-  static const std::vector<std::string> outcomes = {"",          "consent",   "refuse",              "cancel_link",
-                                                    "wrong_pin", "lock_card", "expired_certificate", "revoked_certificate"};
+  static const std::vector<std::string> outcomes = {
+      "", "consent", "refuse", "cancel_link", "wrong_pin", "lock_card", "expired_certificate", "revoked_certificate"};
   if (std::find(outcomes.begin(), outcomes.end(), p.test_outcome) == outcomes.end())
     return error_html(data, "invalid_authorize_request",
                       "mynasim_outcome=" + p.test_outcome +
@@ -98,7 +108,8 @@ void register_web_routes(router& r, const data_source& source, authorization& au
     add_page_headers(res);
     return res;
   });
-  r.add_sync("GET", paths::authorize, [&source, &auth](http_request& req) { return authorize(*source.get(), auth, req); });
+  r.add_sync("GET", paths::authorize,
+             [&source, &auth](http_request& req) { return authorize(*source.get(), auth, req); });
   r.add_sync("POST", paths::consent, [&source, &auth](http_request& req) {
     const auto snapshot = source.get();
     const auto& data = *snapshot;
@@ -121,7 +132,8 @@ void register_web_routes(router& r, const data_source& source, authorization& au
     auto step = auth.authenticate(f["session"], serial, f["pin"]);
     bool card_failed = step.error_key == "card_locked" || step.error_key == "certificate_expired" ||
                        step.error_key == "certificate_revoked";
-    if (step.next == flow_step::redirect && card_failed && data.errors.count(step.error_key)) return card_failure(data, step);
+    if (step.next == flow_step::redirect && card_failed && data.errors.count(step.error_key))
+      return card_failure(data, step);
     return render(data, auth, step, serial);
   });
   r.add_sync("POST", paths::link, [&source, &auth](http_request& req) {

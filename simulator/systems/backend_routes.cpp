@@ -13,8 +13,12 @@ namespace mynasim {
 namespace {
 
 nlohmann::json person_json(const persona& p) {
-  return {{"id", p.id},           {"name", p.name},       {"kana", p.kana},
-          {"birth_date", p.birth_date}, {"sex", p.sex}, {"address", p.address},
+  return {{"id", p.id},
+          {"name", p.name},
+          {"kana", p.kana},
+          {"birth_date", p.birth_date},
+          {"sex", p.sex},
+          {"address", p.address},
           {"municipality", p.municipality}};
 }
 
@@ -88,8 +92,10 @@ nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
   if (r.status == 200 && body.is_object()) {
     e["status"] = "ok";
-    if (body.contains("results")) e["results"] = std::move(body["results"]);
-    else e["results"] = nlohmann::json::array();
+    if (body.contains("results"))
+      e["results"] = std::move(body["results"]);
+    else
+      e["results"] = nlohmann::json::array();
   } else if (r.status == 503 && body.is_object() && body.contains("reason")) {
     e["status"] = "unavailable";
     e["reason"] = body["reason"];
@@ -145,7 +151,8 @@ void provision(backend_context ctx, const system_config& sys, http_request& req,
   auto forwarded = identify_req.headers;
   identify_req.timeout = rt.data.get()->portal.hop_timeout;
   auto request_body = std::make_shared<nlohmann::json>(std::move(*body));
-  ctx.client->send(std::move(identify_req), [ctx, juki, request_body, forwarded, respond = std::move(respond)](client_result r) mutable {
+  ctx.client->send(std::move(identify_req), [ctx, juki, request_body, forwarded,
+                                             respond = std::move(respond)](client_result r) mutable {
     const auto& world = ctx.runtime->world;
     if (r.status != 200) {
       // 住基ネット closed or failing: the whole provision fails, naming it.

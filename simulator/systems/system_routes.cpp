@@ -16,12 +16,12 @@ void register_system_routes(router& r, world_runtime& rt, const std::vector<cons
     r.add_sync("GET", base + "/status", [sys, &rt](http_request&) {
       if (auto closed = closed_response(rt, *sys)) return std::move(*closed);
       auto a = rt.availability.query(sys->id, rt.clock.now());
-      return json_response(200, {{"system", sys->id},
-                                 {"name", sys->name},
-                                 {"up", true},
-                                 {"reason", reason_json(a)},
-                                 {"next_change", a.next_change ? nlohmann::json(format_instant(*a.next_change))
-                                                               : nlohmann::json()}});
+      return json_response(
+          200, {{"system", sys->id},
+                {"name", sys->name},
+                {"up", true},
+                {"reason", reason_json(a)},
+                {"next_change", a.next_change ? nlohmann::json(format_instant(*a.next_change)) : nlohmann::json()}});
     });
   }
 }

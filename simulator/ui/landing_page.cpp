@@ -32,25 +32,29 @@ std::string persona_row(const world_data& data, const service_config& s, const p
   auto traits = persona_traits(p, tries);
   std::string browser = authorize_url(s, "");
   auto sample = sample_redirect(s);
-  std::string direct = f.app_origin + authorize_url(s, "&mynasim_persona=" + percent_encode(p.id) + "&mynasim_outcome=consent");
-  std::string row = "<tr data-testid=\"persona-row\" data-persona=\"" + html_escape(p.id) + "\"><td><strong>" +
-                    html_escape(p.name) + "</strong><br><small>" + html_escape(p.note) + "</small></td><td>" +
-                    (traits.empty() ? "<span class=\"tag ok\">有効</span>"
-                                    : "<span class=\"tag warn\" data-testid=\"persona-traits\">" + html_escape(traits) +
-                                          "</span>") +
-                    "</td><td><small class=\"label-m\">カード </small><code data-testid=\"card-serial\">" + html_escape(p.card.serial) +
-                    "</code></td><td><small class=\"label-m\">暗証番号 </small><code data-testid=\"card-pin\">" + html_escape(p.card.pin) +
-                    "</code></td><td><a class=\"button primary\" data-testid=\"authorize-link\" href=\"" +
-                    html_escape(browser) + "\">画面で連携</a>" +
-                    (sample.empty() || sample == s.redirect_uris.front()
-                         ? ""
-                         : " <a class=\"button secondary\" data-testid=\"authorize-without-app\" href=\"" +
-                               html_escape(authorize_url_to(s, sample, "")) +
-                               "\" title=\"mynasim の受け取りページに戻ります\">アプリなしで試す</a>") +
-                    "</td></tr>";
+  std::string direct =
+      f.app_origin + authorize_url(s, "&mynasim_persona=" + percent_encode(p.id) + "&mynasim_outcome=consent");
+  std::string row =
+      "<tr data-testid=\"persona-row\" data-persona=\"" + html_escape(p.id) + "\"><td><strong>" + html_escape(p.name) +
+      "</strong><br><small>" + html_escape(p.note) + "</small></td><td>" +
+      (traits.empty() ? "<span class=\"tag ok\">有効</span>"
+                      : "<span class=\"tag warn\" data-testid=\"persona-traits\">" + html_escape(traits) + "</span>") +
+      "</td><td><small class=\"label-m\">カード </small><code data-testid=\"card-serial\">" +
+      html_escape(p.card.serial) +
+      "</code></td><td><small class=\"label-m\">暗証番号 </small><code data-testid=\"card-pin\">" +
+      html_escape(p.card.pin) + "</code></td><td><a class=\"button primary\" data-testid=\"authorize-link\" href=\"" +
+      html_escape(browser) + "\">画面で連携</a>" +
+      (sample.empty() || sample == s.redirect_uris.front()
+           ? ""
+           : " <a class=\"button secondary\" data-testid=\"authorize-without-app\" href=\"" +
+                 html_escape(authorize_url_to(s, sample, "")) +
+                 "\" title=\"mynasim の受け取りページに戻ります\">アプリなしで試す</a>") +
+      "</td></tr>";
   if (data.portal.allow_test_overrides)
-    row += "<tr class=\"direct\"><td colspan=\"5\"><small>画面なし（テスト用）:</small> <code class=\"url\" "
-           "data-testid=\"direct-url\">" + html_escape(direct) + "</code></td></tr>";
+    row +=
+        "<tr class=\"direct\"><td colspan=\"5\"><small>画面なし（テスト用）:</small> <code class=\"url\" "
+        "data-testid=\"direct-url\">" +
+        html_escape(direct) + "</code></td></tr>";
   return row;
 }
 
@@ -61,8 +65,8 @@ std::string service_section(const world_data& data, const service_config& s, con
   std::string out = std::string("<details class=\"service\" data-testid=\"service\" data-client-id=\"") +
                     html_escape(s.client_id) + "\"" + (open ? " open" : "") + "><summary><strong>" +
                     html_escape(s.name) + "</strong> <code>" + html_escape(s.client_id) + "</code></summary><p>" +
-                    html_escape(s.provider_name) + " — " + html_escape(s.purpose) + "<br><small>取得する情報: " + items +
-                    "</small><br><small>redirect_uri: <code>" +
+                    html_escape(s.provider_name) + " — " + html_escape(s.purpose) +
+                    "<br><small>取得する情報: " + items + "</small><br><small>redirect_uri: <code>" +
                     html_escape(s.redirect_uris.empty() ? "(なし)" : s.redirect_uris.front()) +
                     "</code></small></p><div class=\"scroll\"><table><thead><tr><th>ペルソナ</th><th>状態</th>"
                     "<th>カード</th><th>暗証番号</th><th></th></tr></thead><tbody>";
@@ -80,10 +84,13 @@ std::string service_section(const world_data& data, const service_config& s, con
 
 std::string page(const std::string& title, const std::string& body) {
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title +
-         "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/online-authorization-web/assets/portal.css\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
+         title +
+         "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" "
+         "href=\"/online-authorization-web/assets/portal.css\">"
          "</head><body class=\"landing\"><header class=\"portal\"><p class=\"brand\">mynasim <small>"
-         "マイナポータル自己情報取得API シミュレータ</small></p></header><main>" + body + "</main></body></html>\n";
+         "マイナポータル自己情報取得API シミュレータ</small></p></header><main>" +
+         body + "</main></body></html>\n";
 }
 
 }  // namespace
@@ -91,20 +98,28 @@ std::string page(const std::string& title, const std::string& body) {
 std::string sample_callback_page(const world_data& data, const callback_facts& f) {
   std::string code, state, error, error_code, description;
   for (const auto& [k, v] : f.query) {
-    if (k == "code") code = v;
-    else if (k == "state") state = v;
-    else if (k == "error") error = v;
-    else if (k == "error_code") error_code = v;
-    else if (k == "error_description") description = v;
+    if (k == "code")
+      code = v;
+    else if (k == "state")
+      state = v;
+    else if (k == "error")
+      error = v;
+    else if (k == "error_code")
+      error_code = v;
+    else if (k == "error_description")
+      description = v;
   }
   std::string rows;
   for (const auto& [k, v] : f.query)
     rows += "<tr><th>" + html_escape(k) + "</th><td><code data-testid=\"callback-" + html_escape(k) + "\">" +
             html_escape(v) + "</code></td></tr>";
-  std::string body = "<h1>サービスの受け取りページ（mynasim）</h1><p>マイナポータルからサービスに戻ってきました。実際のアプリなら、"
-                     "ここで state を確かめ、code をトークンに交換します。</p><table>" + rows + "</table>";
+  std::string body =
+      "<h1>サービスの受け取りページ（mynasim）</h1><p>マイナポータルからサービスに戻ってきました。実際のアプリなら、"
+      "ここで state を確かめ、code をトークンに交換します。</p><table>" +
+      rows + "</table>";
   if (!error.empty()) {
-    body += "<p class=\"error\" data-testid=\"callback-error\">エラーで戻りました: " + html_escape(error_code.empty() ? error : error_code) +
+    body += "<p class=\"error\" data-testid=\"callback-error\">エラーで戻りました: " +
+            html_escape(error_code.empty() ? error : error_code) +
             (description.empty() ? "" : " — " + html_escape(description)) + "</p>";
   } else if (!code.empty()) {
     std::string client_id;
@@ -113,10 +128,13 @@ std::string sample_callback_page(const world_data& data, const callback_facts& f
         client_id = s.client_id;
         break;
       }
-    std::string curl = "curl -sk " + f.sp_origin + std::string(paths::token) + " -d \"grant_type=authorization_code&code=" +
-                       code + "&redirect_uri=" + f.redirect_uri + (client_id.empty() ? "" : "&client_id=" + client_id) + "\"";
-    body += "<h2>IF001-03（トークン）</h2><p>この code は一度だけ、短い時間だけ使えます。API利用者のサーバからは:</p>"
-            "<pre class=\"scroll\"><code data-testid=\"callback-token-call\">" + html_escape(curl) + "</code></pre>";
+    std::string curl = "curl -sk " + f.sp_origin + std::string(paths::token) +
+                       " -d \"grant_type=authorization_code&code=" + code + "&redirect_uri=" + f.redirect_uri +
+                       (client_id.empty() ? "" : "&client_id=" + client_id) + "\"";
+    body +=
+        "<h2>IF001-03（トークン）</h2><p>この code は一度だけ、短い時間だけ使えます。API利用者のサーバからは:</p>"
+        "<pre class=\"scroll\"><code data-testid=\"callback-token-call\">" +
+        html_escape(curl) + "</code></pre>";
   }
   body += "<p><a href=\"/\">mynasim のトップへ</a></p>";
   return page("受け取りページ | mynasim", body);
@@ -139,21 +157,26 @@ std::string landing_page(const world_data& data, const landing_facts& f) {
     services += service_section(data, s, f, first);
     first = false;
   }
-  std::string admin = f.admin_url.empty()
-                          ? "<li>コントロールルーム: このプロセスでは管理リスナーが無効です。</li>"
-                          : "<li><a data-testid=\"control-room-link\" href=\"" + html_escape(f.admin_url) +
-                                "\">コントロールルーム</a> — 仮想時計、稼働状況、障害注入、フロー、カード（管理リスナー）</li>";
+  std::string admin =
+      f.admin_url.empty()
+          ? "<li>コントロールルーム: このプロセスでは管理リスナーが無効です。</li>"
+          : "<li><a data-testid=\"control-room-link\" href=\"" + html_escape(f.admin_url) +
+                "\">コントロールルーム</a> — 仮想時計、稼働状況、障害注入、フロー、カード（管理リスナー）</li>";
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>mynasim</title>"
-         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/online-authorization-web/assets/portal.css\"></head><body class=\"landing\">"
+         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" "
+         "href=\"/online-authorization-web/assets/portal.css\"></head><body class=\"landing\">"
          "<header class=\"portal\"><p class=\"brand\">mynasim <small>マイナポータル自己情報取得API シミュレータ</small>"
-         "</p></header><main><h1 data-testid=\"landing-title\">" + html_escape(f.world_name) +
-         "</h1><p>マイナポータルの自己情報取得API（IF001-01〜06）と、その後ろの情報提供ネットワークシステム・住基ネット・"
-         "中間サーバを、稼働時間・計画停止・祝日ごと手元で再現します。下のリンクから、テスト用カードで連携画面を試せます。</p><ul>" +
-         admin +
-         "<li>API: <code>" + html_escape(std::string(paths::authorize)) +
+         "</p></header><main><h1 data-testid=\"landing-title\">" +
+         html_escape(f.world_name) +
+         "</"
+         "h1><p>マイナポータルの自己情報取得API（IF001-01〜06）と、その後ろの情報提供ネットワークシステム・住基ネット・"
+         "中間サーバを、稼働時間・計画停止・祝日ごと手元で再現します。下のリンクから、テスト用カードで連携画面を試せま"
+         "す。</p><ul>" +
+         admin + "<li>API: <code>" + html_escape(std::string(paths::authorize)) +
          "</code>（このホスト）、トークン・要求・結果は sp リスナー。docs/api.md を参照。</li></ul>"
-         "<h2>サービス × ペルソナ</h2>" + services + "</main></body></html>\n";
+         "<h2>サービス × ペルソナ</h2>" +
+         services + "</main></body></html>\n";
 }
 
 }  // namespace mynasim

@@ -13,8 +13,8 @@ namespace mynasim {
 
 struct landing_facts {
   std::string world_name;
-  std::string app_origin;    // e.g. https://localhost:8443 (from the request's Host)
-  std::string admin_url;     // the control room, e.g. http://127.0.0.1:8081/__admin/ui ("" when not served)
+  std::string app_origin;         // e.g. https://localhost:8443 (from the request's Host)
+  std::string admin_url;          // the control room, e.g. http://127.0.0.1:8081/__admin/ui ("" when not served)
   std::size_t max_personas = 50;  // a generated world of 100 000 personas lists the first ones
   // Tries left on a persona's card now (nullopt: as defined).
   std::function<std::optional<int>(const std::string& serial)> tries_left;
@@ -29,8 +29,8 @@ std::string landing_page(const world_data& data, const landing_facts& facts);
 inline constexpr const char* sample_callback_path = "/sample-app/callback";
 struct callback_facts {
   std::vector<std::pair<std::string, std::string>> query;  // as received
-  std::string redirect_uri;  // this page's own URL, as registered
-  std::string sp_origin;     // e.g. https://localhost:9443
+  std::string redirect_uri;                                // this page's own URL, as registered
+  std::string sp_origin;                                   // e.g. https://localhost:9443
 };
 std::string sample_callback_page(const world_data& data, const callback_facts& facts);
 

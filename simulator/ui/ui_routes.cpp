@@ -10,7 +10,9 @@ namespace mynasim {
 namespace {
 
 std::string content_type_of(std::string_view name) {
-  auto ends = [&](std::string_view ext) { return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext; };
+  auto ends = [&](std::string_view ext) {
+    return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext;
+  };
   if (ends(".html")) return "text/html; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
@@ -60,7 +62,8 @@ void register_landing_routes(router& app, landing_context ctx) {
     facts.redirect_uri = origin_of(req, server.app.tls.enabled) + sample_callback_path;
     const auto* host = req.header("host");
     std::string name = host ? *host : "localhost";
-    if (auto colon = name.rfind(':'); colon != std::string::npos && name.find(']') == std::string::npos) name.resize(colon);
+    if (auto colon = name.rfind(':'); colon != std::string::npos && name.find(']') == std::string::npos)
+      name.resize(colon);
     facts.sp_origin = std::string(server.sp.tls.enabled ? "https://" : "http://") + name + ":" + ctx.sp_port();
     auto res = http_response::html(200, sample_callback_page(*ctx.runtime->data.get(), facts));
     res.set("cache-control", "no-store");
@@ -84,12 +87,14 @@ void register_control_room_routes(router& admin) {
   // The OpenAPI documents of docs/openapi, as built in.
   admin.add_sync("GET", "/__admin/openapi/{file}", [](http_request& req) {
     const auto& file = req.params["file"];
-    if (file != "mynasim-api.yaml" && file != "mynasim-admin.yaml") return json_error(404, "not_found", "no document '" + file + "'");
+    if (file != "mynasim-api.yaml" && file != "mynasim-admin.yaml")
+      return json_error(404, "not_found", "no document '" + file + "'");
     return asset_response(file);
   });
   admin.add_sync("GET", "/__admin/ui/{file}", [](http_request& req) {
     const auto& file = req.params["file"];
-    if (file != "control-room.css" && file != "control-room.js") return json_error(404, "not_found", "no file '" + file + "'");
+    if (file != "control-room.css" && file != "control-room.js")
+      return json_error(404, "not_found", "no file '" + file + "'");
     return asset_response(file);
   });
 }

@@ -18,8 +18,12 @@ const mynasim::world_config& world() {
 
 // Splits the input at '\x1e' into fields, cycling through the entry's strings.
 std::vector<mynasim::journal_entry> entries_of(std::string_view in) {
-  static const char* paths[] = {"/online-authorization-web/oauth/authorize", "/online-authorization-web/oauth/token",
-                                "/online-resource-web/request", "/online-resource-web/result", "/request", "/result"};
+  static const char* paths[] = {"/online-authorization-web/oauth/authorize",
+                                "/online-authorization-web/oauth/token",
+                                "/online-resource-web/request",
+                                "/online-resource-web/result",
+                                "/request",
+                                "/result"};
   std::vector<mynasim::journal_entry> out;
   std::size_t field = 0;
   mynasim::journal_entry e;
@@ -37,9 +41,15 @@ std::vector<mynasim::journal_entry> entries_of(std::string_view in) {
         e.status = part.size() > 2 ? static_cast<unsigned char>(part[2]) * 3 : 200;
         e.latency_ms = part.size() > 3 ? static_cast<unsigned char>(part[3]) * 50.0 : 1;
         break;
-      case 1: e.url = part; break;
-      case 2: e.request_body = part; break;
-      case 3: e.response_body = part; break;
+      case 1:
+        e.url = part;
+        break;
+      case 2:
+        e.request_body = part;
+        break;
+      case 3:
+        e.response_body = part;
+        break;
       case 4:
         e.telegram_id = part;
         e.error_code = part.substr(0, 7);  // MPE3008, MPE5001, … or anything
@@ -58,13 +68,14 @@ std::vector<mynasim::journal_entry> entries_of(std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto entries = entries_of(std::string_view(reinterpret_cast<const char*>(data), size));
-  auto report = mynasim::run_lint("SP00000086_AA0003", entries, world().data, {2, mynasim::millis{100}, mynasim::millis{1000}});
+  auto report =
+      mynasim::run_lint("SP00000086_AA0003", entries, world().data, {2, mynasim::millis{100}, mynasim::millis{1000}});
   (void)report.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   static const auto* service = world().data.find_service("SP00000200_CC0001");
   std::string error;
   // The same bytes as a plan (POST /__admin/conformance/runs {"plan": …}).
-  (void)mynasim::expand_plan(std::string(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 8192)), *service,
-                             error);
+  (void)mynasim::expand_plan(std::string(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 8192)),
+                             *service, error);
   static const auto plan = *mynasim::expand_plan("all", *service, error);
   for (const auto& t : plan) {
     auto arranged = mynasim::arrange(t, *service, world().data, "network");

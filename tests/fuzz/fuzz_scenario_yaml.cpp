@@ -7,7 +7,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto world = mynasim::load_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml");
   try {
-    auto s = mynasim::load_scenario_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz", world, world.data);
+    auto s =
+        mynasim::load_scenario_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz", world, world.data);
     (void)s;
   } catch (const mynasim::config_error&) {
   }

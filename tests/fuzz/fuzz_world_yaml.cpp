@@ -1,9 +1,9 @@
 // A world file as `mynasim check` and `serve` load it: YAML budget, strict typed parsing.
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
+
+#include <unistd.h>
 
 #include "config/world.hpp"
 #include "config/yaml_reader.hpp"

@@ -69,13 +69,15 @@ TEST_F(AdminTest, AvailabilityAtAGivenInstantAndHolidayReason) {
 }
 
 TEST_F(AdminTest, TimelineListsWindowsWithReasons) {
-  auto j = get_json("/__admin/availability/timeline?system=juki&from=2026-12-28T00:00:00%2B09:00&to=2027-01-05T00:00:00%2B09:00");
+  auto j = get_json(
+      "/__admin/availability/timeline?system=juki&from=2026-12-28T00:00:00%2B09:00&to=2027-01-05T00:00:00%2B09:00");
   ASSERT_EQ(j["windows"].size(), 3u) << j.dump();
   EXPECT_EQ(j["windows"][1]["from"], "2026-12-28T21:00:00+09:00");
   EXPECT_EQ(j["windows"][1]["until"], "2027-01-04T08:00:00+09:00");
   EXPECT_EQ(j["windows"][1]["up"], false);
   EXPECT_EQ(server_->admin("GET", "/__admin/availability/timeline?system=nowhere").status, 404);
-  EXPECT_EQ(server_->admin("GET", "/__admin/availability/timeline?system=juki&from=2026-01-01&to=2028-01-01").status, 400);
+  EXPECT_EQ(server_->admin("GET", "/__admin/availability/timeline?system=juki&from=2026-01-01&to=2028-01-01").status,
+            400);
 }
 
 TEST_F(AdminTest, ClosedSystemAnswers503WithRetryAfterOnItsOwnEndpoint) {

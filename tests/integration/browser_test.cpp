@@ -3,13 +3,12 @@
 // (playwright-core) against it. Screenshots land in <build>/browser-artifacts.
 // Without Chromium or playwright-core the test is skipped with the reason — unless
 // MYNASIM_REQUIRE_BROWSER=1 (scripts/test.sh after `setup.sh test`), where that is a failure.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "flow_client.hpp"
@@ -24,7 +23,9 @@ std::string chromium_path() {
   return "/usr/bin/chromium";
 }
 
-std::string browser_dir() { return std::string(MYNASIM_SOURCE_DIR) + "/tests/browser"; }
+std::string browser_dir() {
+  return std::string(MYNASIM_SOURCE_DIR) + "/tests/browser";
+}
 
 std::string missing_browser_tools() {
   namespace fs = std::filesystem;
@@ -36,11 +37,11 @@ std::string missing_browser_tools() {
 
 // Skips the test when Chromium or playwright-core is missing — a failure under
 // MYNASIM_REQUIRE_BROWSER=1.
-#define SKIP_OR_FAIL_WITHOUT_BROWSER()                                              \
-  if (auto missing = missing_browser_tools(); !missing.empty()) {                   \
-    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");                 \
-    if (required && std::string(required) == "1") FAIL() << missing;                \
-    GTEST_SKIP() << missing;                                                        \
+#define SKIP_OR_FAIL_WITHOUT_BROWSER()                               \
+  if (auto missing = missing_browser_tools(); !missing.empty()) {    \
+    const char* required = std::getenv("MYNASIM_REQUIRE_BROWSER");   \
+    if (required && std::string(required) == "1") FAIL() << missing; \
+    GTEST_SKIP() << missing;                                         \
   }
 
 TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
@@ -66,7 +67,8 @@ TEST(BrowserControlRoom, YearEndFaultsFlowsAndCardsInChromium) {
                     " --app https://localhost:" + std::to_string(server.port("app")) +
                     " --admin http://127.0.0.1:" + std::to_string(server.port("admin")) +
                     " --sp https://localhost:" + std::to_string(server.port("sp")) + " --ca " + test_certs_dir() +
-                    "/ca.crt --client-id " + client_id + " --redirect-uri " + base + "/callback --out " + out_dir + " 2>&1";
+                    "/ca.crt --client-id " + client_id + " --redirect-uri " + base + "/callback --out " + out_dir +
+                    " 2>&1";
   std::string out;
   int status = -1;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
@@ -110,12 +112,14 @@ plan_outcome run_plan_against(const std::string& app_script, const std::string& 
   if (line.empty()) return o;
   auto base = line.substr(line.find("http://"));
   // The team's own service, registered at runtime (no fixture copied).
-  auto service = server.admin("PUT", "/__admin/services/" + client_id,
-                              R"({"provider_name":"○○銀行","name":"○○銀行 カードローン事前審査","purpose":"カードローンの事前審査",)"
-                              R"("items":["TM00000000000003","TM00000000000023"],"redirect_uris":[")" + base + R"(/callback"]})");
+  auto service = server.admin(
+      "PUT", "/__admin/services/" + client_id,
+      R"({"provider_name":"○○銀行","name":"○○銀行 カードローン事前審査","purpose":"カードローンの事前審査",)"
+      R"("items":["TM00000000000003","TM00000000000023"],"redirect_uris":[")" +
+          base + R"(/callback"]})");
   EXPECT_EQ(service.status, 201) << service.body;
-  auto connection = server.admin("PUT", "/__admin/connections/" + client_id,
-                                 R"({"notification_url":")" + base + R"(/myna/notify"})");
+  auto connection =
+      server.admin("PUT", "/__admin/connections/" + client_id, R"({"notification_url":")" + base + R"(/myna/notify"})");
   EXPECT_EQ(connection.status, 201) << connection.body;
 
   std::string out_dir = std::string(MYNASIM_BUILD_DIR) + "/browser-artifacts/conformance-" + label;
@@ -123,8 +127,9 @@ plan_outcome run_plan_against(const std::string& app_script, const std::string& 
   child_process cli({"conformance", "run", "--client-id", client_id, "--admin", "http://127.0.0.1:" + port("admin"),
                      "--junit", out_dir + "/junit.xml", "--json", out_dir + "/report.json", "--markdown",
                      out_dir + "/report.md", "--timeout", "10"});
-  std::string cmd = std::string(MYNASIM_NODE) + " " + browser_dir() + "/conformance.mjs --admin http://127.0.0.1:" +
-                    port("admin") + " --app " + base + " --client-id " + client_id + " --out " + out_dir + " 2>&1";
+  std::string cmd = std::string(MYNASIM_NODE) + " " + browser_dir() +
+                    "/conformance.mjs --admin http://127.0.0.1:" + port("admin") + " --app " + base + " --client-id " +
+                    client_id + " --out " + out_dir + " 2>&1";
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[4096];
     while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.driver_out.append(buf, n);
@@ -196,9 +201,11 @@ TEST(ConformanceSampleApps, SloppyAppFailsExactlyWhatItWasWrittenToFail) {
     EXPECT_EQ(verdict, it == expected_failures.end() ? "pass" : "fail") << name << "\n" << o.cli_out;
     if (it == expected_failures.end()) continue;
     auto evidence = evidence_of(o.report, name);
-    for (const auto& needle : it->second) EXPECT_NE(evidence.find(needle), std::string::npos) << name << ": " << evidence;
+    for (const auto& needle : it->second)
+      EXPECT_NE(evidence.find(needle), std::string::npos) << name << ": " << evidence;
   }
-  EXPECT_NE(evidence_of(o.report, "juki-year-end").find("MPE4003"), std::string::npos) << evidence_of(o.report, "juki-year-end");
+  EXPECT_NE(evidence_of(o.report, "juki-year-end").find("MPE4003"), std::string::npos)
+      << evidence_of(o.report, "juki-year-end");
 }
 #endif
 

@@ -1,13 +1,12 @@
 // The mynasim binary as users run it: exit codes, output formats, startup and shutdown.
-#include <gtest/gtest.h>
-
-#include <set>
-#include <signal.h>
-
 #include <filesystem>
-#include <thread>
 #include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 
 #include "hostile_peer.hpp"
 #include "process.hpp"
@@ -30,10 +29,11 @@ std::string scratch_file(const std::string& name, const std::string& text) {
 // A world that reuses the default systems and calendar but listens on free ports.
 std::string port0_world() {
   std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
-  return scratch_file("world.yaml", "include: [" + fixtures + "calendar.yaml, " + fixtures + "systems.yaml]\n" +
-                                        "server:\n  certs_dir: " + test_certs_dir() +
-                                        "\n  shutdown_grace: PT1S\n  listeners:\n"
-                                        "    app: {port: 0}\n    sp: {port: 0}\n    admin: {port: 0}\n    systems: {port: 0}\n");
+  return scratch_file("world.yaml",
+                      "include: [" + fixtures + "calendar.yaml, " + fixtures + "systems.yaml]\n" +
+                          "server:\n  certs_dir: " + test_certs_dir() +
+                          "\n  shutdown_grace: PT1S\n  listeners:\n"
+                          "    app: {port: 0}\n    sp: {port: 0}\n    admin: {port: 0}\n    systems: {port: 0}\n");
 }
 
 TEST(Cli, VersionAndHelp) {
@@ -83,8 +83,9 @@ TEST(Cli, CheckValidatesScenarioFilesOffline) {
   auto ok = run_mynasim({"check", "--scenario", std::string(MYNASIM_SOURCE_DIR) + "/scenarios/flaky-network.yaml"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("ok: scenario"), std::string::npos) << ok.out;
-  auto bad = scratch_file("bad-scenario.yaml",
-                          "name: x\nsteps:\n  - at: \"2026-11-27T10:00:00+09:00\"\n    add_faults: [{kind: latency, target: mars}]\n");
+  auto bad = scratch_file(
+      "bad-scenario.yaml",
+      "name: x\nsteps:\n  - at: \"2026-11-27T10:00:00+09:00\"\n    add_faults: [{kind: latency, target: mars}]\n");
   auto r = run_mynasim({"check", "--scenario", bad});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(bad + ":4:"), std::string::npos) << r.err;
@@ -103,14 +104,16 @@ TEST(Cli, UsageErrorsExitWithTwo) {
 TEST(Cli, HolidaysOneLinePerDayInDateOrder) {
   auto r = run_mynasim({"holidays", "--from", "2019", "--to", "2019"});
   ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("2019-04-30\t休日\n2019-05-01\t休日（祝日扱い）\n2019-05-02\t休日\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2019-04-30\t休日\n2019-05-01\t休日（祝日扱い）\n2019-05-02\t休日\n"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("2019-05-06\t振替休日\n"), std::string::npos);
   EXPECT_EQ(r.out.rfind("2019-01-01\t元日\n", 0), 0u);
 }
 
 TEST(Cli, HolidayAdditionsFromYamlNeedNoCode) {
-  auto world = scratch_file("hol.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
-                                            "/fixtures/systems.yaml]\nholidays: {add: [{date: \"2031-05-07\", name: 臨時の休日}]}\n");
+  auto world = scratch_file(
+      "hol.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                      "/fixtures/systems.yaml]\nholidays: {add: [{date: \"2031-05-07\", name: 臨時の休日}]}\n");
   auto r = run_mynasim({"holidays", "--from", "2031", "--to", "2031", "--config", world});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2031-05-07\t臨時の休日\n"), std::string::npos);
@@ -138,10 +141,11 @@ TEST(Cli, AvailabilityAndTimelineFromYamlAlone) {
     if (s["id"] == "japan-pension") {
       EXPECT_EQ(s["up"], false);
     }
-  auto t = run_mynasim({"timeline", "--system", "juki", "--from", "2026-12-28T00:00:00+09:00", "--to",
-                        "2027-01-05T00:00:00+09:00"});
+  auto t = run_mynasim(
+      {"timeline", "--system", "juki", "--from", "2026-12-28T00:00:00+09:00", "--to", "2027-01-05T00:00:00+09:00"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
-  EXPECT_NE(t.out.find("2026-12-28T21:00:00+09:00\t2027-01-04T08:00:00+09:00\tDOWN\t計画停止: 年末年始"), std::string::npos)
+  EXPECT_NE(t.out.find("2026-12-28T21:00:00+09:00\t2027-01-04T08:00:00+09:00\tDOWN\t計画停止: 年末年始"),
+            std::string::npos)
       << t.out;
 }
 
@@ -191,7 +195,8 @@ TEST(Cli, ConformanceRulesDocIsGeneratedFromTheTable) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream doc(std::string(MYNASIM_SOURCE_DIR) + "/docs/conformance.md");
   std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find(r.out), std::string::npos) << "regenerate the table of docs/conformance.md with `mynasim lint rules`";
+  EXPECT_NE(text.find(r.out), std::string::npos)
+      << "regenerate the table of docs/conformance.md with `mynasim lint rules`";
   EXPECT_NE(r.out.find("`polling-storm`"), std::string::npos);
   auto tests = run_mynasim({"conformance", "tests"});
   ASSERT_EQ(tests.exit_code, 0) << tests.err;
@@ -221,10 +226,10 @@ TEST(Cli, ConformanceRunGivesUpOnAHostileOrSilentAdminListener) {
 
 TEST(Cli, ServeRefusesAPortInUse) {
   test_server running;
-  auto world = scratch_file("busy.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
-                                             "/fixtures/systems.yaml]\nserver:\n  certs_dir: " + test_certs_dir() +
-                                             "\n  listeners:\n    admin: {port: " +
-                                             std::to_string(running.port("admin")) + "}\n");
+  auto world = scratch_file("busy.yaml",
+                            "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                                "/fixtures/systems.yaml]\nserver:\n  certs_dir: " + test_certs_dir() +
+                                "\n  listeners:\n    admin: {port: " + std::to_string(running.port("admin")) + "}\n");
   auto r = run_mynasim({"serve", "--config", world});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("listener 'admin'"), std::string::npos) << r.err;

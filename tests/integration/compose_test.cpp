@@ -1,21 +1,20 @@
 // docker-compose.yml and the Dockerfile cannot run here (no engine): check instead that
 // every command, flag, port and health URL they use exists in the CLI and the default world,
 // and that the Dockerfile builds with the same commands as the README's run script.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
-#include <unistd.h>
 #include <sstream>
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
 #include "cli/cli.hpp"
-#include "flow_client.hpp"
 #include "config/world.hpp"
 #include "config/yaml_reader.hpp"
+#include "flow_client.hpp"
 
 namespace mynasim {
 namespace {
@@ -31,9 +30,13 @@ std::string read_file(const std::string& path) {
 const std::string root = MYNASIM_SOURCE_DIR;
 
 // Every scalar as a string, as the files are written.
-nlohmann::json load_yaml(const std::string& path) { return yaml_to_json(load_yaml_file(path), false); }
+nlohmann::json load_yaml(const std::string& path) {
+  return yaml_to_json(load_yaml_file(path), false);
+}
 
-std::vector<std::string> as_list(const nlohmann::json& n) { return n.get<std::vector<std::string>>(); }
+std::vector<std::string> as_list(const nlohmann::json& n) {
+  return n.get<std::vector<std::string>>();
+}
 
 TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
   auto compose = load_yaml(root + "/docker-compose.yml");
@@ -60,8 +63,7 @@ TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
     }
     // Every follower of a split world follows the service that runs the portal, at its admin port.
     if (cmd->has("--only") && cmd->options.at("--only") != std::vector<std::string>{"portal"}) {
-      EXPECT_EQ(cmd->value("--world-owner").value_or(""),
-                "http://portal:" + std::to_string(world.server.admin.port))
+      EXPECT_EQ(cmd->value("--world-owner").value_or(""), "http://portal:" + std::to_string(world.server.admin.port))
           << name;
     }
   }
@@ -133,8 +135,8 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
         for (const auto& p : svc["ports"]) {
           std::string host = p.is_string() ? p.get<std::string>().substr(0, p.get<std::string>().find(':'))
                                            : p["published"].get<std::string>();
-          EXPECT_FALSE(published.count(host)) << label << ": host port " << host << " published by " << published[host]
-                                              << " and " << name;
+          EXPECT_FALSE(published.count(host))
+              << label << ": host port " << host << " published by " << published[host] << " and " << name;
           published[host] = name;
         }
     }
@@ -156,7 +158,8 @@ TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
         EXPECT_TRUE(listener_ports.count(container_port)) << name << ": " << p;
       }
     // `<<` merge keys are not expanded here: back-end services inherit x-backend's check.
-    auto health = service.contains("healthcheck") ? service["healthcheck"]["test"] : compose["x-backend"]["healthcheck"]["test"];
+    auto health =
+        service.contains("healthcheck") ? service["healthcheck"]["test"] : compose["x-backend"]["healthcheck"]["test"];
     std::string joined;
     for (const auto& part : as_list(health)) joined += part + " ";
     // http(s)://localhost:<port><path>
@@ -167,8 +170,10 @@ TEST(Compose, PortsAndHealthUrlsMatchTheDefaultListeners) {
     int port = std::stoi(joined.substr(at + 13, digits_end - at - 13));
     std::string path = joined.substr(digits_end, joined.find(' ', digits_end) - digits_end);
     EXPECT_TRUE(path == "/readyz" || path == "/healthz") << name << ": " << path;
-    if (port == s.app.port) EXPECT_EQ(tls, s.app.tls.enabled) << name;
-    else EXPECT_EQ(port, s.systems.port) << name;
+    if (port == s.app.port)
+      EXPECT_EQ(tls, s.app.tls.enabled) << name;
+    else
+      EXPECT_EQ(port, s.systems.port) << name;
   }
 }
 

@@ -1,16 +1,18 @@
 // /__admin/conformance over HTTP: starting, refusing, following, cancelling and reporting runs,
 // with flows played by flow_client through the test path (the browser-driven plan against the
 // sample apps is ConformanceSampleApps.* in browser_tests).
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "flow_client.hpp"
 
 namespace mynasim::test {
 namespace {
 
-nlohmann::json body_of(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+nlohmann::json body_of(const client_response& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
 
 // Polls a run until it is no longer running (or ~20 s passed).
 nlohmann::json wait_finished(test_server& server, const std::string& id) {
@@ -35,8 +37,11 @@ test_server fast_server(notification_receiver& receiver, const std::string& clie
 TEST(Conformance, RunsAreValidatedOnePerServiceAndCancelPutsTheArrangementBack) {
   test_server server;
   EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP99999999_ZZ9999"})").status, 404);
-  EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP00000086_AA0003","plan":"nope"})").status, 400);
-  EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP00000086_AA0003","x":1})").status, 400);
+  EXPECT_EQ(
+      server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP00000086_AA0003","plan":"nope"})").status,
+      400);
+  EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP00000086_AA0003","x":1})").status,
+            400);
   EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", R"([1,2])").status, 400);
   EXPECT_EQ(server.admin("POST", "/__admin/conformance/runs", "{").status, 400);
   auto started = server.admin("POST", "/__admin/conformance/runs",
@@ -68,8 +73,9 @@ TEST(Conformance, RunsAreValidatedOnePerServiceAndCancelPutsTheArrangementBack) 
 TEST(Conformance, ACardOutcomeIsArrangedForTheServiceOnlyAndJudged) {
   notification_receiver receiver;
   auto server = fast_server(receiver, "SP00000086_AA0003");
-  auto started = server.admin("POST", "/__admin/conformance/runs",
-                              R"({"client_id":"SP00000086_AA0003","plan":"card-locked,partial-result,notification-ack"})");
+  auto started =
+      server.admin("POST", "/__admin/conformance/runs",
+                   R"({"client_id":"SP00000086_AA0003","plan":"card-locked,partial-result,notification-ack"})");
   ASSERT_EQ(started.status, 201) << started.body;
   auto id = body_of(started)["id"].get<std::string>();
   // Another service is not touched by the arrangement.

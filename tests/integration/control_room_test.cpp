@@ -9,7 +9,9 @@
 namespace mynasim::test {
 namespace {
 
-nlohmann::json parse_body(const std::string& body) { return nlohmann::json::parse(body); }
+nlohmann::json parse_body(const std::string& body) {
+  return nlohmann::json::parse(body);
+}
 
 constexpr const char* hostile = "<script>window.__pwned=1</script>";
 
@@ -29,13 +31,15 @@ TEST(LandingPage, ListsEveryServiceAndPersonaWithReadyLinks) {
   EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8");
   EXPECT_NE(r.header("content-security-policy").find("script-src 'self'"), std::string::npos);
   const auto data = server.runtime().data.get();
-  for (const auto& s : data->services) EXPECT_NE(r.body.find("data-client-id=\"" + s.client_id + "\""), std::string::npos);
+  for (const auto& s : data->services)
+    EXPECT_NE(r.body.find("data-client-id=\"" + s.client_id + "\""), std::string::npos);
   // A persona's card, PIN and traits; an authorize link for the browser and one for a test.
   EXPECT_NE(r.body.find("MC00000005"), std::string::npos);
   EXPECT_NE(r.body.find("証明書期限切れ"), std::string::npos);
   EXPECT_NE(r.body.find("暗証番号ロック"), std::string::npos);
   EXPECT_NE(r.body.find("自己情報なし"), std::string::npos);
-  EXPECT_NE(r.body.find("href=\"/online-authorization-web/oauth/authorize?response_type=code&amp;client_id=SP00000086_AA0003"),
+  EXPECT_NE(r.body.find(
+                "href=\"/online-authorization-web/oauth/authorize?response_type=code&amp;client_id=SP00000086_AA0003"),
             std::string::npos);
   EXPECT_NE(r.body.find("mynasim_persona=taro&amp;mynasim_outcome=consent"), std::string::npos);
   EXPECT_NE(r.body.find("http://127.0.0.1:" + std::to_string(server.port("admin")) + "/__admin/ui"), std::string::npos);
@@ -65,16 +69,20 @@ TEST(LandingPage, FollowingItsTestUrlCompletesTheFlow) {
 TEST(LandingPage, OffersTryingWithoutAnApp) {
   test_server server;
   auto page = request(server.port("app"), true, "GET", "/").body;
-  EXPECT_NE(page.find("data-testid=\"authorize-without-app\" href=\"/online-authorization-web/oauth/authorize?response_type=code"
-                      "&amp;client_id=SP00000086_AA0003&amp;redirect_uri=https%3A%2F%2Flocalhost%3A8443%2Fsample-app%2Fcallback"),
-            std::string::npos);
+  EXPECT_NE(
+      page.find(
+          "data-testid=\"authorize-without-app\" href=\"/online-authorization-web/oauth/authorize?response_type=code"
+          "&amp;client_id=SP00000086_AA0003&amp;redirect_uri=https%3A%2F%2Flocalhost%3A8443%2Fsample-app%2Fcallback"),
+      std::string::npos);
   auto cb = request(server.port("app"), true, "GET", "/sample-app/callback?code=abc123&state=%3Cscript%3Ex");
   EXPECT_EQ(cb.status, 200);
   EXPECT_NE(cb.body.find("data-testid=\"callback-code\">abc123<"), std::string::npos);
   EXPECT_NE(cb.body.find("grant_type=authorization_code&amp;code=abc123"), std::string::npos);
-  EXPECT_NE(cb.body.find(":" + std::to_string(server.port("sp")) + "/online-authorization-web/oauth/token"), std::string::npos);
+  EXPECT_NE(cb.body.find(":" + std::to_string(server.port("sp")) + "/online-authorization-web/oauth/token"),
+            std::string::npos);
   EXPECT_EQ(cb.body.find("<script>"), std::string::npos);
-  auto refused = request(server.port("app"), true, "GET", "/sample-app/callback?error=access_denied&error_code=MPE1101");
+  auto refused =
+      request(server.port("app"), true, "GET", "/sample-app/callback?error=access_denied&error_code=MPE1101");
   EXPECT_NE(refused.body.find("data-testid=\"callback-error\""), std::string::npos);
   EXPECT_NE(refused.body.find("MPE1101"), std::string::npos);
 }
@@ -123,7 +131,11 @@ TEST(ControlRoom, NeedsTheTokenOnEverySpellingAndTakesItAsBasic) {
 
 TEST(ControlRoom, TimelineOfEverySystemWithDaysOff) {
   test_server server;
-  auto j = parse_body(server.admin("GET", "/__admin/availability/timeline?from=2026-12-28T00:00:00%2B09:00&to=2027-01-05T00:00:00%2B09:00").body);
+  auto j = parse_body(
+      server
+          .admin("GET",
+                 "/__admin/availability/timeline?from=2026-12-28T00:00:00%2B09:00&to=2027-01-05T00:00:00%2B09:00")
+          .body);
   ASSERT_EQ(j["systems"].size(), server.runtime().world.systems.size());
   bool juki_year_end = false;
   for (const auto& s : j["systems"])

@@ -64,7 +64,8 @@ TEST_F(Errors, AuthorizeRejectsBadParametersAndUnknownPersonas) {
   EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("invalid_authorize_request"));
   r = test::request(server_->port("app"), true, "GET", "/online-authorization-web/oauth/authorize?client_id=%ZZ");
   EXPECT_EQ(r.status, 400);
-  r = test::request(server_->port("app"), true, "POST", "/online-authorization-web/consent", "session=bogus&action=agree&terms=on");
+  r = test::request(server_->port("app"), true, "POST", "/online-authorization-web/consent",
+                    "session=bogus&action=agree&terms=on");
   EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("session_expired"));
 }
 
@@ -83,20 +84,24 @@ TEST_F(Errors, AuthorizeErrorPagesNameTheParameterTheValueAndWhatWasExpected) {
   EXPECT_NE(r.body.find("redirect_uri がありません"), std::string::npos) << r.body;
   r = test::request(server_->port("app"), true, "GET",
                     base + "&response_type=token&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback");
-  EXPECT_NE(r.body.find("response_type は code です（response_type=token を受け取りました）"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("response_type は code です（response_type=token を受け取りました）"), std::string::npos)
+      << r.body;
   r = test::request(server_->port("app"), true, "GET",
                     base + "&response_type=code&redirect_uri=http%3A%2F%2Fevil.example%2Fcb");
   EXPECT_EQ(r.header("x-mynasim-error-code"), code_of("redirect_uri_mismatch"));
   EXPECT_NE(r.body.find("redirect_uri=http://evil.example/cb は client_id=SP00000086_AA0003 に登録されていません"),
             std::string::npos)
       << r.body;
-  r = test::request(server_->port("app"), true, "GET", "/online-authorization-web/oauth/authorize?client_id=SP99999999_ZZ9999");
+  r = test::request(server_->port("app"), true, "GET",
+                    "/online-authorization-web/oauth/authorize?client_id=SP99999999_ZZ9999");
   EXPECT_NE(r.body.find("client_id=SP99999999_ZZ9999 は登録されていません"), std::string::npos) << r.body;
 }
 
 TEST_F(Errors, RefusalAndCardFailuresReturnToTheServiceWithState) {
-  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=refuse")), code_of("consent_refused"));
-  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=cancel_link")), code_of("link_cancelled"));
+  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=refuse")),
+            code_of("consent_refused"));
+  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=cancel_link")),
+            code_of("link_cancelled"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=taro&mynasim_outcome=wrong_pin")), code_of("wrong_pin"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=ken")), code_of("card_locked"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=misaki")), code_of("certificate_expired"));
@@ -110,7 +115,8 @@ TEST_F(Errors, RefusalAndCardFailuresReturnToTheServiceWithState) {
 }
 
 TEST_F(Errors, ThreeWrongPinsLockTheCardUntilReset) {
-  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=hanako&mynasim_outcome=lock_card")), code_of("card_locked"));
+  EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=hanako&mynasim_outcome=lock_card")),
+            code_of("card_locked"));
   EXPECT_EQ(redirect_error(flow_.authorize("&mynasim_persona=hanako")), code_of("card_locked"));  // stays locked
   EXPECT_EQ(server_->admin("POST", "/__admin/cards/reset").status, 200);
   EXPECT_FALSE(flow_.authorize_code("hanako").empty());
@@ -188,13 +194,16 @@ TEST_F(Errors, RequestTelegramValidation) {
   EXPECT_EQ(telegram_code(test::request(sp, true, "POST", "/online-resource-web/request", "{}", auth)),
             code_of("invalid_telegram"));
   EXPECT_EQ(telegram_code(flow_.request(token, "TL-1-2-3", "Latest")), code_of("invalid_telegram"));
-  EXPECT_EQ(telegram_code(flow_.request(token, "TL-00000099-261127120000-0001", "Latest")), code_of("invalid_telegram"));
-  nlohmann::json wrong_type{{"commonHeader", {{"telegramId", flow_.next_telegram_id()}, {"telegramType", "IFA0303-R01"}, {"mode", "1"}}},
-                            {"selfProvisionDataReqInfo", {{"inquiryCondition", "Latest"}}}};
+  EXPECT_EQ(telegram_code(flow_.request(token, "TL-00000099-261127120000-0001", "Latest")),
+            code_of("invalid_telegram"));
+  nlohmann::json wrong_type{
+      {"commonHeader", {{"telegramId", flow_.next_telegram_id()}, {"telegramType", "IFA0303-R01"}, {"mode", "1"}}},
+      {"selfProvisionDataReqInfo", {{"inquiryCondition", "Latest"}}}};
   EXPECT_EQ(telegram_code(test::request(sp, true, "POST", "/online-resource-web/request", wrong_type.dump(), auth)),
             code_of("invalid_telegram"));
   for (const char* bad : {"Date=2025", "Date=20251301", "Range=20250101", "Range=20251231-20250101", "Foo"})
-    EXPECT_EQ(telegram_code(flow_.request(token, flow_.next_telegram_id(), bad)), code_of("invalid_inquiry_condition")) << bad;
+    EXPECT_EQ(telegram_code(flow_.request(token, flow_.next_telegram_id(), bad)), code_of("invalid_inquiry_condition"))
+        << bad;
   auto id = flow_.next_telegram_id();
   EXPECT_EQ(flow_.request(token, id, "Latest").status, 200);
   auto dup = flow_.request(token, id, "Latest");

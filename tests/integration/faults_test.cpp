@@ -1,10 +1,9 @@
 // Fault injection, scenarios, the journal and reset, observed by real HTTP clients.
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include <filesystem>
 #include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 #include "faults/scenario.hpp"
@@ -180,13 +179,13 @@ TEST_F(Faults, SameSeedSameSequence) {
 
 TEST_F(Faults, InvalidDefinitionsAreRejectedAndActiveFaultsUntouched) {
   ASSERT_EQ(add(R"({"id":"keep","kind":"latency","target":"juki","latency_ms":1})").status, 201);
-  for (const char* bad : {R"({"kind":"latency","target":"nowhere","latency_ms":5})",
-                          R"({"kind":"latency","target":"juki","latency_ms":-5})",
-                          R"({"kind":"http_error","target":"juki","probability":1.5})",
-                          R"({"kind":"explode","target":"juki"})", R"({"kind":"latency"})",
-                          R"({"kind":"latency","target":"juki","colour":"red"})",
-                          R"({"kind":"down","target":"juki","count":3})", R"({"id":"keep","kind":"reset","target":"juki"})",
-                          R"([{"kind":"reset","target":"juki"},{"kind":"reset","target":"mars"}])", "not json"}) {
+  for (const char* bad :
+       {R"({"kind":"latency","target":"nowhere","latency_ms":5})",
+        R"({"kind":"latency","target":"juki","latency_ms":-5})",
+        R"({"kind":"http_error","target":"juki","probability":1.5})", R"({"kind":"explode","target":"juki"})",
+        R"({"kind":"latency"})", R"({"kind":"latency","target":"juki","colour":"red"})",
+        R"({"kind":"down","target":"juki","count":3})", R"({"id":"keep","kind":"reset","target":"juki"})",
+        R"([{"kind":"reset","target":"juki"},{"kind":"reset","target":"mars"}])", "not json"}) {
     auto r = add(bad);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(parse(r)["error"], "invalid_fault") << bad;
@@ -212,9 +211,10 @@ TEST_F(Faults, PerRequestHeader) {
   auto telegram = flow_.next_telegram_id();
   nlohmann::json body{{"commonHeader", {{"telegramId", telegram}, {"telegramType", "IFA0301-R01"}, {"mode", "1"}}},
                       {"selfProvisionDataReqInfo", {{"inquiryCondition", "Latest"}}}};
-  auto accepted = parse(test::request(server_->port("sp"), true, "POST", "/online-resource-web/request", body.dump(),
-                                      {{"Authorization", "Bearer " + token},
-                                       {"X-Mynasim-Fault", R"({"kind":"http_error","target":"municipal","status":500})"}}));
+  auto accepted =
+      parse(test::request(server_->port("sp"), true, "POST", "/online-resource-web/request", body.dump(),
+                          {{"Authorization", "Bearer " + token},
+                           {"X-Mynasim-Fault", R"({"kind":"http_error","target":"municipal","status":500})"}}));
   auto result = parse(flow_.wait_result(token, telegram, accepted["commonHeader"]["processId"]));
   EXPECT_EQ(result["commonHeader"]["errorCode"], code_of("system_error")) << result;
   EXPECT_EQ(flow_.run("taro", "Latest")["commonHeader"]["errorCode"], "");  // spent
@@ -267,10 +267,14 @@ TEST_F(Faults, AScenariosDeclaredErrorReachesTheApiUser) {
   nlohmann::json fault = nlohmann::json::object();
   for (const auto& [key, v] : spec.items()) {
     auto value = v.get<std::string>();
-    if (key == "status") fault[key] = std::stoi(value);
-    else if (key == "probability") fault[key] = std::stod(value);
-    else if (key == "seed") fault[key] = std::stoull(value);
-    else fault[key] = value;
+    if (key == "status")
+      fault[key] = std::stoi(value);
+    else if (key == "probability")
+      fault[key] = std::stod(value);
+    else if (key == "seed")
+      fault[key] = std::stoull(value);
+    else
+      fault[key] = value;
   }
   ASSERT_EQ(add(fault.dump()).status, 201) << fault.dump();
   auto r = flow_.run("taro", "Latest");
@@ -359,9 +363,10 @@ TEST_F(Faults, ScenariosLoadAndAdvanceWithTheClock) {
   auto faults = parse(server_->admin("GET", "/__admin/faults"))["faults"];
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["id"], "flaky-network");
-  auto bad = test::request(server_->port("admin"), false, "POST", "/__admin/scenarios",
-                           "name: x\nsteps:\n  - at: \"2026-11-27T10:00:00+09:00\"\n    add_faults: [{kind: latency, target: mars}]\n",
-                           {{"Content-Type", "application/yaml"}});
+  auto bad = test::request(
+      server_->port("admin"), false, "POST", "/__admin/scenarios",
+      "name: x\nsteps:\n  - at: \"2026-11-27T10:00:00+09:00\"\n    add_faults: [{kind: latency, target: mars}]\n",
+      {{"Content-Type", "application/yaml"}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(parse(bad)["error_description"].get<std::string>().find("request body:4:"), std::string::npos) << bad.body;
   EXPECT_EQ(parse(server_->admin("GET", "/__admin/faults"))["faults"].size(), 1u);  // untouched

@@ -1,13 +1,13 @@
 // Hostile input against the real server: every class of request that once ended the
 // process, blocked it or walked around the admin token. Each test ends by checking that
 // every listener still answers.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "flow_client.hpp"
 #include "test_server.hpp"
@@ -67,8 +67,9 @@ TEST_F(HardeningTest, TrailerCountsAgainstTheHeadLimit) {
 
 // Class 7: every spelling of an admin path is refused unless canonical.
 TEST_F(HardeningTest, NonCanonicalPathsAreRefusedOnEveryListener) {
-  for (const char* target : {"//__admin/faults", "/%2F__admin/faults", "///__admin/config", "/./__admin/config",
-                             "/x/../__admin/config", "/__admin%2Fconfig", "/__admin/%2e%2e/healthz", "__admin/config"}) {
+  for (const char* target :
+       {"//__admin/faults", "/%2F__admin/faults", "///__admin/config", "/./__admin/config", "/x/../__admin/config",
+        "/__admin%2Fconfig", "/__admin/%2e%2e/healthz", "__admin/config"}) {
     for (const char* listener : {"admin", "systems", "app"}) {
       bool tls = std::string(listener) == "app";
       auto res = request(server_->port(listener), tls, "GET", target);
@@ -82,7 +83,8 @@ TEST_F(HardeningTest, NonCanonicalPathsAreRefusedOnEveryListener) {
 TEST_F(HardeningTest, DeeplyNestedJsonIsRefusedAtEveryEntryPoint) {
   std::string deep = std::string(30000, '[') + std::string(30000, ']');  // within the 64 KiB test body limit
   std::string deep_field = R"({"card_serial":"x","items":[],"inquiry":)" + std::string(30000, '{') + "}";
-  auto a = request(server_->port("admin"), false, "POST", "/__admin/faults", deep, {{"Content-Type", "application/json"}});
+  auto a =
+      request(server_->port("admin"), false, "POST", "/__admin/faults", deep, {{"Content-Type", "application/json"}});
   EXPECT_EQ(a.status, 400);
   EXPECT_NE(a.body.find("nests deeper"), std::string::npos) << a.body;
   EXPECT_EQ(request(server_->port("systems"), false, "POST", "/systems/network/provision", deep_field).status, 400);
@@ -96,7 +98,8 @@ TEST_F(HardeningTest, DeeplyNestedJsonIsRefusedAtEveryEntryPoint) {
   }
   EXPECT_EQ(request(server_->port("admin"), false, "PUT", "/__admin/clock", deep).status, 400);
   EXPECT_EQ(request(server_->port("sp"), true, "POST", "/online-resource-web/request", deep,
-                    {{"Authorization", "Bearer nope"}}).status,
+                    {{"Authorization", "Bearer nope"}})
+                .status,
             401);
   expect_all_listeners_serving(*server_);
 }
@@ -114,13 +117,17 @@ TEST_F(HardeningTest, YamlAliasesCannotRecurseOrExplode) {
   auto res = request(server_->port("admin"), false, "POST", "/__admin/scenarios", bomb, yaml);
   EXPECT_EQ(res.status, 400);
   EXPECT_NE(res.body.find("too many nodes"), std::string::npos) << res.body;
-  auto deep = request(server_->port("admin"), false, "POST", "/__admin/scenarios", std::string(60000, '[') + "\n", yaml);
+  auto deep =
+      request(server_->port("admin"), false, "POST", "/__admin/scenarios", std::string(60000, '[') + "\n", yaml);
   EXPECT_EQ(deep.status, 400);
-  auto dashes = request(server_->port("admin"), false, "POST", "/__admin/scenarios", [] {
-    std::string s;
-    for (int i = 0; i < 30000; ++i) s += "- ";
-    return s + "x\n";
-  }(), yaml);
+  auto dashes = request(
+      server_->port("admin"), false, "POST", "/__admin/scenarios",
+      [] {
+        std::string s;
+        for (int i = 0; i < 30000; ++i) s += "- ";
+        return s + "x\n";
+      }(),
+      yaml);
   EXPECT_EQ(dashes.status, 400);
   expect_all_listeners_serving(*server_);
 }
@@ -158,8 +165,10 @@ TEST(HardeningScenarioDir, FifoInsideTheDirectoryDoesNotBlock) {
 TEST_F(HardeningTest, WrongTypesInCommonHeaderGetTheTelegramError) {
   flow_client api{server_};
   auto token = api.access_token("taro");
-  for (const char* body : {R"({"commonHeader":{"telegramId":5,"telegramType":"IFA0301-R01","mode":"1","processId":[]},"selfProvisionDataReqInfo":{"inquiryCondition":"Date=20260101"}})",
-                           R"({"commonHeader":{"telegramId":{"a":1},"telegramType":7,"mode":null,"processId":true}})"}) {
+  for (
+      const char* body :
+      {R"({"commonHeader":{"telegramId":5,"telegramType":"IFA0301-R01","mode":"1","processId":[]},"selfProvisionDataReqInfo":{"inquiryCondition":"Date=20260101"}})",
+       R"({"commonHeader":{"telegramId":{"a":1},"telegramType":7,"mode":null,"processId":true}})"}) {
     auto res = request(server_->port("sp"), true, "POST", "/online-resource-web/request", body,
                        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
     EXPECT_NE(res.status, 500) << res.body;
@@ -237,11 +246,13 @@ TEST(HardeningAdmin, TokenIsNeededForEveryPathButHealth) {
   o.admin_token = admin_token;
   test_server s({}, o);
   auto admin = s.port("admin");
-  for (const char* target : {"/__admin/faults", "/__admin/config", "/__admin/reset", "/__Admin/config", "/", "/anything"})
+  for (const char* target :
+       {"/__admin/faults", "/__admin/config", "/__admin/reset", "/__Admin/config", "/", "/anything"})
     EXPECT_EQ(request(admin, false, "GET", target).status, 401) << target;
   EXPECT_EQ(request(admin, false, "POST", "/__admin/reset").status, 401);
   EXPECT_EQ(request(admin, false, "GET", "/__admin/config", "", {{"Authorization", "Bearer wrong"}}).status, 401);
-  EXPECT_EQ(request(admin, false, "GET", "/__admin/config", "", {{"Authorization", "Bearer " + admin_token}}).status, 200);
+  EXPECT_EQ(request(admin, false, "GET", "/__admin/config", "", {{"Authorization", "Bearer " + admin_token}}).status,
+            200);
   EXPECT_EQ(request(admin, false, "GET", "/healthz").status, 200);
   EXPECT_EQ(request(admin, false, "GET", "/readyz").status, 200);
 }
@@ -252,7 +263,9 @@ TEST(HardeningAdmin, CrossOriginAndForeignHostAreRefusedWithoutToken) {
   auto admin = s.port("admin");
   EXPECT_EQ(request(admin, false, "POST", "/__admin/reset", "", {{"Origin", "http://evil.example"}}).status, 403);
   EXPECT_EQ(request(admin, false, "GET", "/__admin/config", "", {{"Host", "evil.example:8081"}}).status, 403);
-  EXPECT_EQ(request(admin, false, "GET", "/__admin/config", "", {{"Host", "localhost:" + std::to_string(admin)}}).status, 200);
+  EXPECT_EQ(
+      request(admin, false, "GET", "/__admin/config", "", {{"Host", "localhost:" + std::to_string(admin)}}).status,
+      200);
 }
 
 // Class 10: a flood of authorize requests from one source does not evict another's session.
@@ -269,12 +282,14 @@ TEST(HardeningStores, AuthorizeFloodEvictsOnlyTheFloodersSessions) {
   for (int i = 0; i < 200; ++i) {
     auto c = connection::open_from(s.port("app"), true, "127.0.0.2");
     ASSERT_TRUE(c && c->connected());
-    c->send(build_request("GET", "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003&"
-                                 "redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&state=s"));
+    c->send(build_request("GET",
+                          "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003&"
+                          "redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&state=s"));
     c->read_response();
   }
-  auto consent = request(s.port("app"), true, "POST", "/online-authorization-web/consent", "session=" + session + "&action=agree&terms=on",
-                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto consent =
+      request(s.port("app"), true, "POST", "/online-authorization-web/consent",
+              "session=" + session + "&action=agree&terms=on", {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(consent.status, 200);
   EXPECT_NE(consent.body.find("/auth\""), std::string::npos) << consent.body.substr(0, 600);
 }

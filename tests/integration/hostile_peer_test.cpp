@@ -1,13 +1,14 @@
 // Every answer mynasim reads is as untrusted as every request: a notification endpoint and
 // a peer system (split topology) answering with each malformed shape. The simulator keeps
 // serving and reports the failure as a notification failure or a provider error.
-#include <gtest/gtest.h>
+#include "hostile_peer.hpp"
 
 #include <thread>
 
-#include "flow_client.hpp"
+#include <gtest/gtest.h>
+
 #include "contract_log.hpp"
-#include "hostile_peer.hpp"
+#include "flow_client.hpp"
 #include "test_server.hpp"
 
 namespace mynasim::test {
@@ -15,10 +16,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const hostile_answer all_answers[] = {hostile_answer::huge_header,  hostile_answer::huge_trailer,
+const hostile_answer all_answers[] = {hostile_answer::huge_header,   hostile_answer::huge_trailer,
                                       hostile_answer::many_trailers, hostile_answer::garbage,
-                                      hostile_answer::endless_body, hostile_answer::reset,
-                                      hostile_answer::deep_json,    hostile_answer::wrong_types};
+                                      hostile_answer::endless_body,  hostile_answer::reset,
+                                      hostile_answer::deep_json,     hostile_answer::wrong_types};
 
 void expect_serving(test_server& s) {
   EXPECT_EQ(request(s.port("admin"), false, "GET", "/healthz").status, 200);
@@ -61,8 +62,12 @@ void expect_failed_attempts(hostile_answer answer, bool tls) {
   EXPECT_GE(peer.requests(), 1);
 }
 
-TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) { expect_failed_attempts(GetParam(), false); }
-TEST_P(HostileNotificationEndpoint, OverHttpsIsRecordedAsAFailedAttempt) { expect_failed_attempts(GetParam(), true); }
+TEST_P(HostileNotificationEndpoint, IsRecordedAsAFailedAttempt) {
+  expect_failed_attempts(GetParam(), false);
+}
+TEST_P(HostileNotificationEndpoint, OverHttpsIsRecordedAsAFailedAttempt) {
+  expect_failed_attempts(GetParam(), true);
+}
 
 INSTANTIATE_TEST_SUITE_P(Shapes, HostileNotificationEndpoint, ::testing::ValuesIn(all_answers),
                          [](const auto& shape) { return std::string(to_string(shape.param)); });
@@ -155,7 +160,8 @@ TEST_P(HostileWorldOwner, IsNotReadyAndAnswers503) {
   // Its metrics are its own: they count the refused request, whatever the owner does.
   auto metrics = request(s.port("admin"), false, "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("error_code=\"world_owner_unreachable\",status=\"503\",system=\"juki\""), std::string::npos)
+  EXPECT_NE(metrics.body.find("error_code=\"world_owner_unreachable\",status=\"503\",system=\"juki\""),
+            std::string::npos)
       << metrics.body;
 }
 
@@ -165,7 +171,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, HostileWorldOwner, ::testing::ValuesIn(all_answ
 // The owner's side reads what followers send as hostile input too.
 TEST(WorldOwnerEndpoints, RefuseMalformedCallsAndKeepServing) {
   test_server s;
-  for (const char* body : {"", "[", "{}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]"}) {
+  for (const char* body :
+       {"", "[", "{}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]"}) {
     EXPECT_EQ(s.admin("POST", "/__admin/world/journal", body).status, 400) << body;
     auto d = s.admin("POST", "/__admin/world/decide", body);
     EXPECT_TRUE(d.status == 400 || d.status == 200) << body << " " << d.body;
@@ -173,7 +180,8 @@ TEST(WorldOwnerEndpoints, RefuseMalformedCallsAndKeepServing) {
   nlohmann::json many{{"entries", nlohmann::json::array()}};
   for (int i = 0; i < 1001; ++i) many["entries"].push_back({{"at", "2026-11-27T10:00:00+09:00"}, {"system", "juki"}});
   EXPECT_EQ(s.admin("POST", "/__admin/world/journal", many.dump()).status, 413);
-  auto r = s.admin("POST", "/__admin/world/journal", R"({"entries":[{"at":5},{"system":[1]},"x",{"at":"2026-11-27T10:00:00+09:00","status":"200"}]})");
+  auto r = s.admin("POST", "/__admin/world/journal",
+                   R"({"entries":[{"at":5},{"system":[1]},"x",{"at":"2026-11-27T10:00:00+09:00","status":"200"}]})");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(nlohmann::json::parse(r.body)["recorded"], 1);  // only the entry with a time; wrong types dropped
   expect_serving(s);

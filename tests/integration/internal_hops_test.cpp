@@ -2,12 +2,12 @@
 // (server.internal_hops: memory) and over loopback TCP when asked (tcp). The two must look the
 // same to API users, to the journal and to faults: the same flows, with every kind of fault on
 // a hop, give the same results and the same journal in both worlds.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "flow_client.hpp"
 
@@ -22,8 +22,10 @@ std::string without_ids(const std::string& line) {
   for (std::size_t i = 0; i < line.size();) {
     std::size_t j = i;
     while (j < line.size() && line[j] >= '0' && line[j] <= '9') ++j;
-    if (j - i >= 12) out += '#';
-    else out.append(line, i, j - i);
+    if (j - i >= 12)
+      out += '#';
+    else
+      out.append(line, i, j - i);
     if (j == i) out += line[j++];
     i = j;
   }
@@ -72,11 +74,13 @@ class hop_world {
       // How often the API user polled before the result was ready is timing, not a property.
       if (e.value("error_code", "") == "MPE3008") continue;
       std::string line = e.value("direction", "") + " " + e.value("system", "") + " " + e.value("listener", "") + " " +
-                         e.value("method", "") + " " + e.value("path", "") + " " + std::to_string(e.value("status", -1)) +
-                         " " + e.value("error_code", "") + " " + e.value("faults", nlohmann::json::array()).dump();
+                         e.value("method", "") + " " + e.value("path", "") + " " +
+                         std::to_string(e.value("status", -1)) + " " + e.value("error_code", "") + " " +
+                         e.value("faults", nlohmann::json::array()).dump();
       // What the caller of a hop saw when it got no answer: the transport's error.
       // What a system answered when a hop failed: it names the transport's error.
-      if (e.value("status", -1) >= 400 && e.value("listener", "") == "systems") line += " " + e.value("response_body", "");
+      if (e.value("status", -1) >= 400 && e.value("listener", "") == "systems")
+        line += " " + e.value("response_body", "");
       seen.push_back(without_ids(line));
     }
     std::sort(seen.begin() + 1, seen.end());  // holders answer in parallel: order is not a property
@@ -108,8 +112,10 @@ class InternalHopsChosen : public ::testing::Test {
     ::unsetenv("MYNASIM_INTERNAL_HOPS");
   }
   void TearDown() override {
-    if (outer_) ::setenv("MYNASIM_INTERNAL_HOPS", outer_->c_str(), 1);
-    else ::unsetenv("MYNASIM_INTERNAL_HOPS");
+    if (outer_)
+      ::setenv("MYNASIM_INTERNAL_HOPS", outer_->c_str(), 1);
+    else
+      ::unsetenv("MYNASIM_INTERNAL_HOPS");
   }
   std::optional<std::string> outer_;
 };
@@ -144,7 +150,7 @@ TEST_F(InternalHopsChosen, InMemoryAndTcpLookTheSameUnderEveryFault) {
   // A service whose items sit on several 中間サーバ: hops fan out, one holder fails.
   for (auto* w : {&memory, &tcp}) w->server().set_clock("2027-03-10T10:00:00+09:00");
   for (const std::string& fault : {std::string(), std::string(R"({"kind":"reset","target":"national-gov-mutual"})"),
-                                  std::string(R"({"kind":"hang","target":"national-gov-mutual","count":1})")}) {
+                                   std::string(R"({"kind":"hang","target":"national-gov-mutual","count":1})")}) {
     auto a = memory.observe("SP00000200_CC0001", "ichiro", fault);
     auto b = tcp.observe("SP00000200_CC0001", "ichiro", fault);
     EXPECT_EQ(joined(a), joined(b)) << "fault: " << fault;
@@ -189,8 +195,10 @@ TEST_F(InternalHopsChosen, ANameThatLooksLikeLoopbackIsNotHandedOverInMemory) {
     w.data.portal.notification_timeout = 1000ms;
   });
   auto url = "http://127.0.0.1.invalid:" + std::to_string(server.port("systems")) + "/systems/juki/status";
-  ASSERT_EQ(server.admin("PATCH", "/__admin/connections/SP00000086_AA0003", nlohmann::json{{"notification_url", url}}.dump()).status,
-            200);
+  ASSERT_EQ(
+      server.admin("PATCH", "/__admin/connections/SP00000086_AA0003", nlohmann::json{{"notification_url", url}}.dump())
+          .status,
+      200);
   flow_client client{&server};
   ASSERT_EQ(client.run("taro", "Latest")["commonHeader"]["errorCode"], "");
   nlohmann::json out;

@@ -1,14 +1,14 @@
 // The kiosk-terminal flow (guideline §3) with simulated JPKI cards and real signatures.
-#include <gtest/gtest.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
+#include <fstream>
 #include <thread>
 
-#include <fstream>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "flow_client.hpp"
 #include "jpki/jpki.hpp"
@@ -20,11 +20,13 @@ namespace {
 class Kiosk : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<test_server>([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
+    server_ = std::make_unique<test_server>(
+        [](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
     flow_.server = server_.get();
   }
   nlohmann::json post_sp(const std::string& path, const nlohmann::json& body, int* status = nullptr) {
-    auto r = test::request(server_->port("sp"), true, "POST", path, body.dump(), {{"Content-Type", "application/json"}});
+    auto r =
+        test::request(server_->port("sp"), true, "POST", path, body.dump(), {{"Content-Type", "application/json"}});
     if (status) *status = r.status;
     return parse(r);
   }
@@ -37,8 +39,12 @@ class Kiosk : public ::testing::Test {
   }
   nlohmann::json token(const std::string& challenge, const std::string& certificate, const std::string& signature,
                        int* status = nullptr) {
-    return post_sp("/online-kiosk-web/token", {{"client_id", "SP00000086_AA0003"}, {"challenge", challenge},
-                                               {"certificate", certificate}, {"signature", signature}}, status);
+    return post_sp("/online-kiosk-web/token",
+                   {{"client_id", "SP00000086_AA0003"},
+                    {"challenge", challenge},
+                    {"certificate", certificate},
+                    {"signature", signature}},
+                   status);
   }
   // Card in the terminal, PIN entered, challenge signed: the token bound to that card.
   nlohmann::json authenticate(const std::string& serial, const std::string& pin) {
@@ -77,7 +83,8 @@ TEST_F(Kiosk, ThreeWrongPinsLockTheCardAndItStaysLocked) {
   EXPECT_EQ(card_sign("MC00000002", "0000", c).status, 423);
   EXPECT_EQ(card_sign("MC00000002", "2222", c).status, 423);  // the right PIN no longer helps
   // The same card is locked for the web flow too.
-  EXPECT_EQ(query_value(flow_.authorize("&mynasim_persona=hanako").header("location"), "error_code"), code_of("card_locked"));
+  EXPECT_EQ(query_value(flow_.authorize("&mynasim_persona=hanako").header("location"), "error_code"),
+            code_of("card_locked"));
 }
 
 TEST_F(Kiosk, ExpiredAndRevokedCertificatesAreRefused) {
@@ -160,14 +167,19 @@ TEST_F(Kiosk, CliCardSignProducesASignatureThePortalAccepts) {
                        << "items.yaml, " << fixtures << "services.yaml, " << fixtures << "personas.yaml]\n"
                        << "server: {certs_dir: " << test_certs_dir() << "}\n";
   auto c = new_challenge();
-  auto r = run_mynasim({"card", "sign", "--serial", "MC00000008", "--pin", "8888", "--challenge", c, "--config", world.string()});
+  auto r = run_mynasim(
+      {"card", "sign", "--serial", "MC00000008", "--pin", "8888", "--challenge", c, "--config", world.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto signed_by_cli = nlohmann::json::parse(r.out);
   EXPECT_TRUE(token(c, signed_by_cli["certificate"], signed_by_cli["signature"]).contains("access_token"));
-  auto wrong = run_mynasim({"card", "sign", "--serial", "MC00000008", "--pin", "0000", "--challenge", c, "--config", world.string()});
+  auto wrong = run_mynasim(
+      {"card", "sign", "--serial", "MC00000008", "--pin", "0000", "--challenge", c, "--config", world.string()});
   EXPECT_EQ(wrong.exit_code, 3);
   EXPECT_NE(wrong.err.find("2 tries left"), std::string::npos) << wrong.err;
-  EXPECT_EQ(run_mynasim({"card", "sign", "--serial", "MC00000008", "--pin", "8888", "--challenge", c, "--config", world.string()}).exit_code, 0);
+  EXPECT_EQ(run_mynasim({"card", "sign", "--serial", "MC00000008", "--pin", "8888", "--challenge", c, "--config",
+                         world.string()})
+                .exit_code,
+            0);
   std::filesystem::remove(world);
 }
 
@@ -181,11 +193,12 @@ namespace {
 // The sample terminal of examples/ completes a transaction against the real server.
 TEST(KioskSampleTerminal, CompletesATransaction) {
   test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
-  std::string cmd = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
+  std::string cmd = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR +
+                    "/examples/kiosk-terminal/terminal.mjs --auto" +
                     " --serial MC00000001 --pin 1234 --condition Date=20250701" +
                     " --sp https://localhost:" + std::to_string(server.port("sp")) +
-                    " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " + test_certs_dir() +
-                    "/ca.crt 2>&1";
+                    " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " +
+                    test_certs_dir() + "/ca.crt 2>&1";
   std::string out;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[4096];
@@ -213,15 +226,14 @@ std::string run_shell(const std::string& cmd, int& status, const std::string& wa
   return out;
 }
 
-
 // Started before the simulator, the terminal waits for it; with nothing to wait for, it says
 // so in one line instead of a stack trace.
 TEST(KioskSampleTerminal, WaitsForTheServerAndFailsCleanlyWithout) {
   auto sp = unused_loopback_port(), systems = unused_loopback_port();
-  auto terminal = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
-                  " --serial MC00000001 --pin 1234 --condition Date=20250701 --sp https://localhost:" +
-                  std::to_string(sp) + " --systems http://127.0.0.1:" + std::to_string(systems) + " --ca " +
-                  test_certs_dir() + "/ca.crt";
+  auto terminal =
+      std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR + "/examples/kiosk-terminal/terminal.mjs --auto" +
+      " --serial MC00000001 --pin 1234 --condition Date=20250701 --sp https://localhost:" + std::to_string(sp) +
+      " --systems http://127.0.0.1:" + std::to_string(systems) + " --ca " + test_certs_dir() + "/ca.crt";
   int status = 0;
   auto out = run_shell(terminal + " --wait 1 2>&1", status);
   EXPECT_NE(status, 0);
@@ -252,11 +264,12 @@ TEST(KioskSampleTerminal, DoesNotEchoThePinAndEndsCleanlyOnEndOfInput) {
   test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(10); });
   auto terminal = std::string(MYNASIM_NODE) + " " + MYNASIM_SOURCE_DIR +
                   "/examples/kiosk-terminal/terminal.mjs --sp https://localhost:" + std::to_string(server.port("sp")) +
-                  " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " + test_certs_dir() +
-                  "/ca.crt";
+                  " --systems http://127.0.0.1:" + std::to_string(server.port("systems")) + " --ca " +
+                  test_certs_dir() + "/ca.crt";
   // Keys arrive as a person types them: after each screen is up.
-  std::string keys = "(sleep 1.5; printf '\\r'; sleep 0.5; printf '1\\r'; sleep 0.5; printf 'y\\r'; sleep 0.5;"
-                     " printf 'MC00000002\\r'; sleep 1; printf '9876\\r'; sleep 1.5)";
+  std::string keys =
+      "(sleep 1.5; printf '\\r'; sleep 0.5; printf '1\\r'; sleep 0.5; printf 'y\\r'; sleep 0.5;"
+      " printf 'MC00000002\\r'; sleep 1; printf '9876\\r'; sleep 1.5)";
   int status = 0;
   auto out = run_shell(keys + " | script -qec \"" + terminal + "\" /dev/null 2>&1", status);
   EXPECT_EQ(status, 0) << out;

@@ -1,13 +1,13 @@
 // What operations see: /metrics (checked by Prometheus' own text parser) and the log lines
 // of things that happen without a request asking — notifications, faults firing, scenario
 // steps, clock changes, reloads.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "flow_client.hpp"
 
@@ -53,22 +53,29 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
   }
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* line : {
-           "mynasim_requests_total{endpoint=\"/online-resource-web/request\",error_code=\"\",status=\"200\",system=\"portal\"} 1",
-           "mynasim_requests_total{endpoint=\"/systems/network/provision\",error_code=\"\",status=\"200\",system=\"network\"} 1",
-           "mynasim_requests_total{endpoint=\"/systems/juki/identify\",error_code=\"\",status=\"200\",system=\"juki\"} 1",
-           "mynasim_requests_total{endpoint=\"/systems/municipal/query\",error_code=\"\",status=\"200\",system=\"municipal\"} 1",
-           "mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 1", "mynasim_system_up{system=\"juki\"} 1",
-           "mynasim_processes{state=\"ready\"} 1"})
+  for (const char* line :
+       {"mynasim_requests_total{endpoint=\"/online-resource-web/"
+        "request\",error_code=\"\",status=\"200\",system=\"portal\"} 1",
+        "mynasim_requests_total{endpoint=\"/systems/network/"
+        "provision\",error_code=\"\",status=\"200\",system=\"network\"} 1",
+        "mynasim_requests_total{endpoint=\"/systems/juki/identify\",error_code=\"\",status=\"200\",system=\"juki\"} 1",
+        "mynasim_requests_total{endpoint=\"/systems/municipal/"
+        "query\",error_code=\"\",status=\"200\",system=\"municipal\"} 1",
+        "mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 1", "mynasim_system_up{system=\"juki\"} 1",
+        "mynasim_processes{state=\"ready\"} 1"})
     EXPECT_NE(page.body.find(line), std::string::npos) << line << "\n" << page.body;
-  EXPECT_NE(page.body.find("mynasim_request_duration_seconds_bucket{endpoint=\"/systems/juki/identify\""), std::string::npos);
+  EXPECT_NE(page.body.find("mynasim_request_duration_seconds_bucket{endpoint=\"/systems/juki/identify\""),
+            std::string::npos);
   EXPECT_NE(page.body.find("mynasim_process_resident_memory_bytes "), std::string::npos);
-  if (!prometheus_parser_installed()) GTEST_SKIP() << "python3-prometheus-client not installed (setup.sh test installs it)";
+  if (!prometheus_parser_installed())
+    GTEST_SKIP() << "python3-prometheus-client not installed (setup.sh test installs it)";
   bool ok = false;
   auto samples = parse_with_prometheus(page.body, ok);
   EXPECT_TRUE(ok) << samples;
-  EXPECT_NE(samples.find("mynasim_requests_total{endpoint=\"/systems/juki/identify\",error_code=\"\",status=\"200\",system=\"juki\"} 1.0"),
-            std::string::npos) << samples;
+  EXPECT_NE(samples.find("mynasim_requests_total{endpoint=\"/systems/juki/"
+                         "identify\",error_code=\"\",status=\"200\",system=\"juki\"} 1.0"),
+            std::string::npos)
+      << samples;
   // The parser is not lenient: a broken page fails it.
   bool broken_ok = true;
   parse_with_prometheus("mynasim_requests_total{system=\"x\" 1\n", broken_ok);
@@ -78,16 +85,24 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
 TEST(Metrics, ResponsesAFaultMadeCountUnderTheirEndpointAndLabelsStayBounded) {
   test_server server;
   server.set_clock("2026-12-02T10:00:00+09:00");
-  ASSERT_EQ(server.admin("POST", "/__admin/faults", R"({"kind":"http_error","target":"sp","status":503,"error_code":"BUSY"})").status, 201);
+  ASSERT_EQ(
+      server.admin("POST", "/__admin/faults", R"({"kind":"http_error","target":"sp","status":503,"error_code":"BUSY"})")
+          .status,
+      201);
   flow_client flow{&server};
   flow.token("nonsense");
   for (int i = 0; i < 50; ++i) request(server.port("app"), true, "GET", "/no/such/path/" + std::to_string(i));
   auto page = server.admin("GET", "/metrics").body;
-  EXPECT_NE(page.find("endpoint=\"/online-authorization-web/oauth/token\",error_code=\"BUSY\",status=\"503\",system=\"portal\""),
-            std::string::npos) << page;
+  EXPECT_NE(
+      page.find(
+          "endpoint=\"/online-authorization-web/oauth/token\",error_code=\"BUSY\",status=\"503\",system=\"portal\""),
+      std::string::npos)
+      << page;
   EXPECT_NE(page.find("mynasim_faults_fired_total{kind=\"http_error\",target=\"sp\"} 1"), std::string::npos);
   // Unknown paths share one label value, whatever they were.
-  EXPECT_NE(page.find("endpoint=\"unmatched\",error_code=\"not_found\",status=\"404\",system=\"portal\"} 50"), std::string::npos) << page;
+  EXPECT_NE(page.find("endpoint=\"unmatched\",error_code=\"not_found\",status=\"404\",system=\"portal\"} 50"),
+            std::string::npos)
+      << page;
   EXPECT_EQ(page.find("/no/such/path"), std::string::npos);
 }
 
@@ -119,14 +134,23 @@ TEST(EventLog, NotificationsFaultsScenarioStepsClockChangesAndReloads) {
     for (auto& c : w.data.connections) c.notification_url = refusing.url();
   });
   server.set_clock("2026-12-02T10:00:00+09:00");
-  ASSERT_EQ(server.admin("POST", "/__admin/faults", R"({"id":"f1","kind":"http_error","target":"municipal","count":1,"status":503,"error_code":"MUNI_BUSY"})").status, 201);
+  ASSERT_EQ(
+      server
+          .admin(
+              "POST", "/__admin/faults",
+              R"({"id":"f1","kind":"http_error","target":"municipal","count":1,"status":503,"error_code":"MUNI_BUSY"})")
+          .status,
+      201);
   flow_client flow{&server};
   auto result = flow.run("taro", "Latest");
   ASSERT_TRUE(refusing.wait_for(2, std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto scenario = "name: one-step\nsteps:\n  - at: \"2026-12-02T10:00:00+09:00\"\n    note: 年金を止める\n"
-                  "    add_faults: [{kind: down, target: japan-pension}]\n";
-  ASSERT_EQ(request(server.port("admin"), false, "POST", "/__admin/scenarios", scenario, {{"Content-Type", "application/yaml"}}).status,
+  auto scenario =
+      "name: one-step\nsteps:\n  - at: \"2026-12-02T10:00:00+09:00\"\n    note: 年金を止める\n"
+      "    add_faults: [{kind: down, target: japan-pension}]\n";
+  ASSERT_EQ(request(server.port("admin"), false, "POST", "/__admin/scenarios", scenario,
+                    {{"Content-Type", "application/yaml"}})
+                .status,
             200);
   server.admin("POST", "/__admin/clock/advance", R"({"by":"PT5M"})");
   server.admin("POST", "/__admin/reload");
@@ -197,7 +221,8 @@ TEST(ConformanceLint, NamesASloppyAppsMistakesFromTheJournal) {
   flow_client sloppy{&server};
   auto session_page = request(server.port("app"), true, "GET",
                               "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003"
-                              "&redirect_uri=" + redirect);
+                              "&redirect_uri=" +
+                                  redirect);
   ASSERT_EQ(session_page.status, 200);
   auto code = sloppy.authorize_code("taro");
   ASSERT_EQ(parse(sloppy.token(code)).value("token_type", ""), "Bearer");

@@ -1,10 +1,10 @@
 // The OpenAPI documents: served as built in, equal to docs/openapi, and their error catalogue
 // equal to the one mynasim answers with (docs/errors.md is held to it by CliTest).
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 #include "flow_client.hpp"
@@ -40,8 +40,8 @@ TEST(OpenApi, ErrorCatalogueIsTheOneMynasimAnswersWith) {
   std::map<std::string, std::tuple<std::string, int, std::string>> documented;  // code → key, status, message
   for (const auto& e : entries)
     documented[e["const"].get<std::string>()] = {e["title"].get<std::string>(),
-                                                std::stoi(e["x-http-status"].get<std::string>()),
-                                                e["description"].get<std::string>()};
+                                                 std::stoi(e["x-http-status"].get<std::string>()),
+                                                 e["description"].get<std::string>()};
   std::map<std::string, std::tuple<std::string, int, std::string>> answered;
   for (const auto& [key, e] : data.errors) answered[e.code] = {key, e.status, e.message};
   EXPECT_EQ(documented, answered) << "regenerate components.schemas.ErrorCode of docs/openapi/mynasim-api.yaml from "
@@ -52,7 +52,8 @@ TEST(OpenApi, ErrorCatalogueIsTheOneMynasimAnswersWith) {
 // undocumented. Path parameters are compared by position, not by name.
 TEST(OpenApi, EveryRouteIsDocumented) {
   auto normalise = [](std::string p) {
-    for (std::size_t open; (open = p.find('{')) != std::string::npos;) p.replace(open, p.find('}', open) - open + 1, "*");
+    for (std::size_t open; (open = p.find('{')) != std::string::npos;)
+      p.replace(open, p.find('}', open) - open + 1, "*");
     return p;
   };
   std::set<std::string> documented;

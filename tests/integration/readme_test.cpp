@@ -1,10 +1,10 @@
 // The README's web-flow snippet, run as written (taken from README.md itself), twice in a
 // row, against a server on port 0: A and S are the only things set from outside.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "flow_client.hpp"
 

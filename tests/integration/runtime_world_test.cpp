@@ -1,11 +1,11 @@
 // The world changed while it serves: services, connections and personas through the admin
 // API (validated like the YAML), --api-user, and reloads that keep the running world when
 // the edit is invalid.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "flow_client.hpp"
@@ -21,7 +21,9 @@ const char* new_service = R"({
   "items": ["TM00000000000003"], "redirect_uris": ["http://bank.example:8080/cb"]
 })";
 
-nlohmann::json body_of(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+nlohmann::json body_of(const client_response& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
 
 class RuntimeWorld : public ::testing::Test {
  protected:
@@ -82,13 +84,14 @@ TEST_F(RuntimeWorld, InvalidEntriesAreRefusedWithTheYamlParsersErrors) {
             std::string::npos)
       << res.body;
   for (auto [target, body] : std::vector<std::pair<std::string, std::string>>{
-           {"/__admin/services/SP00000999_ZZ0001", R"({"name": "x"})"},                      // required keys
-           {"/__admin/services/SP00000999_ZZ0001", R"({"colour": "red"})"},                  // unknown key
-           {"/__admin/services/SP00000999_ZZ0001", R"({"client_id": "SP00000999_ZZ0002"})"}, // id differs
+           {"/__admin/services/SP00000999_ZZ0001", R"({"name": "x"})"},                         // required keys
+           {"/__admin/services/SP00000999_ZZ0001", R"({"colour": "red"})"},                     // unknown key
+           {"/__admin/services/SP00000999_ZZ0001", R"({"client_id": "SP00000999_ZZ0002"})"},    // id differs
            {"/__admin/connections/SP00000999_ZZ0001", R"({"notification_url": "http://x/"})"},  // no such service
            {"/__admin/connections/SP00000086_AA0003", R"({"notification_url": "ftp://x/"})"},
            {"/__admin/personas/newbie", R"({"name": "x"})"},
-           {"/__admin/services/SP00000999_ZZ0001", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]"},
+           {"/__admin/services/SP00000999_ZZ0001",
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]"},
        }) {
     res = server_->admin("PUT", target, body);
     EXPECT_EQ(res.status, 400) << target << " " << body << " → " << res.body;
@@ -218,7 +221,8 @@ TEST(PeerConnections, ATlsSessionTheEndpointClosedIsNotUsed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the endpoint closes the kept session
   }
   auto metrics = server.admin("GET", "/metrics").body;
-  EXPECT_NE(metrics.find("mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 3"), std::string::npos)
+      << metrics;
   EXPECT_EQ(metrics.find("outcome=\"failed\""), std::string::npos);
 }
 
@@ -245,8 +249,8 @@ class Reload : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void write(const std::string& extra) {
-    std::ofstream((dir_ / "world.yaml").string())
-        << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\n" << extra;
+    std::ofstream((dir_ / "world.yaml").string()) << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\n"
+                                                  << extra;
   }
   nlohmann::json reload() {
     auto res = server_->admin("POST", "/__admin/reload");
@@ -318,7 +322,7 @@ TEST_F(Reload, AValidEditAppliesAndInFlightStateSurvives) {
   EXPECT_EQ(j["restart_required"].size(), 0u) << j.dump();
   EXPECT_EQ(server_->admin("GET", "/__admin/services/SP00000777_YY0001").status, 200);
   EXPECT_EQ(server_->admin("GET", "/__admin/services/SP00000999_ZZ0001").status, 200);  // the API's change kept
-  auto res = client.request(token, client.next_telegram_id(), "Date=20260401");  // the token survived
+  auto res = client.request(token, client.next_telegram_id(), "Date=20260401");         // the token survived
   EXPECT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(body_of(server_->admin("GET", "/__admin/connections/SP00000086_AA0003"))["notification_url"],
             "http://bank-app:3000/notify");
@@ -342,7 +346,8 @@ TEST_F(Reload, WatchReloadsWhenAFileChangesAndLogsRefusals) {
   };
   write("connections:\n  - {client_id: SP00000086_AA0003, override: true, notification_url: \"http://watched:1/n\"}\n");
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (url() != "http://watched:1/n" && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (url() != "http://watched:1/n" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   EXPECT_EQ(url(), "http://watched:1/n");
   write("connections: [oops\n");
   deadline = std::chrono::steady_clock::now() + 10s;

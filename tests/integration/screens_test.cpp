@@ -1,7 +1,6 @@
 // The consent, card and link screens driven through their HTML forms, as a browser would.
 #include <gtest/gtest.h>
 
-
 #include "flow_client.hpp"
 
 namespace mynasim::test {
@@ -46,8 +45,10 @@ TEST_F(Screens, ConsentCardAndLinkScreensLeadToACode) {
   ASSERT_EQ(consent.status, 200);
   for (const char* id : {"consent-terms", "consent-agree", "consent-items", "consent-details"})
     EXPECT_NE(consent.body.find(std::string("data-testid=\"") + id + "\""), std::string::npos) << id;
-  EXPECT_NE(consent.body.find("○○銀行 住宅ローン事前審査が住宅ローンの事前審査のためにマイナポータルを通じて、以下の情報を取得します。"),
-            std::string::npos);
+  EXPECT_NE(
+      consent.body.find(
+          "○○銀行 住宅ローン事前審査が住宅ローンの事前審査のためにマイナポータルを通じて、以下の情報を取得します。"),
+      std::string::npos);
   EXPECT_NE(consent.body.find("地方税関係情報"), std::string::npos);
   EXPECT_NE(consent.body.find("詳細の項目"), std::string::npos);
   auto session = session_of(consent.body);
@@ -123,7 +124,8 @@ TEST_F(Screens, ExpiredCertificateEndsOnAPortalPage) {
   post("/online-authorization-web/consent", "session=" + session + "&action=agree&terms=on");
   const auto* p = server_->runtime().data.get()->find_persona("misaki");
   ASSERT_NE(p, nullptr);
-  auto r = post("/online-authorization-web/auth", "session=" + session + "&card_serial=" + p->card.serial + "&pin=" + p->card.pin);
+  auto r = post("/online-authorization-web/auth",
+                "session=" + session + "&card_serial=" + p->card.serial + "&pin=" + p->card.pin);
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("data-testid=\"card-failure\""), std::string::npos);
   EXPECT_EQ(query_value(href_of(r.body, "back-to-service"), "error_code"),

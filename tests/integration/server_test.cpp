@@ -1,8 +1,8 @@
 // The transport against bad input: every case talks to the real server over TCP/TLS and
 // then checks the server still serves others.
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "test_server.hpp"
 
@@ -52,7 +52,8 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 }
 
 TEST_F(ServerTest, MalformedRequestLineGets400AndClose) {
-  for (const char* garbage : {"GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/9.9.9\r\n\r\n", "\x01\x02\x03 / HTTP/1.1\r\n\r\n"}) {
+  for (const char* garbage :
+       {"GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/9.9.9\r\n\r\n", "\x01\x02\x03 / HTTP/1.1\r\n\r\n"}) {
     auto c = connection::open(server_->port("admin"), false);
     ASSERT_TRUE(c->send(garbage));
     auto res = c->read_response();
@@ -162,7 +163,8 @@ TEST_F(ServerTest, ManyConcurrentClientsAreServed) {
 TEST(MutualTls, SpListenerRequiresAClientCertificateFromTheCa) {
   test_server server([](world_config& w) { w.server.sp.tls.require_client_cert = true; });
   auto without = connection::open(server.port("sp"), true);
-  bool refused = !without->connected() || !without->send(build_request("GET", "/healthz")) || !without->read_response(2s);
+  bool refused =
+      !without->connected() || !without->send(build_request("GET", "/healthz")) || !without->read_response(2s);
   EXPECT_TRUE(refused);
   auto dir = test_certs_dir();
   auto with = request(server.port("sp"), true, "GET", "/healthz", "", {}, {dir + "/client.crt", dir + "/client.key"});
@@ -170,7 +172,8 @@ TEST(MutualTls, SpListenerRequiresAClientCertificateFromTheCa) {
   // A certificate the CA did not sign (the server's own key pair is not a client cert of the CA chain
   // for clientAuth) is refused as well.
   auto wrong = connection::open(server.port("sp"), true, {dir + "/app.crt", dir + "/app.key"});
-  bool wrong_refused = !wrong->connected() || !wrong->send(build_request("GET", "/healthz")) || !wrong->read_response(2s);
+  bool wrong_refused =
+      !wrong->connected() || !wrong->send(build_request("GET", "/healthz")) || !wrong->read_response(2s);
   EXPECT_TRUE(wrong_refused);
 }
 

@@ -2,18 +2,18 @@
 // test host — a network namespace with its own address, reached by name as in Compose — and
 // the clock, faults, reset and journal changed through any process's admin API hold in every
 // process. Needs root and iproute2; skipped, saying why, where namespaces cannot be made.
-#include <gtest/gtest.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "flow_client.hpp"
 #include "test_server.hpp"
@@ -25,7 +25,9 @@ namespace fs = std::filesystem;
 
 const std::string token = "split-world-token";
 
-bool run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
+bool run(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 struct test_host {
   std::string system, ns, veth, ip;
@@ -42,9 +44,10 @@ class SplitWorld : public ::testing::Test {
     // Probe everything the topology needs (a namespace, a veth pair into it, a bridge) and
     // skip, naming what failed, where this sandbox does not allow it.
     probe_ = "mnsp" + id;
-    for (const auto& step : {"ip netns add " + probe_, "ip link add " + probe_ + "a type veth peer name " + probe_ + "b",
-                             "ip link set " + probe_ + "b netns " + probe_, "ip link add " + probe_ + "br type bridge",
-                             "mkdir -p /etc/netns/" + probe_}) {
+    for (const auto& step :
+         {"ip netns add " + probe_, "ip link add " + probe_ + "a type veth peer name " + probe_ + "b",
+          "ip link set " + probe_ + "b netns " + probe_, "ip link add " + probe_ + "br type bridge",
+          "mkdir -p /etc/netns/" + probe_}) {
       if (!run(step)) {
         run("ip netns del " + probe_);
         run("ip link del " + probe_ + "a");
@@ -106,16 +109,30 @@ class SplitWorld : public ::testing::Test {
       for (auto& h : hosts_) {
         std::ifstream in(h.log);
         std::string text((std::istreambuf_iterator<char>(in)), {});
-        std::cerr << "---- " << h.system << " (" << h.ip << ")\n" << text.substr(text.size() > 4000 ? text.size() - 4000 : 0);
+        std::cerr << "---- " << h.system << " (" << h.ip << ")\n"
+                  << text.substr(text.size() > 4000 ? text.size() - 4000 : 0);
       }
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   void start(test_host& h) {
     h.log = (dir_ / (h.system + ".log")).string();
-    std::vector<std::string> args = {"ip", "netns", "exec", h.ns, "env", "MYNASIM_CERTS_DIR=" + certs_,
-                                     "MYNASIM_ADMIN_TOKEN=" + token, MYNASIM_BINARY, "serve", "--only", h.system,
-                                     "--host", "0.0.0.0", "--admin-host", "0.0.0.0", "--peer-url-template",
+    std::vector<std::string> args = {"ip",
+                                     "netns",
+                                     "exec",
+                                     h.ns,
+                                     "env",
+                                     "MYNASIM_CERTS_DIR=" + certs_,
+                                     "MYNASIM_ADMIN_TOKEN=" + token,
+                                     MYNASIM_BINARY,
+                                     "serve",
+                                     "--only",
+                                     h.system,
+                                     "--host",
+                                     "0.0.0.0",
+                                     "--admin-host",
+                                     "0.0.0.0",
+                                     "--peer-url-template",
                                      "http://{id}:8090/systems/{id}"};
     if (h.system != "portal") {
       args.push_back("--world-owner");
@@ -206,11 +223,13 @@ TEST_F(SplitWorld, EveryProcessSharesOneClockOneSetOfFaultsOneResetAndOneJournal
   std::set<std::string> systems;
   for (const auto& e : entries["requests"])
     if (e.value("telegram_id", "") != "" || e.value("system", "") != "portal") systems.insert(e.value("system", ""));
-  for (const char* s : {"portal", "network", "juki", "municipal"}) EXPECT_TRUE(systems.count(s)) << s << " " << entries.dump();
+  for (const char* s : {"portal", "network", "juki", "municipal"})
+    EXPECT_TRUE(systems.count(s)) << s << " " << entries.dump();
 
   // The clock set once — through the portal — makes 住基ネット refuse in the 住基ネット process.
-  ASSERT_EQ(admin_of("portal", "PUT", "/__admin/clock", R"({"now": "2026-12-29T10:00:00+09:00", "frozen": true})").status,
-            200);
+  ASSERT_EQ(
+      admin_of("portal", "PUT", "/__admin/clock", R"({"now": "2026-12-29T10:00:00+09:00", "frozen": true})").status,
+      200);
   auto closed = systems_of("juki", "POST", "/systems/juki/identify", R"({"card_serial": "MC00000001"})");
   EXPECT_EQ(closed.status, 503) << closed.body;
   EXPECT_NE(closed.body.find("planned_outage"), std::string::npos) << closed.body;
@@ -271,7 +290,8 @@ TEST_F(SplitWorld, EveryProcessSharesOneClockOneSetOfFaultsOneResetAndOneJournal
 
   auto total = std::chrono::steady_clock::now() - started;
   RecordProperty("processes", static_cast<int>(hosts_.size()));
-  RecordProperty("ready_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count()));
+  RecordProperty("ready_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count()));
   RecordProperty("total_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(total).count()));
   std::cout << "split world: " << hosts_.size() << " processes ready in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count() << " ms, test "

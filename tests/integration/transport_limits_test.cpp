@@ -1,13 +1,13 @@
 // Limits of the transport that need their own server: connection budgets per listener,
 // configured head limits, slow clients, and a log reader that goes away.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
-
-#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include "process.hpp"
 #include "test_server.hpp"
@@ -74,7 +74,7 @@ TEST(TransportLimits, DepartedClientFreesItsSlotDuringInjectedLatency) {
     auto c = connection::open(s.port("systems"), false);
     c->send(build_request("POST", "/systems/juki/identify", "{}"));
     std::this_thread::sleep_for(50ms);
-  }  // both clients gave up
+  }                                                                 // both clients gave up
   auto res = request(s.port("systems"), false, "GET", "/healthz");  // would wait 60 s in the backlog
   EXPECT_EQ(res.status, 200);
   auto journal = nlohmann::json::parse(s.admin("GET", "/__admin/requests?system=juki").body);

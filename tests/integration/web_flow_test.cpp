@@ -2,7 +2,6 @@
 // including its IF001-05 notification endpoint.
 #include <gtest/gtest.h>
 
-
 #include "flow_client.hpp"
 
 namespace mynasim::test {
@@ -89,7 +88,8 @@ TEST_F(WebFlow, LatestForAPensionerAcrossSeveralHolders) {
   EXPECT_EQ(by_body["日本年金機構"]["年金給付関係情報"][0]["年金種別"], "老齢基礎年金");
   EXPECT_EQ(by_body["国家公務員共済組合連合会"]["年金給付関係情報"][0]["年金額"], "1200000");
   // Latest picks the newest period that has started: 後期高齢者医療 from 2027-02-28.
-  EXPECT_EQ(by_body["東京都後期高齢者医療広域連合"]["医療保険資格情報"][0]["保険者名称"], "東京都後期高齢者医療広域連合");
+  EXPECT_EQ(by_body["東京都後期高齢者医療広域連合"]["医療保険資格情報"][0]["保険者名称"],
+            "東京都後期高齢者医療広域連合");
   EXPECT_EQ(r["selfPersonalDataProvisionInfo"]["providerStatus"].size(), 7u);
 }
 
@@ -150,9 +150,10 @@ TEST_F(WebFlow, JukiYearEndStopFailsTheRequest) {
 
 TEST_F(WebFlow, StubRootAliasesWork) {
   auto code = flow_.authorize_code("taro");
-  auto token = parse(test::request(server_->port("sp"), true, "POST", "/oauth/token",
-                                   "grant_type=authorization_code&code=" + code +
-                                       "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=SP00000086_AA0003"));
+  auto token =
+      parse(test::request(server_->port("sp"), true, "POST", "/oauth/token",
+                          "grant_type=authorization_code&code=" + code +
+                              "&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&client_id=SP00000086_AA0003"));
   ASSERT_TRUE(token.contains("access_token")) << token;
   auto telegram = flow_.next_telegram_id();
   auto accepted = parse(flow_.request(token["access_token"], telegram, "Date=20250101", "/request"));
@@ -191,7 +192,7 @@ TEST_F(WebFlow, FailingNotificationEndpointIsRetriedAndRecorded) {
     if (process["notifications"].size() >= 3) break;
     std::this_thread::sleep_for(10ms);
   }
-  std::this_thread::sleep_for(100ms);  // room for a fourth attempt, which must not come
+  std::this_thread::sleep_for(100ms);        // room for a fourth attempt, which must not come
   EXPECT_EQ(failing.received().size(), 3u);  // bounded
   ASSERT_EQ(process["notifications"].size(), 3u);
   EXPECT_EQ(process["notifications"][2]["status"], 500);

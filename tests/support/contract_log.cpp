@@ -1,10 +1,10 @@
 #include "contract_log.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
+
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace mynasim::test {
 namespace {
@@ -29,10 +29,16 @@ thread_local int exemptions = 0;
 
 }  // namespace
 
-contract_exemption::contract_exemption() { ++exemptions; }
-contract_exemption::~contract_exemption() { --exemptions; }
+contract_exemption::contract_exemption() {
+  ++exemptions;
+}
+contract_exemption::~contract_exemption() {
+  --exemptions;
+}
 
-bool contract_recording() { return log_path() != nullptr; }
+bool contract_recording() {
+  return log_path() != nullptr;
+}
 
 void record_response(const std::string& method, const std::string& target, int status,
                      const std::map<std::string, std::string>& headers, const std::string& body) {
@@ -49,8 +55,8 @@ void record_response(const std::string& method, const std::string& target, int s
 }
 
 void record_notification(const std::string& path, const std::string& body, int answered_status) {
-  append({{"kind", "notification"}, {"method", "POST"}, {"target", path}, {"body", body},
-          {"answered", answered_status}});
+  append(
+      {{"kind", "notification"}, {"method", "POST"}, {"target", path}, {"body", body}, {"answered", answered_status}});
 }
 
 }  // namespace mynasim::test

@@ -1,11 +1,9 @@
 #include "flow_client.hpp"
 
-#include "contract_log.hpp"
-
+#include <condition_variable>
 #include <thread>
 
-#include <condition_variable>
-
+#include "contract_log.hpp"
 #include "core/json_util.hpp"
 
 namespace mynasim::test {
@@ -16,7 +14,8 @@ notification_receiver::notification_receiver(int status, bool tls, std::chrono::
   settings.read_timeout = idle;
   server_ = std::make_unique<http_server>(settings, [this](http_request& req, respond_fn respond) {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
-    nlohmann::json header = body.is_object() && body.contains("commonHeader") ? body["commonHeader"] : nlohmann::json::object();
+    nlohmann::json header =
+        body.is_object() && body.contains("commonHeader") ? body["commonHeader"] : nlohmann::json::object();
     {
       std::lock_guard lock(mutex_);
       received_.push_back(body);
@@ -44,7 +43,8 @@ notification_receiver::~notification_receiver() {
   server_->join();
 }
 
-std::string notification_receiver::url() const { return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + "/myna/notify";
+std::string notification_receiver::url() const {
+  return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + "/myna/notify";
 }
 
 std::vector<nlohmann::json> notification_receiver::received() {
@@ -76,7 +76,9 @@ std::string query_value(const std::string& url, const std::string& key) {
   return "";
 }
 
-nlohmann::json parse(const client_response& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+nlohmann::json parse(const client_response& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
 
 client_response flow_client::send(const std::string& listener, const std::string& method, const std::string& target,
                                   const std::string& body, const std::map<std::string, std::string>& headers) {
@@ -113,8 +115,9 @@ std::string flow_client::authorize_code(const std::string& persona, const std::s
 }
 
 client_response flow_client::token(const std::string& code, const std::string& override_redirect) {
-  std::string form = "grant_type=authorization_code&code=" + percent_encode(code) + "&redirect_uri=" +
-                     percent_encode(override_redirect.empty() ? redirect_uri : override_redirect) + "&client_id=" + client_id;
+  std::string form = "grant_type=authorization_code&code=" + percent_encode(code) +
+                     "&redirect_uri=" + percent_encode(override_redirect.empty() ? redirect_uri : override_redirect) +
+                     "&client_id=" + client_id;
   return send("sp", "POST", "/online-authorization-web/oauth/token", form,
               {{"Content-Type", "application/x-www-form-urlencoded"}});
 }
@@ -136,19 +139,29 @@ std::string flow_client::next_telegram_id() {
 
 client_response flow_client::request(const std::string& token, const std::string& telegram_id,
                                      const std::string& condition, const std::string& path) {
-  nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0301-R01"}, {"mode", "1"},
-                                        {"processId", ""}, {"errorCode", ""}}},
+  nlohmann::json body{{"commonHeader",
+                       {{"telegramId", telegram_id},
+                        {"telegramType", "IFA0301-R01"},
+                        {"mode", "1"},
+                        {"processId", ""},
+                        {"errorCode", ""}}},
                       {"selfProvisionDataReqInfo", {{"inquiryCondition", condition}}}};
-  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token},
+                                             {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
   return send("sp", "POST", path, body.dump(), headers);
 }
 
 client_response flow_client::result(const std::string& token, const std::string& telegram_id,
                                     const std::string& process_id, const std::string& path) {
-  nlohmann::json body{{"commonHeader", {{"telegramId", telegram_id}, {"telegramType", "IFA0303-R01"}, {"mode", "1"},
-                                        {"processId", process_id}, {"errorCode", ""}}}};
-  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  nlohmann::json body{{"commonHeader",
+                       {{"telegramId", telegram_id},
+                        {"telegramType", "IFA0303-R01"},
+                        {"mode", "1"},
+                        {"processId", process_id},
+                        {"errorCode", ""}}}};
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token},
+                                             {"Content-Type", "application/json"}};
   headers.insert(extra_headers.begin(), extra_headers.end());
   return send("sp", "POST", path, body.dump(), headers);
 }

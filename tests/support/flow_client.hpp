@@ -5,9 +5,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "net/server.hpp"
 #include "test_server.hpp"

@@ -1,15 +1,15 @@
 #include "hostile_peer.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <openssl/ssl.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "test_server.hpp"
 
@@ -51,7 +51,8 @@ namespace {
 
 std::string chunked_with_trailer(const std::string& trailer) {
   return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Big\r\n\r\n"
-         "2\r\n{}\r\n0\r\n" + trailer + "\r\n";
+         "2\r\n{}\r\n0\r\n" +
+         trailer + "\r\n";
 }
 
 std::string json_answer(const std::string& body) {
@@ -63,14 +64,22 @@ std::string json_answer(const std::string& body) {
 
 const char* to_string(hostile_answer a) {
   switch (a) {
-    case hostile_answer::huge_header: return "huge_header";
-    case hostile_answer::huge_trailer: return "huge_trailer";
-    case hostile_answer::many_trailers: return "many_trailers";
-    case hostile_answer::garbage: return "garbage";
-    case hostile_answer::endless_body: return "endless_body";
-    case hostile_answer::reset: return "reset";
-    case hostile_answer::deep_json: return "deep_json";
-    case hostile_answer::wrong_types: return "wrong_types";
+    case hostile_answer::huge_header:
+      return "huge_header";
+    case hostile_answer::huge_trailer:
+      return "huge_trailer";
+    case hostile_answer::many_trailers:
+      return "many_trailers";
+    case hostile_answer::garbage:
+      return "garbage";
+    case hostile_answer::endless_body:
+      return "endless_body";
+    case hostile_answer::reset:
+      return "reset";
+    case hostile_answer::deep_json:
+      return "deep_json";
+    case hostile_answer::wrong_types:
+      return "wrong_types";
   }
   return "?";
 }
@@ -151,7 +160,9 @@ void hostile_peer::serve_on(peer_io& io) {
       io.send_all(chunked_with_trailer(t));
       break;
     }
-    case hostile_answer::garbage: io.send_all(std::string("\x16\x03\x01 not http at all\r\n\r\n")); break;
+    case hostile_answer::garbage:
+      io.send_all(std::string("\x16\x03\x01 not http at all\r\n\r\n"));
+      break;
     case hostile_answer::endless_body: {
       if (!io.send_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) break;
       for (int i = 0; i < 1500 && !stop_; ++i) {  // at most 30 s
@@ -170,7 +181,7 @@ void hostile_peer::serve_on(peer_io& io) {
       break;
     case hostile_answer::wrong_types:
       io.send_all(json_answer(R"({"commonHeader":{"telegramType":5,"telegramId":[]},"person":7,"holders":{"a":1},)"
-                               R"("reason":{"code":1,"detail":[]},"name":{},"results":"x","system":3})"));
+                              R"("reason":{"code":1,"detail":[]},"name":{},"results":"x","system":3})"));
       break;
   }
 }

@@ -12,14 +12,14 @@ namespace mynasim::test {
 struct peer_io;
 
 enum class hostile_answer {
-  huge_header,   // one 100 KiB header field
-  huge_trailer,  // a chunked body whose trailer holds a 100 KiB field
-  many_trailers, // a chunked body whose trailer holds 10 000 small fields
-  garbage,       // bytes that are not HTTP
-  endless_body,  // a chunked body that never ends, a chunk every 20 ms
-  reset,         // the connection reset without an answer
-  deep_json,     // 200 OK with 100 000 nested arrays
-  wrong_types,   // 200 OK with JSON whose fields have the wrong types
+  huge_header,    // one 100 KiB header field
+  huge_trailer,   // a chunked body whose trailer holds a 100 KiB field
+  many_trailers,  // a chunked body whose trailer holds 10 000 small fields
+  garbage,        // bytes that are not HTTP
+  endless_body,   // a chunked body that never ends, a chunk every 20 ms
+  reset,          // the connection reset without an answer
+  deep_json,      // 200 OK with 100 000 nested arrays
+  wrong_types,    // 200 OK with JSON whose fields have the wrong types
 };
 const char* to_string(hostile_answer a);
 

@@ -1,11 +1,5 @@
 #include "process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -13,6 +7,12 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace mynasim::test {
 
@@ -127,7 +127,9 @@ std::string child_process::wait_for_line(const std::string& needle, int timeout_
   }
 }
 
-void child_process::signal(int sig) { kill(pid_, sig); }
+void child_process::signal(int sig) {
+  kill(pid_, sig);
+}
 
 void child_process::close_output() {
   if (out_fd_ >= 0) close(out_fd_);

@@ -1,6 +1,7 @@
 #include "test_client.hpp"
 
-#include "contract_log.hpp"
+#include <cstring>
+#include <stdexcept>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,8 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <stdexcept>
+#include "contract_log.hpp"
 
 namespace mynasim::test {
 
@@ -199,7 +199,8 @@ std::string build_request(const std::string& method, const std::string& target, 
   std::string req = method + " " + target + " HTTP/1.1\r\n";
   if (!headers.count("Host")) req += "Host: localhost\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   return req;
 }

@@ -16,7 +16,9 @@ std::string test_certs_dir() {
   return dir;
 }
 
-world_config test_world() { return test_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml"); }
+world_config test_world() {
+  return test_world(std::string(MYNASIM_SOURCE_DIR) + "/fixtures/world.yaml");
+}
 
 world_config test_world(const std::string& entry_file) {
   auto w = load_world(entry_file);

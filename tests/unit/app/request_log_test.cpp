@@ -1,9 +1,9 @@
 #include "app/request_log.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "core/json_util.hpp"
 
@@ -14,9 +14,15 @@ namespace {
 // and what its readers parse.
 std::string expected_line(const http_request& req, const http_response& res, double ms, const std::string& ts,
                           const std::string& error_code, const std::string& system) {
-  nlohmann::json j{{"ts", ts},         {"request_id", req.request_id}, {"system", system},
-                   {"listener", req.listener}, {"method", req.method}, {"path", req.path},
-                   {"status", res.status}, {"latency_ms", std::round(ms * 1000) / 1000}, {"remote", req.remote_address}};
+  nlohmann::json j{{"ts", ts},
+                   {"request_id", req.request_id},
+                   {"system", system},
+                   {"listener", req.listener},
+                   {"method", req.method},
+                   {"path", req.path},
+                   {"status", res.status},
+                   {"latency_ms", std::round(ms * 1000) / 1000},
+                   {"remote", req.remote_address}};
   if (!error_code.empty()) j["error_code"] = error_code;
   if (const auto* f = res.header("x-mynasim-faults")) j["faults"] = *f;
   return dump_json(j) + "\n";
@@ -35,7 +41,8 @@ TEST(RequestLog, JsonLinesAreWhatAJsonObjectWouldPrintEvenForHostileBytes) {
       req.request_id = "r-" + path;
       http_response res = http_response::json(503, "{}");
       if (!code.empty()) res.headers.push_back({"x-mynasim-faults", "f1,\"f2\""});
-      for (auto latency : {std::chrono::microseconds(0), std::chrono::microseconds(1234567), std::chrono::microseconds(7)}) {
+      for (auto latency :
+           {std::chrono::microseconds(0), std::chrono::microseconds(1234567), std::chrono::microseconds(7)}) {
         std::ostringstream out;
         {
           request_log log(out, true, true);

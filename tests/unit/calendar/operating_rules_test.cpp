@@ -10,7 +10,9 @@ const holiday_calendar& holidays() {
   return c;
 }
 
-bool up(const operating_rules& r, const char* when) { return rule_evaluator(r, holidays()).at(*parse_instant(when)).up; }
+bool up(const operating_rules& r, const char* when) {
+  return rule_evaluator(r, holidays()).at(*parse_instant(when)).up;
+}
 
 TEST(OperatingRules, MonthlyOutageCrossingALeapDayIntoMarch) {
   operating_rules r;

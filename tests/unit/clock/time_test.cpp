@@ -20,9 +20,9 @@ TEST(Time, ParsesOffsetsAndBareLocalTime) {
 }
 
 TEST(Time, RejectsMalformedInstants) {
-  for (const char* bad : {"", "2026", "2026-13-01", "2026-02-30", "2026-12-28T25:00", "2026-12-28T20:61",
-                          "2026-12-28T20:55:00+25:00", "2026-12-28T20:55:00Zjunk", "2026-12-28T20:55:00.",
-                          "２０２６-12-28"})
+  for (const char* bad :
+       {"", "2026", "2026-13-01", "2026-02-30", "2026-12-28T25:00", "2026-12-28T20:61", "2026-12-28T20:55:00+25:00",
+        "2026-12-28T20:55:00Zjunk", "2026-12-28T20:55:00.", "２０２６-12-28"})
     EXPECT_FALSE(parse_instant(bad)) << bad;
 }
 
@@ -53,7 +53,8 @@ TEST(Time, ParsesClockTimes) {
   EXPECT_EQ(parse_clock_time("00:00"), 0);
   EXPECT_EQ(parse_clock_time("24:00"), 1440);
   EXPECT_EQ(parse_clock_time("08:30"), 510);
-  for (const char* bad : {"25:00", "24:01", "8:00", "08:60", "0800", "ab:cd"}) EXPECT_FALSE(parse_clock_time(bad)) << bad;
+  for (const char* bad : {"25:00", "24:01", "8:00", "08:60", "0800", "ab:cd"})
+    EXPECT_FALSE(parse_clock_time(bad)) << bad;
   EXPECT_EQ(format_clock_time(1440), "24:00");
   EXPECT_EQ(format_clock_time(510), "08:30");
 }

@@ -1,17 +1,19 @@
 #include "config/sheet_changes.hpp"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "config/yaml_reader.hpp"
 
 namespace mynasim {
 namespace {
 
-world_config default_world() { return load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml"); }
+world_config default_world() {
+  return load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml");
+}
 
 sheet_change change(sheet_change::op op, std::string section, std::string id, std::string text = "") {
   return {op, std::move(section), std::move(id), std::move(text), "test"};
@@ -28,15 +30,17 @@ TEST(SheetChanges, PatchMergesIntoTheCurrentEntryAndKeepsTheRest) {
   EXPECT_EQ(c->client_cert_subject, "/C=JP/O=Sample API user/CN=SP00000086_AA0003");
   EXPECT_EQ(c->allowed_sources, std::vector<std::string>{"10."});
   // null removes a key (RFC 7386): the subject binding goes away.
-  apply_sheet_changes(w, w.data,
-                      {change(sheet_change::op::patch, "connections", "SP00000086_AA0003", R"({"client_cert_subject": null})")});
+  apply_sheet_changes(
+      w, w.data,
+      {change(sheet_change::op::patch, "connections", "SP00000086_AA0003", R"({"client_cert_subject": null})")});
   EXPECT_EQ(w.data.find_connection("SP00000086_AA0003")->client_cert_subject, "");
 }
 
 TEST(SheetChanges, ErrorsNameTheChangeThePathAndThePosition) {
   auto w = default_world();
   try {
-    apply_sheet_changes(w, w.data, {change(sheet_change::op::put, "personas", "x", "name: a\ncard: {serial: S, pin: 12}\n")});
+    apply_sheet_changes(w, w.data,
+                        {change(sheet_change::op::put, "personas", "x", "name: a\ncard: {serial: S, pin: 12}\n")});
     FAIL();
   } catch (const config_error& e) {
     EXPECT_STREQ(e.what(), "test:1:1: personas[x]: missing required key 'kana'");
@@ -80,7 +84,8 @@ TEST(SheetChanges, ApiUserSpecs) {
 
 TEST(SheetChanges, ChangesSurviveTheWireToAFollower) {
   auto c = change(sheet_change::op::patch, "connections", "SP00000086_AA0003", "{}");
-  nlohmann::json j{{"op", to_string(c.what)}, {"section", c.section}, {"id", c.id}, {"text", c.text}, {"origin", c.origin}};
+  nlohmann::json j{
+      {"op", to_string(c.what)}, {"section", c.section}, {"id", c.id}, {"text", c.text}, {"origin", c.origin}};
   auto back = sheet_change_from_json(j);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->what, c.what);
@@ -94,9 +99,10 @@ TEST(WorldOverride, ALaterFileReplacesAnEntryOnlyWhenItSaysSo) {
   // covered end to end by the Reload integration tests; here the error for a dangling override
   auto dir = std::filesystem::temp_directory_path() / ("mynasim-override-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "w.yaml") << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\n"
-                                << "personas:\n  - {id: nobody, override: true, name: x, kana: x, birth_date: \"2000-01-01\","
-                                   " sex: x, address: x, municipality: x, card: {serial: Z1, pin: \"1111\"}}\n";
+  std::ofstream(dir / "w.yaml")
+      << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\n"
+      << "personas:\n  - {id: nobody, override: true, name: x, kana: x, birth_date: \"2000-01-01\","
+         " sex: x, address: x, municipality: x, card: {serial: Z1, pin: \"1111\"}}\n";
   try {
     load_world((dir / "w.yaml").string());
     FAIL();
@@ -142,14 +148,17 @@ namespace {
 std::string generated_world(const std::string& personas) {
   auto dir = std::filesystem::temp_directory_path() / ("mynasim-gen-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "w.yaml") << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\npersonas:\n" << personas;
+  std::ofstream(dir / "w.yaml") << "include: [\"" << MYNASIM_SOURCE_DIR << "/fixtures/world.yaml\"]\npersonas:\n"
+                                << personas;
   return (dir / "w.yaml").string();
 }
 
 TEST(PersonaGenerator, CountCopiesTheTemplateWithNumberedStrings) {
   auto w = load_world(generated_world(
-      "  - count: 1200\n    id: \"gen-{n}\"\n    name: \"生成 {n}号\"\n    kana: セイセイ\n    birth_date: \"1990-01-01\"\n"
-      "    sex: 女\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"G{n:06}\", pin: \"{n:04}\"}\n"
+      "  - count: 1200\n    id: \"gen-{n}\"\n    name: \"生成 {n}号\"\n    kana: セイセイ\n    birth_date: "
+      "\"1990-01-01\"\n"
+      "    sex: 女\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"G{n:06}\", pin: "
+      "\"{n:04}\"}\n"
       "    data:\n      - item: TM00000000000003\n        records: [{課税年度: \"2025\", 合計所得金額: \"{n}00\"}]\n"));
   data_source source(w.data);
   auto d = source.get();
@@ -169,7 +178,8 @@ TEST(PersonaGenerator, CountCopiesTheTemplateWithNumberedStrings) {
 TEST(PersonaGenerator, CopiesShareRecordsThatDoNotVary) {
   auto w = load_world(generated_world(
       "  - count: 3\n    id: \"same-{n}\"\n    name: x\n    kana: x\n    birth_date: \"1990-01-01\"\n"
-      "    sex: x\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"S{n:06}\", pin: \"1234\"}\n"
+      "    sex: x\n    address: \"番地{n}\"\n    municipality: 東京都港区\n    card: {serial: \"S{n:06}\", pin: "
+      "\"1234\"}\n"
       "    data:\n      - item: TM00000000000003\n        records: [{課税年度: \"2025\", 合計所得金額: \"100\"}]\n"
       "  - count: 2\n    id: \"own-{n}\"\n    name: x\n    kana: x\n    birth_date: \"1990-01-01\"\n"
       "    sex: x\n    address: x\n    municipality: 東京都港区\n    card: {serial: \"O{n:06}\", pin: \"1234\"}\n"
@@ -186,7 +196,8 @@ TEST(PersonaGenerator, CopiesShareRecordsThatDoNotVary) {
 }
 
 TEST(PersonaGenerator, BadTemplatesAndCollisionsStopLoading) {
-  auto base = std::string("    kana: x\n    birth_date: \"1990-01-01\"\n    sex: x\n    address: x\n    municipality: x\n");
+  auto base =
+      std::string("    kana: x\n    birth_date: \"1990-01-01\"\n    sex: x\n    address: x\n    municipality: x\n");
   for (const auto& [yaml, message] : std::vector<std::pair<std::string, std::string>>{
            {"  - count: 20\n    id: \"g-{n}\"\n    name: x\n" + base + "    card: {serial: \"S{n}\", pin: \"{n}\"}\n",
             "w.yaml:11:33: personas[0].card.pin: the 利用者証明用 PIN is 4 digits"},

@@ -1,9 +1,9 @@
 #include "config/world.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 
@@ -80,7 +80,8 @@ TEST_F(WorldFiles, DuplicateKeyNamesTheSecond) {
 }
 
 TEST_F(WorldFiles, BadWindowIsRejected) {
-  auto file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, hours: [\"25:00-26:00\"]}\n"));
+  auto file =
+      write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, hours: [\"25:00-26:00\"]}\n"));
   auto e = error_of(file);
   EXPECT_NE(e.find(file + ":5:"), std::string::npos) << e;
   EXPECT_NE(e.find("systems[3].hours[0]"), std::string::npos) << e;
@@ -94,12 +95,13 @@ TEST_F(WorldFiles, UnknownWeekdayIsRejected) {
 }
 
 TEST_F(WorldFiles, OutageWithoutAnchorIsRejected) {
-  auto file = write("world.yaml", minimal_systems(
-                                      "  - id: x\n    name: X\n    kind: intermediate\n    outages:\n"
-                                      "      - {name: 停止, every: monthly, from: \"22:00\", until: \"+1 08:00\"}\n"));
+  auto file = write("world.yaml",
+                    minimal_systems("  - id: x\n    name: X\n    kind: intermediate\n    outages:\n"
+                                    "      - {name: 停止, every: monthly, from: \"22:00\", until: \"+1 08:00\"}\n"));
   auto e = error_of(file);
   EXPECT_NE(e.find(file + ":9:9: systems[3].outages[0]: missing required key 'on'"), std::string::npos) << e;
-  file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, outages: [{name: a, from: \"01:00\"}]}\n"));
+  file = write("world.yaml",
+               minimal_systems("  - {id: x, name: X, kind: intermediate, outages: [{name: a, from: \"01:00\"}]}\n"));
   EXPECT_NE(error_of(file).find("missing required key 'every'"), std::string::npos);
 }
 
@@ -107,8 +109,10 @@ TEST_F(WorldFiles, WrongTypesAndDanglingReferences) {
   auto file = write("world.yaml", minimal_systems() + "server: {threads: many}\n");
   EXPECT_NE(error_of(file).find("server.threads: expected an integer, got 'many'"), std::string::npos);
   file = write("world.yaml", minimal_systems() + "server: {internal_hops: udp}\n");
-  EXPECT_NE(error_of(file).find("server.internal_hops: expected memory or tcp, got 'udp'"), std::string::npos) << error_of(file);
-  EXPECT_FALSE(load_world(write("world.yaml", minimal_systems() + "server: {internal_hops: tcp}\n")).server.in_memory_hops);
+  EXPECT_NE(error_of(file).find("server.internal_hops: expected memory or tcp, got 'udp'"), std::string::npos)
+      << error_of(file);
+  EXPECT_FALSE(
+      load_world(write("world.yaml", minimal_systems() + "server: {internal_hops: tcp}\n")).server.in_memory_hops);
   file = write("world.yaml", minimal_systems("  - {id: x, name: X, kind: intermediate, part_of: nowhere}\n"));
   EXPECT_NE(error_of(file).find("systems[3].part_of: unknown system 'nowhere'"), std::string::npos);
   file = write("world.yaml", minimal_systems("  - {id: portal, name: X, kind: intermediate}\n"));
@@ -131,9 +135,10 @@ TEST_F(WorldFiles, SectionDefinedTwiceIsRejected) {
 }
 
 TEST_F(WorldFiles, HolidayAdjustmentsAndClockAreRead) {
-  auto w = load_world(write("world.yaml", minimal_systems() +
-                                              "clock: {start: \"2026-12-19T22:30:00+09:00\", speed: 60, frozen: true}\n"
-                                              "holidays: {add: [{date: \"2027-05-07\", name: 臨時}], remove: [\"2027-01-01\"]}\n"));
+  auto w = load_world(
+      write("world.yaml", minimal_systems() +
+                              "clock: {start: \"2026-12-19T22:30:00+09:00\", speed: 60, frozen: true}\n"
+                              "holidays: {add: [{date: \"2027-05-07\", name: 臨時}], remove: [\"2027-01-01\"]}\n"));
   ASSERT_TRUE(w.clock.start);
   EXPECT_EQ(format_instant(*w.clock.start), "2026-12-19T22:30:00+09:00");
   EXPECT_EQ(w.clock.speed, 60);
@@ -147,23 +152,38 @@ TEST_F(WorldFiles, DataSheetsRejectDanglingReferencesAndBadShapes) {
   std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
   std::string base = "include: [" + fixtures + "systems.yaml, " + fixtures + "items.yaml]\n";
   auto service = [&](const std::string& body) { return write("world.yaml", base + "services:\n  - " + body + "\n"); };
-  auto e = error_of(service("{client_id: SP1_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"]}"));
+  auto e =
+      error_of(service("{client_id: SP1_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], "
+                       "redirect_uris: [\"http://a/\"]}"));
   EXPECT_NE(e.find("services[0].client_id: client_id is <サービス提供者ID>_<サービスID>"), std::string::npos) << e;
-  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM99999999999999], redirect_uris: [\"http://a/\"]}"));
+  e =
+      error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: "
+                       "[TM99999999999999], redirect_uris: [\"http://a/\"]}"));
   EXPECT_NE(e.find("services[0].items[0]: unknown item 'TM99999999999999'"), std::string::npos) << e;
-  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"], query_methods: [soon]}"));
+  e =
+      error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: "
+                       "[TM00000000000003], redirect_uris: [\"http://a/\"], query_methods: [soon]}"));
   EXPECT_NE(e.find("unknown query method 'soon'"), std::string::npos) << e;
-  e = error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: [TM00000000000003], redirect_uris: [\"http://a/\"], ci: {persona: ghost}}"));
+  e =
+      error_of(service("{client_id: SP00000001_AA0001, provider_name: p, name: n, purpose: x, items: "
+                       "[TM00000000000003], redirect_uris: [\"http://a/\"], ci: {persona: ghost}}"));
   EXPECT_NE(e.find("services[0].ci.persona: unknown persona 'ghost'"), std::string::npos) << e;
-  e = error_of(write("world.yaml", base + "connections:\n  - {client_id: SP00000001_ZZ0001, notification_url: \"http://a/\"}\n"));
+  e = error_of(write("world.yaml",
+                     base + "connections:\n  - {client_id: SP00000001_ZZ0001, notification_url: \"http://a/\"}\n"));
   EXPECT_NE(e.find("connections[0].client_id: no service with client_id 'SP00000001_ZZ0001'"), std::string::npos) << e;
-  e = error_of(write("world.yaml", base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
-                                           " card: {serial: S1, pin: \"12345\"}}\n"));
+  e = error_of(write(
+      "world.yaml",
+      base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
+             " card: {serial: S1, pin: \"12345\"}}\n"));
   EXPECT_NE(e.find("personas[0].card.pin: the 利用者証明用 PIN is 4 digits"), std::string::npos) << e;
-  e = error_of(write("world.yaml", base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
-                                           " card: {serial: S1, pin: \"1234\"}, data: [{item: TM00000000000003, holder: japan-pension, records: []}]}\n"));
+  e = error_of(write(
+      "world.yaml",
+      base + "personas:\n  - {id: a, name: n, kana: k, birth_date: \"1990-01-01\", sex: x, address: y, municipality: z,"
+             " card: {serial: S1, pin: \"1234\"}, data: [{item: TM00000000000003, holder: japan-pension, records: "
+             "[]}]}\n"));
   EXPECT_NE(e.find("personas[0].data[0].holder: 'japan-pension' does not hold 地方税関係情報"), std::string::npos) << e;
-  e = error_of(write("world.yaml", base + "items:\n  - {code: TM1, name: n, category: c, field: f, holders: [municipal]}\n"));
+  e = error_of(
+      write("world.yaml", base + "items:\n  - {code: TM1, name: n, category: c, field: f, holders: [municipal]}\n"));
   EXPECT_NE(e.find("an item code is TM followed by 14 digits"), std::string::npos) << e;
   e = error_of(write("world.yaml", base + "errors: {no_such_error: {code: X}}\n"));
   EXPECT_NE(e.find("errors.no_such_error: unknown error key"), std::string::npos) << e;
@@ -171,9 +191,11 @@ TEST_F(WorldFiles, DataSheetsRejectDanglingReferencesAndBadShapes) {
 
 TEST_F(WorldFiles, ErrorCatalogueAndPortalSettingsAreOverridable) {
   std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
-  auto w = load_world(write("world.yaml", "include: [" + fixtures + "systems.yaml]\n"
-                                          "errors: {consent_refused: {code: X-1, message: やめた}}\n"
-                                          "portal: {token_lifetime: PT2H, error_redirect: code, notification: {attempts: 2}}\n"));
+  auto w = load_world(
+      write("world.yaml", "include: [" + fixtures +
+                              "systems.yaml]\n"
+                              "errors: {consent_refused: {code: X-1, message: やめた}}\n"
+                              "portal: {token_lifetime: PT2H, error_redirect: code, notification: {attempts: 2}}\n"));
   EXPECT_EQ(w.data.errors.at("consent_refused").code, "X-1");
   EXPECT_EQ(w.data.errors.at("consent_refused").message, "やめた");
   EXPECT_EQ(w.data.portal.token_lifetime, std::chrono::hours(2));

@@ -5,7 +5,9 @@
 namespace mynasim {
 namespace {
 
-yaml_value load(const std::string& text) { return load_yaml_string(text, "t.yaml"); }
+yaml_value load(const std::string& text) {
+  return load_yaml_string(text, "t.yaml");
+}
 
 std::string error_of(const std::string& text) {
   try {
@@ -88,8 +90,9 @@ TEST(YamlReader, OneDocumentOnly) {
 TEST(YamlReader, AliasesShareTheAnchoredNodeAndCannotReferToThemselves) {
   auto j = yaml_to_json(load("base: &b {x: 1, y: [a, b]}\ncopy: *b\n"), true);
   EXPECT_EQ(j["copy"], j["base"]);
-  EXPECT_EQ(error_of("a: &a [*a]\n"),
-            "t.yaml:1:8: (document): alias *a names no anchor defined before it (an alias cannot refer to its own node)");
+  EXPECT_EQ(
+      error_of("a: &a [*a]\n"),
+      "t.yaml:1:8: (document): alias *a names no anchor defined before it (an alias cannot refer to its own node)");
   EXPECT_NE(error_of("a: *nowhere\n").find("alias *nowhere names no anchor"), std::string::npos);
   // An alias bomb: ten aliases per level, nine levels (10^9 nodes once expanded).
   std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";

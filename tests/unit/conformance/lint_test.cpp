@@ -1,7 +1,6 @@
 #include "conformance/lint.hpp"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "config/world.hpp"
@@ -32,10 +31,11 @@ class Lint : public ::testing::Test {
     entries_.push_back(e);
     return entries_.back();
   }
-  journal_entry& request(const std::string& id, const std::string& error, const std::string& process = "12345678901234567890",
-                         int status = 200) {
-    auto& e = add("sp", "/online-resource-web/request", status,
-                  R"({"commonHeader":{"errorCode":")" + error + R"(","processId":")" + (error.empty() ? process : "") + R"("}})");
+  journal_entry& request(const std::string& id, const std::string& error,
+                         const std::string& process = "12345678901234567890", int status = 200) {
+    auto& e = add(
+        "sp", "/online-resource-web/request", status,
+        R"({"commonHeader":{"errorCode":")" + error + R"(","processId":")" + (error.empty() ? process : "") + R"("}})");
     e.telegram_id = id;
     return e;
   }
@@ -69,7 +69,8 @@ const char* ack = R"({"commonHeader":{"telegramType":"IFA0302-S01"}})";
 
 TEST_F(Lint, ACarefulFlowHasNoFindings) {
   add("app", "/online-authorization-web/oauth/authorize", 200, "").url =
-      "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003&state=abc&code_challenge=x";
+      "/online-authorization-web/oauth/"
+      "authorize?response_type=code&client_id=SP00000086_AA0003&state=abc&code_challenge=x";
   add("sp", "/online-authorization-web/oauth/token", 200, "{}", "grant_type=authorization_code&code=C1");
   request(telegram, "");
   notification("12345678901234567890", 200, ack);
@@ -81,8 +82,10 @@ TEST_F(Lint, EachRuleSeesItsMistake) {
   add("app", "/online-authorization-web/oauth/authorize", 200, "").url =
       "/online-authorization-web/oauth/authorize?response_type=code&client_id=SP00000086_AA0003";
   add("sp", "/online-authorization-web/oauth/token", 200, "{}", "code=C1");
-  add("sp", "/online-authorization-web/oauth/token", 400, R"({"errorCode":")" + code("invalid_grant") + "\"}", "code=C1");
-  add("sp", "/online-authorization-web/oauth/token", 400, R"({"errorCode":")" + code("redirect_uri_mismatch") + "\"}", "code=C2");
+  add("sp", "/online-authorization-web/oauth/token", 400, R"({"errorCode":")" + code("invalid_grant") + "\"}",
+      "code=C1");
+  add("sp", "/online-authorization-web/oauth/token", 400, R"({"errorCode":")" + code("redirect_uri_mismatch") + "\"}",
+      "code=C2");
   request("TL-00000099-261127123456-0001", "");  // another provider's digits
   request(telegram, "", "11111111111111111111");
   request(telegram, code("duplicate_telegram_id"), "", 409);
@@ -94,10 +97,11 @@ TEST_F(Lint, EachRuleSeesItsMistake) {
   notification("33333333333333333333", 200, "{}", 4000);
   result(telegram, "33333333333333333333", code("result_expired"));
   auto f = findings();
-  for (const char* id : {"authorize-without-state", "no-pkce", "code-reused", "token-redirect-mismatch", "telegram-id-malformed",
-                         "telegram-id-reused", "malformed-inquiry", "query-method-not-registered", "polling-before-notification",
-                         "polling-storm", "result-telegram-mismatch", "notification-failing", "notification-not-acknowledged",
-                         "notification-slow", "result-fetched-after-expiry"})
+  for (const char* id :
+       {"authorize-without-state", "no-pkce", "code-reused", "token-redirect-mismatch", "telegram-id-malformed",
+        "telegram-id-reused", "malformed-inquiry", "query-method-not-registered", "polling-before-notification",
+        "polling-storm", "result-telegram-mismatch", "notification-failing", "notification-not-acknowledged",
+        "notification-slow", "result-fetched-after-expiry"})
     EXPECT_TRUE(f.count(id)) << id;
   EXPECT_EQ(f["polling-before-notification"], 10u);
   EXPECT_FALSE(f.count("result-never-fetched"));  // 33… was fetched (expired); 22… was never delivered
@@ -113,9 +117,10 @@ TEST_F(Lint, PollingStormThresholdComesFromTheSettings) {
 TEST_F(Lint, RetryBeforeTheAnnouncedReopening) {
   auto outage = code("system_planned_outage");
   request(telegram, "");
-  auto& r = add("sp", "/online-resource-web/result", 200,
-                R"({"commonHeader":{"errorCode":")" + outage +
-                    R"("},"selfPersonalDataProvisionInfo":{"providerStatus":[{"reopens_at":"2027-01-04T08:00:00+09:00"}]}})");
+  auto& r =
+      add("sp", "/online-resource-web/result", 200,
+          R"({"commonHeader":{"errorCode":")" + outage +
+              R"("},"selfPersonalDataProvisionInfo":{"providerStatus":[{"reopens_at":"2027-01-04T08:00:00+09:00"}]}})");
   r.telegram_id = telegram;
   r.process_id = "12345678901234567890";
   request("TL-00000086-261127123456-0002", "", "22222222222222222222");

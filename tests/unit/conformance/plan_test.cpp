@@ -95,7 +95,8 @@ TEST_F(Plan, ArrangementsAreNarrowedToTheService) {
   auto all = expand_plan("all", service_, error);
   ASSERT_TRUE(all);
   for (const auto& t : *all)
-    for (const auto& f : arrange(t, service_, world_.data, "network").faults) EXPECT_EQ(f["client_id"], service_.client_id) << t.name();
+    for (const auto& f : arrange(t, service_, world_.data, "network").faults)
+      EXPECT_EQ(f["client_id"], service_.client_id) << t.name();
   auto single = *world_.data.find_service("SP00000086_AA0003");  // one item, one holder
   auto plan = expand_plan("partial-result", single, error);
   ASSERT_TRUE(plan);
@@ -115,7 +116,7 @@ TEST_F(Plan, HappyPathPassesAfterTheNotificationAndFailsOnAPollingStorm) {
   auto j = judge_as("happy-path:date");
   EXPECT_EQ(j.verdict, test_verdict::pass) << j.detail;
   EXPECT_TRUE(j.complete);
-  EXPECT_FALSE(j.decisive);  // still watched for `settle`
+  EXPECT_FALSE(j.decisive);                                             // still watched for `settle`
   EXPECT_EQ(judge_as("happy-path:range").verdict, test_verdict::fail);  // asked with the wrong method
   entries_.clear();
   seen_.clear();
@@ -195,12 +196,20 @@ TEST_F(Plan, OutagesPartialResultsAndExpiredTokens) {
 }
 
 TEST(ConformanceReports, JUnitEscapesWhatTheAppSent) {
-  nlohmann::json run{{"id", "run-1"}, {"client_id", "SP00000086_AA0003"}, {"plan", "all"}, {"state", "finished"},
+  nlohmann::json run{{"id", "run-1"},
+                     {"client_id", "SP00000086_AA0003"},
+                     {"plan", "all"},
+                     {"state", "finished"},
                      {"created_at", "2026-12-01T10:00:00+09:00"},
                      {"summary", {{"pass", 0}, {"fail", 1}}},
-                     {"tests", {{{"name", "state-forged"}, {"test", "state-forged"}, {"verdict", "fail"},
-                                 {"detail", "answered <script>&\"'\x01"}, {"remedy", "r"}, {"duration_ms", 1500},
-                                 {"evidence", nlohmann::json::array()}}}}};
+                     {"tests",
+                      {{{"name", "state-forged"},
+                        {"test", "state-forged"},
+                        {"verdict", "fail"},
+                        {"detail", "answered <script>&\"'\x01"},
+                        {"remedy", "r"},
+                        {"duration_ms", 1500},
+                        {"evidence", nlohmann::json::array()}}}}};
   auto xml = conformance_junit(run);
   EXPECT_NE(xml.find("failures=\"1\""), std::string::npos);
   EXPECT_NE(xml.find("answered &lt;script&gt;&amp;&quot;&#39; "), std::string::npos) << xml;

@@ -13,13 +13,14 @@ std::string member(std::string_view text, member_copy expected = member_copy::co
 
 TEST(CopyMember, WritesTheMemberAsADocumentWould) {
   // Keys already in order: the copy is byte for byte what dump_json writes for the member.
-  for (std::string_view text : {
-           R"({"a":1,"results":[{"body":"川崎市","records":[{"n":-12,"u":18446744073709551615,"x":"\"q\"\\\n\u0001"}]}],"z":[]})",
-           R"({"results":[1.5,1e100,-0.0,0.1,3.0,true,false,null,"",[],{}]})",
-           R"({"results":{"deep":[[[{"k":[null]}]]]}})",
-           R"( { "results" : "text with 日本語 and \u00e9" } )",
-           R"({"results":12345678901234567890123})",
-       }) {
+  for (
+      std::string_view text : {
+          R"({"a":1,"results":[{"body":"川崎市","records":[{"n":-12,"u":18446744073709551615,"x":"\"q\"\\\n\u0001"}]}],"z":[]})",
+          R"({"results":[1.5,1e100,-0.0,0.1,3.0,true,false,null,"",[],{}]})",
+          R"({"results":{"deep":[[[{"k":[null]}]]]}})",
+          R"( { "results" : "text with 日本語 and \u00e9" } )",
+          R"({"results":12345678901234567890123})",
+      }) {
     auto doc = nlohmann::json::parse(text);
     EXPECT_EQ(member(text), dump_json(doc["results"])) << text;
   }
@@ -65,10 +66,18 @@ TEST(AppendJson, WritesWhatTheLibraryWrites) {
 
 TEST(AppendJsonString, WritesWhatTheLibraryWrites) {
   for (std::string s : {
-           std::string(""), std::string("plain"), std::string("川崎市の\"住民税\"\\"), std::string("\b\t\n\f\r\x01\x1f\x7f", 8),
-           std::string("a\0b", 3), std::string("\xF0\x9F\x98\x80 4 bytes"), std::string("\xC0\xAF overlong"),
-           std::string("\xED\xA0\x80 surrogate"), std::string("\xF4\x90\x80\x80 too high"), std::string("cut \xE3\x81"),
-           std::string("\xFF\xFE"), std::string("\xE3\x81\x82\x80 stray continuation"),
+           std::string(""),
+           std::string("plain"),
+           std::string("川崎市の\"住民税\"\\"),
+           std::string("\b\t\n\f\r\x01\x1f\x7f", 8),
+           std::string("a\0b", 3),
+           std::string("\xF0\x9F\x98\x80 4 bytes"),
+           std::string("\xC0\xAF overlong"),
+           std::string("\xED\xA0\x80 surrogate"),
+           std::string("\xF4\x90\x80\x80 too high"),
+           std::string("cut \xE3\x81"),
+           std::string("\xFF\xFE"),
+           std::string("\xE3\x81\x82\x80 stray continuation"),
        }) {
     std::string out = "<";
     append_json_string(out, s);

@@ -65,11 +65,12 @@ TEST(Selection, MonthPrecisionDatesCoverTheWholeMonth) {
 TEST(Selection, SingleDateTakesTheNewestOnOrBefore) {
   item_definition i;
   i.date_field = "課税決定年月日";
-  std::vector<nlohmann::json> records = {{{"課税決定年月日", "20230601"}}, {{"課税決定年月日", "20250601"}},
-                                         {{"課税決定年月日", "20240601"}}};
+  std::vector<nlohmann::json> records = {
+      {{"課税決定年月日", "20230601"}}, {{"課税決定年月日", "20250601"}}, {{"課税決定年月日", "20240601"}}};
   EXPECT_EQ(select_records(i, records, q("Date=20241001"), "20261127")[0]->at("課税決定年月日"), "20240601");
   EXPECT_EQ(select_records(i, records, q("Latest"), "20261127")[0]->at("課税決定年月日"), "20250601");
-  EXPECT_EQ(select_records(i, records, q("Latest"), "20240101")[0]->at("課税決定年月日"), "20230601");  // future excluded
+  EXPECT_EQ(select_records(i, records, q("Latest"), "20240101")[0]->at("課税決定年月日"),
+            "20230601");  // future excluded
   EXPECT_EQ(select_records(i, records, q("Range=20240101-20251231"), "20261127").size(), 2u);
 }
 
@@ -82,7 +83,8 @@ TEST(Selection, ItemsWithoutDatesIgnoreDatesAndRefuseLatest) {
 
 TEST(Selection, RecordsMissingTheFieldDoNotCrash) {
   auto item = period_item();
-  std::vector<nlohmann::json> records = {nlohmann::json::object(), {{"支給情報", 5}}, {{"支給情報", {{"支給開始年月日", 7}}}}};
+  std::vector<nlohmann::json> records = {
+      nlohmann::json::object(), {{"支給情報", 5}}, {{"支給情報", {{"支給開始年月日", 7}}}}};
   EXPECT_NO_THROW(select_records(item, records, q("Latest"), "20261127"));
   EXPECT_NO_THROW(select_records(item, records, q("Date=20260101"), "20261127"));
 }
@@ -109,10 +111,10 @@ TEST(QueryRequest, ReadsTheThreeMembersAndSkipsTheRest) {
 TEST(QueryRequest, RefusesWhatIsNotAQuery) {
   std::string error;
   for (const char* text : {
-           R"({"items":[],"inquiry":{"method":"date"}})",                           // no person_id
-           R"({"person_id":1,"items":[],"inquiry":{"method":"date"}})",             // not a string
-           R"({"person_id":"p","items":{},"inquiry":{"method":"date"}})",           // items not an array
-           R"({"person_id":"p","items":[],"inquiry":{"method":"weekly"}})",         // unknown method
+           R"({"items":[],"inquiry":{"method":"date"}})",                               // no person_id
+           R"({"person_id":1,"items":[],"inquiry":{"method":"date"}})",                 // not a string
+           R"({"person_id":"p","items":{},"inquiry":{"method":"date"}})",               // items not an array
+           R"({"person_id":"p","items":[],"inquiry":{"method":"weekly"}})",             // unknown method
            R"({"person_id":"p","items":[],"inquiry":{"method":"date"},"inquiry":{}})",  // the last counts
            R"({"person_id":"p","items":[],"inquiry":[]})",
        }) {

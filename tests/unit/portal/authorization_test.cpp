@@ -48,8 +48,10 @@ TEST_F(Authorization, PagesPathWalksConsentCardLink) {
 TEST_F(Authorization, TestPathUsesTheSameMachine) {
   auto r = auth_.begin(params("taro", "consent"));
   ASSERT_EQ(r.next, flow_step::redirect);
-  auto grant = auth_.exchange({{"grant_type", "authorization_code"}, {"code", code_from(r)},
-                               {"redirect_uri", "http://localhost:3000/callback"}, {"client_id", "SP00000086_AA0003"}},
+  auto grant = auth_.exchange({{"grant_type", "authorization_code"},
+                               {"code", code_from(r)},
+                               {"redirect_uri", "http://localhost:3000/callback"},
+                               {"client_id", "SP00000086_AA0003"}},
                               {}, false);
   ASSERT_TRUE(grant.error_key.empty()) << grant.error_key;
   auto info = auth_.check_token(grant.access_token);
@@ -76,9 +78,11 @@ TEST_F(Authorization, PkceS256IsHonoured) {
   p.code_challenge = pkce_s256("verifier-0123456789-0123456789-0123456789");
   p.code_challenge_method = "S256";
   auto code = code_from(auth_.begin(p));
-  std::vector<std::pair<std::string, std::string>> form = {
-      {"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", "http://localhost:3000/callback"},
-      {"client_id", "SP00000086_AA0003"}, {"code_verifier", "wrong"}};
+  std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "authorization_code"},
+                                                           {"code", code},
+                                                           {"redirect_uri", "http://localhost:3000/callback"},
+                                                           {"client_id", "SP00000086_AA0003"},
+                                                           {"code_verifier", "wrong"}};
   EXPECT_EQ(auth_.exchange(form, {}, false).error_key, "invalid_grant");
   code = code_from(auth_.begin(p));
   form[1].second = code;

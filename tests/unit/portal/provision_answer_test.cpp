@@ -40,19 +40,20 @@ TEST(ProvisionAnswer, ARepeatedKeyCountsTheLastTime) {
 TEST(ProvisionAnswer, RefusesWhatIsNotAProvisionResult) {
   for (const char* text : {
            "", "[]", "null", R"({"holders":{}})", R"({"person":{}})", R"({"holders":[1]})",
-           R"({"holders":[{"status":"ok"}]})",                                // ok without results
-           R"({"holders":[{"status":"ok","results":{}}]})",                   // results not an array
-           R"({"holders":[{"status":"ok","results":[1]}]})",                  // a result not an object
-           R"({"holders":[{"status":"ok","results":[{"records":{}}]}]})",     // records not an array
-           R"({"holders":[{"status":"ok","results":[{"body":"x"}]}]})",       // no records
+           R"({"holders":[{"status":"ok"}]})",                                          // ok without results
+           R"({"holders":[{"status":"ok","results":{}}]})",                             // results not an array
+           R"({"holders":[{"status":"ok","results":[1]}]})",                            // a result not an object
+           R"({"holders":[{"status":"ok","results":[{"records":{}}]}]})",               // records not an array
+           R"({"holders":[{"status":"ok","results":[{"body":"x"}]}]})",                 // no records
            R"({"holders":[{"status":"ok","results":[{"records":[1],"records":2}]}]})",  // the last is not an array
-           R"({"holders":[],"x":[}})",                                        // not JSON
+           R"({"holders":[],"x":[}})",                                                  // not JSON
        })
     EXPECT_FALSE(read_provision_answer(text)) << text;
   // A failed holder's results are not read at all.
   EXPECT_TRUE(read_provision_answer(R"({"holders":[{"status":"unavailable","results":[1,{"records":2}]}]})"));
   // Bounds: nesting and size as for every JSON parser.
-  std::string deep = R"({"holders":[{"status":"ok","results":[{"records":[)" + std::string(70, '[') + std::string(70, ']') + "]}]}]}";
+  std::string deep =
+      R"({"holders":[{"status":"ok","results":[{"records":[)" + std::string(70, '[') + std::string(70, ']') + "]}]}]}";
   EXPECT_FALSE(read_provision_answer(deep));
   EXPECT_FALSE(read_provision_answer(R"({"holders":[]})", {8, 64}));
 }
