@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mynasim image: build with the same commands as the README, run on a slim Debian.
 FROM debian:12-slim AS build
 WORKDIR /src

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counts heap allocations per thread in the program it is linked into, so a benchmark can print
 // how many allocations (and bytes) the server's threads made per flow: a number that, unlike
 // flows/s or CPU time, does not drift with what else the machine is doing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Heap allocations per thread, counted by the program's own malloc (alloc_count.cpp).
 #pragma once
 

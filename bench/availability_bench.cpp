@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Availability queries per second over the default world, against a baseline loop that
 // only reads the instant, in one run; and the cost of a one-year timeline per system.
 #include <chrono>

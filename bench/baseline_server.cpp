@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The baseline for bench/http_load: the smallest Beast coroutine HTTP responder — one
 // thread, keep-alive, a fixed 200 JSON answer. Usage: baseline_server PORT_FILE
 #include <fstream>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Side by side, in one invocation: the same keep-alive HTTPS flow client runs the canned
 # stub's flow against WireMock serving three canned answers (bench/wiremock/mappings: token,
 # request, result at the root, as the official stub answers) and mynasim's complete stateful

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Complete 自己情報取得API flows per second on the non-interactive path (authorize → token
 // → request → notification → result) with N concurrent API users, and p50/p99 per step;
 // in the same run, a trivial HTTPS request on the same listener as the baseline. Then the

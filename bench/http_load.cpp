@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load harness: runs mynasim and the minimal Beast baseline as separate processes, drives the
 // same keep-alive load at a trivial endpoint of each, and prints requests/s, latency
 // percentiles and peak RSS side by side; then mynasim's start-to-ready time and idle RSS.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A bounded soak: complete flows with faults (a flaky holder, injected latency, a failing
 // notification endpoint now and then) from several API users, while authorize floods and
 // fault-header requests come in too. Samples RSS and open file descriptors every interval

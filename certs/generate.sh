@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Generates the development PKI for mynasim with the openssl CLI:
 #   ca.crt / ca.key          development CA (signs everything below)
 #   app.crt / app.key        server certificate of the browser-facing listener

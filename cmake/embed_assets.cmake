@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Turns the files given in ASSETS (a ;-list of paths) into OUTPUT, a C++ source holding each
 # file's bytes and name, so the binary serves them with no files beside it. Run at build time:
 #   cmake -DOUTPUT=... -DASSETS=a;b -P embed_assets.cmake

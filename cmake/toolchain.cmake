@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compiler launcher, warnings and sanitizers shared by every target.
 find_program(MYNASIM_CCACHE ccache)
 if(MYNASIM_CCACHE)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets (preset `fuzz`: clang-14, ASan + UBSan) and runs each one for
 # a bounded time from its seed corpus. Any crash, leak, sanitizer report, timeout or
 # out-of-memory fails the run and leaves the input under build/fuzz/findings/.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything mynasim needs to build, run and test on Debian 12 (the platform it is tested on).
 # Idempotent: packages already present are skipped by apt-get.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up a fresh Debian 12 machine, builds and runs the whole test suite.
 # Usage: scripts/test.sh [release|debug|asan]   (default: release)
 set -euo pipefail

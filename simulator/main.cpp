@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mynasim: parse the command line and run one command.
 #include <csignal>
 #include <iostream>

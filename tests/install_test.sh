@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install` puts mynasim on PATH with its default world, scenarios and certificate
 # script; the installed binary finds them from any directory, a team world includes the
 # default one by name, and generated certificates go to ~/.local/state, not the share dir.

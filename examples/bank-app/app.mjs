@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // ○○銀行 カードローン事前審査 — a small bank web app that obtains the applicant's 地方税 and
 // 年金 information through Myna Portal's 自己情報取得API, written only from mynasim's docs/
 // (docs/api.md, docs/openapi/mynasim-api.yaml). It is the careful API user: every step the

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Sample kiosk terminal for mynasim (guideline §3, figures 3.3-1 … 3.3-7).
 // Walks the screens a terminal shows while it talks to the kiosk API (sp listener) and to
 // the virtual card (systems listener). No dependencies: Node.js 18+.

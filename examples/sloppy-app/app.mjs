@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A deliberately sloppy API user, for the conformance tests to catch. DO NOT COPY: every
 // shortcut below is one the real portal punishes. It is what a first prototype often does:
 //   - sends a fixed state and never checks it on the callback      → state-forged fails

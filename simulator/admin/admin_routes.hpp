@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control plane under /__admin: health, the virtual clock, availability, config.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON and text renderings of availability answers, shared by /__admin and the CLI.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /__admin/conformance/*: the conformance tests and their runs (start, follow, cancel, report).
 #pragma once
 

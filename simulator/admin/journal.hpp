@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The request journal: every request into every system (the calls between simulated systems
 // included) and every IF001-05 notification to API users, bounded by count and bytes; the
 // oldest entries go first and drops are counted.

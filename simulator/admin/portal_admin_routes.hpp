@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /__admin routes over the portal's state: access records, processes, cards, reset.
 #pragma once
 

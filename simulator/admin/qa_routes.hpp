@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /__admin routes for QA and CI: faults, scenarios, the request journal and reset.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /__admin routes that change the sheets while serving: services, connections and personas
 // (GET / PUT / PATCH / DELETE), POST /__admin/reload, GET /__admin/changes.
 #pragma once

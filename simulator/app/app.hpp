@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wiring: builds every system of a world from its configuration, starts the listeners and
 // shuts them down. The only place that knows all the parts.
 #pragma once

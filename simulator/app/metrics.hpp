@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Prometheus metrics of one process (prometheus-cpp): counters and histograms updated as
 // things happen, gauges read at scrape time. The prometheus headers stay in metrics.cpp.
 #pragma once

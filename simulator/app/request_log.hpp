@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One line per request on stdout: JSON (default) or human-readable text. Logging never
 // blocks or ends serving: lines go to a bounded queue that a writer thread drains; when the
 // reader is slow or gone, lines are dropped and counted instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The state every system of one world shares: its configuration, holidays, the one virtual
 // clock and the availability rules. Built once from a world_config; no I/O.
 #pragma once

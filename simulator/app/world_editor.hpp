@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Changing the world while it serves: sheet entries through the admin API, and reloads of
 // the world files (POST /__admin/reload, `serve --watch`). A change or reload is validated
 // whole before anything is replaced; an invalid one leaves the running world untouched.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A split world is still one world. One process owns the world's state — the virtual clock,
 // faults and scenarios, resets, the sheets' runtime changes and the journal — and every other
 // process follows it: before answering a request it asks the owner what the world says

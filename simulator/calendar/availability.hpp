@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One answer to "is system X up at instant t, why, and until when" — used by the request
 // path, the admin API and the CLI alike.
 #pragma once

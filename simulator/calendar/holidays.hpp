@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Japanese national holidays (国民の祝日, 振替休日, 国民の休日) computed from the law's rules,
 // plus the one-off days set by special laws, plus additions/removals from the world YAML.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When a simulated system serves: daily windows, closed days and planned outages, as data.
 // Every row and remark of guideline tables 2.5-1 … 2.5-4 is expressible with these types.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `mynasim` command line: serve, check, version, holidays, availability, timeline.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Instants, Japan Standard Time and ISO-8601 text. Asia/Tokyo has had no DST since 1951,
 // so local time is always UTC+09:00.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one clock every time rule reads. It follows the wall clock by default, and can be
 // moved, frozen or sped up at runtime; it is shared by every system of the world.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // YAML → world_data: items, services, connections, personas, portal settings, errors.
 #include "config/data_parser.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parses the test-data sections of a world (items, services, connections, personas,
 // portal, errors) once the systems are known.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // YAML → operating_rules: hours, closed days and planned outages of one system.
 #include <array>
 

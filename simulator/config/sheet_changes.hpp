@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Changes to the sheets made while serving — through the admin API or `serve --api-user` —
 // kept as a list and replayed onto the files' world at start and on every reload, so that a
 // reload keeps them. Each entry is validated by the same parser as the YAML files, with the

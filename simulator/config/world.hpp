@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulated world as plain structs: parsed once from YAML, validated strictly, then
 // handed to every system. Nothing here knows about sockets.
 #pragma once

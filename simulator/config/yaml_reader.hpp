@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Strict, typed reading of YAML: every error names file, line, column and YAML path, and
 // unknown keys are errors. Only config/*.cpp includes this header.
 #pragma once

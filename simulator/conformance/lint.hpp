@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passive conformance lint: what an API user's integration does wrong, read from the journal
 // of its own calls (and of the notifications sent to it). Each rule has an id, a severity, a
 // Japanese and an English explanation and a remedy; a finding carries the journal entries that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Active conformance tests: named tests that each arrange the world for one API user's
 // service (faults narrowed to it, a portal outcome, the clock), wait for that user's own
 // flow, and judge what its app did from the journal. This file is the table and the judges:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs conformance plans: one test at a time per service, each arranged (faults narrowed to
 // the service, a portal outcome, the clock), waiting for the API user's own flow, judged from
 // the journal (conformance/plan.hpp), and put back before the next. Driven by tick() on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Boost's assertion handler (BOOST_ENABLE_ASSERT_DEBUG_HANDLER, set for every target): aborts on
 // any failed assertion like the default, except one that Boost 1.81's Beast gets wrong.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A bounded key → value store whose entries expire on the virtual clock. Every store of
 // transient state (sessions, codes, tokens, processes) is one of these: at most `capacity`
 // entries and none older than its time to live. Each entry has an owner (a source address,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An exclusive advisory lock on a file, held for the object's lifetime: several processes
 // (parallel tests, containers sharing a volume) generating the same files take turns.
 #pragma once

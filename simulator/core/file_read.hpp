@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading files named by configuration or by a request: only regular files (never a FIFO,
 // a device or a directory, which could block or never end), never more than a size cap,
 // and — for names that come from requests — only inside one configured directory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plain HTTP messages shared by every handler. The transport (net/) converts Beast messages
 // to and from these, so handlers and their tests never see Beast or Asio.
 #pragma once

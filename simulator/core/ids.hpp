@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One seedable source of random identifiers (codes, tokens, session and process ids).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON read as a stream of events rather than into a document: a part of an answer copied on
 // as text without building (and then freeing) a value for every string, number and member.
 #pragma once

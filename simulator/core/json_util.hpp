@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON helpers for handlers: the one guarded parser every JSON entry point goes through
 // (bounded size and nesting, never throws) and safe dumping (invalid UTF-8 never throws).
 #pragma once

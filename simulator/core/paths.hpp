@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where mynasim finds its own files — the default world, scenarios, the certificate script —
 // and where it keeps generated certificates, independent of where a world file lives.
 #pragma once

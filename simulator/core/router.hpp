@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Method + path pattern → handler. Patterns are literal segments, `{name}` segments bound
 // into request.params, and an optional trailing `*` for "anything below".
 #pragma once

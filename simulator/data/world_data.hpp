@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test-data sheets as plain structs: item catalogue (特定個人情報), services
 // (サービス情報設定シート), connections (接続情報設定シート), personas (テストデータ設定シート)
 // and the portal's [decided] behaviour settings.

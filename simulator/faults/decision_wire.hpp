@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a split world's owner tells a follower per request — the fault decision and the
 // virtual clock — on the wire and back. The readers treat the answer as hostile input.
 #pragma once

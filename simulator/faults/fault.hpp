@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fault model: a closed set of kinds, each applied by the transport of the system it
 // targets, narrowed by endpoint, service and persona, firing with a seeded probability, for
 // the next N matching requests and/or until an instant on the virtual clock.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The active faults of a world: added from the admin API, the per-request header or a
 // scenario; consulted for every request and every IF001-05 notification. Thread-safe.
 #pragma once

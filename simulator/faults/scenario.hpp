@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenarios: YAML timelines on the virtual clock — set the clock, then at given instants
 // add or remove faults (and expire a card's certificate). Loaded at startup or at runtime.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Selecting a persona's records for one item by 照会方法 (table 2.6-1): 時点指定 (Date),
 // 範囲指定 (Range) and 最新情報指定 (Latest). Pure logic; dates are YYYYMMDD strings.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A simulated JPKI (公的個人認証) with real cryptography: a test certification authority,
 // one 利用者証明用 key pair and certificate per persona's card (valid, expired or revoked as
 // the YAML says, revocations published in a CRL), card signatures, and verification of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "net/admin_client.hpp"
 
 #include <boost/asio/io_context.hpp>

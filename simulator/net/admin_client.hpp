@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A blocking HTTP/1.1 call to a mynasim admin listener, for the command line (`mynasim
 // conformance run`). Plain http:// only; one connection per call, one deadline for all of it
 // (resolve, connect, write, read), the answer's head and body bounded.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Namespace aliases and the completion token shared by the transport files (net/*.cpp only).
 #pragma once
 

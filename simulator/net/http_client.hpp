@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Outgoing HTTP(S) calls: between the simulated systems and to API users' notification
 // endpoints. Runs on the server's threads; completion is a callback on those threads.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A request from this process to one of its own plain listeners, carried in memory instead of
 // over the kernel's loopback (net/*.cpp only: it includes Asio).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parses one HTTP/1.1 message — a request the server reads or a response the HTTP client
 // reads — into plain fields, with every size bounded: the head, the number of fields, the
 // trailer and the body. Built on Beast's basic_parser, but nothing is stored in Beast's

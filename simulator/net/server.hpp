@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP(S) transport: listeners, one coroutine per connection, deadlines, limits and
 // graceful shutdown. Beast/Asio stay inside net/*.cpp; this header is plain C++.
 #pragma once

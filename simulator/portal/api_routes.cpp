@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "portal/api_routes.hpp"
 
 #include "core/json_util.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The server-to-server routes of Myna Portal on the `sp` listener: IF001-03 token,
 // IF001-04 request, IF001-06 result, and the official stub's root aliases.
 #pragma once

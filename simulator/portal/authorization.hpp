@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IF001-01 / IF001-03: the authorization state machine (consent → card → link → code →
 // token) behind both the consent pages and the non-interactive test path. No I/O.
 #pragma once

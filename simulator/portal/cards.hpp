@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulated マイナンバーカード of every persona: 利用者証明用 PIN checks with 3 tries,
 // locking, and certificate state. Mutable at runtime, resettable to the YAML.
 #pragma once

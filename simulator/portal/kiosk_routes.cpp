@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "portal/kiosk_routes.hpp"
 
 #include "core/expiring_store.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kiosk-terminal variant (guideline §3), on the `sp` listener, and the virtual card on
 // the `systems` listener:
 //   POST /online-kiosk-web/challenge   → a single-use challenge for the terminal's service

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HTML of Myna Portal's screens (guideline figures 2.3-3 … 2.3-5). Every control carries
 // a stable data-testid for browser tests.
 #pragma once

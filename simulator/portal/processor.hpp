@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IF001-04 → IF001-05 → IF001-06: a request becomes a process; the portal asks the
 // 情報提供ネットワークシステム over HTTP, builds the result, notifies the API user (with
 // bounded retries) and keeps the result until it expires. Access records per persona.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The 情報提供ネットワークシステム's provision answer,
 //   {"holders": [{"system", "name", "status", "results": [{"body", "name", "records": [...]}, ...]}, ...], ...}
 // read as a stream of parse events: each holder's members are kept as values, except its

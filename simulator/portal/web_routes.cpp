@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "portal/web_routes.hpp"
 
 #include <map>

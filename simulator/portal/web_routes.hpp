@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The browser-facing routes of Myna Portal on the `app` listener: IF001-01 authorize and
 // the consent, card and link screens.
 #pragma once

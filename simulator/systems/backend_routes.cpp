@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "systems/backend_routes.hpp"
 
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Business endpoints of the simulated back-end systems, each behind its availability gate:
 //   POST /systems/juki/identify        住基ネット: the person behind a card
 //   POST /systems/<intermediate>/query 中間サーバ: records for items by 照会方法

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The check every simulated back-end system makes on each request: is it serving now on the
 // virtual clock? If not, a 503 naming the system, the reason and when it reopens.
 #pragma once

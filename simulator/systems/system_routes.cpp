@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "systems/system_routes.hpp"
 
 #include "admin/availability_view.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Routes of the simulated back-end systems on the `systems` listener, one path prefix per
 // system: /systems/<id>/…  Only the systems this process runs are registered.
 #pragma once

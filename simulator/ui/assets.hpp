@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control room's and the portal's static files (HTML, CSS, JavaScript), compiled into the
 // binary from simulator/ui/assets by cmake/embed_assets.cmake.
 #pragma once

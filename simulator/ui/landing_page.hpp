@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The page at the root of the `app` listener: what this server is, where the control room and
 // docs are, and for each service × persona a ready authorize link with the test card's serial
 // and PIN (test cards: nothing here is secret), plus the non-interactive URL for a test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The browser's pages: the landing page at the root of the `app` listener, the portal's style
 // sheet, and the control room at /__admin/ui on the admin listener (behind the admin plane's
 // access rule, like every /__admin path).

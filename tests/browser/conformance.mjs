@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drives an API user's sample app through a conformance run in a real browser (Debian's
 // chromium, headless, via playwright-core): for each test the run announces, it opens the
 // app, starts the flow with the test's query method, and answers the portal's real consent

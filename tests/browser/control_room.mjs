@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control room, the landing page and the portal screens in a real browser (Debian's
 // chromium, headless, driven by playwright-core). Started by the integration test
 // BrowserControlRoom.*, which runs mynasim on port 0 and an API user's endpoint, and passes:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fault definitions as POST /__admin/faults and the X-Mynasim-Fault header read them.
 #include <string_view>
 

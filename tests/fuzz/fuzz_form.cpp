@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Form bodies and query strings, percent-decoding and request paths.
 #include <string_view>
 

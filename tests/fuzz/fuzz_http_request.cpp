@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Requests as the server reads them: the bounded parser fed in pieces, then the target's
 // path and query as the router sees them.
 #include <string_view>

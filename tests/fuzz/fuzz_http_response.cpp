@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Responses as the HTTP client reads them from notification endpoints and peer systems.
 #include <string_view>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IF001-04 inquiryCondition (Date=, Range=, Latest), the inquiry the network forwards, and the
 // query a 中間サーバ reads as a stream — checked against the document-based reading it replaced.
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one guarded JSON parser behind every JSON entry point and peer answer, and the two
 // readers that stream instead of building a document: whatever the input, each accepts exactly
 // what the document-based reading accepts and gives the same values; and a string written

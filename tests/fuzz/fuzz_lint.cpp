@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The conformance lint reads journal entries whose bodies, paths and telegramIds an API user
 // (or its notification endpoint) chose: entries built from hostile bytes, run through every rule
 // and through the judge of every conformance test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario YAML as the admin API and --scenario load it, against the default world.
 #include <string>
 

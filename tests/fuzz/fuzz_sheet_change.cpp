@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A sheet entry as the admin API receives it (PUT / PATCH on services, connections,
 // personas), applied to the default world exactly as a running server would.
 #include <string>

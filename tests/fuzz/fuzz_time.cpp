@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Instants, dates, durations and clock times: everything parsed must print and parse back.
 #include <string_view>
 

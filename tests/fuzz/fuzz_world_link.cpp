@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a split world's processes read from each other: the owner's decision and clock (read
 // by followers), journal entries and the owner's change list — each a hostile peer's answer.
 #include <string>

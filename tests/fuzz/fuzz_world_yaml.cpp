@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A world file as `mynasim check` and `serve` load it: YAML budget, strict typed parsing.
 #include <cstdio>
 #include <fstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The YAML reader itself: libyaml's events turned into the compact document, the budgets
 // (size, nesting, expanded nodes), conversion to JSON both ways and the in-place edits that
 // templates and sheet changes make.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The virtual clock and availability through /__admin and the systems' own endpoints.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control room, the landing page and the portal screens in headless Chromium: starts
 // mynasim on port 0 with an API user's endpoint and runs tests/browser/control_room.mjs
 // (playwright-core) against it. Screenshots land in <build>/browser-artifacts.

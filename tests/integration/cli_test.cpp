@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The mynasim binary as users run it: exit codes, output formats, startup and shutdown.
 #include <filesystem>
 #include <fstream>

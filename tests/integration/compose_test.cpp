@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // docker-compose.yml and the Dockerfile cannot run here (no engine): check instead that
 // every command, flag, port and health URL they use exists in the CLI and the default world,
 // and that the Dockerfile builds with the same commands as the README's run script.

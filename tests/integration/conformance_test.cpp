@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /__admin/conformance over HTTP: starting, refusing, following, cancelling and reporting runs,
 // with flows played by flow_client through the test path (the browser-driven plan against the
 // sample apps is ConformanceSampleApps.* in browser_tests).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The landing page and the control room as HTTP sees them: what is served, under which policy,
 // behind which access rule, and the admin calls the control room makes. (What a browser does
 // with them: tests/browser, run by BrowserControlRoom.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every entry of the error catalogue, triggered at least once through HTTP.
 #include <gtest/gtest.h>
 

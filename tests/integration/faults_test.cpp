@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fault injection, scenarios, the journal and reset, observed by real HTTP clients.
 #include <filesystem>
 #include <set>

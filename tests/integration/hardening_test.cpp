@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile input against the real server: every class of request that once ended the
 // process, blocked it or walked around the admin token. Each test ends by checking that
 // every listener still answers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every answer mynasim reads is as untrusted as every request: a notification endpoint and
 // a peer system (split topology) answering with each malformed shape. The simulator keeps
 // serving and reports the failure as a notification failure or a provider error.

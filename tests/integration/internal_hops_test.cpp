@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hops from this process to its own systems listener are handed over in memory by default
 // (server.internal_hops: memory) and over loopback TCP when asked (tcp). The two must look the
 // same to API users, to the journal and to faults: the same flows, with every kind of fault on

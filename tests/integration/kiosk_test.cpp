@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kiosk-terminal flow (guideline §3) with simulated JPKI cards and real signatures.
 #include <atomic>
 #include <cerrno>

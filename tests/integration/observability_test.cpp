@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What operations see: /metrics (checked by Prometheus' own text parser) and the log lines
 // of things that happen without a request asking — notifications, faults firing, scenario
 // steps, clock changes, reloads.

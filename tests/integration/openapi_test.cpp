@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The OpenAPI documents: served as built in, equal to docs/openapi, and their error catalogue
 // equal to the one mynasim answers with (docs/errors.md is held to it by CliTest).
 #include <fstream>

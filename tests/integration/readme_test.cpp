@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The README's web-flow snippet, run as written (taken from README.md itself), twice in a
 // row, against a server on port 0: A and S are the only things set from outside.
 #include <cstdio>

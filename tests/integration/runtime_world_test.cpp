@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The world changed while it serves: services, connections and personas through the admin
 // API (validated like the YAML), --api-user, and reloads that keep the running world when
 // the edit is invalid.

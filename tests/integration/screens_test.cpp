@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The consent, card and link screens driven through their HTML forms, as a browser would.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The transport against bad input: every case talks to the real server over TCP/TLS and
 // then checks the server still serves others.
 #include <thread>

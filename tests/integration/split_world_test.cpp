@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The split topology is one world: every simulated system runs as its own process on its own
 // test host — a network namespace with its own address, reached by name as in Compose — and
 // the clock, faults, reset and journal changed through any process's admin API hold in every

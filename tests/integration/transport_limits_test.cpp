@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Limits of the transport that need their own server: connection budgets per listener,
 // configured head limits, slow clients, and a log reader that goes away.
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The 自己情報取得API web flow end to end over HTTPS: a test client plays the API user,
 // including its IF001-05 notification endpoint.
 #include <gtest/gtest.h>

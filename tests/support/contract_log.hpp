@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Contract recording: when MYNASIM_CONTRACT_LOG names a file, every response a test client
 // reads (and every IF001-05 notification a test receiver gets) is appended to it as one JSON
 // line, for tests/tools/check_contract.py to validate against docs/openapi/*.yaml.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plays the API user against a running test_server: authorize (test path or screens),
 // token, request, result — and receives IF001-05 notifications on its own endpoint.
 #pragma once

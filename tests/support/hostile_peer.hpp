@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A peer that answers every HTTP request it receives with one malformed shape: for the
 // tests that play a hostile API-user notification endpoint or a hostile peer system.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the built mynasim binary as a child process for CLI-level tests.
 #pragma once
 

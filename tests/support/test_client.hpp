@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small blocking HTTP/1.1 client over raw sockets and OpenSSL, for integration tests: it
 // can send well-formed requests as well as garbage, slowly or all at once.
 #pragma once

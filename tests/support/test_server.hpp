@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starts the real simulator in-process on port 0 for integration tests: the default world,
 // certificates generated once into the build tree, short deadlines, a frozen clock.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Validates recorded HTTP exchanges against mynasim's OpenAPI documents.
 
 usage: check_contract.py LOG API_YAML ADMIN_YAML

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The contract check is not lenient: a log with deliberately broken responses fails it, and the
 same log with them mended passes. usage: contract_selftest.py CHECKER API_YAML ADMIN_YAML"""
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Reads a JUnit XML report (as a CI system would) and prints a JSON summary:
 {"tests": N, "failures": F, "skipped": S, "errors": E, "cases": {name: pass|fail|skipped|error}}.
 Exit 2 when the file is not a JUnit report."""

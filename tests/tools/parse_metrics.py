@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Parses a Prometheus text exposition on stdin with the reference client's parser
 (python3-prometheus-client) and prints one line per sample: name{labels} value.
 Exits 1 when the page does not parse."""

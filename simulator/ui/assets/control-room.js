@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mynasim control room: reads and steers the world through the same /__admin API as curl.
 // Every value from the server is put into the page as text (textContent / attributes), never
 // as markup, so a persona called "<script>" stays a name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every row and remark of guideline tables 2.5-1 … 2.5-4, as written in fixtures/, checked a
 // minute before and at each edge.
 #include <gtest/gtest.h>
