@@ -22,6 +22,8 @@ fi
 # Python's Prometheus text parser and JSON Schema validator for the metrics and contract tests.
 if [ "${1:-}" = "test" ]; then
   packages+=(iproute2 docker-compose chromium fonts-noto-cjk python3-prometheus-client python3-jsonschema python3-yaml)
+  # The house rules' checkers (scripts/lint.sh).
+  packages+=(clang-format-14 clang-tidy-14)
   # A machine's own Node.js (e.g. NodeSource's, which bundles npm) is kept; Debian's otherwise.
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
