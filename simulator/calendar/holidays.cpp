@@ -110,56 +110,74 @@ int autumnal_equinox_day(int y) {
   return equinox_day(y, 23.2588, 23.2488, 24.2488);
 }
 
-std::vector<holiday> statutory_holidays(int y) {
-  std::vector<holiday> national;  // 国民の祝日 proper
-  for (const auto& r : rules) {
-    if (y < r.from_year || y > r.to_year) continue;
-    sys_days d;
-    switch (r.kind) {
-      case rule_kind::fixed:
-        d = make_day(y, r.month, r.day_or_nth);
-        break;
-      case rule_kind::nth_monday:
-        d = nth_monday(y, r.month, r.day_or_nth);
-        break;
-      case rule_kind::vernal:
-        d = make_day(y, 3, static_cast<unsigned>(vernal_equinox_day(y)));
-        break;
-      case rule_kind::autumnal:
-        d = make_day(y, 9, static_cast<unsigned>(autumnal_equinox_day(y)));
-        break;
-    }
-    national.push_back({d, r.name});
+namespace {
+
+// The day a rule gives in year y.
+sys_days rule_day(const holiday_rule& r, int y) {
+  switch (r.kind) {
+    case rule_kind::fixed:
+      return make_day(y, r.month, r.day_or_nth);
+    case rule_kind::nth_monday:
+      return nth_monday(y, r.month, r.day_or_nth);
+    case rule_kind::vernal:
+      return make_day(y, 3, static_cast<unsigned>(vernal_equinox_day(y)));
+    case rule_kind::autumnal:
+      return make_day(y, 9, static_cast<unsigned>(autumnal_equinox_day(y)));
   }
+  return {};
+}
+
+void sort_by_date(std::vector<holiday>& list) {
+  std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.date < b.date; });
+}
+
+bool has_day(const std::vector<holiday>& list, sys_days d) {
+  return std::any_of(list.begin(), list.end(), [&](const holiday& h) { return h.date == d; });
+}
+
+// 国民の祝日 proper: the rules in force in year y and the special laws' days, by date.
+std::vector<holiday> national_holidays(int y) {
+  std::vector<holiday> national;
+  for (const auto& r : rules)
+    if (y >= r.from_year && y <= r.to_year) national.push_back({rule_day(r, y), r.name});
   for (const auto& o : one_off_days)
     if (o.y == y) national.push_back({make_day(o.y, o.m, o.d), o.name});
-  std::sort(national.begin(), national.end(), [](const auto& a, const auto& b) { return a.date < b.date; });
+  sort_by_date(national);
+  return national;
+}
 
-  auto is_national = [&](sys_days d) {
-    return std::any_of(national.begin(), national.end(), [&](const holiday& h) { return h.date == d; });
-  };
-  std::vector<holiday> result = national;
-  auto is_any = [&](sys_days d) {
-    return std::any_of(result.begin(), result.end(), [&](const holiday& h) { return h.date == d; });
-  };
+// The "nearest following non-祝日" forms of both rules apply from 2007.
+const sys_days modern_rule_start = sys_days{2007y / January / 1};
 
-  // 振替休日
-  const sys_days modern_rule = make_day(2007, 1, 1);
+// 振替休日: a 祝日 on a Sunday moves the holiday to the next day (since 2007 past further 祝日).
+void add_substitute_holidays(int y, const std::vector<holiday>& national, std::vector<holiday>& result) {
   for (const auto& h : national) {
     if (!is_sunday(h.date) || h.date < substitute_law_start) continue;
     sys_days sub = h.date + days{1};
-    if (h.date >= modern_rule)
-      while (is_national(sub)) sub += days{1};
-    if (!is_any(sub) && year_month_day{sub}.year() == year{y}) result.push_back({sub, "振替休日"});
+    if (h.date >= modern_rule_start)
+      while (has_day(national, sub)) sub += days{1};
+    if (!has_day(result, sub) && year_month_day{sub}.year() == year{y}) result.push_back({sub, "振替休日"});
   }
-  // 国民の休日: a non-holiday day whose neighbours are both 祝日 (before 2007 not on a Sunday).
+}
+
+// 国民の休日: a non-holiday day whose neighbours are both 祝日 (before 2007 not on a Sunday).
+void add_sandwiched_holidays(const std::vector<holiday>& national, std::vector<holiday>& result) {
   for (const auto& h : national) {
     sys_days mid = h.date + days{1};
-    if (mid < sandwich_law_start || !is_national(mid + days{1}) || is_any(mid)) continue;
-    if (mid < modern_rule && is_sunday(mid)) continue;
+    if (mid < sandwich_law_start || !has_day(national, mid + days{1}) || has_day(result, mid)) continue;
+    if (mid < modern_rule_start && is_sunday(mid)) continue;
     result.push_back({mid, "休日"});
   }
-  std::sort(result.begin(), result.end(), [](const auto& a, const auto& b) { return a.date < b.date; });
+}
+
+}  // namespace
+
+std::vector<holiday> statutory_holidays(int y) {
+  auto national = national_holidays(y);
+  std::vector<holiday> result = national;
+  add_substitute_holidays(y, national, result);
+  add_sandwiched_holidays(national, result);
+  sort_by_date(result);
   return result;
 }
 

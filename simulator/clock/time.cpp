@@ -2,6 +2,7 @@
 #include "clock/time.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace mynasim {
@@ -73,56 +74,85 @@ bool in_supported_range(instant t) {
   return t >= earliest_instant() && t <= latest_instant();
 }
 
-std::optional<instant> parse_instant(std::string_view text) {
-  std::size_t pos = 0;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+namespace {
+
+// The time of day an instant names, in its own offset.
+struct time_of_day {
+  int h = 0, mi = 0, s = 0;
+  millis frac{0};
+};
+
+// YYYY-MM-DD at text[pos], within a year of the supported range.
+std::optional<sys_days> read_calendar_date(std::string_view text, std::size_t& pos) {
+  int y = 0, mo = 0, d = 0;
   if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, mo) ||
       !expect(text, pos, '-') || !read_digits(text, pos, 2, d))
     return std::nullopt;
   if (y < first_supported_year - 1 || y > last_supported_year + 1) return std::nullopt;
-  auto date = make_date(y, mo, d);
-  if (!date) return std::nullopt;
-  millis frac{0};
-  if (pos < text.size()) {
-    if (text[pos] != 'T' && text[pos] != ' ') return std::nullopt;
+  return make_date(y, mo, d);
+}
+
+// The digits after a decimal point or comma, as milliseconds (digits past the third are ignored).
+bool read_fraction(std::string_view text, std::size_t& pos, millis& frac) {
+  int scale = 100, ms = 0, ndigits = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    ms += (text[pos] - '0') * scale;
+    scale /= 10;
     ++pos;
-    if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi)) return std::nullopt;
-    if (pos < text.size() && text[pos] == ':') {
+    ++ndigits;
+  }
+  if (ndigits == 0) return false;
+  frac = millis{ms};
+  return true;
+}
+
+// The optional "Thh:mm[:ss[.fff]]" (or with a space for T) after the date; absent: midnight.
+bool read_time_of_day(std::string_view text, std::size_t& pos, time_of_day& t) {
+  if (pos >= text.size()) return true;
+  if (text[pos] != 'T' && text[pos] != ' ') return false;
+  ++pos;
+  if (!read_digits(text, pos, 2, t.h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, t.mi)) return false;
+  if (pos < text.size() && text[pos] == ':') {
+    ++pos;
+    if (!read_digits(text, pos, 2, t.s)) return false;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
       ++pos;
-      if (!read_digits(text, pos, 2, s)) return std::nullopt;
-      if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
-        ++pos;
-        int scale = 100, ms = 0, ndigits = 0;
-        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-          ms += (text[pos] - '0') * scale;
-          scale /= 10;
-          ++pos;
-          ++ndigits;
-        }
-        if (ndigits == 0) return std::nullopt;
-        frac = millis{ms};
-      }
-    }
-    if (h > 24 || mi > 59 || s > 60 || (h == 24 && (mi != 0 || s != 0))) return std::nullopt;
-  }
-  minutes offset = jst_offset;  // no designator: JST
-  if (pos < text.size()) {
-    char c = text[pos++];
-    if (c == 'Z') {
-      offset = minutes{0};
-    } else if (c == '+' || c == '-') {
-      int oh = 0, om = 0;
-      if (!read_digits(text, pos, 2, oh)) return std::nullopt;
-      if (pos < text.size() && text[pos] == ':') ++pos;
-      if (!read_digits(text, pos, 2, om) || oh > 23 || om > 59) return std::nullopt;
-      offset = minutes{oh * 60 + om} * (c == '-' ? -1 : 1);
-    } else {
-      return std::nullopt;
+      if (!read_fraction(text, pos, t.frac)) return false;
     }
   }
-  if (pos != text.size()) return std::nullopt;
-  auto local = *date + hours{h} + minutes{mi} + seconds{s};
-  auto t = instant{duration_cast<millis>(local.time_since_epoch() - offset) + frac};
+  return !(t.h > 24 || t.mi > 59 || t.s > 60 || (t.h == 24 && (t.mi != 0 || t.s != 0)));
+}
+
+// The optional designator "Z", "+hh:mm", "-hhmm", …; absent: JST.
+bool read_utc_offset(std::string_view text, std::size_t& pos, minutes& offset) {
+  offset = jst_offset;
+  if (pos >= text.size()) return true;
+  char c = text[pos++];
+  if (c == 'Z') {
+    offset = minutes{0};
+    return true;
+  }
+  if (c != '+' && c != '-') return false;
+  int oh = 0, om = 0;
+  if (!read_digits(text, pos, 2, oh)) return false;
+  if (pos < text.size() && text[pos] == ':') ++pos;
+  if (!read_digits(text, pos, 2, om) || oh > 23 || om > 59) return false;
+  offset = minutes{oh * 60 + om} * (c == '-' ? -1 : 1);
+  return true;
+}
+
+}  // namespace
+
+std::optional<instant> parse_instant(std::string_view text) {
+  std::size_t pos = 0;
+  auto date = read_calendar_date(text, pos);
+  if (!date) return std::nullopt;
+  time_of_day tod;
+  if (!read_time_of_day(text, pos, tod)) return std::nullopt;
+  minutes offset = jst_offset;
+  if (!read_utc_offset(text, pos, offset) || pos != text.size()) return std::nullopt;
+  auto local = *date + hours{tod.h} + minutes{tod.mi} + seconds{tod.s};
+  auto t = instant{duration_cast<millis>(local.time_since_epoch() - offset) + tod.frac};
   if (!in_supported_range(t)) return std::nullopt;
   return t;
 }
@@ -195,7 +225,7 @@ std::optional<millis> parse_duration(std::string_view text) {
     any = true;
   }
   if (!any || !(total_ms <= 300.0 * 366 * 86400e3)) return std::nullopt;
-  auto ms = millis{static_cast<std::int64_t>(total_ms + 0.5)};
+  auto ms = millis{static_cast<std::int64_t>(std::llround(total_ms))};  // total_ms >= 0: half rounds up
   return negative ? -ms : ms;
 }
 

@@ -3,7 +3,7 @@
 #include "config/data_parser.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <optional>
 #include <set>
 
 #include "config/yaml_reader.hpp"
@@ -260,6 +260,135 @@ void expand_node(yaml_document& doc, std::uint32_t node, long n) {
   }
 }
 
+// A persona template's strings as written, {n} and all: read before persona 1 is expanded in place.
+struct persona_template {
+  std::string id, name, kana, birth_date, address, municipality, note, serial, pin;
+  // The data entries' records and bodies as written.
+  struct data_entry {
+    std::vector<nlohmann::json> records;
+    std::string body;  // empty: the persona's municipality
+  };
+  std::vector<data_entry> data;
+  bool data_varies = false;  // the records or bodies differ from persona to persona
+};
+
+// The text of `key` in a mapping node, or "" when it is missing or not a scalar.
+std::string scalar_text(const yaml_document& doc, std::uint32_t map, const char* key) {
+  auto n = doc.find(map, key);
+  return n && doc.at(*n).type == yaml_document::kind::scalar ? std::string(doc.scalar(*n)) : std::string();
+}
+
+std::vector<persona_template::data_entry> read_template_data(const yaml_value& v) {
+  const auto& doc = v.document();
+  std::vector<persona_template::data_entry> out;
+  auto data = doc.find(v.node(), "data");
+  if (!data || doc.at(*data).type != yaml_document::kind::sequence) return out;
+  for (auto entry : doc.children(*data)) {
+    persona_template::data_entry de;
+    de.body = scalar_text(doc, entry, "body");
+    if (auto records = doc.find(entry, "records"); records && doc.at(*records).type == yaml_document::kind::sequence)
+      for (auto r : doc.children(*records)) de.records.push_back(yaml_to_json(v.child(r, v.path()), false));
+    out.push_back(std::move(de));
+  }
+  return out;
+}
+
+persona_template read_persona_template(const yaml_value& v) {
+  const auto& doc = v.document();
+  const auto self = v.node();
+  persona_template t;
+  t.id = scalar_text(doc, self, "id");
+  t.name = scalar_text(doc, self, "name");
+  t.kana = scalar_text(doc, self, "kana");
+  t.birth_date = scalar_text(doc, self, "birth_date");
+  t.address = scalar_text(doc, self, "address");
+  t.municipality = scalar_text(doc, self, "municipality");
+  t.note = scalar_text(doc, self, "note");
+  if (auto card = doc.find(self, "card")) {
+    t.serial = scalar_text(doc, *card, "serial");
+    t.pin = scalar_text(doc, *card, "pin");
+  }
+  t.data = read_template_data(v);
+  return t;
+}
+
+// Checks every placeholder under node n (YAML path `path`) before anything is expanded, and
+// collects the paths of the strings that hold one.
+void collect_placeholders(const yaml_value& v, std::uint32_t n, const std::string& path,
+                          std::vector<std::string>& varying) {
+  const auto& doc = v.document();
+  auto c = doc.children(n);
+  switch (doc.at(n).type) {
+    case yaml_document::kind::scalar: {
+      std::string text(doc.scalar(n)), ignored;
+      if (text.find("{n") != std::string::npos) {
+        if (!expand(text, 1, ignored))
+          v.child(n, path).fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + text + "'");
+        varying.push_back(path);
+      }
+      break;
+    }
+    case yaml_document::kind::sequence:
+      for (std::size_t i = 0; i < c.size(); ++i)
+        collect_placeholders(v, c[i], path + "[" + std::to_string(i) + "]", varying);
+      break;
+    case yaml_document::kind::map:
+      for (std::size_t i = 0; i < c.size(); i += 2)
+        collect_placeholders(v, c[i + 1], path + "." + std::string(doc.scalar(c[i])), varying);
+      break;
+    case yaml_document::kind::null:
+      break;
+  }
+}
+
+// The persona's own strings with {n} expanded (those without a placeholder stay as persona 1 has them).
+void expand_persona_strings(const persona_template& t, long n, persona& p, std::string& buf) {
+  auto set = [&](const std::string& text, std::string& field) {
+    if (text.find("{n") != std::string::npos && expand(text, n, buf)) field = buf;
+  };
+  set(t.id, p.id);
+  set(t.name, p.name);
+  set(t.kana, p.kana);
+  set(t.birth_date, p.birth_date);
+  set(t.address, p.address);
+  set(t.municipality, p.municipality);
+  set(t.note, p.note);
+  set(t.serial, p.card.serial);
+  set(t.pin, p.card.pin);
+}
+
+// What parse_persona checked for persona 1, checked again where expansion may have changed it.
+void check_expanded_persona(const yaml_value& v, const persona& p, const persona& first) {
+  if (p.card.pin.size() != 4 || p.card.pin.find_first_not_of("0123456789") != std::string::npos)
+    v.fail("persona " + p.id + ": the 利用者証明用 PIN is 4 digits, got '" + p.card.pin + "'");
+  if (p.birth_date != first.birth_date && !parse_date(p.birth_date))
+    v.fail("persona " + p.id + ": birth_date expected YYYY-MM-DD, got '" + p.birth_date + "'");
+}
+
+// The data entries' records and bodies of persona n.
+void expand_persona_data(const persona_template& t, long n, persona& p, std::string& buf) {
+  for (std::size_t i = 0; i < p.data.size() && i < t.data.size(); ++i) {
+    auto& pd = p.data[i];
+    auto records = t.data[i].records;
+    for (auto& r : records) expand_json(r, n);
+    pd.set_records(std::move(records));
+    if (t.data[i].body.empty())
+      pd.body = p.municipality;
+    else if (expand(t.data[i].body, n, buf))
+      pd.body = buf;
+  }
+}
+
+// Persona n: a copy of persona 1 with the template's strings expanded for n.
+persona expand_template_persona(const yaml_value& v, const persona_template& t, const persona& first, long n,
+                                std::string& buf) {
+  persona p = first;
+  expand_persona_strings(t, n, p, buf);
+  check_expanded_persona(v, p, first);
+  if (t.data_varies) expand_persona_data(t, n, p, buf);
+  return p;
+}
+
 }  // namespace
 
 // A persona entry with `count: N` is a template for N personas (load-test worlds): `{n}` or
@@ -270,95 +399,20 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
   const auto self = v.node();
   auto count =
       v.child(*doc.find(self, "count"), v.path() + ".count").as_int(1, 200'000);  // bounded: ≈2 KB each once loaded
-  // The strings as written, {n} and all, read before persona 1 is expanded in place.
-  auto str = [&](std::uint32_t map, const char* key) {
-    auto n = doc.find(map, key);
-    return n && doc.at(*n).type == yaml_document::kind::scalar ? std::string(doc.scalar(*n)) : std::string();
-  };
-  const std::string id = str(self, "id"), name = str(self, "name"), kana = str(self, "kana"),
-                    birth = str(self, "birth_date"), address = str(self, "address"),
-                    municipality = str(self, "municipality"), note = str(self, "note");
-  auto card = doc.find(self, "card");
-  const std::string serial = card ? str(*card, "serial") : "", pin = card ? str(*card, "pin") : "";
-  // The data entries' records and bodies as written.
-  struct data_template {
-    std::vector<nlohmann::json> records;
-    std::string body;  // empty: the persona's municipality
-  };
-  std::vector<data_template> data_raw;
-  if (auto data = doc.find(self, "data"); data && doc.at(*data).type == yaml_document::kind::sequence)
-    for (auto entry : doc.children(*data)) {
-      data_template dt;
-      dt.body = str(entry, "body");
-      if (auto records = doc.find(entry, "records"); records && doc.at(*records).type == yaml_document::kind::sequence)
-        for (auto r : doc.children(*records)) dt.records.push_back(yaml_to_json(v.child(r, v.path()), false));
-      data_raw.push_back(std::move(dt));
-    }
+  auto t = read_persona_template(v);
   // The entry itself becomes persona 1 (expanded in place, so errors keep their positions).
   doc.remove_key(self, "count");
-  // Every placeholder must be well formed before anything is expanded.
-  std::vector<std::pair<std::string, std::string>> raw;  // key path → template, for the strings that vary
-  std::function<void(std::uint32_t, const std::string&)> scan = [&](std::uint32_t n, const std::string& path) {
-    auto c = doc.children(n);
-    switch (doc.at(n).type) {
-      case yaml_document::kind::scalar: {
-        std::string text(doc.scalar(n)), ignored;
-        if (text.find("{n") != std::string::npos) {
-          if (!expand(text, 1, ignored))
-            v.child(n, path).fail("a placeholder is {n} or {n:06} (zero-padded width), got '" + text + "'");
-          raw.emplace_back(path, text);
-        }
-        break;
-      }
-      case yaml_document::kind::sequence:
-        for (std::size_t i = 0; i < c.size(); ++i) scan(c[i], path + "[" + std::to_string(i) + "]");
-        break;
-      case yaml_document::kind::map:
-        for (std::size_t i = 0; i < c.size(); i += 2) scan(c[i + 1], path + "." + std::string(doc.scalar(c[i])));
-        break;
-      case yaml_document::kind::null:
-        break;
-    }
-  };
-  scan(self, v.path());
+  std::vector<std::string> varying;  // YAML paths of the strings with a placeholder
+  collect_placeholders(v, self, v.path(), varying);
   expand_node(doc, self, 1);
-  auto p1 = parse_persona(v, d);
+  const auto first = parse_persona(v, d);
+  t.data_varies = t.municipality.find("{n") != std::string::npos ||
+                  std::any_of(varying.begin(), varying.end(),
+                              [](const std::string& path) { return path.find(".data") != std::string::npos; });
   std::vector<persona> out;
   out.reserve(static_cast<std::size_t>(count));
-  bool data_varies = municipality.find("{n") != std::string::npos;
-  for (const auto& [path, t] : raw) data_varies = data_varies || path.find(".data") != std::string::npos;
   std::string buf;
-  for (long n = 1; n <= count; ++n) {
-    persona p = p1;
-    auto set = [&](const std::string& t, std::string& field) {
-      if (t.find("{n") != std::string::npos && expand(t, n, buf)) field = buf;
-    };
-    set(id, p.id);
-    set(name, p.name);
-    set(kana, p.kana);
-    set(birth, p.birth_date);
-    set(address, p.address);
-    set(municipality, p.municipality);
-    set(note, p.note);
-    set(serial, p.card.serial);
-    set(pin, p.card.pin);
-    if (p.card.pin.size() != 4 || p.card.pin.find_first_not_of("0123456789") != std::string::npos)
-      v.fail("persona " + p.id + ": the 利用者証明用 PIN is 4 digits, got '" + p.card.pin + "'");
-    if (p.birth_date != p1.birth_date && !parse_date(p.birth_date))
-      v.fail("persona " + p.id + ": birth_date expected YYYY-MM-DD, got '" + p.birth_date + "'");
-    if (data_varies)
-      for (std::size_t i = 0; i < p.data.size() && i < data_raw.size(); ++i) {
-        auto& pd = p.data[i];
-        auto records = data_raw[i].records;
-        for (auto& r : records) expand_json(r, n);
-        pd.set_records(std::move(records));
-        if (data_raw[i].body.empty())
-          pd.body = p.municipality;
-        else if (expand(data_raw[i].body, n, buf))
-          pd.body = buf;
-      }
-    out.push_back(std::move(p));
-  }
+  for (long n = 1; n <= count; ++n) out.push_back(expand_template_persona(v, t, first, n, buf));
   return out;
 }
 
@@ -426,68 +480,107 @@ void parse_errors(const yaml_value& v, std::map<std::string, error_entry>& error
   m.done();
 }
 
-}  // namespace
+// Calls f for every entry of a list section, file after file.
+template <class F>
+void for_each_entry(const section_map& sections, const char* name, F&& f) {
+  if (auto it = sections.find(name); it != sections.end())
+    for (const auto& list : it->second)
+      for (const auto& item : list.items()) f(item);
+}
 
-void parse_world_data(const section_map& sections, world_config& w) {
-  auto& d = w.data;
-  d.errors = default_error_catalogue();
-  auto each = [&](const char* name, auto&& f) {
-    if (auto it = sections.find(name); it != sections.end())
-      for (const auto& list : it->second)
-        for (const auto& item : list.items()) f(item);
-  };
-  std::set<std::string> seen;
-  each("items", [&](const yaml_value& v) {
-    d.items.push_back(parse_item(v, w));
-    if (!seen.insert(d.items.back().code).second) v.fail("duplicate item code " + d.items.back().code);
-  });
-  // Later files may replace an earlier definition by id, but only when they say so.
-  // Returns the entry it replaces, if any.
-  auto place = [](auto& list, std::map<std::string, std::size_t>& index, auto entry, const std::string& id,
-                  bool replaces, const yaml_value& v, const char* what) {
-    auto it = index.find(id);
-    if (replaces && it == index.end()) v.fail(std::string("override: true, but no earlier ") + what + " " + id);
-    if (!replaces && it != index.end())
-      v.fail(std::string("a second ") + what + " " + id + " (add `override: true` to replace the earlier one)");
-    if (it != index.end()) {
-      std::swap(list[it->second], entry);
+// A sheet filled from several files, entries kept in the order first defined. Later files may
+// replace an earlier definition by id, but only when they say so.
+template <class T>
+class sheet_list {
+ public:
+  sheet_list(std::vector<T>& list, const char* what) : list_(list), what_(what) {}
+
+  // Adds the entry, or puts it in the place of the one it replaces and returns that one.
+  std::optional<T> place(T entry, const std::string& id, bool replaces, const yaml_value& v) {
+    auto it = index_.find(id);
+    if (replaces && it == index_.end()) v.fail(std::string("override: true, but no earlier ") + what_ + " " + id);
+    if (!replaces && it != index_.end())
+      v.fail(std::string("a second ") + what_ + " " + id + " (add `override: true` to replace the earlier one)");
+    if (it != index_.end()) {
+      std::swap(list_[it->second], entry);
       return std::optional(std::move(entry));
     }
-    index[id] = list.size();
-    list.push_back(std::move(entry));
-    return std::optional<decltype(entry)>();
-  };
-  std::map<std::string, std::size_t> persona_index, service_index, connection_index;
-  std::map<std::string, std::string> serials;  // card serial → persona id
-  auto add_persona = [&](persona p, bool replaces, const yaml_value& v) {
+    index_[id] = list_.size();
+    list_.push_back(std::move(entry));
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<T>& list_;
+  const char* what_;
+  std::map<std::string, std::size_t> index_;  // id → position in list_
+};
+
+// The personas, each card serial held by one persona only.
+class persona_sheet {
+ public:
+  explicit persona_sheet(std::vector<persona>& list) : personas_(list, "persona") {}
+
+  void add(persona p, bool replaces, const yaml_value& v) {
     auto id = p.id, serial = p.card.serial;
-    if (auto it = serials.find(serial); it != serials.end() && it->second != id)
+    if (auto it = serials_.find(serial); it != serials_.end() && it->second != id)
       v.fail("card serial " + serial + " is used twice");
-    if (auto old = place(d.personas, persona_index, std::move(p), id, replaces, v, "persona"))
-      serials.erase(old->card.serial);
-    serials[serial] = id;
-  };
-  each("personas", [&](const yaml_value& v) {
+    if (auto old = personas_.place(std::move(p), id, replaces, v)) serials_.erase(old->card.serial);
+    serials_[serial] = id;
+  }
+
+ private:
+  sheet_list<persona> personas_;
+  std::map<std::string, std::string> serials_;  // card serial → persona id
+};
+
+void read_items(const section_map& sections, world_config& world) {
+  auto& items = world.data.items;
+  std::set<std::string> seen;
+  for_each_entry(sections, "items", [&](const yaml_value& v) {
+    items.push_back(parse_item(v, world));
+    if (!seen.insert(items.back().code).second) v.fail("duplicate item code " + items.back().code);
+  });
+}
+
+// Personas, explicit ones and those a `count:` template generates.
+void read_personas(const section_map& sections, world_data& d) {
+  persona_sheet personas(d.personas);
+  for_each_entry(sections, "personas", [&](const yaml_value& v) {
     if (v.is_map() && v.document().find(v.node(), "count")) {
-      for (auto& p : generate_personas(v, d)) add_persona(std::move(p), false, v);
+      for (auto& p : generate_personas(v, d)) personas.add(std::move(p), false, v);
       return;
     }
     bool replaces = false;
     auto p = parse_persona(v, d, &replaces);
-    add_persona(std::move(p), replaces, v);
+    personas.add(std::move(p), replaces, v);
   });
-  each("services", [&](const yaml_value& v) {
+}
+
+// A sheet whose entries are known by client_id: services or connections.
+template <class T, class Parse>
+void read_client_sheet(const section_map& sections, const char* section, const char* what, std::vector<T>& list,
+                       Parse&& parse) {
+  sheet_list<T> sheet(list, what);
+  for_each_entry(sections, section, [&](const yaml_value& v) {
     bool replaces = false;
-    auto s = parse_service(v, d, &replaces);
-    auto id = s.client_id;
-    place(d.services, service_index, std::move(s), id, replaces, v, "service");
+    auto entry = parse(v, &replaces);
+    auto id = entry.client_id;
+    sheet.place(std::move(entry), id, replaces, v);
   });
-  each("connections", [&](const yaml_value& v) {
-    bool replaces = false;
-    auto c = parse_connection(v, d, &replaces);
-    auto id = c.client_id;
-    place(d.connections, connection_index, std::move(c), id, replaces, v, "connection");
-  });
+}
+
+}  // namespace
+
+void parse_world_data(const section_map& sections, world_config& world) {
+  auto& d = world.data;
+  d.errors = default_error_catalogue();
+  read_items(sections, world);
+  read_personas(sections, d);
+  read_client_sheet(sections, "services", "service", d.services,
+                    [&](const yaml_value& v, bool* replaces) { return parse_service(v, d, replaces); });
+  read_client_sheet(sections, "connections", "connection", d.connections,
+                    [&](const yaml_value& v, bool* replaces) { return parse_connection(v, d, replaces); });
   if (auto it = sections.find("portal"); it != sections.end() && !it->second.empty())
     parse_portal(it->second.front(), d.portal);
   if (auto it = sections.find("errors"); it != sections.end() && !it->second.empty())

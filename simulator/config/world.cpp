@@ -202,77 +202,85 @@ void collect(const std::string& file, std::map<std::string, std::vector<yaml_val
   m.done();
 }
 
-}  // namespace
+// The first value of a section (the map sections have at most one), or none.
+const yaml_value* section_value(const section_map& sections, const std::string& key) {
+  auto it = sections.find(key);
+  return it == sections.end() || it->second.empty() ? nullptr : &it->second.front();
+}
 
-namespace {
+std::string directory_of(const std::string& file) {
+  return fs::path(file).parent_path().string();
+}
 
-world_config read_world(const std::string& entry_file) {
-  world_config w;
-  w.entry_file = fs::weakly_canonical(entry_file).string();
-  std::map<std::string, std::vector<yaml_value>> sections;
-  std::set<std::string> seen;
-  collect(w.entry_file, sections, seen, 0, w.files);
+// The sections a reload cannot apply, as text, to tell which of them an edited world changes.
+void record_fixed_sections(const section_map& sections, world_config& w) {
   for (const auto& [key, values] : sections) {
     if (key == "items" || key == "services" || key == "connections" || key == "personas" || key == "portal" ||
         key == "errors")
       continue;  // the sheets: a reload applies them
     for (const auto& v : values) w.fixed_sections[key] += yaml_to_json(v, false).dump() + "\n";
   }
-  auto dir = fs::path(w.entry_file).parent_path().string();
+}
 
-  if (auto& s = sections["name"]; !s.empty()) w.name = s.front().as_string();
-  if (auto& s = sections["server"]; !s.empty())
-    parse_server(s.front(), w.server, fs::path(s.front().file()).parent_path().string());
+// `server:` with paths relative to its own file; without one, the defaults.
+void read_server_section(const section_map& sections, world_config& w) {
+  if (const auto* v = section_value(sections, "server"))
+    parse_server(*v, w.server, directory_of(v->file()));
   else
-    parse_server(load_yaml_string("{}", w.entry_file), w.server, dir);
-  if (auto& s = sections["logging"]; !s.empty()) {
-    yaml_map m(s.front());
-    auto format = m.string_or("format", "json");
-    if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
-    w.logging.json = format == "json";
-    w.logging.requests = m.bool_or("requests", true);
-    w.logging.metrics = m.bool_or("metrics", true);
-    m.done();
-  }
-  if (auto& s = sections["clock"]; !s.empty()) parse_clock(s.front(), w.clock);
-  if (auto& s = sections["conformance"]; !s.empty()) {
-    yaml_map m(s.front());
-    auto& c = w.conformance;
-    c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
-    c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
-    c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
-    c.settle = duration_or(m, "settle", c.settle);
-    c.test_timeout = duration_or(m, "test_timeout", c.test_timeout);
-    c.fallback_within = duration_or(m, "fallback_within", c.fallback_within);
-    m.done();
-  }
-  if (auto& s = sections["qa"]; !s.empty()) {
-    yaml_map m(s.front());
-    if (auto v = m.find("allow_fault_header")) {
-      auto text = v->as_string();
-      if (text != "auto" && text != "true" && text != "false")
-        v->fail("expected auto, true or false, got '" + text + "'");
-      if (text != "auto") w.qa.allow_fault_header = text == "true";
-    }
-    w.qa.max_faults =
-        static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(w.qa.max_faults), 1, 100000));
-    if (auto d = m.find("scenarios_dir"))
-      w.qa.scenarios_dir = resolve_path(fs::path(s.front().file()).parent_path().string(), d->as_string());
-    if (auto j = m.find("journal")) {
-      yaml_map jm(*j);
-      w.qa.journal_max_entries = static_cast<std::size_t>(jm.int_or("max_entries", 10000, 1, 10'000'000));
-      w.qa.journal_max_bytes = static_cast<std::size_t>(jm.int_or("max_bytes", 16 << 20, 1024, std::int64_t{1} << 34));
-      w.qa.journal_body_bytes = static_cast<std::size_t>(jm.int_or("body_bytes", 2048, 0, 1 << 20));
-      jm.done();
-    }
-    m.done();
-  }
-  if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(dir, "mynasim:scenarios");
-  if (auto& s = sections["holidays"]; !s.empty()) parse_holidays(s.front(), w.holidays);
+    parse_server(load_yaml_string("{}", w.entry_file), w.server, directory_of(w.entry_file));
+}
 
-  std::map<std::string, std::string> ids;
+void parse_logging(const yaml_value& v, logging_config& logging) {
+  yaml_map m(v);
+  auto format = m.string_or("format", "json");
+  if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
+  logging.json = format == "json";
+  logging.requests = m.bool_or("requests", true);
+  logging.metrics = m.bool_or("metrics", true);
+  m.done();
+}
+
+void parse_conformance(const yaml_value& v, conformance_config& c) {
+  yaml_map m(v);
+  c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
+  c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
+  c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
+  c.settle = duration_or(m, "settle", c.settle);
+  c.test_timeout = duration_or(m, "test_timeout", c.test_timeout);
+  c.fallback_within = duration_or(m, "fallback_within", c.fallback_within);
+  m.done();
+}
+
+// `qa: journal:` — how much of the traffic the journal keeps.
+void parse_journal_limits(const yaml_value& v, qa_config& qa) {
+  yaml_map jm(v);
+  qa.journal_max_entries = static_cast<std::size_t>(jm.int_or("max_entries", 10000, 1, 10'000'000));
+  qa.journal_max_bytes = static_cast<std::size_t>(jm.int_or("max_bytes", 16 << 20, 1024, std::int64_t{1} << 34));
+  qa.journal_body_bytes = static_cast<std::size_t>(jm.int_or("body_bytes", 2048, 0, 1 << 20));
+  jm.done();
+}
+
+void parse_qa(const yaml_value& v, qa_config& qa) {
+  yaml_map m(v);
+  if (auto allow = m.find("allow_fault_header")) {
+    auto text = allow->as_string();
+    if (text != "auto" && text != "true" && text != "false")
+      allow->fail("expected auto, true or false, got '" + text + "'");
+    if (text != "auto") qa.allow_fault_header = text == "true";
+  }
+  qa.max_faults = static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(qa.max_faults), 1, 100000));
+  if (auto d = m.find("scenarios_dir")) qa.scenarios_dir = resolve_path(directory_of(v.file()), d->as_string());
+  if (auto j = m.find("journal")) parse_journal_limits(*j, qa);
+  m.done();
+}
+
+// `systems:` from every file, ids unique, each `part_of` naming one of them.
+void read_systems(const section_map& sections, world_config& w) {
+  auto it = sections.find("systems");
+  if (it == sections.end()) return;
+  std::map<std::string, std::string> ids;  // id → where it is defined
   std::vector<yaml_value> system_values;
-  for (const auto& list : sections["systems"])
+  for (const auto& list : it->second)
     for (const auto& item : list.items()) {
       auto sys = parse_system(item);
       if (ids.count(sys.id)) item.fail("duplicate system id '" + sys.id + "' (first in " + ids[sys.id] + ")");
@@ -285,7 +293,10 @@ world_config read_world(const std::string& entry_file) {
     if (!sys.part_of.empty() && !w.find_system(sys.part_of))
       yaml_map(system_values[i]).get("part_of").fail("unknown system '" + sys.part_of + "'");
   }
-  parse_world_data(sections, w);
+}
+
+// A world has exactly one portal, one network and one juki system.
+void check_unique_systems(const world_config& w) {
   for (auto kind : {system_kind::portal, system_kind::network, system_kind::juki}) {
     int n = 0;
     for (const auto& sys : w.systems) n += sys.kind == kind;
@@ -293,6 +304,28 @@ world_config read_world(const std::string& entry_file) {
       throw config_error(w.entry_file + ": systems: the world needs exactly one system of kind '" + to_string(kind) +
                          "' (found " + std::to_string(n) + ")");
   }
+}
+
+world_config read_world(const std::string& entry_file) {
+  world_config w;
+  w.entry_file = fs::weakly_canonical(entry_file).string();
+  section_map sections;
+  std::set<std::string> seen;
+  collect(w.entry_file, sections, seen, 0, w.files);
+  record_fixed_sections(sections, w);
+
+  if (const auto* v = section_value(sections, "name")) w.name = v->as_string();
+  read_server_section(sections, w);
+  if (const auto* v = section_value(sections, "logging")) parse_logging(*v, w.logging);
+  if (const auto* v = section_value(sections, "clock")) parse_clock(*v, w.clock);
+  if (const auto* v = section_value(sections, "conformance")) parse_conformance(*v, w.conformance);
+  if (const auto* v = section_value(sections, "qa")) parse_qa(*v, w.qa);
+  if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(directory_of(w.entry_file), "mynasim:scenarios");
+  if (const auto* v = section_value(sections, "holidays")) parse_holidays(*v, w.holidays);
+
+  read_systems(sections, w);
+  parse_world_data(sections, w);
+  check_unique_systems(w);
   return w;
 }
 

@@ -51,8 +51,8 @@ struct server_config {
   millis write_timeout{15000};
   millis handshake_timeout{5000};
   millis shutdown_grace{5000};
-  std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = std::size_t{16} * 1024;
+  std::size_t body_limit = std::size_t{1024} * 1024;
   std::size_t max_connections = 2048;
   // How this process reaches its own systems listener: handed over in memory (the default)
   // or over loopback TCP. Either way every hop is an HTTP exchange the journal and faults see.
@@ -96,7 +96,7 @@ struct qa_config {
   std::size_t max_faults = 256;  // active faults from the admin API and scenarios
   std::string scenarios_dir;     // resolved absolute path; scenario files are read only from here
   std::size_t journal_max_entries = 10000;
-  std::size_t journal_max_bytes = 16 * 1024 * 1024;
+  std::size_t journal_max_bytes = std::size_t{16} * 1024 * 1024;
   std::size_t journal_body_bytes = 2048;  // request/response bodies kept per entry
 };
 

@@ -155,8 +155,8 @@ const yaml_map::entry* yaml_map::lookup(const std::string& key) const {
   return nullptr;
 }
 
-yaml_value yaml_map::child(std::size_t i) const {
-  const auto& e = entries_[i];
+yaml_value yaml_map::child(std::size_t index) const {
+  const auto& e = entries_[index];
   e.used = true;
   return value_.child(e.value, value_.path().empty() ? e.key : value_.path() + "." + e.key);
 }
@@ -286,15 +286,12 @@ class yaml_builder {
   explicit yaml_builder(std::shared_ptr<yaml_document> doc) : doc_(std::move(doc)) {}
 
   void build(const std::string& text) {
-    const auto& name = doc_->name();
     struct parser_guard {
       yaml_parser_t p;
       parser_guard() { yaml_parser_initialize(&p); }
       ~parser_guard() { yaml_parser_delete(&p); }
     } parser;
     yaml_parser_set_input_string(&parser.p, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-    int documents = 0;
-    bool have_root = false;
     for (;;) {
       yaml_event_t event;
       if (!yaml_parser_parse(&parser.p, &event)) syntax_error(parser.p, text);
@@ -302,66 +299,7 @@ class yaml_builder {
         yaml_event_t* e;
         ~event_guard() { yaml_event_delete(e); }
       } guard{&event};
-      const auto& mark = event.start_mark;
-      switch (event.type) {
-        case YAML_STREAM_END_EVENT:
-          if (!have_root) doc_->root_ = add_node(yaml_document::kind::null, mark);
-          return;
-        case YAML_DOCUMENT_START_EVENT:
-          if (++documents > 1) fail_at(name, mark.line, mark.column, "a second YAML document (only one is read)");
-          break;
-        case YAML_SCALAR_EVENT: {
-          auto& s = event.data.scalar;
-          std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
-          bool plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nullptr;
-          bool null = plain && (value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL");
-          auto n = add_node(null ? yaml_document::kind::null : yaml_document::kind::scalar, mark);
-          auto& x = doc_->nodes_[n];
-          x.plain = plain;
-          x.offset = doc_->add_text(value);
-          x.size = static_cast<std::uint32_t>(value.size());
-          anchor(s.anchor, n);
-          have_root = place(n) || have_root;
-          break;
-        }
-        case YAML_ALIAS_EVENT: {
-          auto it = anchors_.find(reinterpret_cast<const char*>(event.data.alias.anchor));
-          if (it == anchors_.end())
-            fail_at(name, mark.line, mark.column,
-                    std::string("alias *") + reinterpret_cast<const char*>(event.data.alias.anchor) +
-                        " names no anchor defined before it (an alias cannot refer to its own node)");
-          have_root = place(it->second) || have_root;
-          break;
-        }
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-          if (open_.size() >= max_yaml_depth)
-            fail_at(name, mark.line, mark.column, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
-          bool seq = event.type == YAML_SEQUENCE_START_EVENT;
-          auto n = add_node(seq ? yaml_document::kind::sequence : yaml_document::kind::map, mark);
-          auto* a = seq ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
-          open_.push_back({n, pending_.size(), a ? std::string(reinterpret_cast<const char*>(a)) : std::string()});
-          break;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: {
-          auto f = std::move(open_.back());
-          open_.pop_back();
-          auto& x = doc_->nodes_[f.node];
-          x.offset = static_cast<std::uint32_t>(doc_->links_.size());
-          auto count = pending_.size() - f.first_child;
-          x.size = static_cast<std::uint32_t>(x.type == yaml_document::kind::map ? count / 2 : count);
-          doc_->links_.insert(doc_->links_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(f.first_child),
-                              pending_.end());
-          pending_.resize(f.first_child);
-          // Anchored when complete: an alias inside its own node finds nothing, so no cycle.
-          if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
-          have_root = place(f.node) || have_root;
-          break;
-        }
-        default:
-          break;
-      }
+      if (!take(event)) return;
     }
   }
 
@@ -371,6 +309,91 @@ class yaml_builder {
     std::size_t first_child;
     std::string anchor;
   };
+
+  // One event into the document; false once the stream has ended.
+  bool take(const yaml_event_t& event) {
+    const auto& mark = event.start_mark;
+    switch (event.type) {
+      case YAML_STREAM_END_EVENT:
+        if (!have_root_) doc_->root_ = add_node(yaml_document::kind::null, mark);
+        return false;
+      case YAML_DOCUMENT_START_EVENT:
+        if (++documents_ > 1)
+          fail_at(doc_->name(), mark.line, mark.column, "a second YAML document (only one is read)");
+        break;
+      case YAML_SCALAR_EVENT:
+        add_scalar(event);
+        break;
+      case YAML_ALIAS_EVENT:
+        add_alias(event);
+        break;
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT:
+        start_collection(event);
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        end_collection();
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  // A scalar: its text kept; a plain empty, ~ or null is the null node.
+  void add_scalar(const yaml_event_t& event) {
+    const auto& s = event.data.scalar;
+    std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
+    bool plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nullptr;
+    bool null = plain && (value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL");
+    auto n = add_node(null ? yaml_document::kind::null : yaml_document::kind::scalar, event.start_mark);
+    auto& x = doc_->nodes_[n];
+    x.plain = plain;
+    x.offset = doc_->add_text(value);
+    x.size = static_cast<std::uint32_t>(value.size());
+    anchor(s.anchor, n);
+    place(n);
+  }
+
+  // An alias: the anchored node itself, placed once more.
+  void add_alias(const yaml_event_t& event) {
+    const auto* name = reinterpret_cast<const char*>(event.data.alias.anchor);
+    auto it = anchors_.find(name);
+    if (it == anchors_.end())
+      fail_at(
+          doc_->name(), event.start_mark.line, event.start_mark.column,
+          std::string("alias *") + name + " names no anchor defined before it (an alias cannot refer to its own node)");
+    place(it->second);
+  }
+
+  // A sequence or mapping opens: its children are gathered until it ends.
+  void start_collection(const yaml_event_t& event) {
+    const auto& mark = event.start_mark;
+    if (open_.size() >= max_yaml_depth)
+      fail_at(doc_->name(), mark.line, mark.column,
+              "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+    bool seq = event.type == YAML_SEQUENCE_START_EVENT;
+    auto n = add_node(seq ? yaml_document::kind::sequence : yaml_document::kind::map, mark);
+    auto* a = seq ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
+    open_.push_back({n, pending_.size(), a ? std::string(reinterpret_cast<const char*>(a)) : std::string()});
+  }
+
+  // The innermost collection ends: its gathered children are stored together.
+  void end_collection() {
+    auto f = std::move(open_.back());
+    open_.pop_back();
+    auto& x = doc_->nodes_[f.node];
+    x.offset = static_cast<std::uint32_t>(doc_->links_.size());
+    auto count = pending_.size() - f.first_child;
+    x.size = static_cast<std::uint32_t>(x.type == yaml_document::kind::map ? count / 2 : count);
+    doc_->links_.insert(doc_->links_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(f.first_child),
+                        pending_.end());
+    pending_.resize(f.first_child);
+    // Anchored when complete: an alias inside its own node finds nothing, so no cycle.
+    if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
+    place(f.node);
+  }
 
   std::uint32_t add_node(yaml_document::kind type, const yaml_mark_t& mark) {
     yaml_document::node x;
@@ -385,14 +408,14 @@ class yaml_builder {
     if (name) anchors_[reinterpret_cast<const char*>(name)] = n;
   }
 
-  // A complete node goes to the collection that holds it; true when it is the document itself.
-  bool place(std::uint32_t n) {
+  // A complete node goes to the collection that holds it, or is the document itself.
+  void place(std::uint32_t n) {
     if (open_.empty()) {
       doc_->root_ = n;
-      return true;
+      have_root_ = true;
+      return;
     }
     pending_.push_back(n);
-    return false;
   }
 
   [[noreturn]] void syntax_error(const yaml_parser_t& p, const std::string& text) {
@@ -420,6 +443,8 @@ class yaml_builder {
   std::vector<open_collection> open_;
   std::vector<std::uint32_t> pending_;
   std::unordered_map<std::string, std::uint32_t> anchors_;
+  int documents_ = 0;
+  bool have_root_ = false;
 };
 
 namespace {

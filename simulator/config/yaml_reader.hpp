@@ -115,7 +115,7 @@ class yaml_map {
   void done() const;
 
  private:
-  yaml_value child(std::size_t entry) const;
+  yaml_value child(std::size_t index) const;
 
   // The mapping's keys and values, read once.
   struct entry {
@@ -134,7 +134,7 @@ class yaml_map {
 nlohmann::json yaml_to_json(const yaml_value& v, bool typed);
 
 // The largest YAML document read from a file or a request.
-inline constexpr std::size_t max_yaml_bytes = 64 * 1024 * 1024;
+inline constexpr std::size_t max_yaml_bytes = std::size_t{64} * 1024 * 1024;
 
 // Parses a file or text within a budget — size, nesting (64 levels) and nodes after alias
 // expansion — so no document can exhaust the stack or memory; syntax errors and budget

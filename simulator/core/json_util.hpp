@@ -14,7 +14,7 @@
 namespace mynasim {
 
 struct json_limits {
-  std::size_t max_bytes = 8 * 1024 * 1024;
+  std::size_t max_bytes = std::size_t{8} * 1024 * 1024;
   int max_depth = 64;  // nesting of arrays and objects; nlohmann's parser recurses per level
 };
 

@@ -27,8 +27,8 @@ http_response json_error(int status, std::string_view code, std::string_view mes
 }
 
 void router::add(std::string method, std::string pattern, handler_fn handler) {
-  route r{std::move(method), {}, false, std::move(handler), pattern};
-  for (auto part : split_path(pattern)) {
+  route r{std::move(method), {}, false, std::move(handler), std::move(pattern)};
+  for (auto part : split_path(r.pattern)) {
     if (part == "*")
       r.wildcard = true;
     else
@@ -39,7 +39,7 @@ void router::add(std::string method, std::string pattern, handler_fn handler) {
 
 void router::add_sync(std::string method, std::string pattern, sync_handler_fn handler) {
   add(std::move(method), std::move(pattern),
-      [h = std::move(handler)](http_request& req, respond_fn respond) { respond(h(req)); });
+      [h = std::move(handler)](http_request& req, const respond_fn& respond) { respond(h(req)); });
 }
 
 bool router::match(const route& r, const std::vector<std::string_view>& parts, http_request* request) {

@@ -150,8 +150,8 @@ struct world_data {
     index_holder() = default;
     index_holder(const index_holder&) {}
     index_holder(index_holder&&) = default;
-    index_holder& operator=(const index_holder&) {
-      p.reset();
+    index_holder& operator=(const index_holder& other) {
+      if (this != &other) p.reset();  // assigned itself, the data is unchanged: its indexes still hold
       return *this;
     }
     index_holder& operator=(index_holder&&) = default;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/admin_client.hpp"
 
+#include <optional>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -15,68 +17,116 @@
 
 namespace mynasim {
 
-admin_answer admin_call(const std::string& base_url, const std::string& method, const std::string& target,
-                        const std::string& body, const std::string& bearer_token, std::chrono::milliseconds timeout) {
-  admin_answer out;
-  bool tls = false;
+namespace {
+
+// Where an admin listener is: host, port and the path prefix its routes sit under.
+struct admin_endpoint {
   std::string host, port, prefix;
-  if (!split_url(base_url, tls, host, port, prefix) || tls) {
-    out.error = "the admin URL must be http://host:port (got " + base_url + ")";
-    return out;
-  }
-  if (prefix == "/") prefix.clear();
-  // Asynchronous steps on a private io_context run for at most `timeout` in all: a stream's
-  // expiry applies to asynchronous operations only, and a name lookup, a silent peer or an
-  // endless body must not hold the command line.
-  net::io_context io;
-  tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), prefix + target, 11};
-  req.set(bhttp::field::host, host + ":" + port);
+};
+
+// http://host:port[/prefix] → the endpoint; https:// and malformed URLs are refused.
+std::optional<admin_endpoint> parse_admin_url(const std::string& base_url) {
+  bool tls = false;
+  admin_endpoint at;
+  if (!split_url(base_url, tls, at.host, at.port, at.prefix) || tls) return std::nullopt;
+  if (at.prefix == "/") at.prefix.clear();
+  return at;
+}
+
+bhttp::request<bhttp::string_body> make_admin_request(const admin_endpoint& at, const std::string& method,
+                                                      const std::string& target, const std::string& body,
+                                                      const std::string& bearer_token) {
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), at.prefix + target, 11};
+  req.set(bhttp::field::host, at.host + ":" + at.port);
   req.set(bhttp::field::user_agent, "mynasim-cli");
   if (!bearer_token.empty()) req.set(bhttp::field::authorization, "Bearer " + bearer_token);
   if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
   req.body() = body;
   req.prepare_payload();
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(16 * 1024 * 1024);
-  parser.header_limit(16 * 1024);
-  bool done = false;
-  auto fail = [&](const beast::error_code& ec) {
-    out.error = ec.message();
-    done = true;
-  };
-  resolver.async_resolve(host, port, [&](beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) return fail(ec);
-    stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) return fail(ec2);
-      bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) return fail(ec3);
-        bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
-          if (ec4) return fail(ec4);
-          out.status = static_cast<int>(parser.get().result_int());
-          out.body = std::move(parser.get().body());
-          done = true;
+  return req;
+}
+
+// One call as asynchronous steps on a private io_context, which run for at most `timeout` in
+// all: a stream's expiry applies to asynchronous operations only, and a name lookup, a silent
+// peer or an endless body must not hold the command line.
+class admin_exchange {
+ public:
+  explicit admin_exchange(bhttp::request<bhttp::string_body> req) : req_(std::move(req)) {
+    parser_.body_limit(std::uint64_t{16} * 1024 * 1024);
+    parser_.header_limit(16 * 1024);
+  }
+
+  // Resolve, connect, write and read, each step started by the one before.
+  void start(const admin_endpoint& at) {
+    resolver_.async_resolve(at.host, at.port, [this](beast::error_code ec, const tcp::resolver::results_type& results) {
+      if (ec) return fail(ec);
+      stream_.async_connect(results, [this](beast::error_code ec2, const tcp::endpoint&) {
+        if (ec2) return fail(ec2);
+        bhttp::async_write(stream_, req_, [this](beast::error_code ec3, std::size_t) {
+          if (ec3) return fail(ec3);
+          bhttp::async_read(stream_, buffer_, parser_, [this](beast::error_code ec4, std::size_t) {
+            if (ec4) return fail(ec4);
+            out_.status = static_cast<int>(parser_.get().result_int());
+            out_.body = std::move(parser_.get().body());
+            done_ = true;
+          });
         });
       });
     });
-  });
-  io.run_for(timeout);
-  if (!done) {
-    // Let the pending step finish as cancelled before its objects go.
-    resolver.cancel();
-    stream.close();
-    io.restart();
-    io.run_for(std::chrono::seconds(1));
-    out.status = 0;
-    out.body.clear();
-    out.error = "no answer within " + std::to_string(timeout.count()) + " ms";
+  }
+
+  // Runs the steps until they finish or the time is up.
+  admin_answer finish(std::chrono::milliseconds timeout) {
+    io_.run_for(timeout);
+    if (!done_) {
+      abandon();
+      out_.status = 0;
+      out_.body.clear();
+      out_.error = "no answer within " + std::to_string(timeout.count()) + " ms";
+      return std::move(out_);
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return std::move(out_);
+  }
+
+ private:
+  void fail(const beast::error_code& ec) {
+    out_.error = ec.message();
+    done_ = true;
+  }
+
+  // Lets the pending step finish as cancelled before its objects go.
+  void abandon() {
+    resolver_.cancel();
+    stream_.close();
+    io_.restart();
+    io_.run_for(std::chrono::seconds(1));
+  }
+
+  admin_answer out_;
+  net::io_context io_;
+  tcp::resolver resolver_{io_};
+  beast::tcp_stream stream_{io_};
+  bhttp::request<bhttp::string_body> req_;
+  beast::flat_buffer buffer_;
+  bhttp::response_parser<bhttp::string_body> parser_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+admin_answer admin_call(const std::string& base_url, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& bearer_token, std::chrono::milliseconds timeout) {
+  auto at = parse_admin_url(base_url);
+  if (!at) {
+    admin_answer out;
+    out.error = "the admin URL must be http://host:port (got " + base_url + ")";
     return out;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return out;
+  admin_exchange call(make_admin_request(*at, method, target, body, bearer_token));
+  call.start(*at);
+  return call.finish(timeout);
 }
 
 }  // namespace mynasim

@@ -386,7 +386,7 @@ void http_client::send(client_request request, std::function<void(client_result)
   net::any_io_executor where =
       tls ? net::any_io_executor(pool_->tls_strand) : net::any_io_executor(net::make_strand(ioc));
   net::co_spawn(where, perform(std::move(request), pool_, *server_),
-                [done = std::move(done)](std::exception_ptr e, client_result r) {
+                [done = std::move(done)](const std::exception_ptr& e, client_result r) {
                   if (e) {
                     r = {};
                     r.error = "client failure";

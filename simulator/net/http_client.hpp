@@ -29,8 +29,8 @@ struct client_request {
   std::string body;
   std::vector<http_header> headers;
   std::chrono::milliseconds timeout{10000};
-  std::size_t body_limit = 8 * 1024 * 1024;
-  std::size_t header_limit = 16 * 1024;  // status line and fields; the trailer has the same budget
+  std::size_t body_limit = std::size_t{8} * 1024 * 1024;
+  std::size_t header_limit = std::size_t{16} * 1024;  // status line and fields; the trailer has the same budget
 };
 
 // Keeps idle keep-alive connections — plain HTTP and established TLS sessions — per peer,

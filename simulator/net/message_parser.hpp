@@ -20,11 +20,11 @@
 namespace mynasim {
 
 struct message_limits {
-  std::size_t header_bytes = 16 * 1024;  // start line and fields; the trailer has the same budget
-  std::size_t body_bytes = 1024 * 1024;
+  std::size_t header_bytes = std::size_t{16} * 1024;  // start line and fields; the trailer has the same budget
+  std::size_t body_bytes = std::size_t{1024} * 1024;
   std::size_t max_fields = 128;  // in the head and in the trailer, each
   // The read buffer holds at most one head (or trailer) plus one read's worth of bytes.
-  std::size_t buffer_bytes() const { return header_bytes + 64 * 1024; }
+  std::size_t buffer_bytes() const { return header_bytes + std::size_t{64} * 1024; }
 };
 
 template <bool IsRequest>

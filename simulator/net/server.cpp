@@ -601,27 +601,27 @@ http_server::~http_server() {
   join();
 }
 
-std::uint16_t http_server::listen(const listen_settings& l) {
+std::uint16_t http_server::listen(const listen_settings& listener) {
   auto& entry = impl_->acceptors.emplace_back();
-  entry.settings = l;
+  entry.settings = listener;
   if (entry.settings.max_connections == 0) entry.settings.max_connections = impl_->settings.max_connections;
   try {
-    if (l.tls) entry.tls = impl_->make_tls(l);
-    auto address = net::ip::make_address(l.address == "localhost" ? "127.0.0.1" : l.address);
+    if (listener.tls) entry.tls = impl_->make_tls(listener);
+    auto address = net::ip::make_address(listener.address == "localhost" ? "127.0.0.1" : listener.address);
     entry.acceptor = std::make_unique<tcp::acceptor>(net::make_strand(impl_->ioc));
-    tcp::endpoint ep(address, l.port);
+    tcp::endpoint ep(address, listener.port);
     entry.acceptor->open(ep.protocol());
     entry.acceptor->set_option(net::socket_base::reuse_address(true));
     entry.acceptor->bind(ep);
     entry.acceptor->listen(net::socket_base::max_listen_connections);
   } catch (const boost::system::system_error& e) {
     impl_->acceptors.pop_back();
-    throw std::runtime_error("listener '" + l.name + "' on " + l.address + ":" + std::to_string(l.port) + ": " +
-                             e.code().message());
+    throw std::runtime_error("listener '" + listener.name + "' on " + listener.address + ":" +
+                             std::to_string(listener.port) + ": " + e.code().message());
   } catch (const std::exception& e) {
     impl_->acceptors.pop_back();
-    throw std::runtime_error("listener '" + l.name + "' on " + l.address + ":" + std::to_string(l.port) + ": " +
-                             e.what());
+    throw std::runtime_error("listener '" + listener.name + "' on " + listener.address + ":" +
+                             std::to_string(listener.port) + ": " + e.what());
   }
   auto port = entry.acceptor->local_endpoint().port();
   entry.settings.port = port;

@@ -24,8 +24,8 @@ struct server_settings {
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds handler_timeout{30000};
   std::chrono::milliseconds shutdown_grace{5000};
-  std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = std::size_t{16} * 1024;
+  std::size_t body_limit = std::size_t{1024} * 1024;
   std::size_t max_connections = 2048;  // per listener unless the listener sets its own
   // Requests this process sends to its own plain listeners over loopback are handed over in
   // memory (same bytes, parsers, handlers, journal and faults; no kernel round trip).
@@ -55,7 +55,7 @@ class http_server {
 
   // Binds at once (port 0 picks a free port) and returns the bound port; throws
   // std::runtime_error naming the listener on failure.
-  std::uint16_t listen(const listen_settings& settings);
+  std::uint16_t listen(const listen_settings& listener);
 
   // Serves on `threads` threads (the caller included) until shutdown; SIGINT/SIGTERM
   // trigger a graceful shutdown. Returns when everything has stopped.

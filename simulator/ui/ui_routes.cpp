@@ -39,7 +39,7 @@ std::string origin_of(const http_request& req, bool tls) {
 
 }  // namespace
 
-void register_landing_routes(router& app, landing_context ctx) {
+void register_landing_routes(router& app, const landing_context& ctx) {
   app.add_sync("GET", "/", [ctx](http_request& req) {
     const auto* host = req.header("host");
     landing_facts facts;

@@ -22,7 +22,7 @@ struct landing_context {
   std::function<std::string()> sp_port;  // the sp listener's port, for the sample callback page's token call
 };
 
-void register_landing_routes(router& app, landing_context ctx);
+void register_landing_routes(router& app, const landing_context& ctx);
 void register_control_room_routes(router& admin);
 
 }  // namespace mynasim
