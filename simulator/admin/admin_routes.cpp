@@ -156,7 +156,7 @@ nlohmann::json config_json(const world_runtime& rt) {
 
 }  // namespace
 
-void register_admin_routes(router& r, admin_context ctx) {
+void register_admin_routes(router& r, const admin_context& ctx) {
   auto* rt = ctx.runtime;
   r.add_sync("GET", "/__admin/health", [rt, health = ctx.health](http_request&) {
     nlohmann::json body{{"status", "ok"}, {"virtual_time", format_instant(rt->clock.now())}};

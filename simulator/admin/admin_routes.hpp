@@ -16,6 +16,6 @@ struct admin_context {
   std::function<nlohmann::json()> health;  // extra facts for /__admin/health
 };
 
-void register_admin_routes(router& r, admin_context ctx);
+void register_admin_routes(router& r, const admin_context& ctx);
 
 }  // namespace mynasim

@@ -32,7 +32,7 @@ journal_filter filter_of(const http_request& req) {
   return f;
 }
 
-http_response add_faults(qa_context& ctx, http_request& req) {
+http_response add_faults(const qa_context& ctx, http_request& req) {
   std::string parse_error;
   auto body = parse_json(req.body, parse_error);
   if (!body) return json_error(400, "invalid_fault", parse_error);
@@ -88,7 +88,7 @@ nlohmann::json available_scenarios(const std::string& dir) {
   return names;
 }
 
-http_response load_scenario(qa_context& ctx, http_request& req) {
+http_response load_scenario(const qa_context& ctx, http_request& req) {
   try {
     scenario s;
     const auto* type = req.header("content-type");
@@ -126,71 +126,95 @@ http_response load_scenario(qa_context& ctx, http_request& req) {
   }
 }
 
+// GET /__admin/faults: the active faults.
+http_response list_faults(const qa_context& ctx) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : ctx.faults->list()) list.push_back(fault_json(f));
+  return json_response(200, {{"faults", list}});
+}
+
+http_response clear_faults(const qa_context& ctx) {
+  ctx.faults->clear();
+  return json_response(200, {{"status", "cleared"}});
+}
+
+http_response remove_fault(const qa_context& ctx, http_request& req) {
+  if (!ctx.faults->remove(req.params["id"]))
+    return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
+  return json_response(200, {{"status", "removed"}});
+}
+
+// GET /__admin/scenarios: the running scenario and the files that can be loaded.
+http_response scenario_status(const qa_context& ctx) {
+  auto status = ctx.scenarios->status();
+  status["available"] = available_scenarios(ctx.runtime->world.qa.scenarios_dir);
+  return json_response(200, status);
+}
+
+http_response stop_scenario(const qa_context& ctx) {
+  ctx.scenarios->stop();
+  return json_response(200, {{"status", "stopped"}});
+}
+
+// GET /__admin/requests: the journal's entries that match the filter.
+http_response list_requests(const qa_context& ctx, http_request& req) {
+  // bodies=0: the entries without request and response bodies (the control room's live tail).
+  bool bodies = req.query_param("bodies").value_or("1") != "0";
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : ctx.journal->query(filter_of(req))) {
+    auto j = journal_json(e);
+    if (!bodies) {
+      j.erase("request_body");
+      j.erase("response_body");
+    }
+    list.push_back(std::move(j));
+  }
+  return json_response(200, {{"requests", list}, {"journal", ctx.journal->stats()}});
+}
+
+http_response count_requests(const qa_context& ctx, http_request& req) {
+  return json_response(200, {{"count", ctx.journal->count(filter_of(req))}, {"journal", ctx.journal->stats()}});
+}
+
+http_response clear_requests(const qa_context& ctx) {
+  ctx.journal->clear();
+  return json_response(200, {{"status", "cleared"}});
+}
+
+// GET /__admin/lint?client_id=…: the conformance lint of one API user's journal.
+http_response lint_client(const qa_context& ctx, http_request& req) {
+  auto client = req.query_param("client_id").value_or("");
+  if (client.empty()) return json_error(400, "invalid_request", "client_id is required");
+  journal_filter f;
+  f.client_id = client;
+  f.limit = std::numeric_limits<std::size_t>::max();
+  const auto& s = ctx.runtime->world.conformance;
+  auto report = run_lint(client, ctx.journal->query(f), *ctx.runtime->data.get(),
+                         {s.polling_storm, s.slow_notification, s.outage_retry_gap});
+  return json_response(200, report.to_json());
+}
+
+http_response reset_world(const qa_context& ctx) {
+  ctx.reset();
+  return json_response(200, {{"status", "reset"}, {"virtual_time", format_instant(ctx.runtime->clock.now())}});
+}
+
 }  // namespace
 
-void register_qa_routes(router& r, qa_context ctx) {
+void register_qa_routes(router& r, const qa_context& ctx) {
   auto c = std::make_shared<qa_context>(ctx);
-  r.add_sync("GET", "/__admin/faults", [c](http_request&) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& f : c->faults->list()) list.push_back(fault_json(f));
-    return json_response(200, {{"faults", list}});
-  });
+  r.add_sync("GET", "/__admin/faults", [c](http_request&) { return list_faults(*c); });
   r.add_sync("POST", "/__admin/faults", [c](http_request& req) { return add_faults(*c, req); });
-  r.add_sync("DELETE", "/__admin/faults", [c](http_request&) {
-    c->faults->clear();
-    return json_response(200, {{"status", "cleared"}});
-  });
-  r.add_sync("DELETE", "/__admin/faults/{id}", [c](http_request& req) {
-    if (!c->faults->remove(req.params["id"]))
-      return json_error(404, "unknown_fault", "no fault '" + req.params["id"] + "'");
-    return json_response(200, {{"status", "removed"}});
-  });
-  r.add_sync("GET", "/__admin/scenarios", [c](http_request&) {
-    auto status = c->scenarios->status();
-    status["available"] = available_scenarios(c->runtime->world.qa.scenarios_dir);
-    return json_response(200, status);
-  });
+  r.add_sync("DELETE", "/__admin/faults", [c](http_request&) { return clear_faults(*c); });
+  r.add_sync("DELETE", "/__admin/faults/{id}", [c](http_request& req) { return remove_fault(*c, req); });
+  r.add_sync("GET", "/__admin/scenarios", [c](http_request&) { return scenario_status(*c); });
   r.add_sync("POST", "/__admin/scenarios", [c](http_request& req) { return load_scenario(*c, req); });
-  r.add_sync("DELETE", "/__admin/scenarios", [c](http_request&) {
-    c->scenarios->stop();
-    return json_response(200, {{"status", "stopped"}});
-  });
-  r.add_sync("GET", "/__admin/requests", [c](http_request& req) {
-    // bodies=0: the entries without request and response bodies (the control room's live tail).
-    bool bodies = req.query_param("bodies").value_or("1") != "0";
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& e : c->journal->query(filter_of(req))) {
-      auto j = journal_json(e);
-      if (!bodies) {
-        j.erase("request_body");
-        j.erase("response_body");
-      }
-      list.push_back(std::move(j));
-    }
-    return json_response(200, {{"requests", list}, {"journal", c->journal->stats()}});
-  });
-  r.add_sync("GET", "/__admin/lint", [c](http_request& req) {
-    auto client = req.query_param("client_id").value_or("");
-    if (client.empty()) return json_error(400, "invalid_request", "client_id is required");
-    journal_filter f;
-    f.client_id = client;
-    f.limit = std::numeric_limits<std::size_t>::max();
-    const auto& s = c->runtime->world.conformance;
-    auto report = run_lint(client, c->journal->query(f), *c->runtime->data.get(),
-                           {s.polling_storm, s.slow_notification, s.outage_retry_gap});
-    return json_response(200, report.to_json());
-  });
-  r.add_sync("GET", "/__admin/requests/count", [c](http_request& req) {
-    return json_response(200, {{"count", c->journal->count(filter_of(req))}, {"journal", c->journal->stats()}});
-  });
-  r.add_sync("DELETE", "/__admin/requests", [c](http_request&) {
-    c->journal->clear();
-    return json_response(200, {{"status", "cleared"}});
-  });
-  r.add_sync("POST", "/__admin/reset", [c](http_request&) {
-    c->reset();
-    return json_response(200, {{"status", "reset"}, {"virtual_time", format_instant(c->runtime->clock.now())}});
-  });
+  r.add_sync("DELETE", "/__admin/scenarios", [c](http_request&) { return stop_scenario(*c); });
+  r.add_sync("GET", "/__admin/requests", [c](http_request& req) { return list_requests(*c, req); });
+  r.add_sync("GET", "/__admin/lint", [c](http_request& req) { return lint_client(*c, req); });
+  r.add_sync("GET", "/__admin/requests/count", [c](http_request& req) { return count_requests(*c, req); });
+  r.add_sync("DELETE", "/__admin/requests", [c](http_request&) { return clear_requests(*c); });
+  r.add_sync("POST", "/__admin/reset", [c](http_request&) { return reset_world(*c); });
 }
 
 }  // namespace mynasim

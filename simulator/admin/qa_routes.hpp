@@ -20,6 +20,6 @@ struct qa_context {
   std::function<void(const std::string&, const nlohmann::json&)> log;  // lifecycle events
 };
 
-void register_qa_routes(router& r, qa_context ctx);
+void register_qa_routes(router& r, const qa_context& ctx);
 
 }  // namespace mynasim

@@ -93,7 +93,7 @@ void register_sheet_routes(router& r, sheet_context ctx) {
   r.add_sync("POST", "/__admin/reload", [ctx](http_request&) {
     auto o = ctx.editor->reload("POST /__admin/reload");
     if (ctx.log) ctx.log(o.status == 200 ? "reloaded" : "reload_refused", o.body);
-    return outcome_response(std::move(o));
+    return outcome_response(o);
   });
   r.add_sync("GET", "/__admin/changes", [ctx](http_request& req) {
     return json_response(200, {{"changes", ctx.editor->changes_json(req.query_param("full") == "1")},

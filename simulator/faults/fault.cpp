@@ -53,6 +53,124 @@ bool read_number(const nlohmann::json& j, const char* key, double min, double ma
   return true;
 }
 
+// A duration in milliseconds of at most ten minutes; 0 when absent.
+bool read_millis(const nlohmann::json& j, const char* key, millis& out, std::string& error) {
+  double v = 0;
+  if (!read_number(j, key, 0, 600000, v, error)) return false;
+  out = millis{static_cast<long>(v)};
+  return true;
+}
+
+bool only_known_keys(const nlohmann::json& j, std::string& error) {
+  for (auto& [key, value] : j.items())
+    if (!known_keys.count(key)) {
+      error = "unknown key '" + key + "'";
+      return false;
+    }
+  return true;
+}
+
+// kind is required and one of `kinds`.
+bool read_kind(const nlohmann::json& j, fault& f, std::string& error) {
+  std::string kind;
+  if (!read_string(j, "kind", kind, error)) return false;
+  bool found = false;
+  for (const auto& [k, name] : kinds)
+    if (kind == name) {
+      f.kind = k;
+      found = true;
+    }
+  if (!found) error = kind.empty() ? "kind is required" : "unknown kind '" + kind + "'";
+  return found;
+}
+
+// The string fields: what the fault targets, how it is narrowed, and the texts of its kind.
+bool read_texts(const nlohmann::json& j, fault& f, std::string& error) {
+  if (!read_string(j, "id", f.id, error) || !read_string(j, "target", f.target, error) ||
+      !read_string(j, "endpoint", f.endpoint, error) || !read_string(j, "client_id", f.client_id, error) ||
+      !read_string(j, "persona", f.persona, error) || !read_string(j, "telegram_id", f.telegram_id, error) ||
+      !read_string(j, "distribution", f.distribution, error) || !read_string(j, "error_code", f.error_code, error) ||
+      !read_string(j, "message", f.message, error))
+    return false;
+  if (f.target.empty()) {
+    error = "target is required (a system id, or app / sp)";
+    return false;
+  }
+  return true;
+}
+
+// How often the fault fires: its probability, the seed that draws it, and how many times.
+bool read_firing(const nlohmann::json& j, fault& f, std::string& error) {
+  if (!read_number(j, "probability", 0, 1, f.probability, error)) return false;
+  if (j.contains("seed")) {
+    if (!j["seed"].is_number_integer() || j["seed"].get<std::int64_t>() < 0) {
+      error = "seed must be a non-negative integer";
+      return false;
+    }
+    f.seed = j["seed"].get<std::uint64_t>();
+  }
+  double count = -1;
+  if (!read_number(j, "count", 1, 1e9, count, error)) return false;
+  if (count > 0) f.remaining = static_cast<long>(count);
+  return true;
+}
+
+// The numbers of the kinds: latency, status, quota limit, delay and chunk size.
+bool read_parameters(const nlohmann::json& j, fault& f, std::string& error) {
+  if (!read_millis(j, "latency_ms", f.latency, error) || !read_millis(j, "latency_max_ms", f.latency_max, error) ||
+      !read_number(j, "sigma", 0, 5, f.sigma, error))
+    return false;
+  double v = f.status;
+  if (!read_number(j, "status", 100, 599, v, error)) return false;
+  f.status = static_cast<int>(v);
+  if (f.kind == fault_kind::quota && !j.contains("status")) f.status = 429;
+  v = static_cast<double>(f.limit);
+  if (!read_number(j, "limit", 0, 1e9, v, error)) return false;
+  f.limit = static_cast<long>(v);
+  if (!read_millis(j, "delay_ms", f.delay, error)) return false;
+  v = static_cast<double>(f.chunk);
+  if (!read_number(j, "chunk_bytes", 1, 65536, v, error)) return false;
+  f.chunk = static_cast<std::size_t>(v);
+  return true;
+}
+
+bool check_distribution(const fault& f, std::string& error) {
+  if (f.distribution != "fixed" && f.distribution != "uniform" && f.distribution != "lognormal") {
+    error = "distribution must be fixed, uniform or lognormal";
+    return false;
+  }
+  if (f.distribution == "uniform" && f.latency_max < f.latency) {
+    error = "latency_max_ms must be at least latency_ms for a uniform latency";
+    return false;
+  }
+  return true;
+}
+
+// How long the fault lasts: a quota's window, and "for" (from `now`) or "until" an instant.
+bool read_durations(const nlohmann::json& j, instant now, fault& f, std::string& error) {
+  for (const char* key : {"window", "for"}) {
+    if (!j.contains(key)) continue;
+    auto d = j[key].is_string() ? parse_duration(j[key].get<std::string>()) : std::nullopt;
+    if (!d || d->count() <= 0) {
+      error = std::string(key) + " must be a positive ISO-8601 duration such as PT10M";
+      return false;
+    }
+    if (std::string(key) == "window")
+      f.window = *d;
+    else
+      f.until = now + *d;
+  }
+  if (j.contains("until")) {
+    auto t = j["until"].is_string() ? parse_instant(j["until"].get<std::string>()) : std::nullopt;
+    if (!t) {
+      error = "until must be an ISO-8601 instant";
+      return false;
+    }
+    f.until = *t;
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* to_string(fault_kind k) {
@@ -71,94 +189,10 @@ std::optional<fault> parse_fault(const nlohmann::json& j, instant now, std::stri
     error = "a fault is a JSON object";
     return std::nullopt;
   }
-  for (auto& [key, value] : j.items())
-    if (!known_keys.count(key)) {
-      error = "unknown key '" + key + "'";
-      return std::nullopt;
-    }
   fault f;
-  std::string kind;
-  if (!read_string(j, "kind", kind, error)) return std::nullopt;
-  bool found = false;
-  for (const auto& [k, name] : kinds)
-    if (kind == name) {
-      f.kind = k;
-      found = true;
-    }
-  if (!found) {
-    error = kind.empty() ? "kind is required" : "unknown kind '" + kind + "'";
+  if (!only_known_keys(j, error) || !read_kind(j, f, error) || !read_texts(j, f, error) || !read_firing(j, f, error) ||
+      !read_parameters(j, f, error) || !check_distribution(f, error) || !read_durations(j, now, f, error))
     return std::nullopt;
-  }
-  if (!read_string(j, "id", f.id, error) || !read_string(j, "target", f.target, error) ||
-      !read_string(j, "endpoint", f.endpoint, error) || !read_string(j, "client_id", f.client_id, error) ||
-      !read_string(j, "persona", f.persona, error) || !read_string(j, "telegram_id", f.telegram_id, error) ||
-      !read_string(j, "distribution", f.distribution, error) || !read_string(j, "error_code", f.error_code, error) ||
-      !read_string(j, "message", f.message, error))
-    return std::nullopt;
-  if (f.target.empty()) {
-    error = "target is required (a system id, or app / sp)";
-    return std::nullopt;
-  }
-  double v = 0;
-  if (!read_number(j, "probability", 0, 1, f.probability, error)) return std::nullopt;
-  if (j.contains("seed")) {
-    if (!j["seed"].is_number_integer() || j["seed"].get<std::int64_t>() < 0) {
-      error = "seed must be a non-negative integer";
-      return std::nullopt;
-    }
-    f.seed = j["seed"].get<std::uint64_t>();
-  }
-  v = -1;
-  if (!read_number(j, "count", 1, 1e9, v, error)) return std::nullopt;
-  if (v > 0) f.remaining = static_cast<long>(v);
-  v = 0;
-  if (!read_number(j, "latency_ms", 0, 600000, v, error)) return std::nullopt;
-  f.latency = millis{static_cast<long>(v)};
-  v = 0;
-  if (!read_number(j, "latency_max_ms", 0, 600000, v, error)) return std::nullopt;
-  f.latency_max = millis{static_cast<long>(v)};
-  if (!read_number(j, "sigma", 0, 5, f.sigma, error)) return std::nullopt;
-  v = f.status;
-  if (!read_number(j, "status", 100, 599, v, error)) return std::nullopt;
-  f.status = static_cast<int>(v);
-  if (f.kind == fault_kind::quota && !j.contains("status")) f.status = 429;
-  v = static_cast<double>(f.limit);
-  if (!read_number(j, "limit", 0, 1e9, v, error)) return std::nullopt;
-  f.limit = static_cast<long>(v);
-  v = 0;
-  if (!read_number(j, "delay_ms", 0, 600000, v, error)) return std::nullopt;
-  f.delay = millis{static_cast<long>(v)};
-  v = static_cast<double>(f.chunk);
-  if (!read_number(j, "chunk_bytes", 1, 65536, v, error)) return std::nullopt;
-  f.chunk = static_cast<std::size_t>(v);
-  if (f.distribution != "fixed" && f.distribution != "uniform" && f.distribution != "lognormal") {
-    error = "distribution must be fixed, uniform or lognormal";
-    return std::nullopt;
-  }
-  if (f.distribution == "uniform" && f.latency_max < f.latency) {
-    error = "latency_max_ms must be at least latency_ms for a uniform latency";
-    return std::nullopt;
-  }
-  for (const char* key : {"window", "for"}) {
-    if (!j.contains(key)) continue;
-    auto d = j[key].is_string() ? parse_duration(j[key].get<std::string>()) : std::nullopt;
-    if (!d || d->count() <= 0) {
-      error = std::string(key) + " must be a positive ISO-8601 duration such as PT10M";
-      return std::nullopt;
-    }
-    if (std::string(key) == "window")
-      f.window = *d;
-    else
-      f.until = now + *d;
-  }
-  if (j.contains("until")) {
-    auto t = j["until"].is_string() ? parse_instant(j["until"].get<std::string>()) : std::nullopt;
-    if (!t) {
-      error = "until must be an ISO-8601 instant";
-      return std::nullopt;
-    }
-    f.until = *t;
-  }
   return f;
 }
 

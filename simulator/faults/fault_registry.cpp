@@ -140,7 +140,102 @@ fault_decision fault_registry::decide(const http_request& req) {
   return d;
 }
 
-fault_decision fault_registry::decide_and_collect(const http_request& req, std::vector<fault>& fired_specs) {
+bool fault_registry::quota_exceeded_locked(active& a, instant now) {
+  if (now - a.window_start >= a.spec.window) {
+    a.window_start = now;
+    a.window_count = 0;
+  }
+  return ++a.window_count > a.spec.limit && fires_locked(a);
+}
+
+millis fault_registry::draw_latency_locked(active& a) {
+  const auto& f = a.spec;
+  if (f.distribution == "uniform") {
+    std::uniform_int_distribution<long> u(f.latency.count(), f.latency_max.count());
+    return millis{u(a.rng)};
+  }
+  if (f.distribution == "lognormal") {
+    std::normal_distribution<double> n(0.0, 1.0);
+    return millis{static_cast<long>(static_cast<double>(f.latency.count()) * std::exp(f.sigma * n(a.rng)))};
+  }
+  return f.latency;
+}
+
+namespace {
+
+// The answer of an http_error or quota fault, in the shape of an error and of a telegram.
+http_response injected_error(const std::string& id, const fault& f, const http_request& req) {
+  std::string code =
+      f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
+  std::string message = f.message.empty() ? "fault " + id + " (" + to_string(f.kind) + ")" : f.message;
+  // What the fault declared travels in `reason`, so that the portal can hand exactly
+  // that to the API user (a telegram endpoint reshapes this answer into its telegram).
+  nlohmann::json reason{{"code", "injected"}, {"fault", id}, {"kind", to_string(f.kind)}};
+  if (!f.error_code.empty()) reason["errorCode"] = f.error_code;
+  if (!f.message.empty()) reason["message"] = f.message;
+  return json_response(
+      f.status,
+      {{"error", code},
+       {"error_description", message},
+       {"reason", reason},
+       {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id}, {"errorCode", code}}},
+       {"errorMessage", message}});
+}
+
+// What a fault that acts on the connection or the body does to the transport.
+void apply_transport_fault(const fault& f, transport_fault& t) {
+  switch (f.kind) {
+    case fault_kind::hang:
+      t.what = transport_fault::action::hang;
+      break;
+    case fault_kind::reset:
+      t.what = transport_fault::action::reset;
+      break;
+    case fault_kind::empty_response:
+      t.what = transport_fault::action::empty;
+      break;
+    case fault_kind::malformed_body:
+      t.what = transport_fault::action::malformed;
+      break;
+    case fault_kind::truncated_body:
+      t.what = transport_fault::action::truncate;
+      break;
+    case fault_kind::slow_body:
+      t.what = transport_fault::action::slow;
+      t.pause = f.delay.count() ? f.delay : millis{100};
+      t.chunk = f.chunk;
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void fault_registry::apply_locked(const std::string& id, active& a, const http_request& req, instant now,
+                                  fault_decision& d) {
+  const auto& f = a.spec;
+  switch (f.kind) {
+    case fault_kind::latency:
+      d.transport.delay += draw_latency_locked(a);
+      break;
+    case fault_kind::http_error:
+    case fault_kind::quota: {
+      auto res = injected_error(id, f, req);
+      if (f.kind == fault_kind::quota)
+        res.set("retry-after",
+                std::to_string(std::max<long>(
+                    1, std::chrono::ceil<std::chrono::seconds>(a.window_start + f.window - now).count())));
+      if (!d.response) d.response = std::move(res);
+      break;
+    }
+    default:
+      apply_transport_fault(f, d.transport);
+      break;
+  }
+}
+
+fault_decision fault_registry::decide_and_collect(const http_request& req, std::vector<fault>& fired) {
   fault_decision d;
   std::lock_guard lock(mutex_);
   auto now = rt_->clock.now();
@@ -148,78 +243,10 @@ fault_decision fault_registry::decide_and_collect(const http_request& req, std::
   for (auto& [id, a] : faults_) {
     const auto& f = a.spec;
     if (f.kind == fault_kind::down || is_notification_fault(f.kind) || !matches(f, req)) continue;
-    if (f.kind == fault_kind::quota) {
-      if (now - a.window_start >= f.window) {
-        a.window_start = now;
-        a.window_count = 0;
-      }
-      if (++a.window_count <= f.limit || !fires_locked(a)) continue;
-    } else if (!fires_locked(a)) {
-      continue;
-    }
+    if (f.kind == fault_kind::quota ? !quota_exceeded_locked(a, now) : !fires_locked(a)) continue;
     d.fired.push_back(id);
-    if (on_fire_) fired_specs.push_back(f);
-    auto& t = d.transport;
-    switch (f.kind) {
-      case fault_kind::latency: {
-        millis extra = f.latency;
-        if (f.distribution == "uniform") {
-          std::uniform_int_distribution<long> u(f.latency.count(), f.latency_max.count());
-          extra = millis{u(a.rng)};
-        } else if (f.distribution == "lognormal") {
-          std::normal_distribution<double> n(0.0, 1.0);
-          extra = millis{static_cast<long>(static_cast<double>(f.latency.count()) * std::exp(f.sigma * n(a.rng)))};
-        }
-        t.delay += extra;
-        break;
-      }
-      case fault_kind::http_error:
-      case fault_kind::quota: {
-        std::string code =
-            f.error_code.empty() ? (f.kind == fault_kind::quota ? "quota_exceeded" : "injected_error") : f.error_code;
-        std::string message = f.message.empty() ? "fault " + id + " (" + to_string(f.kind) + ")" : f.message;
-        // What the fault declared travels in `reason`, so that the portal can hand exactly
-        // that to the API user (a telegram endpoint reshapes this answer into its telegram).
-        nlohmann::json reason{{"code", "injected"}, {"fault", id}, {"kind", to_string(f.kind)}};
-        if (!f.error_code.empty()) reason["errorCode"] = f.error_code;
-        if (!f.message.empty()) reason["message"] = f.message;
-        auto res = json_response(
-            f.status,
-            {{"error", code},
-             {"error_description", message},
-             {"reason", reason},
-             {"commonHeader", {{"telegramId", req.telegram_id}, {"processId", req.process_id}, {"errorCode", code}}},
-             {"errorMessage", message}});
-        if (f.kind == fault_kind::quota)
-          res.set("retry-after",
-                  std::to_string(std::max<long>(
-                      1, std::chrono::ceil<std::chrono::seconds>(a.window_start + f.window - now).count())));
-        if (!d.response) d.response = std::move(res);
-        break;
-      }
-      case fault_kind::hang:
-        t.what = transport_fault::action::hang;
-        break;
-      case fault_kind::reset:
-        t.what = transport_fault::action::reset;
-        break;
-      case fault_kind::empty_response:
-        t.what = transport_fault::action::empty;
-        break;
-      case fault_kind::malformed_body:
-        t.what = transport_fault::action::malformed;
-        break;
-      case fault_kind::truncated_body:
-        t.what = transport_fault::action::truncate;
-        break;
-      case fault_kind::slow_body:
-        t.what = transport_fault::action::slow;
-        t.pause = f.delay.count() ? f.delay : millis{100};
-        t.chunk = f.chunk;
-        break;
-      default:
-        break;
-    }
+    if (on_fire_) fired.push_back(f);
+    apply_locked(id, a, req, now, d);
   }
   expire_locked(now);
   return d;

@@ -65,6 +65,11 @@ class fault_registry {
   bool any_active_locked(instant now);  // drops expired faults first
   bool matches(const fault& f, const http_request& req) const;
   bool fires_locked(active& a);  // draws the probability, spends a count
+  // A quota fault: counts the request in its window; fires (as fires_locked) past the limit.
+  bool quota_exceeded_locked(active& a, instant now);
+  millis draw_latency_locked(active& a);  // a latency fault's delay, by its distribution
+  // What a fault that fired does to the decision for `req`.
+  void apply_locked(const std::string& id, active& a, const http_request& req, instant now, fault_decision& d);
   void drop_locked(std::map<std::string, active>::iterator it);
 
   world_runtime* rt_;

@@ -14,49 +14,57 @@ instant read_instant(const yaml_value& v) {
   return *t;
 }
 
+clock_settings read_clock(const yaml_value& v) {
+  yaml_map cm(v);
+  clock_settings cs;
+  cs.start = read_instant(cm.get("start"));
+  cs.speed = cm.double_or("speed", 1.0, 0.0, 1e6);
+  cs.frozen = cm.bool_or("frozen", false);
+  cm.done();
+  return cs;
+}
+
+// A step's faults, each checked as the admin API would add it (its "for" counted from the step).
+std::vector<nlohmann::json> read_step_faults(const yaml_value& list, instant at, const world_config& world) {
+  std::vector<nlohmann::json> faults;
+  for (const auto& f : list.items()) {
+    auto j = yaml_to_json(f, true);
+    std::string error;
+    auto parsed = parse_fault(j, at, error);
+    if (parsed && parsed->target != "app" && parsed->target != "sp" && !world.find_system(parsed->target))
+      error = "unknown target '" + parsed->target + "'";
+    if (!error.empty()) f.fail(error);
+    faults.push_back(std::move(j));
+  }
+  return faults;
+}
+
+scenario_step read_step(const yaml_value& item, const world_config& world, const world_data& data) {
+  yaml_map sm(item);
+  scenario_step step;
+  step.at = read_instant(sm.get("at"));
+  step.note = sm.string_or("note", "");
+  step.clear_faults = sm.bool_or("clear_faults", false);
+  if (auto r = sm.find("remove_faults")) step.remove_faults = r->strings();
+  if (auto e = sm.find("expire_certificates")) {
+    step.expire_certificates = e->strings();
+    for (std::size_t i = 0; i < step.expire_certificates.size(); ++i)
+      if (!data.find_persona(step.expire_certificates[i])) e->items()[i].fail("unknown persona");
+  }
+  if (auto add = sm.find("add_faults")) step.add_faults = read_step_faults(*add, step.at, world);
+  sm.done();
+  return step;
+}
+
 scenario parse_scenario(const yaml_value& doc, const world_config& world, const world_data& data) {
   yaml_map m(doc);
   scenario s;
   s.source = doc.file();
   s.name = m.get("name").as_string();
   s.description = m.string_or("description", "");
-  if (auto c = m.find("clock")) {
-    yaml_map cm(*c);
-    clock_settings cs;
-    cs.start = read_instant(cm.get("start"));
-    cs.speed = cm.double_or("speed", 1.0, 0.0, 1e6);
-    cs.frozen = cm.bool_or("frozen", false);
-    cm.done();
-    s.clock = cs;
-  }
-  if (auto steps = m.find("steps")) {
-    for (const auto& item : steps->items()) {
-      yaml_map sm(item);
-      scenario_step step;
-      step.at = read_instant(sm.get("at"));
-      step.note = sm.string_or("note", "");
-      step.clear_faults = sm.bool_or("clear_faults", false);
-      if (auto r = sm.find("remove_faults")) step.remove_faults = r->strings();
-      if (auto e = sm.find("expire_certificates")) {
-        step.expire_certificates = e->strings();
-        for (std::size_t i = 0; i < step.expire_certificates.size(); ++i)
-          if (!data.find_persona(step.expire_certificates[i])) e->items()[i].fail("unknown persona");
-      }
-      if (auto add = sm.find("add_faults")) {
-        for (const auto& f : add->items()) {
-          auto j = yaml_to_json(f, true);
-          std::string error;
-          auto parsed = parse_fault(j, step.at, error);
-          if (parsed && parsed->target != "app" && parsed->target != "sp" && !world.find_system(parsed->target))
-            error = "unknown target '" + parsed->target + "'";
-          if (!error.empty()) f.fail(error);
-          step.add_faults.push_back(std::move(j));
-        }
-      }
-      sm.done();
-      s.steps.push_back(std::move(step));
-    }
-  }
+  if (auto c = m.find("clock")) s.clock = read_clock(*c);
+  if (auto steps = m.find("steps"))
+    for (const auto& item : steps->items()) s.steps.push_back(read_step(item, world, data));
   m.done();
   std::stable_sort(s.steps.begin(), s.steps.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
   return s;

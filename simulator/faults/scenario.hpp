@@ -33,7 +33,7 @@ struct scenario {
 };
 
 // Reads and validates a scenario file (or text); throws config_error naming file:line:col.
-inline constexpr std::size_t max_scenario_bytes = 1024 * 1024;
+inline constexpr std::size_t max_scenario_bytes = std::size_t{1024} * 1024;
 scenario load_scenario_file(const std::string& path, const world_config& world, const world_data& data,
                             std::size_t max_bytes = max_scenario_bytes);
 scenario load_scenario_text(const std::string& text, const std::string& name, const world_config& world,

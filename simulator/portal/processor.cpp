@@ -136,6 +136,50 @@ std::string processor::outage_message(const std::string& key, const nlohmann::js
   return msg;
 }
 
+namespace {
+
+const system_config* network_system(const world_config& world) {
+  const system_config* network = nullptr;
+  for (const auto& s : world.systems)
+    if (s.kind == system_kind::network) network = &s;
+  return network;
+}
+
+// A failed provision as the network answered it, naming the network unless the answer names a system.
+nlohmann::json network_failure(const system_config& network, const nlohmann::json& body) {
+  nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
+  if (!failure.contains("system") || !failure["system"].is_string()) failure["system"] = network.id;
+  if (!failure.contains("name") || !failure["name"].is_string()) failure["name"] = network.name;
+  return failure;
+}
+
+// How the holders of a provision answered: how many failed, and the first that did.
+struct holder_failures {
+  std::size_t count = 0;
+  const nlohmann::json* first = nullptr;
+};
+
+// Adds each holder's provider status to the result; a failed holder's says why.
+holder_failures add_provider_statuses(const provision_answer& answer, process_result& result) {
+  holder_failures failed;
+  for (const auto& h : answer.holders) {
+    nlohmann::json status = nlohmann::json::object();
+    status["system"] = string_member(h, "system");
+    status["name"] = string_member(h, "name");
+    status["status"] = string_member(h, "status", "error");
+    if (status["status"] != "ok") {
+      ++failed.count;
+      if (!failed.first) failed.first = &h;
+      for (const char* k : {"reason", "reopens_at", "detail"})
+        if (h.contains(k)) status[k] = h[k];
+    }
+    result.provider_status.push_back(std::move(status));
+  }
+  return failed;
+}
+
+}  // namespace
+
 void processor::run(const std::string& id) {
   const auto data = rt_->data.get();
   client_request req;
@@ -153,81 +197,67 @@ void processor::run(const std::string& id) {
     ask["inquiry"] = inquiry_json(p.query);
   });
   if (!found) return;
-  const system_config* network = nullptr;
-  for (const auto& s : rt_->world.systems)
-    if (s.kind == system_kind::network) network = &s;
+  const auto* network = network_system(rt_->world);
   req.url = url_of_(network->id) + "/provision";
   req.timeout = data->portal.hop_timeout * 3;
   req.body = dump_json(ask);
-  client_->send(std::move(req), [this, id, network](client_result r) {
-    // The network may run in another process: its answer is checked for shape as it is read,
-    // and one of the wrong shape is that system's failure, not ours.
-    std::optional<provision_answer> answer;
-    nlohmann::json body;
-    if (r.status == 200) {
-      answer = read_provision_answer(r.body);
-      if (!answer) {
-        body = {{"error", "malformed_answer"},
-                {"detail", "the answer of " + network->id + " is not a provision result"}};
-        r.status = 502;
-      }
-    } else {
-      std::string ignored;
-      body = parse_json(r.body, ignored).value_or(nlohmann::json());
+  client_->send(std::move(req), [this, id, network](const client_result& r) { on_provision_answer(id, *network, r); });
+}
+
+void processor::on_provision_answer(const std::string& id, const system_config& network, const client_result& r) {
+  // The network may run in another process: its answer is checked for shape as it is read,
+  // and one of the wrong shape is that system's failure, not ours.
+  std::optional<provision_answer> answer;
+  nlohmann::json body;
+  if (r.status == 200) {
+    answer = read_provision_answer(r.body);
+    if (!answer)
+      body = {{"error", "malformed_answer"}, {"detail", "the answer of " + network.id + " is not a provision result"}};
+  } else {
+    std::string ignored;
+    body = parse_json(r.body, ignored).value_or(nlohmann::json());
+  }
+  if (!answer) return finish_unprovided(id, network_failure(network, body));
+  finish_provided(id, *answer);
+}
+
+void processor::finish_unprovided(const std::string& id, const nlohmann::json& failure) {
+  auto key = failure_key(failure);
+  auto message = outage_message(key, failure);
+  auto declared = declared_code(failure);
+  finish(id, [&](process_record& rec) {
+    rec.error_key = key;
+    rec.error_message = message;
+    rec.error_code = declared;
+    auto result = std::make_shared<process_result>();
+    result->provider_status.push_back({{"system", failure["system"]},
+                                       {"name", failure["name"]},
+                                       {"status", "unavailable"},
+                                       {"reason", failure.value("reason", nlohmann::json())},
+                                       {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
+    rec.result = sealed(std::move(result));
+  });
+}
+
+void processor::finish_provided(const std::string& id, const provision_answer& answer) {
+  finish(id, [&](process_record& rec) {
+    auto result = std::make_shared<process_result>();
+    const auto failed = add_provider_statuses(answer, *result);
+    // The records were grouped by 提供機関 and 情報名 as the answer was read.
+    result->data_text = answer.personal_data_text();
+    rec.result = sealed(std::move(result));
+    const std::size_t holders = answer.holders.size(), records = answer.record_count;
+    if (failed.count > 0 && failed.count == holders) {
+      rec.error_key = failure_key(*failed.first);
+      rec.error_message = outage_message(rec.error_key, *failed.first);
+      rec.error_code = declared_code(*failed.first);
+    } else if (failed.count > 0) {
+      rec.error_key = "partial_result";
+    } else if (records == 0) {
+      rec.error_key = "no_data";
     }
-    if (!answer) {
-      nlohmann::json failure = body.is_object() ? body : nlohmann::json::object();
-      if (!failure.contains("system") || !failure["system"].is_string()) failure["system"] = network->id;
-      if (!failure.contains("name") || !failure["name"].is_string()) failure["name"] = network->name;
-      auto key = failure_key(failure);
-      auto message = outage_message(key, failure);
-      auto declared = declared_code(failure);
-      return finish(id, [&](process_record& rec) {
-        rec.error_key = key;
-        rec.error_message = message;
-        rec.error_code = declared;
-        auto result = std::make_shared<process_result>();
-        result->provider_status.push_back({{"system", failure["system"]},
-                                           {"name", failure["name"]},
-                                           {"status", "unavailable"},
-                                           {"reason", failure.value("reason", nlohmann::json())},
-                                           {"reopens_at", failure.value("reopens_at", nlohmann::json())}});
-        rec.result = sealed(std::move(result));
-      });
-    }
-    finish(id, [&](process_record& rec) {
-      auto result = std::make_shared<process_result>();
-      std::size_t failed = 0;
-      const nlohmann::json* first_failure = nullptr;
-      for (const auto& h : answer->holders) {
-        nlohmann::json status = nlohmann::json::object();
-        status["system"] = string_member(h, "system");
-        status["name"] = string_member(h, "name");
-        status["status"] = string_member(h, "status", "error");
-        if (status["status"] != "ok") {
-          ++failed;
-          if (!first_failure) first_failure = &h;
-          for (const char* k : {"reason", "reopens_at", "detail"})
-            if (h.contains(k)) status[k] = h[k];
-        }
-        result->provider_status.push_back(std::move(status));
-      }
-      // The records were grouped by 提供機関 and 情報名 as the answer was read.
-      result->data_text = answer->personal_data_text();
-      rec.result = sealed(std::move(result));
-      const std::size_t holders = answer->holders.size(), records = answer->record_count;
-      if (failed > 0 && failed == holders) {
-        rec.error_key = failure_key(*first_failure);
-        rec.error_message = outage_message(rec.error_key, *first_failure);
-        rec.error_code = declared_code(*first_failure);
-      } else if (failed > 0) {
-        rec.error_key = "partial_result";
-      } else if (records == 0) {
-        rec.error_key = "no_data";
-      }
-      if (!rec.error_key.empty() && rec.error_message.empty())
-        rec.error_message = rt_->data.get()->errors.at(rec.error_key).message;
-    });
+    if (!rec.error_key.empty() && rec.error_message.empty())
+      rec.error_message = rt_->data.get()->errors.at(rec.error_key).message;
   });
 }
 
@@ -309,14 +339,14 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   req.url = conn->notification_url;
   req.headers = {{"content-type", "application/json"}};
   req.timeout = settings.notification_timeout;
-  req.body_limit = 64 * 1024;  // an acknowledgement is a commonHeader; nothing larger is read
+  req.body_limit = std::size_t{64} * 1024;  // an acknowledgement is a commonHeader; nothing larger is read
   nlohmann::json body = nlohmann::json::object();
   body["commonHeader"] = std::move(header);
   req.body = dump_json(body);
   auto sent_body = req.body;
   auto url = req.url;
   auto started = std::chrono::steady_clock::now();
-  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started](client_result r) {
+  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started](const client_result& r) {
     notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
     std::string ignored;
     auto answer = parse_json_object(r.body, ignored).value_or(nlohmann::json::object());

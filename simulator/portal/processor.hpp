@@ -23,6 +23,8 @@ namespace mynasim {
 
 class http_client;
 class http_server;
+struct client_result;
+struct provision_answer;
 
 struct notification_attempt {
   instant at;
@@ -110,6 +112,11 @@ class processor {
  private:
   void send_notification(const std::string& process_id, int attempt, const std::vector<std::string>& fired);
   void run(const std::string& process_id);
+  // The network's answer to a process's provision request: the process ends with its result,
+  // or failed as a whole, the network (or the system it names) to blame.
+  void on_provision_answer(const std::string& process_id, const system_config& network, const client_result& r);
+  void finish_unprovided(const std::string& process_id, const nlohmann::json& failure);
+  void finish_provided(const std::string& process_id, const provision_answer& answer);
   void finish(const std::string& process_id, const std::function<void(process_record&)>& fill);
   void notify(const std::string& process_id, int attempt);
   void record_access(const std::string& persona_id, access_record a);

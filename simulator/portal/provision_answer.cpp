@@ -181,74 +181,91 @@ class provision_sax {
 
   bool open(bool object) {
     if (static_cast<int>(stack_.size()) >= max_depth_) return false;
-    role next = role::skipped;
     if (stack_.empty()) {
       is_object_ = object;
-      if (object) next = role::top;
-      stack_.push_back(next);
+      stack_.push_back(object ? role::top : role::skipped);
       return true;
     }
+    auto next = role_of_opened(object);
+    if (!next) return false;
+    stack_.push_back(*next);
+    return true;
+  }
+
+  // The role of a container opening inside the current one; nullopt when a kept value refuses it.
+  std::optional<role> role_of_opened(bool object) {
     switch (stack_.back()) {
       case role::kept:
-        next = role::kept;
-        if (!start(*kept_, object)) return false;
-        break;
+        if (!start(*kept_, object)) return std::nullopt;
+        return role::kept;
       case role::records:
         start_record();
         [[fallthrough]];
       case role::record:
-        next = role::record;
         writer_->open(object ? '{' : '[');
-        break;
+        return role::record;
       case role::top:
-        if (key_ == "holders") {
-          start_holders(!object);
-          if (!object) next = role::holders;
-        }
-        break;
+        return open_in_top(object);
       case role::holders:
-        if (object) {
-          holder_ = holder_state();
-          next = role::holder;
-        } else {
-          malformed_ = true;  // a holder is an object
-        }
-        break;
+        return open_in_holders(object);
       case role::holder:
-        if (key_ == "results") {
-          holder_.results.clear();
-          holder_.results_ok = !object;
-          if (!object) next = role::results;
-        } else {
-          kept_ = std::make_unique<dom_builder>(holder_.fields[key_], false);
-          next = role::kept;
-          if (!start(*kept_, object)) return false;
-        }
-        break;
+        return open_in_holder(object);
       case role::results:
-        if (object) {
-          holder_.results.emplace_back();
-          next = role::result;
-        } else {
-          holder_.results_ok = false;  // a result is an object
-        }
-        break;
+        return open_in_results(object);
       case role::result:
-        if (key_ == "records" && !object) {
-          auto& r = current_result();
-          r.records.clear();
-          r.count = 0;
-          r.records_ok = true;
-          next = role::records;
-        } else {
-          not_records_or_text();
-        }
-        break;
+        return open_in_result(object);
       case role::skipped:
         break;
     }
-    stack_.push_back(next);
-    return true;
+    return role::skipped;
+  }
+
+  role open_in_top(bool object) {
+    if (key_ != "holders") return role::skipped;
+    start_holders(!object);
+    return object ? role::skipped : role::holders;
+  }
+
+  role open_in_holders(bool object) {
+    if (!object) {
+      malformed_ = true;  // a holder is an object
+      return role::skipped;
+    }
+    holder_ = holder_state();
+    return role::holder;
+  }
+
+  // A holder's results are read as they come; any other member is kept as a value.
+  std::optional<role> open_in_holder(bool object) {
+    if (key_ == "results") {
+      holder_.results.clear();
+      holder_.results_ok = !object;
+      return object ? role::skipped : role::results;
+    }
+    kept_ = std::make_unique<dom_builder>(holder_.fields[key_], false);
+    if (!start(*kept_, object)) return std::nullopt;
+    return role::kept;
+  }
+
+  role open_in_results(bool object) {
+    if (!object) {
+      holder_.results_ok = false;  // a result is an object
+      return role::skipped;
+    }
+    holder_.results.emplace_back();
+    return role::result;
+  }
+
+  role open_in_result(bool object) {
+    if (key_ != "records" || object) {
+      not_records_or_text();
+      return role::skipped;
+    }
+    auto& r = current_result();
+    r.records.clear();
+    r.count = 0;
+    r.records_ok = true;
+    return role::records;
   }
 
   bool close(bool object) {

@@ -24,6 +24,6 @@ inline constexpr const char* stub_request = "/request";
 inline constexpr const char* stub_result = "/result";
 }  // namespace paths
 
-void register_web_routes(router& r, const data_source& data, authorization& auth);
+void register_web_routes(router& r, const data_source& source, authorization& auth);
 
 }  // namespace mynasim

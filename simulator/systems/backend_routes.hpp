@@ -22,6 +22,6 @@ struct backend_context {
   std::function<std::string(const std::string& system_id)> url_of;  // base URL of a system
 };
 
-void register_backend_routes(router& r, backend_context ctx, const std::vector<const system_config*>& running);
+void register_backend_routes(router& r, const backend_context& ctx, const std::vector<const system_config*>& running);
 
 }  // namespace mynasim
