@@ -76,12 +76,14 @@ bool basic_password_is(std::string_view credentials, std::string_view token) {
 
 std::vector<const system_config*> select_systems(const world_config& w, const std::vector<std::string>& only) {
   std::vector<const system_config*> out;
-  for (const auto& id : only) {
-    if (!w.find_system(id)) {
-      std::string known;
-      for (const auto& s : w.systems) known += (known.empty() ? "" : ", ") + s.id;
-      throw startup_error("--only: unknown system '" + id + "' (known: " + known + ")");
+  auto unknown = std::find_if(only.begin(), only.end(), [&](const std::string& id) { return !w.find_system(id); });
+  if (unknown != only.end()) {
+    std::string known;
+    for (const auto& s : w.systems) {
+      if (!known.empty()) known += ", ";
+      known += s.id;
     }
+    throw startup_error("--only: unknown system '" + *unknown + "' (known: " + known + ")");
   }
   for (const auto& s : w.systems)
     if (only.empty() || std::find(only.begin(), only.end(), s.id) != only.end()) out.push_back(&s);
@@ -103,7 +105,7 @@ listen_settings to_listen(const listener_config& l, const server_config& server)
 
 // `blocker` names what keeps the process from serving (e.g. an unreachable world owner).
 void add_health_routes(router& r, const std::atomic<bool>& ready, const std::unique_ptr<http_server>& server,
-                       const std::string& listener, std::function<std::string()> blocker) {
+                       const std::string& listener, const std::function<std::string()>& blocker) {
   auto healthy = R"({"listener":")" + listener + R"(","status":"ok"})";
   r.add_sync("GET", "/healthz", [healthy](http_request&) { return http_response::json(200, healthy); });
   r.add_sync("GET", "/readyz", [&ready, &server, listener, blocker](http_request&) {
@@ -196,12 +198,19 @@ struct simulator_app::impl {
   }
   void apply_overrides();
   void build_routes();
+  nlohmann::json health_facts() const;
+  void register_system_side_routes(const kiosk_context& kiosk);
+  void register_portal_routes(const kiosk_context& kiosk);
+  void get_callback(const std::string& url, std::function<void(std::string, bool)> done);
+  void hook_notifications();
+  void follow_world_owner();
+  void start_scenario_file();
   void dispatch(http_request& req, respond_fn respond);
   void finish_dispatch(std::shared_ptr<http_request> req, fault_decision decision, fault_decision more,
                        respond_fn respond);
   void register_owner_routes(router& r);
   void export_cas();
-  http_response as_telegram(const http_request& req, http_response res);
+  http_response as_telegram(const http_request& req, const http_response& res);
   std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
@@ -242,68 +251,85 @@ void simulator_app::impl::build_routes() {
   };
   for (const char* name : {"app", "sp", "admin", "systems"})
     add_health_routes(routers[name], ready, server, name, blocker);
-  register_admin_routes(routers["admin"], {&rt, [this] {
-                                             nlohmann::json systems = nlohmann::json::array();
-                                             for (auto* s : running) systems.push_back(s->id);
-                                             return nlohmann::json{
-                                                 {"systems", systems},
-                                                 {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                   std::chrono::steady_clock::now() - started)
-                                                                   .count()},
-                                                 {"open_connections", server ? server->open_connections() : 0},
-                                                 {"log_lines_dropped", log.dropped()},
-                                                 {"world_owner", link ? link->status() : nlohmann::json("self")},
-                                                 {"peer_connections", [this] {
-                                                    auto p = client->stats();
-                                                    return nlohmann::json{{"idle", p.idle},
-                                                                          {"reused", p.reused},
-                                                                          {"opened", p.opened},
-                                                                          {"names_cached", p.names_cached},
-                                                                          {"in_memory", p.in_memory}};
-                                                  }()}};
-                                           }});
+  register_admin_routes(routers["admin"], {&rt, [this] { return health_facts(); }});
+  kiosk_context kiosk{&rt.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
+  register_system_side_routes(kiosk);
+  if (runs(system_kind::portal)) register_portal_routes(kiosk);
+  auto log_event = [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); };
+  register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
+  register_qa_routes(routers["admin"], {&rt, &faults, &scenarios, &journal, [this] { reset_all(); }, log_event});
+  conformance = std::make_unique<conformance_runner>(
+      conformance_deps{&rt, &faults, &auth, &journal, &cards,
+                       [this](const std::string& url, std::function<void(std::string, bool)> done) {
+                         get_callback(url, std::move(done));
+                       },
+                       log_event});
+  register_conformance_routes(routers["admin"], *conformance);
+  register_sheet_routes(routers["admin"], {&rt, editor.get(), log_event});
+  if (rt.world.logging.metrics)
+    routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
+  register_owner_routes(routers["admin"]);
+  register_control_room_routes(routers["admin"]);
+  hook_notifications();
+  observe_world();
+}
+
+// This process's own facts for /__admin/health: its systems, uptime, connections, world owner.
+nlohmann::json simulator_app::impl::health_facts() const {
+  nlohmann::json systems = nlohmann::json::array();
+  for (auto* s : running) systems.push_back(s->id);
+  auto p = client->stats();
+  nlohmann::json peers{{"idle", p.idle},
+                       {"reused", p.reused},
+                       {"opened", p.opened},
+                       {"names_cached", p.names_cached},
+                       {"in_memory", p.in_memory}};
+  return {{"systems", systems},
+          {"uptime_ms",
+           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
+          {"open_connections", server ? server->open_connections() : 0},
+          {"log_lines_dropped", log.dropped()},
+          {"world_owner", link ? link->status() : nlohmann::json("self")},
+          {"peer_connections", peers}};
+}
+
+// The systems listener: the backend systems this process runs, and the virtual cards they use.
+void simulator_app::impl::register_system_side_routes(const kiosk_context& kiosk) {
   std::vector<const system_config*> backends;
   for (auto* s : running)
     if (s->kind != system_kind::portal) backends.push_back(s);
   register_system_routes(routers["systems"], rt, backends);
   register_backend_routes(routers["systems"], {&rt, client.get(), [this](const std::string& id) { return url_of(id); }},
                           backends);
-  kiosk_context kiosk{&rt.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
   if (!backends.empty()) register_virtual_card_routes(routers["systems"], kiosk);
-  if (runs(system_kind::portal)) {
-    register_kiosk_routes(routers["sp"], kiosk);
-    register_web_routes(routers["app"], rt.data, auth);
-    register_landing_routes(routers["app"],
-                            {&rt, &cards, [this](const std::string& host) { return control_room_url(host); },
-                             [this] { return std::to_string(ports.count("sp") ? ports.at("sp") : 0); }});
-    register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
-  }
-  register_portal_admin_routes(routers["admin"], {&rt, processes.get(), &cards, &auth});
-  register_qa_routes(routers["admin"],
-                     {&rt, &faults, &scenarios, &journal, [this] { reset_all(); },
-                      [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
-  conformance = std::make_unique<conformance_runner>(
-      conformance_deps{&rt, &faults, &auth, &journal, &cards,
-                       [this](const std::string& url, std::function<void(std::string, bool)> done) {
-                         client_request get;
-                         get.method = "GET";
-                         get.url = url;
-                         get.timeout = std::chrono::seconds(5);
-                         get.body_limit = 64 * 1024;
-                         client->send(std::move(get), [done = std::move(done)](client_result r) {
-                           if (r.status == 0) return done(r.error, true);
-                           done("HTTP " + std::to_string(r.status), false);
-                         });
-                       },
-                       [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
-  register_conformance_routes(routers["admin"], *conformance);
-  register_sheet_routes(routers["admin"],
-                        {&rt, editor.get(),
-                         [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
-  if (rt.world.logging.metrics)
-    routers["admin"].add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
-  register_owner_routes(routers["admin"]);
-  register_control_room_routes(routers["admin"]);
+}
+
+// Myna Portal: its web pages and landing page on the app listener, the kiosk and the API on sp.
+void simulator_app::impl::register_portal_routes(const kiosk_context& kiosk) {
+  register_kiosk_routes(routers["sp"], kiosk);
+  register_web_routes(routers["app"], rt.data, auth);
+  register_landing_routes(routers["app"],
+                          {&rt, &cards, [this](const std::string& host) { return control_room_url(host); },
+                           [this] { return std::to_string(ports.count("sp") ? ports.at("sp") : 0); }});
+  register_api_routes(routers["sp"], {&rt.data, &auth, processes.get(), rt.world.server.sp.tls.require_client_cert});
+}
+
+// A GET of an API user's callback (the conformance runner's forged one): `done` gets the
+// status line, or the transport error and true.
+void simulator_app::impl::get_callback(const std::string& url, std::function<void(std::string, bool)> done) {
+  client_request get;
+  get.method = "GET";
+  get.url = url;
+  get.timeout = std::chrono::seconds(5);
+  get.body_limit = std::size_t{64} * 1024;
+  client->send(std::move(get), [done = std::move(done)](const client_result& r) {
+    if (r.status == 0) return done(r.error, true);
+    done("HTTP " + std::to_string(r.status), false);
+  });
+}
+
+// IF001-05: the faults decide each notification's fate; every attempt is reported.
+void simulator_app::impl::hook_notifications() {
   processes->set_hooks({[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay,
                                int& copies, std::vector<std::string>& fired) {
                           auto d = faults.decide_notification(client_id, persona);
@@ -313,7 +339,6 @@ void simulator_app::impl::build_routes() {
                           fired = d.fired;
                         },
                         [this](const notification_report& r, const process_record& p) { notified(r, p); }});
-  observe_world();
 }
 
 void simulator_app::impl::reset_all() {
@@ -620,7 +645,7 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (link) {  // a follower: the world owner decides; the request outlives this call, so copy it
     auto copy = std::make_shared<http_request>(req);
     link->decide(*copy, [this, copy, decision = std::move(decision), respond = std::move(respond)](
-                            std::optional<fault_decision> more, std::string error) mutable {
+                            std::optional<fault_decision> more, const std::string& error) mutable {
       if (!more) return respond(json_error(503, "world_owner_unreachable", error));
       finish_dispatch(copy, std::move(decision), std::move(*more), std::move(respond));
     });
@@ -649,7 +674,7 @@ void simulator_app::impl::finish_dispatch(std::shared_ptr<http_request> req, fau
   const auto& path = req->path;
   bool telegram = req->listener == "sp" && (path == paths::request || path == paths::result ||
                                             path == paths::stub_request || path == paths::stub_result);
-  auto shaped = [&](http_response res) { return telegram ? as_telegram(*req, std::move(res)) : std::move(res); };
+  auto shaped = [&](http_response res) { return telegram ? as_telegram(*req, res) : std::move(res); };
   if (decision.response) return with_fault(shaped(std::move(*decision.response)));
   if (req->system == "portal")
     if (const auto* portal = rt.world.find_system("portal"))
@@ -660,7 +685,7 @@ void simulator_app::impl::finish_dispatch(std::shared_ptr<http_request> req, fau
 // An answer on a telegram endpoint that did not come from the endpoint itself — a fault's,
 // or the closed portal's — as a telegram of that endpoint's response type: the errorCode
 // and message a fault declared, else the catalogue's for the failure.
-http_response simulator_app::impl::as_telegram(const http_request& req, http_response res) {
+http_response simulator_app::impl::as_telegram(const http_request& req, const http_response& res) {
   const auto data = rt.data.get();
   bool result = req.path == paths::result || req.path == paths::stub_result;
   std::string ignored;
@@ -790,7 +815,51 @@ std::vector<sheet_change> startup_changes(const app_options& options) {
   }
   return out;
 }
+
+// The server section as the HTTP server takes it; MYNASIM_INTERNAL_HOPS overrides in_memory_hops.
+server_settings settings_for(const server_config& s) {
+  server_settings settings;
+  settings.threads = s.threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : s.threads;
+  settings.read_timeout = s.read_timeout;
+  settings.write_timeout = s.write_timeout;
+  settings.handshake_timeout = s.handshake_timeout;
+  settings.shutdown_grace = s.shutdown_grace;
+  settings.header_limit = s.header_limit;
+  settings.body_limit = s.body_limit;
+  settings.max_connections = s.max_connections;
+  settings.in_memory_hops = s.in_memory_hops;
+  // For running a test suite both ways without editing its worlds.
+  if (const char* env = std::getenv("MYNASIM_INTERNAL_HOPS"); env && *env) {
+    const std::string how = env;
+    if (how != "memory" && how != "tcp")
+      throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + how + "'");
+    settings.in_memory_hops = how == "memory";
+  }
+  return settings;
+}
 }  // namespace
+
+// --world-owner: this process follows the owner, adopting its clock and sheets.
+void simulator_app::impl::follow_world_owner() {
+  link = std::make_unique<world_link>(
+      options.world_owner, rt.world.server.admin.bearer_token, node, *client,
+      link_callbacks{[this](const clock_state& c) { rt.clock.adopt(c); },
+                     [this](std::vector<sheet_change> owners) {
+                       auto o = editor->adopt(std::move(owners));
+                       log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
+                     },
+                     [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
+}
+
+// --scenario: loaded against the world and started now (and again on every reset).
+void simulator_app::impl::start_scenario_file() {
+  try {
+    startup_scenario = load_scenario_file(options.scenario_file, rt.world, *rt.data.get());
+  } catch (const config_error& e) {
+    throw startup_error(std::string("scenario: ") + e.what());
+  }
+  scenarios.start(*startup_scenario);
+}
 
 simulator_app::simulator_app(world_config world, app_options options) {
   auto changes = startup_changes(options);
@@ -811,38 +880,13 @@ simulator_app::simulator_app(world_config world, app_options options) {
   });
   i.apply_overrides();
   const auto& s = i.rt.world.server;
-  server_settings settings;
-  settings.threads = s.threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : s.threads;
-  settings.read_timeout = s.read_timeout;
-  settings.write_timeout = s.write_timeout;
-  settings.handshake_timeout = s.handshake_timeout;
-  settings.shutdown_grace = s.shutdown_grace;
-  settings.header_limit = s.header_limit;
-  settings.body_limit = s.body_limit;
-  settings.max_connections = s.max_connections;
-  settings.in_memory_hops = s.in_memory_hops;
-  // For running a test suite both ways without editing its worlds.
-  if (const char* env = std::getenv("MYNASIM_INTERNAL_HOPS"); env && *env) {
-    const std::string how = env;
-    if (how != "memory" && how != "tcp")
-      throw startup_error("MYNASIM_INTERNAL_HOPS: expected memory or tcp, got '" + how + "'");
-    settings.in_memory_hops = how == "memory";
-  }
   i.server = std::make_unique<http_server>(
-      settings, [&i](http_request& req, respond_fn respond) { i.dispatch(req, std::move(respond)); },
+      settings_for(s), [&i](http_request& req, respond_fn respond) { i.dispatch(req, std::move(respond)); },
       [&i](const http_request& req, const http_response& res, std::chrono::microseconds latency) {
         i.complete(req, res, latency);
       });
   i.client = std::make_unique<http_client>(*i.server);
-  if (!i.options.world_owner.empty())
-    i.link = std::make_unique<world_link>(
-        i.options.world_owner, s.admin.bearer_token, i.node, *i.client,
-        link_callbacks{[&i](const clock_state& c) { i.rt.clock.adopt(c); },
-                       [&i](std::vector<sheet_change> owners) {
-                         auto o = i.editor->adopt(std::move(owners));
-                         i.log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
-                       },
-                       [&i](const std::string& event, const nlohmann::json& detail) { i.log.event(event, detail); }});
+  if (!i.options.world_owner.empty()) i.follow_world_owner();
   i.processes = std::make_unique<processor>(
       i.rt, *i.server, *i.client, [&i](const std::string& id) { return i.url_of(id); }, i.ids);
   try {
@@ -851,14 +895,7 @@ simulator_app::simulator_app(world_config world, app_options options) {
     throw startup_error(std::string("JPKI: ") + e.what());
   }
   i.build_routes();
-  if (!i.options.scenario_file.empty()) {
-    try {
-      i.startup_scenario = load_scenario_file(i.options.scenario_file, i.rt.world, *i.rt.data.get());
-    } catch (const config_error& e) {
-      throw startup_error(std::string("scenario: ") + e.what());
-    }
-    i.scenarios.start(*i.startup_scenario);
-  }
+  if (!i.options.scenario_file.empty()) i.start_scenario_file();
   i.listen_all();
   i.export_cas();  // after listen_all, which generates the TLS certificates on a first start
   i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });

@@ -38,7 +38,7 @@ class request_log {
   std::uint64_t dropped() const { return dropped_.load(); }
 
   // Most bytes waiting for a slow reader before lines are dropped.
-  static constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  static constexpr std::size_t max_queued_bytes = std::size_t{4} * 1024 * 1024;
 
   // Which simulated system a request addressed: portal, admin, or /systems/<id>.
   static std::string system_of(const http_request& req);

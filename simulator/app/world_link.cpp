@@ -23,13 +23,13 @@ world_link::world_link(std::string owner_url, std::string token, std::string nod
   while (!owner_.empty() && owner_.back() == '/') owner_.pop_back();
 }
 
-client_request world_link::owner_request(std::string method, std::string target, std::string body) const {
+client_request world_link::owner_request(std::string method, const std::string& target, std::string body) const {
   client_request r;
   r.method = std::move(method);
   r.url = owner_ + target;
   r.body = std::move(body);
   r.timeout = std::chrono::seconds(5);
-  r.body_limit = 64 * 1024 * 1024;  // a whole journal page may come back through forward()
+  r.body_limit = std::size_t{64} * 1024 * 1024;  // a whole journal page may come back through forward()
   r.headers = {{"content-type", "application/json"}};
   if (!token_.empty()) r.headers.push_back({"authorization", "Bearer " + token_});
   return r;
@@ -50,7 +50,7 @@ void world_link::decide(const http_request& req, std::function<void(std::optiona
                        {"client_id", req.client_id},     {"persona", req.persona},
                        {"telegram_id", req.telegram_id}, {"process_id", req.process_id}};
   client_->send(owner_request("POST", "/__admin/world/decide", facts.dump()),
-                [this, done = std::move(done)](client_result r) {
+                [this, done = std::move(done)](const client_result& r) {
                   std::string error;
                   auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
                   auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
@@ -115,7 +115,7 @@ void world_link::flush() {
   }
   auto batch = std::make_shared<nlohmann::json>(std::move(entries));
   client_->send(owner_request("POST", "/__admin/world/journal", nlohmann::json{{"entries", *batch}}.dump()),
-                [this, batch](client_result r) {
+                [this, batch](const client_result& r) {
                   if (r.status != 200) {  // put them back, oldest first; the bound still holds
                     std::lock_guard lock(mutex_);
                     for (auto it = batch->rbegin(); it != batch->rend(); ++it)
@@ -131,7 +131,7 @@ void world_link::flush() {
 
 void world_link::sync() {
   if (syncing_.exchange(true)) return;
-  client_->send(owner_request("GET", "/__admin/world/state", ""), [this](client_result r) {
+  client_->send(owner_request("GET", "/__admin/world/state", ""), [this](const client_result& r) {
     std::string error;
     auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
     auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
@@ -150,7 +150,7 @@ void world_link::sync() {
       syncing_ = false;
       return;
     }
-    client_->send(owner_request("GET", "/__admin/changes?full=1", ""), [this, version](client_result c) {
+    client_->send(owner_request("GET", "/__admin/changes?full=1", ""), [this, version](const client_result& c) {
       std::string err;
       auto list = c.status == 200 ? parse_json_object(c.body, err) : std::nullopt;
       if (list && list->contains("changes") && (*list)["changes"].is_array()) {

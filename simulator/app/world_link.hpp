@@ -58,7 +58,7 @@ class world_link {
   void sync();
   void flush();
   void set_connected(bool up, const std::string& why);
-  client_request owner_request(std::string method, std::string target, std::string body) const;
+  client_request owner_request(std::string method, const std::string& target, std::string body) const;
 
   std::string owner_, token_, node_;
   http_client* client_;

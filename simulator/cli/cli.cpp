@@ -53,103 +53,99 @@ int card_sign(const parsed_command&, std::ostream&, std::ostream&);
 int conformance_run(const parsed_command&, std::ostream&, std::ostream&);
 int errors(const parsed_command&, std::ostream&, std::ostream&);
 
-const std::vector<command_spec>& commands() {
-  static const std::vector<command_spec> list = {
-      {"serve",
-       "run the simulated world (Myna Portal, 情報提供ネットワークシステム, 住基ネット, 中間サーバ)",
-       {config_option,
-        {"--only", "ID[,ID…]", "run only these systems (see `mynasim check` for ids); repeatable", true},
-        {"--host", "ADDR", "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container)"},
-        {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
-        {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
-        {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
-        {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"},
-        {"--scenario", "FILE", "start this scenario (scenarios/*.yaml) with the server"},
-        {"--api-user", "[CLIENT_ID=]URL",
-         "your app: URL/callback becomes a redirect URI and URL/myna/notify the notification URL of CLIENT_ID "
-         "(default: every service); repeatable; also MYNASIM_API_USER",
-         true},
-        {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"},
-        {"--world-owner", "URL",
-         "split world: follow the process that owns the world's clock, faults, sheets and journal, "
-         "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"}},
-       serve},
-      {"check",
-       "validate a world's YAML without serving (and scenario files against it)",
-       {config_option,
-        {"--scenario", "FILE", "also validate this scenario file, as POST /__admin/scenarios would; repeatable", true}},
-       check},
-      {"version",
-       "print the version",
-       {},
-       [](const parsed_command&, std::ostream& out, std::ostream&) {
-         out << "mynasim " << MYNASIM_VERSION << "\n";
-         return 0;
-       }},
-      {"holidays",
-       "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name (equinox days checked "
-       "against the published dates to 2027; later ones are the standard approximation)",
-       {{"--from", "YYYY", "first year (1955 or later)"},
-        {"--to", "YYYY", "last year (2100 or earlier)"},
-        config_option},
-       holidays},
-      {"availability",
-       "print every system's state at an instant, from the YAML alone",
-       {{"--at", "ISO-8601", "the instant (default: the world's clock start, else now)"},
-        {"--json", nullptr, "print JSON as /__admin/availability does"},
-        config_option},
-       availability},
-      {"timeline",
-       "print one system's up/down windows between two instants",
-       {{"--system", "ID", "the system id"},
-        {"--from", "ISO-8601", "start"},
-        {"--to", "ISO-8601", "end (at most 400 days after --from)"},
-        {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
-        config_option},
-       timeline},
-      {"errors",
-       "print the error catalogue (Markdown, or JSON with --json)",
-       {{"--json", nullptr, "print JSON"}, config_option},
-       errors},
-      {"lint rules",
-       "print the conformance lint's rules (Markdown): what /__admin/lint checks in an API user's calls",
-       {},
-       [](const parsed_command&, std::ostream& out, std::ostream&) {
-         out << lint_rules_markdown();
-         return 0;
-       }},
-      {"conformance tests",
-       "print the conformance tests (Markdown): what each arranges, what passes, the remedy",
-       {},
-       [](const parsed_command&, std::ostream& out, std::ostream&) {
-         out << conformance_tests_markdown();
-         return 0;
-       }},
-      {"conformance run",
-       "run conformance tests against your app through a running mynasim: each test is announced, then waits for "
-       "your app's flow (your e2e script or you, by hand) and judges it; exit 0 when none failed",
-       {{"--client-id", "ID", "your service's client_id (サービス提供者ID_サービスID)"},
-        {"--plan", "PLAN", "all (default), basic, or test ids separated by commas (happy-path:date for one method)"},
-        {"--admin", "URL", "mynasim's admin URL (default: MYNASIM_ADMIN_URL or http://127.0.0.1:8081)"},
-        {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN)"},
-        {"--junit", "FILE", "write the JUnit XML report here (one test case per test)"},
-        {"--json", "FILE", "write the JSON report here"},
-        {"--markdown", "FILE", "write the Markdown summary here"},
-        {"--timeout", "MINUTES", "give up after this long in all (default 60)"}},
-       conformance_run},
-      {"card sign",
-       "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
-       {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
-        {"--pin", "NNNN", "the 4-digit 利用者証明用 PIN; 3 wrong PINs lock the card"},
-        {"--challenge", "BASE64", "the challenge from POST /online-kiosk-web/challenge"},
-        config_option},
-       card_sign},
-  };
-  return list;
-}
+// Every command, in the order `mynasim --help` lists them.
+const command_spec command_table[] = {
+    {"serve",
+     "run the simulated world (Myna Portal, 情報提供ネットワークシステム, 住基ネット, 中間サーバ)",
+     {config_option,
+      {"--only", "ID[,ID…]", "run only these systems (see `mynasim check` for ids); repeatable", true},
+      {"--host", "ADDR", "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container)"},
+      {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
+      {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
+      {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
+      {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"},
+      {"--scenario", "FILE", "start this scenario (scenarios/*.yaml) with the server"},
+      {"--api-user", "[CLIENT_ID=]URL",
+       "your app: URL/callback becomes a redirect URI and URL/myna/notify the notification URL of CLIENT_ID "
+       "(default: every service); repeatable; also MYNASIM_API_USER",
+       true},
+      {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"},
+      {"--world-owner", "URL",
+       "split world: follow the process that owns the world's clock, faults, sheets and journal, "
+       "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"}},
+     serve},
+    {"check",
+     "validate a world's YAML without serving (and scenario files against it)",
+     {config_option,
+      {"--scenario", "FILE", "also validate this scenario file, as POST /__admin/scenarios would; repeatable", true}},
+     check},
+    {"version",
+     "print the version",
+     {},
+     [](const parsed_command&, std::ostream& out, std::ostream&) {
+       out << "mynasim " << MYNASIM_VERSION << "\n";
+       return 0;
+     }},
+    {"holidays",
+     "print Japanese national holidays, one per line: YYYY-MM-DD<TAB>name (equinox days checked "
+     "against the published dates to 2027; later ones are the standard approximation)",
+     {{"--from", "YYYY", "first year (1955 or later)"}, {"--to", "YYYY", "last year (2100 or earlier)"}, config_option},
+     holidays},
+    {"availability",
+     "print every system's state at an instant, from the YAML alone",
+     {{"--at", "ISO-8601", "the instant (default: the world's clock start, else now)"},
+      {"--json", nullptr, "print JSON as /__admin/availability does"},
+      config_option},
+     availability},
+    {"timeline",
+     "print one system's up/down windows between two instants",
+     {{"--system", "ID", "the system id"},
+      {"--from", "ISO-8601", "start"},
+      {"--to", "ISO-8601", "end (at most 400 days after --from)"},
+      {"--json", nullptr, "print JSON as /__admin/availability/timeline does"},
+      config_option},
+     timeline},
+    {"errors",
+     "print the error catalogue (Markdown, or JSON with --json)",
+     {{"--json", nullptr, "print JSON"}, config_option},
+     errors},
+    {"lint rules",
+     "print the conformance lint's rules (Markdown): what /__admin/lint checks in an API user's calls",
+     {},
+     [](const parsed_command&, std::ostream& out, std::ostream&) {
+       out << lint_rules_markdown();
+       return 0;
+     }},
+    {"conformance tests",
+     "print the conformance tests (Markdown): what each arranges, what passes, the remedy",
+     {},
+     [](const parsed_command&, std::ostream& out, std::ostream&) {
+       out << conformance_tests_markdown();
+       return 0;
+     }},
+    {"conformance run",
+     "run conformance tests against your app through a running mynasim: each test is announced, then waits for "
+     "your app's flow (your e2e script or you, by hand) and judges it; exit 0 when none failed",
+     {{"--client-id", "ID", "your service's client_id (サービス提供者ID_サービスID)"},
+      {"--plan", "PLAN", "all (default), basic, or test ids separated by commas (happy-path:date for one method)"},
+      {"--admin", "URL", "mynasim's admin URL (default: MYNASIM_ADMIN_URL or http://127.0.0.1:8081)"},
+      {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN)"},
+      {"--junit", "FILE", "write the JUnit XML report here (one test case per test)"},
+      {"--json", "FILE", "write the JSON report here"},
+      {"--markdown", "FILE", "write the Markdown summary here"},
+      {"--timeout", "MINUTES", "give up after this long in all (default 60)"}},
+     conformance_run},
+    {"card sign",
+     "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
+     {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
+      {"--pin", "NNNN", "the 4-digit 利用者証明用 PIN; 3 wrong PINs lock the card"},
+      {"--challenge", "BASE64", "the challenge from POST /online-kiosk-web/challenge"},
+      config_option},
+     card_sign},
+};
 
 const command_spec* find_command(const std::string& name) {
-  for (const auto& c : commands())
+  for (const auto& c : command_table)
     if (name == c.name) return &c;
   return nullptr;
 }
@@ -157,7 +153,7 @@ const command_spec* find_command(const std::string& name) {
 // Commands whose name starts with `word` and a space ("card" → "card sign").
 std::vector<const command_spec*> group_of(const std::string& word) {
   std::vector<const command_spec*> out;
-  for (const auto& c : commands())
+  for (const auto& c : command_table)
     if (std::string(c.name).rfind(word + " ", 0) == 0) out.push_back(&c);
   return out;
 }
@@ -166,8 +162,8 @@ void print_usage(std::ostream& out) {
   out << "mynasim — a local simulator of Myna Portal's 自己情報取得API and the systems behind it\n\n"
          "usage: mynasim <command> [options]\n\ncommands:\n";
   std::size_t column = 0;
-  for (const auto& c : commands()) column = std::max(column, std::string(c.name).size() + 2);
-  for (const auto& c : commands())
+  for (const auto& c : command_table) column = std::max(column, std::string(c.name).size() + 2);
+  for (const auto& c : command_table)
     out << "  " << c.name << std::string(column - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n`mynasim <command> --help` describes a command's options.\n";
 }
@@ -208,58 +204,83 @@ instant default_instant(const world_config& w) {
   return w.clock.start ? *w.clock.start : std::chrono::time_point_cast<millis>(std::chrono::system_clock::now());
 }
 
-int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
-  int code = 0;
-  auto world = load_or_report(cmd, err, code);
-  if (code) return code;
-  app_options options;
-  if (cmd.has("--only"))
-    for (const auto& v : cmd.options.at("--only")) {
-      std::stringstream ss(v);
-      for (std::string id; std::getline(ss, id, ',');)
-        if (!id.empty()) options.only.push_back(id);
-    }
-  options.host = cmd.value("--host");
-  options.admin_host = cmd.value("--admin-host");
-  options.admin_token = cmd.value("--admin-token");
-  if (!options.admin_token)
-    if (const char* env = std::getenv("MYNASIM_ADMIN_TOKEN"); env && *env) options.admin_token = env;
+// An option's value, else the environment variable's when it is set and not empty.
+std::optional<std::string> value_or_env(const parsed_command& cmd, const char* option, const char* variable) {
+  if (auto v = cmd.value(option)) return v;
+  if (const char* env = std::getenv(variable); env && *env) return std::string(env);
+  return std::nullopt;
+}
+
+// --only ID[,ID…], repeatable: the systems this process runs.
+std::vector<std::string> only_systems(const parsed_command& cmd) {
+  std::vector<std::string> ids;
+  if (!cmd.has("--only")) return ids;
+  for (const auto& v : cmd.options.at("--only")) {
+    std::stringstream ss(v);
+    for (std::string id; std::getline(ss, id, ',');)
+      if (!id.empty()) ids.push_back(id);
+  }
+  return ids;
+}
+
+// --api-user, repeatable; else MYNASIM_API_USER, specs separated by spaces.
+std::vector<std::string> api_users(const parsed_command& cmd) {
+  if (cmd.has("--api-user")) return cmd.options.at("--api-user");
+  std::vector<std::string> specs;
+  if (const char* env = std::getenv("MYNASIM_API_USER"); env && *env) {
+    std::stringstream ss(env);
+    for (std::string spec; ss >> spec;) specs.push_back(spec);
+  }
+  return specs;
+}
+
+// The serve options whose values must have a given form; false once one is reported wrong.
+bool check_serve_values(const parsed_command& cmd, app_options& options, std::ostream& err) {
   if (auto f = cmd.value("--log-format")) {
     if (*f != "json" && *f != "text") {
       err << "mynasim serve: --log-format must be json or text\n";
-      return 2;
+      return false;
     }
     options.json_logs = *f == "json";
   }
   if (auto t = cmd.value("--peer-url-template")) {
     if (t->find("{id}") == std::string::npos || t->rfind("http://", 0) != 0) {
       err << "mynasim serve: --peer-url-template must be an http:// URL containing {id}\n";
-      return 2;
+      return false;
     }
     options.peer_url_template = *t;
   }
-  if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
-  if (const char* env = std::getenv("MYNASIM_API_USER"); env && *env && !cmd.has("--api-user")) {
-    std::stringstream ss(env);
-    for (std::string spec; ss >> spec;) options.api_users.push_back(spec);
-  }
-  if (cmd.has("--api-user")) options.api_users = cmd.options.at("--api-user");
-  options.watch = cmd.has("--watch");
-  auto owner = cmd.value("--world-owner");
-  if (!owner)
-    if (const char* env = std::getenv("MYNASIM_WORLD_OWNER"); env && *env) owner = env;
-  if (owner) {
+  if (auto owner = value_or_env(cmd, "--world-owner", "MYNASIM_WORLD_OWNER")) {
     bool tls = false;
     std::string host, port, target;
     if (!split_url(*owner, tls, host, port, target) || (target != "/" && !target.empty())) {
       err << "mynasim serve: --world-owner must be the owner's admin URL, such as http://portal:8081\n";
-      return 2;
+      return false;
     }
     options.world_owner = *owner;
   }
+  return true;
+}
+
+// The app's options from the command line and the environment; nullopt once one is reported wrong.
+std::optional<app_options> serve_options(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  app_options options;
+  options.only = only_systems(cmd);
+  options.host = cmd.value("--host");
+  options.admin_host = cmd.value("--admin-host");
+  options.admin_token = value_or_env(cmd, "--admin-token", "MYNASIM_ADMIN_TOKEN");
+  if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
+  options.api_users = api_users(cmd);
+  options.watch = cmd.has("--watch");
   options.out = &out;
+  if (!check_serve_values(cmd, options, err)) return std::nullopt;
+  return options;
+}
+
+// Serves until stopped; the exit code.
+int run_app(world_config world, app_options options, std::ostream& err) {
   try {
-    simulator_app app(std::move(world), options);
+    simulator_app app(std::move(world), std::move(options));
     app.run();
   } catch (const startup_error& e) {
     err << "mynasim: cannot start: " << e.what() << "\n";
@@ -269,6 +290,15 @@ int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
     return 1;
   }
   return 0;
+}
+
+int serve(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto world = load_or_report(cmd, err, code);
+  if (code) return code;
+  auto options = serve_options(cmd, out, err);
+  if (!options) return 2;
+  return run_app(std::move(world), std::move(*options), err);
 }
 
 int check(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
@@ -432,87 +462,146 @@ int card_sign(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The admin plane `conformance run` drives: its URL (no trailing slash) and bearer token.
+struct admin_endpoint {
+  std::string url, token;
+
+  admin_answer call(const std::string& method, const std::string& target, const std::string& body = "") const {
+    return admin_call(url, method, target, body, token);
+  }
+};
+
+std::string env_or(const char* variable, const char* fallback) {
+  const char* env = std::getenv(variable);
+  return env ? env : fallback;
+}
+
+admin_endpoint admin_endpoint_of(const parsed_command& cmd) {
+  admin_endpoint admin;
+  admin.url = cmd.value("--admin").value_or("");
+  if (admin.url.empty()) admin.url = env_or("MYNASIM_ADMIN_URL", "http://127.0.0.1:8081");
+  while (!admin.url.empty() && admin.url.back() == '/') admin.url.pop_back();
+  admin.token = cmd.value("--admin-token").value_or(env_or("MYNASIM_ADMIN_TOKEN", ""));
+  return admin;
+}
+
+// --timeout: whole minutes, 1–9999 (default 60); nullopt once reported wrong.
+std::optional<long> timeout_minutes(const parsed_command& cmd, std::ostream& err) {
+  auto t = cmd.value("--timeout");
+  if (!t) return 60;
+  if (t->empty() || t->size() > 4 || !std::all_of(t->begin(), t->end(), ::isdigit) || std::stol(*t) < 1) {
+    err << "mynasim conformance run: --timeout takes whole minutes (1–9999)\n";
+    return std::nullopt;
+  }
+  return std::stol(*t);
+}
+
+// Starts the run and says which it is and which persona the flows can use. When mynasim
+// refuses it or does not answer: `code` 1 or 3.
+nlohmann::json start_run(const admin_endpoint& admin, const std::string& client, const std::string& plan,
+                         std::ostream& out, std::ostream& err, int& code) {
+  nlohmann::json request{{"client_id", client}, {"plan", plan}};
+  auto started = admin.call("POST", "/__admin/conformance/runs", request.dump());
+  if (started.status != 201) {
+    err << "mynasim conformance run: " << admin.url << ": "
+        << (started.status ? "HTTP " + std::to_string(started.status) + " " + started.body : started.error) << "\n";
+    code = started.status ? 1 : 3;
+    return nullptr;
+  }
+  std::string ignored;
+  auto run = parse_json(started.body, ignored).value_or(nlohmann::json::object());
+  out << "run " << run.value("id", "") << " for " << client << ": " << run["tests"].size() << " tests\n";
+  if (run["persona"].is_object())
+    out << "persona: " << run["persona"].value("name", "") << " (card " << run["persona"].value("card_serial", "")
+        << ", PIN " << run["persona"].value("pin", "") << ")\n";
+  return run;
+}
+
+// Prints each test that is done, from `reported` on, with its verdict.
+void report_done_tests(const nlohmann::json& tests, std::size_t& reported, std::ostream& out) {
+  for (; reported < tests.size() && tests[reported].value("state", "") == "done"; ++reported)
+    out << "  " << tests[reported].value("verdict", "") << "  " << tests[reported].value("name", "") << ": "
+        << tests[reported].value("detail", "") << "\n";
+}
+
+// Announces the test now waiting for the app's flow (`current`, of `count`), once per test.
+void announce_current_test(const nlohmann::json& current, std::size_t count, long& announced, std::ostream& out) {
+  if (!current.is_object() || current.value("index", -1L) == announced) return;
+  announced = current.value("index", -1L);
+  out << "[" << announced + 1 << "/" << count << "] " << current.value("name", "") << " — "
+      << current.value("title_ja", "") << "\n    waiting for your app's flow: " << current.value("instruction_ja", "")
+      << std::endl;
+}
+
+// Polls the run, reporting as tests begin and end, until it is over or `minutes` have passed
+// (then it is cancelled); its last state. `code` 3 when mynasim stops answering.
+nlohmann::json follow_run(const admin_endpoint& admin, nlohmann::json run, long minutes, std::ostream& out,
+                          std::ostream& err, int& code) {
+  auto id = run.value("id", "");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(minutes);
+  long announced = -1;
+  std::size_t reported = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = admin.call("GET", "/__admin/conformance/runs/" + id);
+    if (now.status != 200) {
+      err << "mynasim conformance run: " << (now.status ? "HTTP " + std::to_string(now.status) : now.error) << "\n";
+      code = 3;
+      return run;
+    }
+    std::string ignored;
+    run = parse_json(now.body, ignored).value_or(nlohmann::json::object());
+    report_done_tests(run["tests"], reported, out);
+    if (run.value("state", "") != "running") break;
+    announce_current_test(run["current"], run["tests"].size(), announced, out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  if (run.value("state", "") == "running") {
+    admin.call("DELETE", "/__admin/conformance/runs/" + id);
+    err << "mynasim conformance run: gave up after " << minutes << " minutes; the run was cancelled\n";
+  }
+  return run;
+}
+
+// The reports asked for (--junit, --json, --markdown); false once one could not be written.
+bool write_reports(const parsed_command& cmd, const admin_endpoint& admin, const std::string& id, std::ostream& err) {
+  for (auto [option, format] : {std::pair{"--junit", "junit"}, {"--json", "json"}, {"--markdown", "markdown"}}) {
+    auto file = cmd.value(option);
+    if (!file) continue;
+    auto report = admin.call("GET", "/__admin/conformance/runs/" + id + "/report?format=" + format);
+    std::ofstream f(*file, std::ios::binary);
+    if (report.status != 200 || !(f << report.body)) {
+      err << "mynasim conformance run: could not write " << *file << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// The tally of verdicts; the exit code: 0 for a finished run with no failure and no test left unrun.
+int print_summary(const nlohmann::json& summary, bool finished, std::ostream& out) {
+  out << summary.value("pass", 0) << " pass, " << summary.value("warning", 0) << " warning, "
+      << summary.value("fail", 0) << " fail, " << summary.value("not_applicable", 0) << " not applicable, "
+      << summary.value("pending", 0) << " not run\n";
+  return summary.value("fail", 0) == 0 && summary.value("pending", 0) == 0 && finished ? 0 : 1;
+}
+
 int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   auto client = cmd.value("--client-id");
   if (!client) {
     err << "mynasim conformance run: --client-id is required\n";
     return 2;
   }
-  auto admin = cmd.value("--admin").value_or("");
-  if (admin.empty())
-    admin = std::getenv("MYNASIM_ADMIN_URL") ? std::getenv("MYNASIM_ADMIN_URL") : "http://127.0.0.1:8081";
-  while (!admin.empty() && admin.back() == '/') admin.pop_back();
-  auto token =
-      cmd.value("--admin-token").value_or(std::getenv("MYNASIM_ADMIN_TOKEN") ? std::getenv("MYNASIM_ADMIN_TOKEN") : "");
-  long minutes = 60;
-  if (auto t = cmd.value("--timeout")) {
-    if (t->empty() || t->size() > 4 || !std::all_of(t->begin(), t->end(), ::isdigit) || std::stol(*t) < 1) {
-      err << "mynasim conformance run: --timeout takes whole minutes (1–9999)\n";
-      return 2;
-    }
-    minutes = std::stol(*t);
-  }
-  auto call = [&](const std::string& method, const std::string& target, const std::string& body = "") {
-    return admin_call(admin, method, target, body, token);
-  };
-  nlohmann::json request{{"client_id", *client}, {"plan", cmd.value("--plan").value_or("all")}};
-  auto started = call("POST", "/__admin/conformance/runs", request.dump());
-  if (started.status != 201) {
-    err << "mynasim conformance run: " << admin << ": "
-        << (started.status ? "HTTP " + std::to_string(started.status) + " " + started.body : started.error) << "\n";
-    return started.status ? 1 : 3;
-  }
-  std::string ignored;
-  auto run = parse_json(started.body, ignored).value_or(nlohmann::json::object());
+  auto admin = admin_endpoint_of(cmd);
+  auto minutes = timeout_minutes(cmd, err);
+  if (!minutes) return 2;
+  int code = 0;
+  auto run = start_run(admin, *client, cmd.value("--plan").value_or("all"), out, err, code);
+  if (code) return code;
   auto id = run.value("id", "");
-  out << "run " << id << " for " << *client << ": " << run["tests"].size() << " tests\n";
-  if (run["persona"].is_object())
-    out << "persona: " << run["persona"].value("name", "") << " (card " << run["persona"].value("card_serial", "")
-        << ", PIN " << run["persona"].value("pin", "") << ")\n";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(minutes);
-  long announced = -1;
-  std::size_t reported = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto now = call("GET", "/__admin/conformance/runs/" + id);
-    if (now.status != 200) {
-      err << "mynasim conformance run: " << (now.status ? "HTTP " + std::to_string(now.status) : now.error) << "\n";
-      return 3;
-    }
-    run = parse_json(now.body, ignored).value_or(nlohmann::json::object());
-    const auto& tests = run["tests"];
-    for (; reported < tests.size() && tests[reported].value("state", "") == "done"; ++reported)
-      out << "  " << tests[reported].value("verdict", "") << "  " << tests[reported].value("name", "") << ": "
-          << tests[reported].value("detail", "") << "\n";
-    if (run.value("state", "") != "running") break;
-    const auto& current = run["current"];
-    if (current.is_object() && current.value("index", -1L) != announced) {
-      announced = current.value("index", -1L);
-      out << "[" << announced + 1 << "/" << tests.size() << "] " << current.value("name", "") << " — "
-          << current.value("title_ja", "")
-          << "\n    waiting for your app's flow: " << current.value("instruction_ja", "") << std::endl;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
-  if (run.value("state", "") == "running") {
-    call("DELETE", "/__admin/conformance/runs/" + id);
-    err << "mynasim conformance run: gave up after " << minutes << " minutes; the run was cancelled\n";
-  }
-  for (auto [option, format] : {std::pair{"--junit", "junit"}, {"--json", "json"}, {"--markdown", "markdown"}}) {
-    auto file = cmd.value(option);
-    if (!file) continue;
-    auto report = call("GET", "/__admin/conformance/runs/" + id + "/report?format=" + format);
-    std::ofstream f(*file, std::ios::binary);
-    if (report.status != 200 || !(f << report.body)) {
-      err << "mynasim conformance run: could not write " << *file << "\n";
-      return 3;
-    }
-  }
-  const auto& summary = run["summary"];
-  out << summary.value("pass", 0) << " pass, " << summary.value("warning", 0) << " warning, "
-      << summary.value("fail", 0) << " fail, " << summary.value("not_applicable", 0) << " not applicable, "
-      << summary.value("pending", 0) << " not run\n";
-  return summary.value("fail", 0) == 0 && summary.value("pending", 0) == 0 && run.value("state", "") == "finished" ? 0
-                                                                                                                   : 1;
+  run = follow_run(admin, std::move(run), *minutes, out, err, code);
+  if (code) return code;
+  if (!write_reports(cmd, admin, id, err)) return 3;
+  return print_summary(run["summary"], run.value("state", "") == "finished", out);
 }
 
 }  // namespace
@@ -528,6 +617,82 @@ std::string default_config_path() {
   return (fs::path(home_dir()) / "fixtures/world.yaml").string();
 }
 
+namespace {
+
+// The command `args` name, of one word or two ("card sign"), and where its options begin; nullptr
+// for no command.
+const command_spec* named_command(const std::vector<std::string>& args, std::size_t& first) {
+  if (args.size() > 1)
+    if (const auto* two_words = find_command(args[0] + " " + args[1])) {
+      first = 2;
+      return two_words;
+    }
+  first = 1;
+  return find_command(args[0]);
+}
+
+// The first word of two-word commands ("card"): alone or with --help, a request for the group's
+// usage; followed by anything else, an unknown command.
+std::optional<parsed_command> group_usage(const std::vector<std::string>& args, std::string& error) {
+  if (args.size() == 1 || args[1] == "--help" || args[1] == "-h") {
+    parsed_command cmd;
+    cmd.help = true;
+    cmd.group = args[0];
+    return cmd;
+  }
+  std::string known;
+  for (const auto* c : group_of(args[0])) {
+    if (!known.empty()) known += ", ";
+    known += c->name;
+  }
+  error = "unknown command '" + args[0] + " " + args[1] + "' (" + known + ")";
+  return std::nullopt;
+}
+
+// Takes the option at args[i] (--name value, --name=value, or a flag) into `cmd`, moving `i`
+// past a value it takes from the next argument; false and `error` when the command has no
+// such option, it is given twice, or its value is missing or not wanted.
+bool take_option(const command_spec& spec, const std::vector<std::string>& args, std::size_t& i, parsed_command& cmd,
+                 std::string& error) {
+  std::string arg = args[i], inline_value;
+  bool has_inline = false;
+  if (arg == "--help" || arg == "-h") {
+    cmd.help = true;
+    return true;
+  }
+  if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+    inline_value = arg.substr(eq + 1);
+    arg = arg.substr(0, eq);
+    has_inline = true;
+  }
+  auto it = std::find_if(spec.options.begin(), spec.options.end(), [&](const option_spec& o) { return arg == o.name; });
+  if (it == spec.options.end()) {
+    error = "mynasim " + cmd.command + ": unknown option '" + arg + "'";
+    return false;
+  }
+  if (cmd.options.count(arg) && !it->repeatable) {
+    error = "mynasim " + cmd.command + ": " + arg + " given twice";
+    return false;
+  }
+  if (!it->value) {
+    if (has_inline) {
+      error = "mynasim " + cmd.command + ": " + arg + " takes no value";
+      return false;
+    }
+    cmd.options[arg].push_back("");
+  } else if (has_inline) {
+    cmd.options[arg].push_back(inline_value);
+  } else if (i + 1 < args.size()) {
+    cmd.options[arg].push_back(args[++i]);
+  } else {
+    error = "mynasim " + cmd.command + ": " + arg + " needs a value (" + it->value + ")";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<parsed_command> parse_command_line(const std::vector<std::string>& args, std::string& error) {
   parsed_command cmd;
   if (args.empty()) {
@@ -542,67 +707,16 @@ std::optional<parsed_command> parse_command_line(const std::vector<std::string>&
     cmd.command = "version";
     return cmd;
   }
-  // Two-word commands ("card sign").
   std::size_t first = 1;
-  std::string name = args[0];
-  if (args.size() > 1 && find_command(args[0] + " " + args[1])) {
-    name = args[0] + " " + args[1];
-    first = 2;
-  }
-  const auto* spec = find_command(name);
-  if (!spec && !group_of(args[0]).empty()) {
-    if (args.size() == 1 || args[1] == "--help" || args[1] == "-h") {
-      cmd.help = true;
-      cmd.group = args[0];
-      return cmd;
-    }
-    std::string known;
-    for (const auto* c : group_of(args[0])) known += (known.empty() ? "" : ", ") + std::string(c->name);
-    error = "unknown command '" + args[0] + " " + args[1] + "' (" + known + ")";
-    return std::nullopt;
-  }
+  const auto* spec = named_command(args, first);
+  if (!spec && !group_of(args[0]).empty()) return group_usage(args, error);
   if (!spec) {
-    error = "unknown command '" + name + "'";
+    error = "unknown command '" + args[0] + "'";
     return std::nullopt;
   }
   cmd.command = spec->name;
-  for (std::size_t i = first; i < args.size(); ++i) {
-    std::string arg = args[i], inline_value;
-    bool has_inline = false;
-    if (arg == "--help" || arg == "-h") {
-      cmd.help = true;
-      continue;
-    }
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      inline_value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto it =
-        std::find_if(spec->options.begin(), spec->options.end(), [&](const option_spec& o) { return arg == o.name; });
-    if (it == spec->options.end()) {
-      error = "mynasim " + cmd.command + ": unknown option '" + arg + "'";
-      return std::nullopt;
-    }
-    if (cmd.options.count(arg) && !it->repeatable) {
-      error = "mynasim " + cmd.command + ": " + arg + " given twice";
-      return std::nullopt;
-    }
-    if (!it->value) {
-      if (has_inline) {
-        error = "mynasim " + cmd.command + ": " + arg + " takes no value";
-        return std::nullopt;
-      }
-      cmd.options[arg].push_back("");
-    } else if (has_inline) {
-      cmd.options[arg].push_back(inline_value);
-    } else if (i + 1 < args.size()) {
-      cmd.options[arg].push_back(args[++i]);
-    } else {
-      error = "mynasim " + cmd.command + ": " + arg + " needs a value (" + it->value + ")";
-      return std::nullopt;
-    }
-  }
+  for (std::size_t i = first; i < args.size(); ++i)
+    if (!take_option(*spec, args, i, cmd, error)) return std::nullopt;
   return cmd;
 }
 

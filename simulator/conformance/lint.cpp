@@ -115,7 +115,7 @@ void linter::read(const journal_entry& e) {
 void linter::authorize(const journal_entry& e) {
   auto query = e.url.substr(std::min(e.url.size(), e.url.find('?') + 1));
   if (e.url.find('?') == std::string::npos) query.clear();
-  if (form_value(query, "mynasim_persona").size()) return;  // the test path, not the app's own flow
+  if (!form_value(query, "mynasim_persona").empty()) return;  // the test path, not the app's own flow
   if (form_value(query, "state").empty()) flag(authorize_without_state, e, "authorize without state");
   if (form_value(query, "code_challenge").empty()) flag(no_pkce, e, "authorize without code_challenge");
 }

@@ -2,6 +2,7 @@
 #include "conformance/plan.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -349,75 +350,83 @@ const char* to_string(test_verdict v) {
   return "?";
 }
 
+namespace {
+
+// Every test, in the order a plan runs them: id, titles, what it arranges, what passes, the
+// instruction, the remedy, the e2e driver's action.
+const conformance_test test_table[] = {
+    {"happy-path", "正常系（照会方法ごと）", "the complete flow, once per query method the service registered",
+     "results take 2 s (a latency on the 情報提供NWS, as the real portal takes seconds to minutes)",
+     "authorize → token → IF001-04 with the test's query method → wait for IF001-05 → IF001-06; fails on an "
+     "IF001-04 error, another query method, or a polling storm (polling_storm MPE3008 answers before the "
+     "notification); a warning when IF001-06 was polled before the notification",
+     "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
+     "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
+    {"consent-refused", "同意しない", "the person refuses consent", "nothing; the person presses 連携をやめる",
+     "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
+     "同意画面で「連携をやめる」を押してください。",
+     "check error= on the callback and show the reason; do not retry by yourself", "refuse"},
+    {"card-locked", "暗証番号ロック", "the card is locked",
+     "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
+     "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+     "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+     "show that the PIN is locked and where to unlock it (市区町村窓口)", "consent"},
+    {"certificate-expired", "電子証明書の期限切れ", "the card's certificate has expired",
+     "every authorization of the service ends at the card step with MPE1104",
+     "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+     "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+     "tell the person to renew the certificate", "consent"},
+    {"certificate-revoked", "電子証明書の失効", "the card's certificate is revoked",
+     "every authorization of the service ends at the card step with MPE1105",
+     "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
+     "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
+     "tell the person the certificate is revoked", "consent"},
+    {"state-forged", "state の検証（CSRF）", "a callback with a state the app never issued",
+     "mynasim authorizes the service for a persona itself and sends that code to the app's redirect URI with "
+     "a state of its own, as an attacker's link would",
+     "the app refuses the callback: that code is never exchanged",
+     "操作は不要です（mynasim がコールバックを送ります）。",
+     "keep the state in the user's session and compare it before the token exchange", "none"},
+    {"juki-year-end", "住基ネット年末年始停止中の要求", "a request during 住基ネット's year-end stop",
+     "the virtual clock moves into the year-end planned outage (shared: every caller sees it while the test "
+     "runs; put back afterwards)",
+     "after the outage answer (MPE4001–MPE4004) no IF001-04 before reopens_at",
+     "同意・本人確認・サービス連携まで進めてください（停止中の案内が出れば正しい動きです）。",
+     "read reopens_at / the message, tell the person when to come back, do not retry before it", "consent"},
+    {"partial-result", "一部の情報保有機関が応答しない", "one holder fails, the others answer",
+     "one 中間サーバ holding the service's items answers 503 for this service",
+     "the partial result (MPE5001) is fetched and shown; no new IF001-04 after it",
+     "同意・本人確認・サービス連携まで進めてください（一部の情報のみ表示されれば正しい動きです）。",
+     "show what arrived and name the holders in providerStatus that did not answer", "consent"},
+    {"notification-lost", "結果通知が届かない", "the IF001-05 notification is lost",
+     "the next notification to the service is not sent",
+     "the app still fetches the result, within fallback_within of the request",
+     "同意・本人確認・サービス連携まで進めてください。",
+     "after waiting for the notification, fall back to IF001-06 with a bounded back-off", "consent"},
+    {"notification-duplicated", "結果通知の重複", "the IF001-05 notification arrives twice",
+     "the next notification to the service is sent twice", "one result fetch per process",
+     "同意・本人確認・サービス連携まで進めてください。",
+     "remember which processIds were fetched; ignore a repeated notification", "consent"},
+    {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "nothing",
+     "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
+     "同意・本人確認・サービス連携まで進めてください。",
+     "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
+    {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
+     "the service's next IF001-04 is answered 401 MPE3001",
+     "a new authorization follows; no retry with the same token, no code exchange without authorizing",
+     "同意・本人確認・サービス連携まで進めてください（再度の同意画面が出れば正しい動きです）。",
+     "on MPE3001 send the person through authorize again", "consent"},
+    {"result-expired", "結果の保存期間切れ", "the result has expired",
+     "the service's next IF001-06 is answered 410 MPE3009",
+     "IF001-06 is not asked again for that process (a new IF001-04 is fine)",
+     "同意・本人確認・サービス連携まで進めてください。",
+     "fetch promptly after the notification; on MPE3009 offer to request again", "consent"},
+};
+
+}  // namespace
+
 const std::vector<conformance_test>& conformance_tests() {
-  static const std::vector<conformance_test> tests = {
-      {"happy-path", "正常系（照会方法ごと）", "the complete flow, once per query method the service registered",
-       "results take 2 s (a latency on the 情報提供NWS, as the real portal takes seconds to minutes)",
-       "authorize → token → IF001-04 with the test's query method → wait for IF001-05 → IF001-06; fails on an "
-       "IF001-04 error, another query method, or a polling storm (polling_storm MPE3008 answers before the "
-       "notification); a warning when IF001-06 was polled before the notification",
-       "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
-       "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
-      {"consent-refused", "同意しない", "the person refuses consent", "nothing; the person presses 連携をやめる",
-       "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
-       "同意画面で「連携をやめる」を押してください。",
-       "check error= on the callback and show the reason; do not retry by yourself", "refuse"},
-      {"card-locked", "暗証番号ロック", "the card is locked",
-       "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
-       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
-       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
-       "show that the PIN is locked and where to unlock it (市区町村窓口)", "consent"},
-      {"certificate-expired", "電子証明書の期限切れ", "the card's certificate has expired",
-       "every authorization of the service ends at the card step with MPE1104",
-       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
-       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
-       "tell the person to renew the certificate", "consent"},
-      {"certificate-revoked", "電子証明書の失効", "the card's certificate is revoked",
-       "every authorization of the service ends at the card step with MPE1105",
-       "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
-       "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
-       "tell the person the certificate is revoked", "consent"},
-      {"state-forged", "state の検証（CSRF）", "a callback with a state the app never issued",
-       "mynasim authorizes the service for a persona itself and sends that code to the app's redirect URI with "
-       "a state of its own, as an attacker's link would",
-       "the app refuses the callback: that code is never exchanged",
-       "操作は不要です（mynasim がコールバックを送ります）。",
-       "keep the state in the user's session and compare it before the token exchange", "none"},
-      {"juki-year-end", "住基ネット年末年始停止中の要求", "a request during 住基ネット's year-end stop",
-       "the virtual clock moves into the year-end planned outage (shared: every caller sees it while the test "
-       "runs; put back afterwards)",
-       "after the outage answer (MPE4001–MPE4004) no IF001-04 before reopens_at",
-       "同意・本人確認・サービス連携まで進めてください（停止中の案内が出れば正しい動きです）。",
-       "read reopens_at / the message, tell the person when to come back, do not retry before it", "consent"},
-      {"partial-result", "一部の情報保有機関が応答しない", "one holder fails, the others answer",
-       "one 中間サーバ holding the service's items answers 503 for this service",
-       "the partial result (MPE5001) is fetched and shown; no new IF001-04 after it",
-       "同意・本人確認・サービス連携まで進めてください（一部の情報のみ表示されれば正しい動きです）。",
-       "show what arrived and name the holders in providerStatus that did not answer", "consent"},
-      {"notification-lost", "結果通知が届かない", "the IF001-05 notification is lost",
-       "the next notification to the service is not sent",
-       "the app still fetches the result, within fallback_within of the request",
-       "同意・本人確認・サービス連携まで進めてください。",
-       "after waiting for the notification, fall back to IF001-06 with a bounded back-off", "consent"},
-      {"notification-duplicated", "結果通知の重複", "the IF001-05 notification arrives twice",
-       "the next notification to the service is sent twice", "one result fetch per process",
-       "同意・本人確認・サービス連携まで進めてください。",
-       "remember which processIds were fetched; ignore a repeated notification", "consent"},
-      {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "nothing",
-       "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
-       "同意・本人確認・サービス連携まで進めてください。",
-       "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
-      {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
-       "the service's next IF001-04 is answered 401 MPE3001",
-       "a new authorization follows; no retry with the same token, no code exchange without authorizing",
-       "同意・本人確認・サービス連携まで進めてください（再度の同意画面が出れば正しい動きです）。",
-       "on MPE3001 send the person through authorize again", "consent"},
-      {"result-expired", "結果の保存期間切れ", "the result has expired",
-       "the service's next IF001-06 is answered 410 MPE3009",
-       "IF001-06 is not asked again for that process (a new IF001-04 is fine)",
-       "同意・本人確認・サービス連携まで進めてください。",
-       "fetch promptly after the notification; on MPE3009 offer to request again", "consent"},
-  };
+  static const std::vector<conformance_test> tests(std::begin(test_table), std::end(test_table));
   return tests;
 }
 
@@ -439,12 +448,10 @@ std::string planned_test::name() const {
   return query_method.empty() ? std::string(test->id) : std::string(test->id) + "[" + query_method + "]";
 }
 
-std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, const service_config& service,
-                                                     std::string& error) {
-  if (spec.size() > 4096) {
-    error = "a plan is at most 4096 characters";
-    return std::nullopt;
-  }
+namespace {
+
+// The test names a plan stands for: every test, the basic three, or the ones it lists.
+std::vector<std::string> names_in_plan(const std::string& spec) {
   std::vector<std::string> names;
   if (spec.empty() || spec == "all") {
     for (const auto& t : conformance_tests()) names.push_back(t.id);
@@ -455,40 +462,65 @@ std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, co
     for (std::string name; std::getline(in, name, ',');)
       if (!name.empty()) names.push_back(name);
   }
+  return names;
+}
+
+// happy-path once per query method the service registered (all three when it registered none),
+// or only for `wanted`; false and `error` when the service did not register that one.
+bool plan_happy_path(const conformance_test* t, const std::optional<std::string>& wanted, const service_config& service,
+                     std::vector<planned_test>& plan, std::string& error) {
+  auto methods = service.query_methods;
+  if (methods.empty()) methods = {query_method::date, query_method::range, query_method::latest};
+  if (!wanted) {
+    for (auto m : methods) plan.push_back({t, to_string(m)});
+    return true;
+  }
+  bool allowed = std::any_of(methods.begin(), methods.end(), [&](auto m) { return *wanted == to_string(m); });
+  if (!allowed) {
+    error = "happy-path:" + *wanted + ": " + service.client_id + " did not register that query method";
+    return false;
+  }
+  plan.push_back({t, *wanted});
+  return true;
+}
+
+// The tests one name of a plan stands for ("consent-refused", "happy-path", "happy-path:date");
+// false and `error` for an unknown test or a query method where none is taken.
+bool plan_test(const std::string& name, const service_config& service, std::vector<planned_test>& plan,
+               std::string& error) {
+  auto colon = name.find(':');
+  const auto* t = find_conformance_test(name.substr(0, colon));
+  if (!t) {
+    error = "unknown test '" + name + "' (tests: `mynasim conformance tests`; plans: all, basic)";
+    return false;
+  }
+  std::optional<std::string> method;
+  if (colon != std::string::npos) method = name.substr(colon + 1);
+  if (std::string_view(t->id) == "happy-path") return plan_happy_path(t, method, service, plan, error);
+  if (method) {
+    error = "only happy-path takes a query method (" + name + ")";
+    return false;
+  }
+  plan.push_back({t, ""});
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<planned_test>> expand_plan(const std::string& spec, const service_config& service,
+                                                     std::string& error) {
+  if (spec.size() > 4096) {
+    error = "a plan is at most 4096 characters";
+    return std::nullopt;
+  }
+  auto names = names_in_plan(spec);
   if (names.empty() || names.size() > 100) {
     error = "a plan names 1 to 100 tests";
     return std::nullopt;
   }
   std::vector<planned_test> plan;
-  for (const auto& name : names) {
-    auto colon = name.find(':');
-    const auto* t = find_conformance_test(name.substr(0, colon));
-    if (!t) {
-      error = "unknown test '" + name + "' (tests: `mynasim conformance tests`; plans: all, basic)";
-      return std::nullopt;
-    }
-    if (std::string_view(t->id) != "happy-path") {
-      if (colon != std::string::npos) {
-        error = "only happy-path takes a query method (" + name + ")";
-        return std::nullopt;
-      }
-      plan.push_back({t, ""});
-      continue;
-    }
-    auto methods = service.query_methods;
-    if (methods.empty()) methods = {query_method::date, query_method::range, query_method::latest};
-    if (colon != std::string::npos) {
-      auto wanted = name.substr(colon + 1);
-      bool allowed = std::any_of(methods.begin(), methods.end(), [&](auto m) { return wanted == to_string(m); });
-      if (!allowed) {
-        error = "happy-path:" + wanted + ": " + service.client_id + " did not register that query method";
-        return std::nullopt;
-      }
-      plan.push_back({t, wanted});
-      continue;
-    }
-    for (auto m : methods) plan.push_back({t, to_string(m)});
-  }
+  for (const auto& name : names)
+    if (!plan_test(name, service, plan, error)) return std::nullopt;
   return plan;
 }
 

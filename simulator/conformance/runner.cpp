@@ -180,6 +180,45 @@ std::string redirect_uri_of(const service_config& s) {
   return s.redirect_uris.empty() ? "" : s.redirect_uris.front();
 }
 
+// The id of the world's 情報提供ネットワークシステム, "" when it has none.
+std::string network_system_of(const world_config& world) {
+  for (const auto& s : world.systems)
+    if (s.kind == system_kind::network) return s.id;
+  return "";
+}
+
+using run_list = std::vector<std::shared_ptr<conformance_runner::run>>;
+
+// Whether a run may start for `client_id`: none is running for it, and fewer than max_active in
+// all. Else `status` 409 or 429 and `error`.
+bool may_start(const run_list& runs, const std::string& client_id, int& status, std::string& error) {
+  std::size_t active = 0;
+  for (const auto& r : runs) {
+    if (r->state != "running") continue;
+    ++active;
+    if (r->client_id == client_id) {
+      status = 409;
+      error = "run " + r->id + " is already running for " + client_id + " (DELETE it first)";
+      return false;
+    }
+  }
+  if (active >= conformance_runner::max_active) {
+    status = 429;
+    error = "at most " + std::to_string(conformance_runner::max_active) + " runs at once";
+    return false;
+  }
+  return true;
+}
+
+// Makes room for one more run within max_kept: the oldest finished runs go.
+void make_room(run_list& runs) {
+  while (runs.size() >= conformance_runner::max_kept) {
+    auto it = std::find_if(runs.begin(), runs.end(), [](const auto& x) { return x->state != "running"; });
+    if (it == runs.end()) break;
+    runs.erase(it);
+  }
+}
+
 }  // namespace
 
 conformance_runner::conformance_runner(conformance_deps deps) : deps_(std::move(deps)) {}
@@ -200,42 +239,21 @@ std::optional<nlohmann::json> conformance_runner::start(const std::string& clien
     return std::nullopt;
   }
   std::lock_guard lock(mutex_);
-  std::size_t active = 0;
-  for (const auto& r : runs_) {
-    if (r->state != "running") continue;
-    ++active;
-    if (r->client_id == client_id) {
-      status = 409;
-      error = "run " + r->id + " is already running for " + client_id + " (DELETE it first)";
-      return std::nullopt;
-    }
-  }
-  if (active >= max_active) {
-    status = 429;
-    error = "at most " + std::to_string(max_active) + " runs at once";
-    return std::nullopt;
-  }
+  if (!may_start(runs_, client_id, status, error)) return std::nullopt;
   auto r = std::make_shared<run>();
   r->id = "run-" + std::to_string(next_id_++);
   r->client_id = client_id;
   r->plan = plan_spec.empty() ? "all" : plan_spec;
   r->created_at = format_instant(deps_.rt->clock.now());
   r->persona = persona_hint(*data, *service, *deps_.cards);
-  std::string network;
-  for (const auto& s : deps_.rt->world.systems)
-    if (s.kind == system_kind::network && network.empty()) network = s.id;
+  auto network = network_system_of(deps_.rt->world);
   for (auto& p : *plan) {
     run::test t;
     t.planned = p;
     t.arranged = arrange(p, *service, *data, network);
     r->tests.push_back(std::move(t));
   }
-  // Keep at most max_kept runs: the oldest finished ones go.
-  while (runs_.size() >= max_kept) {
-    auto it = std::find_if(runs_.begin(), runs_.end(), [](const auto& x) { return x->state != "running"; });
-    if (it == runs_.end()) break;
-    runs_.erase(it);
-  }
+  make_room(runs_);
   runs_.push_back(r);
   begin_test(*r);
   return run_json(*r);
@@ -246,60 +264,17 @@ void conformance_runner::begin_test(run& r) {
   t.state = "waiting";
   t.started = steady::now();
   t.start_seq = deps_.journal->last_seq();
-  const auto& a = t.arranged;
-  auto fail_arrangement = [&](std::string why) {
-    judgement j;
-    j.verdict = test_verdict::fail;
-    j.detail = "could not arrange the test: " + why;
-    finish_test(r, j);
-  };
-  if (!a.not_applicable.empty()) {
+  if (!t.arranged.not_applicable.empty()) {
     judgement j;
     j.verdict = test_verdict::not_applicable;
-    j.detail = a.not_applicable;
+    j.detail = t.arranged.not_applicable;
     return finish_test(r, j);
   }
-  for (const auto& spec : a.faults) {
-    std::string error;
-    auto f = parse_fault(spec, deps_.rt->clock.now(), error);
-    std::optional<std::string> id;
-    if (f) id = deps_.faults->add(std::move(*f), error);
-    if (!id) return fail_arrangement(error);
-    t.fault_ids.push_back(*id);
-  }
-  if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
-    return fail_arrangement("too many services with an arranged outcome");
-  if (a.year_end) {
-    auto at = year_end_instant(*deps_.rt);
-    if (!at) return fail_arrangement("the world has no 住基ネット stop of three days or more within 400 days");
-    t.saved_clock = deps_.rt->clock.state();
-    t.clock_saved_at = steady::now();
-    deps_.rt->clock.set_now(*at);
-  }
-  if (a.forge_callback) {
-    const auto data = deps_.rt->data.get();
-    const auto* service = data->find_service(r.client_id);
-    auto persona = r.persona.is_object() ? r.persona.value("id", "") : "";
-    if (!service || persona.empty())
-      return fail_arrangement("no persona with a working card holds the service's items");
-    authorize_params p;
-    p.response_type = "code";
-    p.client_id = r.client_id;
-    p.redirect_uri = redirect_uri_of(*service);
-    p.state = random_state();
-    p.test_persona = persona;
-    p.test_outcome = "consent";
-    auto flow = deps_.auth->begin(p);
-    if (flow.next != flow_step::redirect || query_value(flow.location, "code").empty())
-      return fail_arrangement("the portal issued no code (" + flow.error_key + ")");
-    t.forged_code = query_value(flow.location, "code");
-    if (!deps_.get) return fail_arrangement("no HTTP client");
-    // The answer arrives on another thread, maybe at once: it goes to its own inbox.
-    auto key = r.id + "#" + std::to_string(r.index);
-    deps_.get(flow.location, [inbox = inbox_, key](std::string answer, bool failed) {
-      std::lock_guard lock(inbox->mutex);
-      if (inbox->answers.size() < 4 * max_kept) inbox->answers[key] = {answer.empty() ? "no answer" : answer, failed};
-    });
+  if (auto why = set_up(r)) {
+    judgement j;
+    j.verdict = test_verdict::fail;
+    j.detail = "could not arrange the test: " + *why;
+    return finish_test(r, j);
   }
   if (deps_.log)
     deps_.log("conformance_test", {{"run", r.id},
@@ -307,6 +282,61 @@ void conformance_runner::begin_test(run& r) {
                                    {"test", t.planned.name()},
                                    {"state", "waiting"},
                                    {"instruction", t.planned.test->instruction_ja}});
+}
+
+// What the current test arranges, in order: its faults, the portal's outcome, the clock, a
+// forged callback. Why it could not (what was done is put back when the test finishes).
+std::optional<std::string> conformance_runner::set_up(run& r) {
+  auto& t = r.tests[r.index];
+  const auto& a = t.arranged;
+  for (const auto& spec : a.faults) {
+    std::string error;
+    auto f = parse_fault(spec, deps_.rt->clock.now(), error);
+    std::optional<std::string> id;
+    if (f) id = deps_.faults->add(std::move(*f), error);
+    if (!id) return error;
+    t.fault_ids.push_back(*id);
+  }
+  if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
+    return "too many services with an arranged outcome";
+  if (a.year_end) {
+    auto at = year_end_instant(*deps_.rt);
+    if (!at) return "the world has no 住基ネット stop of three days or more within 400 days";
+    t.saved_clock = deps_.rt->clock.state();
+    t.clock_saved_at = steady::now();
+    deps_.rt->clock.set_now(*at);
+  }
+  if (a.forge_callback) return forge_callback(r);
+  return std::nullopt;
+}
+
+// state-forged: authorizes the service for the run's persona and sends the code to the app's
+// redirect URI with a state of mynasim's own. The app's answer comes later, to the inbox.
+std::optional<std::string> conformance_runner::forge_callback(run& r) {
+  auto& t = r.tests[r.index];
+  const auto data = deps_.rt->data.get();
+  const auto* service = data->find_service(r.client_id);
+  auto persona = r.persona.is_object() ? r.persona.value("id", "") : "";
+  if (!service || persona.empty()) return "no persona with a working card holds the service's items";
+  authorize_params p;
+  p.response_type = "code";
+  p.client_id = r.client_id;
+  p.redirect_uri = redirect_uri_of(*service);
+  p.state = random_state();
+  p.test_persona = persona;
+  p.test_outcome = "consent";
+  auto flow = deps_.auth->begin(p);
+  if (flow.next != flow_step::redirect || query_value(flow.location, "code").empty())
+    return "the portal issued no code (" + flow.error_key + ")";
+  t.forged_code = query_value(flow.location, "code");
+  if (!deps_.get) return "no HTTP client";
+  // The answer arrives on another thread, maybe at once: it goes to its own inbox.
+  auto key = r.id + "#" + std::to_string(r.index);
+  deps_.get(flow.location, [inbox = inbox_, key](const std::string& answer, bool failed) {
+    std::lock_guard lock(inbox->mutex);
+    if (inbox->answers.size() < 4 * max_kept) inbox->answers[key] = {answer.empty() ? "no answer" : answer, failed};
+  });
+  return std::nullopt;
 }
 
 void conformance_runner::put_back(run& r) {
@@ -460,6 +490,33 @@ std::optional<std::string> conformance_runner::report(const std::string& id, con
   return dump_json(*j, 2) + "\n";
 }
 
+namespace {
+
+// A test case's content: a failure with the remedy and the evidence, a skip, an error for a
+// test not run (the run's `state` says why), or the detail as output for a pass or a warning.
+std::string junit_outcome(const nlohmann::json& t, const std::string& state) {
+  auto verdict = t.value("verdict", "pending");
+  auto message = t.value("detail", "");
+  std::string evidence;
+  for (const auto& e : t["evidence"]) {
+    evidence += evidence_line(e);
+    evidence += '\n';
+  }
+  if (verdict == "not_applicable") return "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
+  if (verdict == "pending") return "      <error message=\"not run (" + xml_escape(state) + ")\"/>\n";
+  if (verdict == "fail") {
+    std::string text = message;
+    text.append("\nremedy: ").append(t.value("remedy", "")).append("\n").append(evidence);
+    return "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) + "\">" +
+           xml_escape(text) + "</failure>\n";
+  }
+  std::string text = verdict == "warning" ? "WARNING: " : "";
+  text.append(message).append("\n").append(evidence);
+  return "      <system-out>" + xml_escape(text) + "</system-out>\n";
+}
+
+}  // namespace
+
 std::string conformance_junit(const nlohmann::json& run) {
   int failures = 0, skipped = 0, errors = 0;
   long total_ms = 0;
@@ -469,24 +526,10 @@ std::string conformance_junit(const nlohmann::json& run) {
     auto verdict = t.value("verdict", "pending");
     long ms = t.value("duration_ms", 0L);
     total_ms += ms;
-    std::string evidence;
-    for (const auto& e : t["evidence"]) evidence += evidence_line(e) + "\n";
-    std::string body;
-    auto message = t.value("detail", "");
-    if (verdict == "fail") {
-      ++failures;
-      body = "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) +
-             "\">" + xml_escape(message + "\nremedy: " + t.value("remedy", "") + "\n" + evidence) + "</failure>\n";
-    } else if (verdict == "not_applicable") {
-      ++skipped;
-      body = "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
-    } else if (verdict == "pending") {
-      ++errors;
-      body = "      <error message=\"not run (" + xml_escape(run.value("state", "")) + ")\"/>\n";
-    } else {
-      body = "      <system-out>" + xml_escape((verdict == "warning" ? "WARNING: " : "") + message + "\n" + evidence) +
-             "</system-out>\n";
-    }
+    failures += verdict == "fail";
+    skipped += verdict == "not_applicable";
+    errors += verdict == "pending";
+    auto body = junit_outcome(t, run.value("state", ""));
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(ms) / 1000.0);
     cases += "    <testcase classname=\"mynasim.conformance." + xml_escape(client) + "\" name=\"" +

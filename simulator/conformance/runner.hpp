@@ -61,6 +61,9 @@ class conformance_runner {
 
  private:
   void begin_test(run& r);
+  // begin_test's steps: each arranges part of the test, or says why it could not.
+  std::optional<std::string> set_up(run& r);
+  std::optional<std::string> forge_callback(run& r);
   void finish_test(run& r, judgement j);
   void observe(run& r);
   void wait_for_quiet(run& r);
