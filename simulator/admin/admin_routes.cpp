@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "admin/admin_routes.hpp"
 
-#include "admin/availability_view.hpp"
+#include "calendar/availability_view.hpp"
 #include "config/sheet_changes.hpp"
 #include "core/json_util.hpp"
 

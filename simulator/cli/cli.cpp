@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/availability_view.hpp"
 #include "app/app.hpp"
 #include "app/runtime.hpp"
+#include "calendar/availability_view.hpp"
 #include "config/yaml_reader.hpp"
 #include "conformance/lint.hpp"
 #include "conformance/plan.hpp"

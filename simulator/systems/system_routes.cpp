@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "systems/system_routes.hpp"
 
-#include "admin/availability_view.hpp"
+#include "calendar/availability_view.hpp"
 #include "core/json_util.hpp"
 #include "systems/system_gate.hpp"
 

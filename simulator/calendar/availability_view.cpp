@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "admin/availability_view.hpp"
+#include "calendar/availability_view.hpp"
 
 #include <nlohmann/json.hpp>
 
