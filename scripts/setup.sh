@@ -30,10 +30,15 @@ fi
 # `setup.sh fuzz`: clang and libFuzzer for the fuzz targets (scripts/fuzz.sh).
 if [ "${1:-}" = "fuzz" ]; then packages+=(clang-14 libfuzzer-14-dev); fi
 
-# The browser tests' one npm package (tests/browser/package-lock.json), after the packages.
+# The tests' npm packages (tests/browser/package-lock.json: playwright-core, the OpenAPI
+# validator), after the Debian packages; again whenever the lock file lists one not installed.
 install_browser_driver() {
-  if [ "${1:-}" = "test" ] && [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
-    echo "setup: npm ci in tests/browser (playwright-core)"
+  local missing=""
+  for p in playwright-core @seriousme/openapi-schema-validator yaml; do
+    [ -f "tests/browser/node_modules/$p/package.json" ] || missing="$missing $p"
+  done
+  if [ "${1:-}" = "test" ] && [ -n "$missing" ]; then
+    echo "setup: npm ci in tests/browser ($missing )"
     npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
   fi
 }
