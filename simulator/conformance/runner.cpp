@@ -2,7 +2,10 @@
 #include "conformance/runner.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <random>
+#include <string_view>
 
 #include "core/http.hpp"
 #include "core/json_util.hpp"
@@ -26,8 +29,9 @@ struct conformance_runner::run {
     std::vector<std::string> fault_ids;
     std::string forged_code, forged_answer;
     bool forged_failed = false;
-    std::optional<clock_state> saved_clock;
-    steady::time_point clock_saved_at{};
+    // juki-year-end: the clock as the test found it, and as the test left it after moving it.
+    std::optional<clock_state> saved_clock, moved_clock;
+    steady::time_point clock_saved_at{}, clock_moved_at{};
   };
   std::string id, client_id, plan;
   std::string state = "running";  // running | finished | cancelled
@@ -41,6 +45,8 @@ struct conformance_runner::run {
   bool quieting = false;
   steady::time_point quiet_from{}, last_activity{};
   std::uint64_t quiet_seq = 0;
+  // Since when the current test has waited for the shared clock, which another run's test holds.
+  std::optional<steady::time_point> clock_wait_since;
 };
 
 namespace {
@@ -127,25 +133,103 @@ nlohmann::json run_json(const conformance_runner::run& r) {
           {"current", current}, {"summary", summary},         {"tests", std::move(tests)}};
 }
 
-// XML text and attribute values: the HTML escapes (&#39; is valid XML too), and no control
-// characters, which XML 1.0 does not allow.
-std::string xml_escape(std::string s) {
-  for (auto& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') c = ' ';
-  return html_escape(s);
+// The code point of the well-formed UTF-8 sequence at s[i] (i moves past it), or -1 for a byte
+// that starts none (i moves past that one byte): overlong forms, surrogates and values past
+// U+10FFFF are not well-formed.
+long next_code_point(std::string_view s, std::size_t& i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return byte(i++);
+  const std::size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+  if (len == 0 || lead > 0xF4 || s.size() - i < len) {
+    ++i;
+    return -1;
+  }
+  long c = lead & (0x3F >> (len - 1));
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      ++i;
+      return -1;
+    }
+    c = (c << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr std::array<long, 5> least{0, 0, 0x80, 0x800, 0x10000};
+  if (c < least.at(len) || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+    ++i;
+    return -1;
+  }
+  i += len;
+  return c;
 }
 
-std::string markdown_cell(const std::string& s) {
+// XML 1.0's Char production.
+bool xml_char(long c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// Text that XML 1.0 can carry: C0 controls other than tab and LF become a space, and every other
+// character XML forbids (U+FFFE, U+FFFF, surrogates, bytes that are not well-formed UTF-8)
+// becomes U+FFFD.
+std::string xml_safe(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n' || c == '\r')
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto from = i;
+    const long c = next_code_point(s, i);
+    if (c >= 0 && c < 0x20 && c != '\t' && c != '\n')
       out += ' ';
+    else if (xml_char(c))
+      out.append(s.substr(from, i - from));
+    else
+      out += "\xEF\xBF\xBD";
+  }
+  return out;
+}
+
+// XML text and attribute values: allowed characters only, with the HTML escapes (&#39; is
+// valid XML too).
+std::string xml_escape(const std::string& s) {
+  return html_escape(xml_safe(s));
+}
+
+// Any text of a run (the journal's and the API user's app's included) inline in Markdown: HTML's
+// special characters as entities, Markdown's inline punctuation backslash-escaped, line breaks
+// as spaces. No raw HTML, link, image, emphasis, code span or table cell boundary comes from
+// the text.
+std::string markdown_text(const std::string& s) {
+  static constexpr std::string_view punctuation = "\\`*_[]|~#!";
+  std::string out;
+  for (char c : xml_safe(s)) {
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '\n' || c == '\t')
+      out += ' ';
+    else if (punctuation.find(c) != std::string_view::npos)
+      out.append(1, '\\').append(1, c);
     else
       out += c;
   }
   return out;
+}
+
+// A name or an id as a code span; text that a code span cannot carry as it is (a backtick, a
+// pipe that would end the table cell, a line break, HTML's special characters) as markdown_text.
+std::string markdown_code(const std::string& s) {
+  if (s.empty() || s.find_first_of("`|<>&\r\n") != std::string::npos) return markdown_text(s);
+  return "`" + xml_safe(s) + "`";
+}
+
+// A verdict as Markdown: one of the known words (an underscore within a word is no emphasis),
+// never text from outside.
+std::string markdown_verdict(const std::string& v) {
+  for (const char* known : {"pass", "warning", "fail", "not_applicable", "pending"})
+    if (v == known) return v;
+  return "unknown";
 }
 
 // The year-end stop of the 住基ネット system: 13 hours into its first planned outage of at
@@ -178,6 +262,17 @@ std::string redirect_uri_of(const service_config& s) {
   for (const auto& u : s.redirect_uris)
     if (u.find("/sample-app/callback") == std::string::npos) return u;
   return s.redirect_uris.empty() ? "" : s.redirect_uris.front();
+}
+
+// Whether the clock is still where a test left it `elapsed` ago: the same speed and freezing,
+// and the instant it would have reached since (within a second, plus what 50 ms of skew
+// between two readings of the real clock make at its speed).
+bool clock_untouched_since(const clock_state& now, const clock_state& left, steady::duration elapsed) {
+  if (now.frozen != left.frozen || now.speed != left.speed) return false;
+  const double ran = left.frozen ? 0.0 : std::chrono::duration<double, std::milli>(elapsed).count() * left.speed;
+  const double expected = static_cast<double>(left.now.time_since_epoch().count()) + ran;
+  const double tolerance = 1000.0 + 50.0 * std::abs(left.speed);
+  return std::abs(static_cast<double>(now.now.time_since_epoch().count()) - expected) <= tolerance;
 }
 
 // The id of the world's 情報提供ネットワークシステム, "" when it has none.
@@ -260,7 +355,9 @@ std::optional<nlohmann::json> conformance_runner::start(const std::string& clien
 }
 
 void conformance_runner::begin_test(run& r) {
+  if (waits_for_clock(r)) return;
   auto& t = r.tests[r.index];
+  t.result.detail.clear();
   t.state = "waiting";
   t.started = steady::now();
   t.start_seq = deps_.journal->last_seq();
@@ -299,14 +396,54 @@ std::optional<std::string> conformance_runner::set_up(run& r) {
   }
   if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
     return "too many services with an arranged outcome";
-  if (a.year_end) {
-    auto at = year_end_instant(*deps_.rt);
-    if (!at) return "the world has no 住基ネット stop of three days or more within 400 days";
-    t.saved_clock = deps_.rt->clock.state();
-    t.clock_saved_at = steady::now();
-    deps_.rt->clock.set_now(*at);
-  }
+  if (a.year_end) return move_clock(r);
   if (a.forge_callback) return forge_callback(r);
+  return std::nullopt;
+}
+
+// Whether the current test must wait for the shared clock, which another run's test has moved:
+// one clock-moving test at a time, so that each puts back only what it moved itself. It waits
+// as if between tests (no current test, so no instruction yet) for up to test_timeout; then it
+// begins, and set_up refuses it.
+bool conformance_runner::waits_for_clock(run& r) {
+  auto& t = r.tests[r.index];
+  const auto now = steady::now();
+  if (!t.arranged.year_end || !t.arranged.not_applicable.empty() || clock_holder_.empty() || clock_holder_ == r.id ||
+      (r.clock_wait_since && now - *r.clock_wait_since >= deps_.rt->world.conformance.test_timeout)) {
+    r.clock_wait_since.reset();
+    return false;
+  }
+  if (!r.clock_wait_since) {
+    r.clock_wait_since = now;
+    if (deps_.log)
+      deps_.log("conformance_test", {{"run", r.id},
+                                     {"client_id", r.client_id},
+                                     {"test", t.planned.name()},
+                                     {"state", "waiting_for_clock"},
+                                     {"holder", clock_holder_}});
+  }
+  t.result.detail = "waiting for the shared virtual clock: " + clock_holder_ + "'s juki-year-end test has moved it";
+  r.quieting = true;
+  r.quiet_from = r.last_activity = now;
+  r.quiet_seq = deps_.journal->last_seq();
+  return true;
+}
+
+// juki-year-end: the clock into 住基ネット's year-end stop, held by this run until put back.
+std::optional<std::string> conformance_runner::move_clock(run& r) {
+  auto& t = r.tests[r.index];
+  if (!clock_holder_.empty() && clock_holder_ != r.id)
+    return "the shared virtual clock is held by " + clock_holder_ +
+           "'s juki-year-end test (one clock-moving test at a time; start this one again when it is over)";
+  auto at = year_end_instant(*deps_.rt);
+  if (!at) return "the world has no 住基ネット stop of three days or more within 400 days";
+  auto& c = deps_.rt->clock;
+  t.saved_clock = c.state();
+  t.clock_saved_at = steady::now();
+  c.set_now(*at);
+  t.moved_clock = c.state();
+  t.clock_moved_at = steady::now();
+  clock_holder_ = r.id;
   return std::nullopt;
 }
 
@@ -343,15 +480,28 @@ void conformance_runner::put_back(run& r) {
   auto& t = r.tests[r.index];
   for (const auto& id : t.fault_ids) deps_.faults->remove(id);  // a used-up one is gone already
   if (!t.arranged.portal_outcome.empty()) deps_.auth->arrange_outcome(r.client_id, "");
-  if (t.saved_clock) {
-    // Back to where the clock would be had the test not moved it.
-    auto& c = deps_.rt->clock;
+  if (t.saved_clock) restore_clock(r);
+}
+
+// Back to where the clock would be had the test not moved it — unless it is no longer where the
+// test left it (QA moved, froze or sped it meanwhile): that change wins and stays. Either way
+// the clock is free for another run's test.
+void conformance_runner::restore_clock(run& r) {
+  auto& t = r.tests[r.index];
+  auto& c = deps_.rt->clock;
+  const auto now = steady::now();
+  if (clock_untouched_since(c.state(), *t.moved_clock, now - t.clock_moved_at)) {
     auto passed = t.saved_clock->frozen
                       ? millis{0}
-                      : std::chrono::duration_cast<millis>((steady::now() - t.clock_saved_at) * t.saved_clock->speed);
+                      : std::chrono::duration_cast<millis>((now - t.clock_saved_at) * t.saved_clock->speed);
     c.set_now(t.saved_clock->now + passed);
-    t.saved_clock.reset();
+  } else if (deps_.log) {
+    deps_.log("conformance_test",
+              {{"run", r.id}, {"client_id", r.client_id}, {"test", t.planned.name()}, {"clock", "kept"}});
   }
+  t.saved_clock.reset();
+  t.moved_clock.reset();
+  if (clock_holder_ == r.id) clock_holder_.clear();
 }
 
 void conformance_runner::finish_test(run& r, judgement j) {
@@ -480,6 +630,7 @@ void conformance_runner::reset() {
   for (auto& r : runs_)
     if (r->state == "running" && r->index < r->tests.size()) put_back(*r);
   runs_.clear();
+  clock_holder_.clear();
 }
 
 std::optional<std::string> conformance_runner::report(const std::string& id, const std::string& format) const {
@@ -547,31 +698,42 @@ std::string conformance_junit(const nlohmann::json& run) {
          xml_escape(run.value("created_at", "")) + "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
 }
 
+namespace {
+
+// A test not passed, in detail: what was arranged, expected and seen, the remedy, the evidence.
+std::string markdown_section(const nlohmann::json& t) {
+  std::string out = "\n## " + markdown_text(t.value("name", "")) + ": " + markdown_verdict(t.value("verdict", "")) +
+                    "\n\n" + markdown_text(t.value("title_ja", "")) + " — " + markdown_text(t.value("title_en", "")) +
+                    "\n\n- arranged: " + markdown_text(t.value("arranges", "")) +
+                    "\n- expected: " + markdown_text(t.value("expects", "")) +
+                    "\n- seen: " + markdown_text(t.value("detail", "")) +
+                    "\n- remedy: " + markdown_text(t.value("remedy", "")) + "\n";
+  if (t.contains("evidence") && t["evidence"].is_array() && !t["evidence"].empty()) {
+    out += "\nevidence (journal):\n\n";
+    for (const auto& e : t["evidence"]) out += "- " + markdown_text(evidence_line(e)) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+// Every value comes from the run's JSON, which carries the journal's and the app's text: each
+// goes through markdown_text or markdown_code.
 std::string conformance_markdown(const nlohmann::json& run) {
   const auto& s = run["summary"];
-  std::string out = "# mynasim conformance: " + run.value("client_id", "") + "\n\nrun `" + run.value("id", "") +
-                    "`, plan `" + run.value("plan", "") + "`, " + run.value("state", "") + ", started " +
-                    run.value("created_at", "") + " (virtual clock)\n\n" + std::to_string(s.value("pass", 0)) +
-                    " pass, " + std::to_string(s.value("warning", 0)) + " warning, " +
-                    std::to_string(s.value("fail", 0)) + " fail, " + std::to_string(s.value("not_applicable", 0)) +
-                    " not applicable, " + std::to_string(s.value("pending", 0)) +
+  std::string out = "# mynasim conformance: " + markdown_text(run.value("client_id", "")) + "\n\nrun " +
+                    markdown_code(run.value("id", "")) + ", plan " + markdown_code(run.value("plan", "")) + ", " +
+                    markdown_text(run.value("state", "")) + ", started " + markdown_text(run.value("created_at", "")) +
+                    " (virtual clock)\n\n" + std::to_string(s.value("pass", 0)) + " pass, " +
+                    std::to_string(s.value("warning", 0)) + " warning, " + std::to_string(s.value("fail", 0)) +
+                    " fail, " + std::to_string(s.value("not_applicable", 0)) + " not applicable, " +
+                    std::to_string(s.value("pending", 0)) +
                     " not run\n\n| test | 内容 | verdict | detail |\n|---|---|---|---|\n";
   for (const auto& t : run["tests"])
-    out += "| `" + t.value("name", "") + "` | " + markdown_cell(t.value("title_ja", "")) + " | **" +
-           t.value("verdict", "") + "** | " + markdown_cell(t.value("detail", "")) + " |\n";
-  for (const auto& t : run["tests"]) {
-    auto verdict = t.value("verdict", "");
-    if (verdict == "pass") continue;
-    out += "\n## " + t.value("name", "") + ": " + verdict + "\n\n" + t.value("title_ja", "") + " — " +
-           t.value("title_en", "") + "\n\n- arranged: " + t.value("arranges", "") +
-           "\n- expected: " + t.value("expects", "") + "\n- seen: " + t.value("detail", "") +
-           "\n- remedy: " + t.value("remedy", "") + "\n";
-    if (!t["evidence"].empty()) {
-      out += "\nevidence (journal):\n\n```\n";
-      for (const auto& e : t["evidence"]) out += evidence_line(e) + "\n";
-      out += "```\n";
-    }
-  }
+    out += "| " + markdown_code(t.value("name", "")) + " | " + markdown_text(t.value("title_ja", "")) + " | **" +
+           markdown_verdict(t.value("verdict", "")) + "** | " + markdown_text(t.value("detail", "")) + " |\n";
+  for (const auto& t : run["tests"])
+    if (t.value("verdict", "") != "pass") out += markdown_section(t);
   return out;
 }
 

@@ -64,6 +64,9 @@ class conformance_runner {
   // begin_test's steps: each arranges part of the test, or says why it could not.
   std::optional<std::string> set_up(run& r);
   std::optional<std::string> forge_callback(run& r);
+  bool waits_for_clock(run& r);
+  std::optional<std::string> move_clock(run& r);
+  void restore_clock(run& r);
   void finish_test(run& r, judgement j);
   void observe(run& r);
   void wait_for_quiet(run& r);
@@ -73,6 +76,9 @@ class conformance_runner {
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<run>> runs_;  // oldest first
   std::uint64_t next_id_ = 1;
+  // The run whose current test has moved the shared virtual clock ("" when none): one such test
+  // at a time across runs, so each puts back only what it moved.
+  std::string clock_holder_;
   struct inbox {
     std::mutex mutex;
     std::map<std::string, std::pair<std::string, bool>> answers;  // "run#index" → answer, failed

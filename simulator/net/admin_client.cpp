@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/admin_client.hpp"
 
+#include <charconv>
+#include <future>
 #include <optional>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -46,9 +49,46 @@ bhttp::request<bhttp::string_body> make_admin_request(const admin_endpoint& at, 
   return req;
 }
 
+// The endpoints of the admin listener: a numeric host as it is, a name looked up on a thread of
+// its own for at most `timeout` (a lookup that never answers is left behind, never joined: it
+// must not hold the command line). Empty, with `error`, when there are none.
+std::vector<tcp::endpoint> endpoints_of(const admin_endpoint& at, std::chrono::milliseconds timeout,
+                                        std::string& error) {
+  std::uint16_t port = 0;
+  auto [end, perr] = std::from_chars(at.port.data(), at.port.data() + at.port.size(), port);
+  if (perr != std::errc() || end != at.port.data() + at.port.size() || port == 0) {
+    error = "not a port: " + at.port;
+    return {};
+  }
+  std::vector<std::string> addresses{at.host};
+  if (!is_numeric_host(at.host)) {
+    auto lookup = std::make_shared<std::promise<name_lookup_result>>();
+    auto answer = lookup->get_future();
+    std::thread([lookup, host = at.host] { lookup->set_value(system_name_lookup(host)); }).detach();
+    if (answer.wait_for(timeout) != std::future_status::ready) {
+      error = "resolve " + at.host + ": no answer within " + std::to_string(timeout.count()) + " ms";
+      return {};
+    }
+    auto found = answer.get();
+    if (!found.error.empty()) {
+      error = "resolve " + at.host + ": " + found.error;
+      return {};
+    }
+    addresses = std::move(found.addresses);
+  }
+  std::vector<tcp::endpoint> out;
+  for (const auto& text : addresses) {
+    beast::error_code ec;
+    auto a = net::ip::make_address(text, ec);
+    if (!ec) out.emplace_back(a, port);
+  }
+  if (out.empty()) error = "resolve " + at.host + ": no address";
+  return out;
+}
+
 // One call as asynchronous steps on a private io_context, which run for at most `timeout` in
-// all: a stream's expiry applies to asynchronous operations only, and a name lookup, a silent
-// peer or an endless body must not hold the command line.
+// all: a stream's expiry applies to asynchronous operations only, and a silent peer or an
+// endless body must not hold the command line.
 class admin_exchange {
  public:
   explicit admin_exchange(bhttp::request<bhttp::string_body> req) : req_(std::move(req)) {
@@ -56,20 +96,17 @@ class admin_exchange {
     parser_.header_limit(16 * 1024);
   }
 
-  // Resolve, connect, write and read, each step started by the one before.
-  void start(const admin_endpoint& at) {
-    resolver_.async_resolve(at.host, at.port, [this](beast::error_code ec, const tcp::resolver::results_type& results) {
+  // Connect, write and read, each step started by the one before.
+  void start(const std::vector<tcp::endpoint>& endpoints) {
+    stream_.async_connect(endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return fail(ec);
-      stream_.async_connect(results, [this](beast::error_code ec2, const tcp::endpoint&) {
+      bhttp::async_write(stream_, req_, [this](beast::error_code ec2, std::size_t) {
         if (ec2) return fail(ec2);
-        bhttp::async_write(stream_, req_, [this](beast::error_code ec3, std::size_t) {
+        bhttp::async_read(stream_, buffer_, parser_, [this](beast::error_code ec3, std::size_t) {
           if (ec3) return fail(ec3);
-          bhttp::async_read(stream_, buffer_, parser_, [this](beast::error_code ec4, std::size_t) {
-            if (ec4) return fail(ec4);
-            out_.status = static_cast<int>(parser_.get().result_int());
-            out_.body = std::move(parser_.get().body());
-            done_ = true;
-          });
+          out_.status = static_cast<int>(parser_.get().result_int());
+          out_.body = std::move(parser_.get().body());
+          done_ = true;
         });
       });
     });
@@ -98,7 +135,6 @@ class admin_exchange {
 
   // Lets the pending step finish as cancelled before its objects go.
   void abandon() {
-    resolver_.cancel();
     stream_.close();
     io_.restart();
     io_.run_for(std::chrono::seconds(1));
@@ -106,7 +142,6 @@ class admin_exchange {
 
   admin_answer out_;
   net::io_context io_;
-  tcp::resolver resolver_{io_};
   beast::tcp_stream stream_{io_};
   bhttp::request<bhttp::string_body> req_;
   beast::flat_buffer buffer_;
@@ -124,9 +159,15 @@ admin_answer admin_call(const std::string& base_url, const std::string& method, 
     out.error = "the admin URL must be http://host:port (got " + base_url + ")";
     return out;
   }
+  const auto started = std::chrono::steady_clock::now();
+  admin_answer out;
+  auto endpoints = endpoints_of(*at, timeout, out.error);
+  if (endpoints.empty()) return out;
+  auto left =
+      timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   admin_exchange call(make_admin_request(*at, method, target, body, bearer_token));
-  call.start(*at);
-  return call.finish(timeout);
+  call.start(endpoints);
+  return call.finish(std::max(left, std::chrono::milliseconds(1)));
 }
 
 }  // namespace mynasim

@@ -3,12 +3,15 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 
+#include <arpa/inet.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,8 +23,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "core/background_pool.hpp"
 #include "net/asio.hpp"
 #include "net/loopback.hpp"
 #include "net/message_parser.hpp"
@@ -30,6 +36,63 @@
 namespace mynasim {
 
 using tls_stream = ssl::stream<beast::tcp_stream>;
+
+// Looks names up on threads of its own — never an I/O thread, never Asio's single resolver
+// thread — names taking turns (the name is the owner in the background pool). One lookup per
+// name is in flight at a time: a request for a name already being looked up waits for that
+// answer. Whoever waits keeps its own deadline; a lookup that never answers holds one thread
+// and the requests for its name only.
+class name_resolver {
+ public:
+  using answer_fn = std::function<void(const name_lookup_result&)>;
+
+  explicit name_resolver(name_lookup_fn lookup)
+      : lookup_(lookup ? std::move(lookup) : name_lookup_fn(system_name_lookup)),
+        pool_({http_client::lookup_threads, http_client::max_lookups_queued, 1}) {}
+  // Stops before the map its jobs answer from goes; like Asio's resolver, it waits for a lookup
+  // in progress (the system's resolver gives up after its own timeouts).
+  ~name_resolver() { pool_.stop(); }
+  name_resolver(const name_resolver&) = delete;
+  name_resolver& operator=(const name_resolver&) = delete;
+
+  // Calls `answer` (on a lookup thread) with the addresses of `host`; false, and `answer` is
+  // never called, when too many requests wait for that name or the lookup queue is full.
+  bool resolve(const std::string& host, answer_fn answer) {
+    std::lock_guard lock(mutex_);
+    if (auto it = waiting_.find(host); it != waiting_.end()) {
+      if (it->second.size() >= http_client::max_waiting_per_name) return false;
+      it->second.push_back(std::move(answer));
+      return true;
+    }
+    if (!pool_.submit(host, [this, host] { look_up(host); })) return false;
+    waiting_[host].push_back(std::move(answer));
+    return true;
+  }
+
+ private:
+  void look_up(const std::string& host) {
+    name_lookup_result found;
+    try {
+      found = lookup_(host);
+    } catch (const std::exception& e) {
+      found.error = e.what();
+    }
+    std::vector<answer_fn> answers;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = waiting_.find(host);
+      if (it == waiting_.end()) return;
+      answers = std::move(it->second);
+      waiting_.erase(it);
+    }
+    for (auto& answer : answers) answer(found);
+  }
+
+  name_lookup_fn lookup_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<answer_fn>> waiting_;  // names being looked up → who waits
+  background_pool pool_;
+};
 
 // Idle connections by peer (newest last) — plain sockets by "host:port", TLS streams (their
 // session established) by "https://host:port" — and resolved names, shared by every request
@@ -43,7 +106,7 @@ struct connection_pool {
   template <class Connection>
   using idle_map = std::map<std::string, std::deque<idle<Connection>>>;
   struct name {
-    tcp::resolver::results_type endpoints;
+    std::vector<net::ip::address> addresses;
     std::chrono::steady_clock::time_point at;
   };
   std::mutex mutex;
@@ -58,8 +121,10 @@ struct connection_pool {
   // Every TLS exchange runs on this one strand: a kept stream's deadline timer belongs to the
   // executor it was made with, so a stream is only ever used where it was made.
   net::strand<net::io_context::executor_type> tls_strand;
+  name_resolver resolver;
 
-  explicit connection_pool(net::io_context& ioc) : tls_strand(net::make_strand(ioc)) {
+  connection_pool(net::io_context& ioc, name_lookup_fn lookup)
+      : tls_strand(net::make_strand(ioc)), resolver(std::move(lookup)) {
     tls_context.set_verify_mode(ssl::verify_none);
   }
 
@@ -108,21 +173,21 @@ struct connection_pool {
     ++idle_total;
   }
 
-  std::optional<tcp::resolver::results_type> cached(const std::string& peer) {
+  std::optional<std::vector<net::ip::address>> cached(const std::string& host) {
     std::lock_guard lock(mutex);
-    auto it = names.find(peer);
+    auto it = names.find(host);
     if (it == names.end() || std::chrono::steady_clock::now() - it->second.at > http_client::name_ttl)
       return std::nullopt;
-    return it->second.endpoints;
+    return it->second.addresses;
   }
-  void remember(const std::string& peer, tcp::resolver::results_type endpoints) {
+  void remember(const std::string& host, std::vector<net::ip::address> addresses) {
     std::lock_guard lock(mutex);
     if (names.size() >= 1024) names.clear();  // bounded: many distinct peers start over
-    names[peer] = {std::move(endpoints), std::chrono::steady_clock::now()};
+    names[host] = {std::move(addresses), std::chrono::steady_clock::now()};
   }
-  void forget(const std::string& peer) {
+  void forget(const std::string& host) {
     std::lock_guard lock(mutex);
-    names.erase(peer);
+    names.erase(host);
   }
 };
 
@@ -220,29 +285,62 @@ net::awaitable<client_result> perform_in_memory(client_request r, http_server& s
   co_return out;
 }
 
-// Resolves (through the pool's name cache) and connects `stream` to the peer.
+// The answer of a name lookup, handed from a lookup thread to the waiting coroutine's executor.
+struct lookup_wait {
+  explicit lookup_wait(const net::any_io_executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  std::optional<name_lookup_result> answer;
+};
+
+// The addresses of `host`: a numeric host as it is (never looked up), a name from the cache or
+// from the pool's lookup threads within `timeout`. An error text when there are none.
+net::awaitable<std::string> addresses_of(const std::string& host, std::chrono::milliseconds timeout,
+                                         connection_pool& pool, std::vector<net::ip::address>& out) {
+  beast::error_code ec;
+  auto literal = net::ip::make_address(host, ec);
+  if (!ec) {
+    out = {literal};
+    co_return std::string();
+  }
+  if (auto known = pool.cached(host)) {
+    out = std::move(*known);
+    co_return std::string();
+  }
+  auto ex = co_await net::this_coro::executor;
+  auto wait = std::make_shared<lookup_wait>(ex);
+  wait->timer.expires_after(timeout);
+  // The answer is posted to this coroutine's executor (a strand), so it lands while it waits.
+  bool queued = pool.resolver.resolve(host, [wait, ex](const name_lookup_result& found) {
+    net::post(ex, [wait, found] {
+      wait->answer = found;
+      wait->timer.cancel();
+    });
+  });
+  if (!queued) co_return "resolve " + host + ": too many lookups waiting";
+  co_await wait->timer.async_wait(use_tuple);
+  if (!wait->answer) co_return "resolve " + host + ": no answer within " + std::to_string(timeout.count()) + " ms";
+  if (!wait->answer->error.empty()) co_return "resolve " + host + ": " + wait->answer->error;
+  for (const auto& text : wait->answer->addresses)
+    if (auto a = net::ip::make_address(text, ec); !ec) out.push_back(a);
+  if (out.empty()) co_return "resolve " + host + ": no address";
+  pool.remember(host, out);
+  co_return std::string();
+}
+
+// Looks the host up (a numeric one never is) and connects `stream` to the peer.
 net::awaitable<std::string> connect(beast::tcp_stream& stream, const client_request& r, const std::string& host,
                                     const std::string& port, connection_pool& pool) {
-  auto ex = co_await net::this_coro::executor;
-  const auto peer = host + ":" + port;
-  auto endpoints = pool.cached(peer);
-  if (!endpoints) {
-    tcp::resolver resolver(ex);
-    // The resolver has no deadline of its own: a timer cancels it.
-    net::steady_timer resolve_deadline(ex);
-    resolve_deadline.expires_after(r.timeout);
-    resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
-      if (!ec) resolver.cancel();
-    });
-    auto [rec, found] = co_await resolver.async_resolve(host, port, use_tuple);
-    resolve_deadline.cancel();
-    if (rec) co_return "resolve " + host + ": " + rec.message();
-    endpoints = found;
-    pool.remember(peer, found);
-  }
-  auto [cec, ep] = co_await stream.async_connect(*endpoints, use_tuple);
+  std::uint16_t number = 0;
+  auto [end, perr] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (perr != std::errc() || end != port.data() + port.size() || number == 0) co_return "not a port: " + port;
+  std::vector<net::ip::address> addresses;
+  if (auto error = co_await addresses_of(host, r.timeout, pool, addresses); !error.empty()) co_return error;
+  std::vector<tcp::endpoint> endpoints;
+  endpoints.reserve(addresses.size());
+  for (const auto& a : addresses) endpoints.emplace_back(a, number);
+  auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
   if (cec) {
-    pool.forget(peer);  // the name may point elsewhere now (a restarted container)
+    pool.forget(host);  // the name may point elsewhere now (a restarted container)
     co_return cec == beast::error::timeout ? "connect timeout" : "connect: " + cec.message();
   }
   {
@@ -370,8 +468,36 @@ bool split_url(const std::string& url, bool& tls, std::string& host, std::string
   return !host.empty();
 }
 
-http_client::http_client(http_server& server)
-    : server_(&server), pool_(std::make_shared<connection_pool>(server.io_context())) {}
+bool is_numeric_host(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+name_lookup_result system_name_lookup(const std::string& host) {
+  name_lookup_result out;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list); rc != 0) {
+    out.error = rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : std::string(::gai_strerror(rc));
+    return out;
+  }
+  for (const addrinfo* a = list; a && out.addresses.size() < 16; a = a->ai_next) {
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    const void* where = nullptr;
+    if (a->ai_family == AF_INET) where = &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr;
+    if (a->ai_family == AF_INET6) where = &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr;
+    if (where && ::inet_ntop(a->ai_family, where, text.data(), text.size())) out.addresses.emplace_back(text.data());
+  }
+  ::freeaddrinfo(list);
+  if (out.addresses.empty()) out.error = "no address";
+  return out;
+}
+
+http_client::http_client(http_server& server, name_lookup_fn lookup)
+    : server_(&server), pool_(std::make_shared<connection_pool>(server.io_context(), std::move(lookup))) {}
 
 http_client::~http_client() = default;
 
