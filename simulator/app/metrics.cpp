@@ -40,7 +40,7 @@ class bounded_family {
     if (auto it = series_.find(key); it != series_.end()) return *it->second;
     Labels labels;
     for (std::size_t i = 0; i < N; ++i)
-      labels[names[i]] = series_.size() >= metrics::max_series ? "other" : std::string(values[i]);
+      labels[names[i]] = series_.size() >= metrics::max_series ? "other" : std::string(bounded_label(values[i]));
     auto& m = family_.Add(labels, std::forward<Args>(args)...);
     if (series_.size() < metrics::max_series) series_.emplace(key, &m);
     return m;
@@ -144,21 +144,50 @@ void catch_up(prometheus::Counter& c, double total) {
 }
 }  // namespace
 
-metrics::metrics() : impl_(std::make_unique<impl>()) {}
+std::string_view bounded_label(std::string_view value, std::size_t max_bytes) {
+  if (value.size() <= max_bytes) return value;
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;  // not inside a character
+  return value.substr(0, n);
+}
+
+std::string_view error_code_label(std::string_view code) {
+  if (code.size() > 32) return "invalid";
+  for (char c : code)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '.'))
+      return "invalid";
+  return code;
+}
+
+metrics::metrics(const std::vector<system_config>& systems) : impl_(std::make_unique<impl>()) {
+  for (const auto& s : systems) systems_.insert(s.id);
+}
 metrics::~metrics() = default;
+
+std::string_view metrics::system_label(std::string_view system) const {
+  for (std::string_view fixed : {"portal", "admin", "api-user", "systems"})
+    if (system == fixed) return fixed;
+  if (auto it = systems_.find(system); it != systems_.end()) return bounded_label(*it);
+  return "unknown";  // a name no configured system has: one series, whatever was asked for
+}
 
 void metrics::request(const std::string& system, const std::string& endpoint, int status, const std::string& error_code,
                       double seconds) {
   char status_text[12];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof status_text, status);
   std::string_view status_view(status_text, ec == std::errc{} ? static_cast<std::size_t>(end - status_text) : 0);
-  impl_->requests.get<4>({"system", "endpoint", "status", "error_code"}, {system, endpoint, status_view, error_code})
+  const auto system_view = system_label(system);
+  const auto endpoint_view = bounded_label(endpoint);
+  impl_->requests
+      .get<4>({"system", "endpoint", "status", "error_code"},
+              {system_view, endpoint_view, status_view, error_code_label(error_code)})
       .Increment();
-  impl_->latency.get<2>({"system", "endpoint"}, {system, endpoint}, latency_buckets()).Observe(seconds);
+  impl_->latency.get<2>({"system", "endpoint"}, {system_view, endpoint_view}, latency_buckets()).Observe(seconds);
 }
 
 void metrics::fault_fired(const std::string& kind, const std::string& target) {
-  impl_->faults.get<2>({"kind", "target"}, {kind, target}).Increment();
+  impl_->faults.get<2>({"kind", "target"}, {bounded_label(kind), bounded_label(target)}).Increment();
 }
 
 void metrics::notification(const std::string& outcome, int attempt) {
@@ -171,14 +200,14 @@ void metrics::scenario_step() {
 }
 
 void metrics::clock_change(const std::string& how) {
-  impl_->clock_changes.get<1>({"how"}, {how}).Increment();
+  impl_->clock_changes.get<1>({"how"}, {bounded_label(how)}).Increment();
 }
 
 std::string metrics::scrape(const metrics_snapshot& s) {
   std::lock_guard lock(impl_->scrape_mutex);
   for (const auto& [id, up] : s.system_up) {
     auto& g = impl_->up_by_system[id];
-    if (!g) g = &impl_->up.Add({{"system", id}});
+    if (!g) g = &impl_->up.Add({{"system", std::string(bounded_label(id))}});
     g->Set(up ? 1 : 0);
   }
   impl_->processes.Add({{"state", "pending"}}).Set(static_cast<double>(s.processes_pending));

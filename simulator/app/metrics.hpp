@@ -5,7 +5,12 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/world.hpp"
 
 namespace mynasim {
 
@@ -18,9 +23,14 @@ struct metrics_snapshot {
   std::size_t open_connections = 0;
 };
 
+// Label values are bounded in number and in size, whatever requests carry: a `system` label is
+// the id of one of the world's configured systems or one of the fixed values (`portal`,
+// `admin`, `api-user`, `systems`, `unknown`), any other name becomes `unknown`; `endpoint` is a
+// route pattern; every value is at most max_label_bytes long.
 class metrics {
  public:
-  metrics();
+  // `systems`: the world's configured systems, the ids a `system` label may name.
+  explicit metrics(const std::vector<system_config>& systems = {});
   ~metrics();
   metrics(const metrics&) = delete;
   metrics& operator=(const metrics&) = delete;
@@ -37,11 +47,22 @@ class metrics {
 
   // Label sets per family beyond which new ones are counted under "other".
   static constexpr std::size_t max_series = 2000;
+  // Bytes of one label value; a longer one is cut (at a character boundary).
+  static constexpr std::size_t max_label_bytes = 64;
+  // The `system` label of a request said to concern `system` (request_log::system_of).
+  std::string_view system_label(std::string_view system) const;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  std::set<std::string, std::less<>> systems_;  // configured ids, fixed while serving
 };
+
+// `value` cut to at most `max_bytes` bytes without splitting a UTF-8 character.
+std::string_view bounded_label(std::string_view value, std::size_t max_bytes = metrics::max_label_bytes);
+// An errorCode as a label: its text when it looks like one (letters, digits, `_`, `-`, `.`;
+// at most 32 bytes), else `invalid`.
+std::string_view error_code_label(std::string_view code);
 
 // Resident memory (bytes) and open file descriptors of this process, from /proc/self.
 std::size_t resident_bytes();

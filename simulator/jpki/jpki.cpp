@@ -177,17 +177,18 @@ struct card_plan {
   std::time_t issued_at = 0;  // validity of certificates issued under this plan is relative to it
 };
 
+struct jpki::loaded_card {
+  std::string state;
+  x509_ptr cert;
+  pkey_ptr key;
+};
+
 struct jpki::impl {
   pkey_ptr ca_key;
   x509_ptr ca_cert;
   mutable std::mutex mutex;        // guards `plan`
-  mutable std::mutex cards_mutex;  // guards `loaded`; held while a card is issued (≈0.2 s)
+  mutable std::mutex cards_mutex;  // guards `loaded`; never held while a key is generated
   std::shared_ptr<const card_plan> plan;
-  struct loaded_card {
-    std::string state;
-    x509_ptr cert;
-    pkey_ptr key;
-  };
   std::map<std::string, loaded_card> loaded;  // by card serial; at most one per persona
   std::shared_ptr<const card_plan> current() const {
     std::lock_guard lock(mutex);
@@ -277,38 +278,83 @@ void jpki::plan_locked(const world_data& data, instant now) {
   impl_->plan = std::move(next);
 }
 
-// The card's certificate and key: loaded from the directory when its state matches, else
-// issued (an RSA-2048 key, ≈0.2 s) and written there — once, on first use.
+// The card's files when they hold `state`; else a card issued now (an RSA-2048 key, ≈0.2 s,
+// generated outside every lock so that several cards are issued at once) and written there —
+// unless another thread or process wrote the files meanwhile, whose card then wins.
+jpki::loaded_card jpki::load_or_issue(const std::string& serial, const std::string& state,
+                                      std::time_t issued_at) const {
+  const auto cards = fs::path(dir_) / "cards";
+  auto crt = cards / (serial + ".crt"), key = cards / (serial + ".key"), state_file = cards / (serial + ".state");
+  auto from_files = [&]() -> loaded_card {
+    loaded_card c{state, nullptr, nullptr};
+    if (fs::exists(crt) && fs::exists(key) && fs::exists(state_file) && read_file(state_file) == state) {
+      c.cert = load_cert_pem(read_file(crt));
+      c.key = load_key(read_file(key));
+    }
+    return c;
+  };
+  {
+    file_lock dir_lock((fs::path(dir_) / ".lock").string());
+    auto c = from_files();
+    if (c.cert && c.key) return c;
+  }
+  const bool expired = state == "expired";
+  const std::time_t t = issued_at;
+  loaded_card fresh{state, nullptr, new_rsa_key()};
+  fresh.cert = make_cert(fresh.key.get(), impl_->ca_cert.get(), impl_->ca_key.get(), certificate_number(serial), serial,
+                         expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
+  file_lock dir_lock((fs::path(dir_) / ".lock").string());
+  auto c = from_files();
+  if (c.cert && c.key) return c;
+  write_file(key, key_pem(fresh.key.get()), true);
+  write_file(crt, cert_pem(fresh.cert.get()), false);
+  write_file(state_file, state, false);
+  return fresh;
+}
+
+// The card's certificate and key: from memory, else loaded from the directory when its
+// state matches, else issued — once, on first use.
 bool jpki::card(const std::string& serial, const std::function<void(X509*, EVP_PKEY*)>& use) const {
   auto plan = impl_->current();
   auto wanted = plan->states.find(serial);
   if (wanted == plan->states.end()) return false;
-  std::lock_guard lock(impl_->cards_mutex);  // verification (plan only) goes on meanwhile
-  auto it = impl_->loaded.find(serial);
-  if (it == impl_->loaded.end() || it->second.state != wanted->second) {
-    file_lock dir_lock((fs::path(dir_) / ".lock").string());
-    auto crt = fs::path(dir_) / "cards" / (serial + ".crt");
-    auto key = fs::path(dir_) / "cards" / (serial + ".key");
-    auto state = fs::path(dir_) / "cards" / (serial + ".state");
-    impl::loaded_card c{wanted->second, nullptr, nullptr};
-    if (fs::exists(crt) && fs::exists(key) && fs::exists(state) && read_file(state) == wanted->second) {
-      c.cert = load_cert_pem(read_file(crt));
-      c.key = load_key(read_file(key));
-    }
-    if (!c.cert || !c.key) {
-      const auto t = plan->issued_at;
-      bool expired = wanted->second == "expired";
-      c.key = new_rsa_key();
-      c.cert = make_cert(c.key.get(), impl_->ca_cert.get(), impl_->ca_key.get(), certificate_number(serial), serial,
-                         expired ? t - 6 * year : t - year, expired ? t - year / 12 : t + 4 * year, false);
-      write_file(key, key_pem(c.key.get()), true);
-      write_file(crt, cert_pem(c.cert.get()), false);
-      write_file(state, wanted->second, false);
-    }
-    it = impl_->loaded.insert_or_assign(serial, std::move(c)).first;
+  x509_ptr cert;
+  pkey_ptr key;
+  auto take = [&](const loaded_card& c) {
+    X509_up_ref(c.cert.get());
+    EVP_PKEY_up_ref(c.key.get());
+    cert.reset(c.cert.get());
+    key.reset(c.key.get());
+  };
+  {
+    std::lock_guard lock(impl_->cards_mutex);
+    if (auto it = impl_->loaded.find(serial); it != impl_->loaded.end() && it->second.state == wanted->second)
+      take(it->second);
   }
-  use(it->second.cert.get(), it->second.key.get());
+  if (!cert) {
+    auto c = load_or_issue(serial, wanted->second, plan->issued_at);
+    std::lock_guard lock(impl_->cards_mutex);
+    auto it = impl_->loaded.find(serial);
+    if (it == impl_->loaded.end() || it->second.state != wanted->second)
+      it = impl_->loaded.insert_or_assign(serial, std::move(c)).first;
+    take(it->second);
+  }
+  use(cert.get(), key.get());
   return true;
+}
+
+bool jpki::knows(const std::string& serial) const {
+  auto plan = impl_->current();
+  return plan->states.count(serial) > 0;
+}
+
+bool jpki::ready(const std::string& serial) const {
+  auto plan = impl_->current();
+  auto wanted = plan->states.find(serial);
+  if (wanted == plan->states.end()) return false;
+  std::lock_guard lock(impl_->cards_mutex);
+  auto it = impl_->loaded.find(serial);
+  return it != impl_->loaded.end() && it->second.state == wanted->second;
 }
 
 jpki::~jpki() = default;

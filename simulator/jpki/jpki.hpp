@@ -5,6 +5,7 @@
 // certificate chain and signature against the virtual clock.
 #pragma once
 
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,13 @@ class jpki {
   jpki(const jpki&) = delete;
   jpki& operator=(const jpki&) = delete;
 
+  // True when a persona holds the card (no key work, no file read).
+  bool knows(const std::string& serial) const;
+  // True when the card's key and certificate are in memory for its current state: using it
+  // costs no key generation and no file read.
+  bool ready(const std::string& serial) const;
+  // The card's certificate; issues the card's key on first use (≈0.2 s of RSA key
+  // generation: call it off the I/O threads unless ready()).
   std::optional<std::string> certificate_pem(const std::string& serial) const;
   // Signs `message` with the card's 利用者証明用 key (RSA PKCS#1 v1.5, SHA-256).
   std::optional<std::string> sign(const std::string& serial, const std::string& message) const;
@@ -45,8 +53,9 @@ class jpki {
   card_verification verify(const std::string& certificate, const std::string& signature, const std::string& message,
                            instant now) const;
   const std::string& directory() const { return dir_; }
-  // After the personas changed: records what each card should be and republishes the CRL.
-  // Cards are issued (RSA key generation, ≈0.2 s) or loaded on first use. Thread-safe.
+  // After the personas changed: records what each card should be and republishes the CRL
+  // (signed: call it off the I/O threads). Cards are issued (RSA key generation, ≈0.2 s) or
+  // loaded on first use. Thread-safe: several cards are issued at once.
   void sync(const world_data& data, instant now);
 
  private:
@@ -54,6 +63,9 @@ class jpki {
   // Runs `use` with the card's certificate and key, loading or issuing them first; false for
   // a serial no persona has.
   bool card(const std::string& serial, const std::function<void(X509*, EVP_PKEY*)>& use) const;
+  struct loaded_card;
+  // The card's files when they match `state`, else a newly issued card written to them.
+  loaded_card load_or_issue(const std::string& serial, const std::string& state, std::time_t issued_at) const;
   struct impl;
   std::unique_ptr<impl> impl_;
   std::string dir_;

@@ -172,7 +172,8 @@ flow_result authorization::authenticate(const std::string& id, const std::string
     return r;
   }
   int tries_left = -1;
-  auto check = cards_->verify(serial, pin, tries_left);
+  // Tries are the session's service's: another service's wrong PINs never lock this flow.
+  auto check = cards_->verify(serial, pin, service_caller(s->client_id), tries_left);
   if (check == card_check::ok && s->outcome_override == "expired_certificate") check = card_check::certificate_expired;
   if (check == card_check::ok && s->outcome_override == "revoked_certificate") check = card_check::certificate_revoked;
   if (check != card_check::unknown_card && s->outcome_override == "lock_card") check = card_check::locked;

@@ -59,10 +59,30 @@ std::string persona_row(const world_data& data, const service_config& s, const p
   return row;
 }
 
-std::string service_section(const world_data& data, const service_config& s, const landing_facts& f, bool open) {
+// The service's item names, the first max_items of them.
+std::string item_names(const world_data& data, const service_config& s, const landing_facts& f) {
   std::string items;
-  for (const auto& code : s.items)
+  std::size_t n = 0;
+  for (const auto& code : s.items) {
+    if (n == f.max_items) {
+      items += " ほか " + std::to_string(s.items.size() - n) + " 件";
+      break;
+    }
     if (const auto* item = data.find_item(code)) items += (items.empty() ? "" : "、") + html_escape(item->name);
+    ++n;
+  }
+  return items;
+}
+
+std::string landing_link(const std::string& filter, std::size_t page) {
+  std::string q = filter.empty() ? "" : "service=" + percent_encode(filter);
+  if (page > 1) q += (q.empty() ? "" : "&") + std::string("page=") + std::to_string(page);
+  return q.empty() ? "/" : "/?" + q;
+}
+
+std::string service_section(const world_data& data, const service_config& s, const landing_facts& f, bool open,
+                            std::size_t max_personas) {
+  const auto items = item_names(data, s, f);
   std::string out = std::string("<details class=\"service\" data-testid=\"service\" data-client-id=\"") +
                     html_escape(s.client_id) + "\"" + (open ? " open" : "") + "><summary><strong>" +
                     html_escape(s.name) + "</strong> <code>" + html_escape(s.client_id) + "</code></summary><p>" +
@@ -73,14 +93,73 @@ std::string service_section(const world_data& data, const service_config& s, con
                     "<th>カード</th><th>暗証番号</th><th></th></tr></thead><tbody>";
   std::size_t n = 0;
   for (const auto& p : data.personas) {
-    if (n++ == f.max_personas) break;
+    if (n++ == max_personas) break;
     out += persona_row(data, s, p, f);
   }
   out += "</tbody></table></div>";
-  if (data.personas.size() > f.max_personas)
-    out += "<p><small>ほか " + std::to_string(data.personas.size() - f.max_personas) +
-           " 人（一覧: /__admin/personas）</small></p>";
+  if (data.personas.size() > max_personas) {
+    out += "<p><small data-testid=\"personas-hidden\">ほか " + std::to_string(data.personas.size() - max_personas) +
+           " 人（";
+    if (max_personas < f.max_personas)
+      out += "<a href=\"" + html_escape(landing_link(s.client_id, 1)) + "\">このサービスだけを表示</a>、";
+    out += "一覧: /__admin/personas）</small></p>";
+  }
   return out + "</details>";
+}
+
+// Which services the page shows: those matching the filter, one page of them.
+struct service_page {
+  std::vector<const service_config*> shown;
+  std::size_t matching = 0, first = 0, pages = 1, page = 1;
+};
+
+service_page page_of_services(const world_data& data, const landing_facts& f) {
+  service_page out;
+  const std::size_t per_page = std::max<std::size_t>(1, f.services_per_page);
+  std::vector<const service_config*> matching;
+  for (const auto& s : data.services)
+    if (f.filter.empty() || s.client_id.find(f.filter) != std::string::npos ||
+        s.name.find(f.filter) != std::string::npos)
+      matching.push_back(&s);
+  out.matching = matching.size();
+  out.pages = std::max<std::size_t>(1, (matching.size() + per_page - 1) / per_page);
+  out.page = std::clamp<std::size_t>(f.page, 1, out.pages);
+  out.first = (out.page - 1) * per_page;
+  for (std::size_t i = out.first; i < matching.size() && out.shown.size() < per_page; ++i)
+    out.shown.push_back(matching[i]);
+  return out;
+}
+
+// How many services there are, which are shown, how many are not, and the way to the others.
+std::string services_navigation(const world_data& data, const landing_facts& f, const service_page& p) {
+  const std::size_t hidden = data.services.size() - p.shown.size();
+  std::string out = "<form method=\"get\" action=\"/\" class=\"filter\"><p data-testid=\"services-count\">サービス " +
+                    std::to_string(data.services.size()) + " 件";
+  if (!f.filter.empty()) out += "、「" + html_escape(f.filter) + "」を含むもの " + std::to_string(p.matching) + " 件";
+  if (!p.shown.empty())
+    out += "のうち " + std::to_string(p.first + 1) + "〜" + std::to_string(p.first + p.shown.size()) + " 件目";
+  out += "を表示";
+  if (hidden > 0)
+    out += "（<span data-testid=\"services-hidden\">" + std::to_string(hidden) + "</span> 件は表示していません）";
+  out += "</p><p>";
+  if (p.page > 1)
+    out += "<a data-testid=\"services-previous\" href=\"" + html_escape(landing_link(f.filter, p.page - 1)) +
+           "\">前の " + std::to_string(f.services_per_page) + " 件</a> ";
+  if (p.page < p.pages)
+    out += "<a data-testid=\"services-next\" href=\"" + html_escape(landing_link(f.filter, p.page + 1)) + "\">次の " +
+           std::to_string(f.services_per_page) + " 件</a> ";
+  out += "<input name=\"service\" data-testid=\"services-filter\" maxlength=\"" + std::to_string(max_filter_bytes) +
+         "\" placeholder=\"client_id・サービス名で絞り込む\" value=\"" + html_escape(f.filter) +
+         "\"> <button class=\"button secondary\" type=\"submit\">絞り込む</button></p></form>";
+  return out;
+}
+
+// `text` cut to at most `max_bytes` bytes without splitting a UTF-8 character.
+std::string_view bounded_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
 }
 
 std::string page(const std::string& title, const std::string& body) {
@@ -151,11 +230,26 @@ std::string persona_traits(const persona& p, int tries_left) {
   return out;
 }
 
+void read_landing_query(std::string_view query, landing_facts& facts) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (query.size() > 32 * max_filter_bytes || !parse_form(query, pairs)) return;  // a long one: page 1
+  for (const auto& [k, v] : pairs) {
+    if (k == "service" && facts.filter.empty()) facts.filter = std::string(bounded_text(v, max_filter_bytes));
+    if (k == "page" && !v.empty() && v.size() <= 6 &&
+        std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      facts.page = std::max<std::size_t>(1, std::stoul(v));
+  }
+}
+
 std::string landing_page(const world_data& data, const landing_facts& f) {
-  std::string services;
+  const auto p = page_of_services(data, f);
+  // Persona rows share one budget: a page of many services lists fewer personas for each.
+  const std::size_t per_service =
+      p.shown.empty() ? f.max_personas : std::clamp<std::size_t>(f.max_rows / p.shown.size(), 1, f.max_personas);
+  std::string services = services_navigation(data, f, p);
   bool first = true;
-  for (const auto& s : data.services) {
-    services += service_section(data, s, f, first);
+  for (const auto* s : p.shown) {
+    services += service_section(data, *s, f, first, per_service);
     first = false;
   }
   std::string admin =

@@ -46,6 +46,7 @@ void register_landing_routes(router& app, const landing_context& ctx) {
     facts.world_name = ctx.runtime->world.name;
     facts.app_origin = origin_of(req, ctx.runtime->world.server.app.tls.enabled);
     facts.admin_url = ctx.control_room_url(host ? *host : "");
+    read_landing_query(req.query, facts);
     facts.tries_left = [cards = ctx.cards](const std::string& serial) -> std::optional<int> {
       auto s = cards->status(serial);
       return s ? std::optional<int>(s->tries_left) : std::nullopt;

@@ -62,16 +62,19 @@ TEST_F(Authorization, TestPathUsesTheSameMachine) {
 
 TEST_F(Authorization, PinTriesLockTheCard) {
   int left = -1;
-  EXPECT_EQ(cards_.verify("MC00000002", "0000", left), card_check::wrong_pin);
+  EXPECT_EQ(cards_.verify("MC00000002", "0000", service_caller("SP00000086_AA0003"), left), card_check::wrong_pin);
   EXPECT_EQ(left, 2);
-  EXPECT_EQ(cards_.verify("MC00000002", "0000", left), card_check::wrong_pin);
-  EXPECT_EQ(cards_.verify("MC00000002", "0000", left), card_check::locked);
-  EXPECT_EQ(cards_.verify("MC00000002", "2222", left), card_check::locked);  // even the right PIN
+  EXPECT_EQ(cards_.verify("MC00000002", "0000", service_caller("SP00000086_AA0003"), left), card_check::wrong_pin);
+  EXPECT_EQ(cards_.verify("MC00000002", "0000", service_caller("SP00000086_AA0003"), left), card_check::locked);
+  EXPECT_EQ(cards_.verify("MC00000002", "2222", service_caller("SP00000086_AA0003"), left),
+            card_check::locked);  // even the right PIN
   cards_.reset();
-  EXPECT_EQ(cards_.verify("MC00000002", "2222", left), card_check::ok);
-  EXPECT_EQ(cards_.verify("MC00000005", "5555", left), card_check::certificate_expired);
-  EXPECT_EQ(cards_.verify("MC00000007", "7777", left), card_check::certificate_revoked);
-  EXPECT_EQ(cards_.verify("nope", "1234", left), card_check::unknown_card);
+  EXPECT_EQ(cards_.verify("MC00000002", "2222", service_caller("SP00000086_AA0003"), left), card_check::ok);
+  EXPECT_EQ(cards_.verify("MC00000005", "5555", service_caller("SP00000086_AA0003"), left),
+            card_check::certificate_expired);
+  EXPECT_EQ(cards_.verify("MC00000007", "7777", service_caller("SP00000086_AA0003"), left),
+            card_check::certificate_revoked);
+  EXPECT_EQ(cards_.verify("nope", "1234", service_caller("SP00000086_AA0003"), left), card_check::unknown_card);
 }
 
 TEST_F(Authorization, PkceS256IsHonoured) {
