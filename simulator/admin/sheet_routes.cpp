@@ -66,22 +66,32 @@ void register_section(router& r, sheet_context ctx, section_info info) {
     if (!j) return json_error(404, "not_found", std::string("no ") + info.singular + " '" + id + "'");
     return json_response(200, *j);
   });
-  auto edit = [ctx, section, info, bad_id](http_request& req, sheet_change::op op) {
+  // Worked out off the I/O thread (world_editor); the answer comes when the change is applied.
+  auto edit = [ctx, section, bad_id](http_request& req, respond_fn respond, sheet_change::op op) {
     const auto& id = req.params["id"];
-    if (!valid_id(section, id)) return bad_id(id);
-    bool exists = entry_json(*ctx.runtime->data.get(), section, id).has_value();
-    if (op != sheet_change::op::put && !exists)
-      return json_error(404, "not_found", std::string("no ") + info.singular + " '" + id + "'");
+    if (!valid_id(section, id)) return respond(bad_id(id));
     sheet_change c{op, section, id, req.body, req.method + " " + req.path};
-    auto o = ctx.editor->change(std::move(c));
-    if (o.status != 200) return outcome_response(o);
-    if (op == sheet_change::op::remove) return json_response(200, {{"removed", id}});
-    auto j = entry_json(*ctx.runtime->data.get(), section, id);
-    return json_response(op == sheet_change::op::put && !exists ? 201 : 200, j.value_or(nlohmann::json()));
+    ctx.editor->change(std::move(c), [ctx, section, id, op, respond = std::move(respond)](const edit_outcome& o) {
+      if (o.status != 200) return respond(outcome_response(o));
+      if (op == sheet_change::op::remove) return respond(json_response(200, {{"removed", id}}));
+      auto j = entry_json(*ctx.runtime->data.get(), section, id);
+      respond(json_response(o.created ? 201 : 200, j.value_or(nlohmann::json())));
+    });
   };
-  r.add_sync("PUT", base + "/{id}", [edit](http_request& req) { return edit(req, sheet_change::op::put); });
-  r.add_sync("PATCH", base + "/{id}", [edit](http_request& req) { return edit(req, sheet_change::op::patch); });
-  r.add_sync("DELETE", base + "/{id}", [edit](http_request& req) { return edit(req, sheet_change::op::remove); });
+  r.add("PUT", base + "/{id}",
+        [edit](http_request& req, respond_fn respond) { edit(req, std::move(respond), sheet_change::op::put); });
+  r.add("PATCH", base + "/{id}",
+        [edit](http_request& req, respond_fn respond) { edit(req, std::move(respond), sheet_change::op::patch); });
+  r.add("DELETE", base + "/{id}",
+        [edit](http_request& req, respond_fn respond) { edit(req, std::move(respond), sheet_change::op::remove); });
+}
+
+// The answer to a reload (or to forgetting the changes), logged with what it dropped.
+edit_done reload_answer(const sheet_context& ctx, respond_fn respond) {
+  return [ctx, respond = std::move(respond)](const edit_outcome& o) {
+    if (ctx.log) ctx.log(o.status == 200 ? "reloaded" : "reload_refused", o.body);
+    respond(outcome_response(o));
+  };
 }
 
 }  // namespace
@@ -90,15 +100,15 @@ void register_sheet_routes(router& r, sheet_context ctx) {
   register_section(r, ctx, {"services", "service"});
   register_section(r, ctx, {"connections", "connection"});
   register_section(r, ctx, {"personas", "persona"});
-  r.add_sync("POST", "/__admin/reload", [ctx](http_request&) {
-    auto o = ctx.editor->reload("POST /__admin/reload");
-    if (ctx.log) ctx.log(o.status == 200 ? "reloaded" : "reload_refused", o.body);
-    return outcome_response(o);
+  r.add("POST", "/__admin/reload", [ctx](http_request&, respond_fn respond) {
+    ctx.editor->reload("POST /__admin/reload", reload_answer(ctx, std::move(respond)));
   });
   r.add_sync("GET", "/__admin/changes", [ctx](http_request& req) {
     return json_response(200, {{"changes", ctx.editor->changes_json(req.query_param("full") == "1")},
                                {"version", ctx.editor->version()}});
   });
+  r.add("DELETE", "/__admin/changes",
+        [ctx](http_request&, respond_fn respond) { ctx.editor->forget(reload_answer(ctx, std::move(respond))); });
 }
 
 }  // namespace mynasim

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // /__admin routes that change the sheets while serving: services, connections and personas
-// (GET / PUT / PATCH / DELETE), POST /__admin/reload, GET /__admin/changes.
+// (GET / PUT / PATCH / DELETE), POST /__admin/reload, GET / DELETE /__admin/changes. A change or
+// reload is worked out off the I/O thread (world_editor); its answer comes when it is in force.
 #pragma once
 
 #include <functional>

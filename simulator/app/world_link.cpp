@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/world_link.hpp"
 
-#include "app/world_editor.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
 #include "faults/decision_wire.hpp"
@@ -11,6 +10,41 @@ namespace mynasim {
 
 namespace {
 constexpr std::size_t max_entries_per_post = 500;
+constexpr std::chrono::milliseconds first_sheets_retry{1000}, last_sheets_retry{30000};
+
+// GET /__admin/changes?full=1 with every change at its largest: the owner's budget plus the
+// envelope ({"changes":[…],"version":…}, a comma per change) fits what a follower reads.
+static_assert(max_change_list_bytes + 10'000'000 < world_link::max_answer_bytes,
+              "a follower must be able to read the owner's whole change list");
+
+// The owner's runtime changes from GET /__admin/changes?full=1; nullopt and `why` otherwise.
+std::optional<std::vector<sheet_change>> read_changes(const client_result& c, std::string& why) {
+  const std::string what = "GET /__admin/changes?full=1";
+  if (c.status == 0) {
+    why = what + ": " + c.error;
+    return std::nullopt;
+  }
+  if (c.status != 200) {
+    why = what + " answered " + std::to_string(c.status);
+    return std::nullopt;
+  }
+  std::string error;
+  auto list = parse_json_object(c.body, error);
+  if (!list || !list->contains("changes") || !(*list)["changes"].is_array()) {
+    why = what + ": a malformed answer" + (error.empty() ? "" : ": " + error);
+    return std::nullopt;
+  }
+  std::vector<sheet_change> changes;
+  for (const auto& j : (*list)["changes"]) {
+    auto change = sheet_change_from_json(j);
+    if (!change) {
+      why = what + ": a change this process cannot read";
+      return std::nullopt;
+    }
+    changes.push_back(std::move(*change));
+  }
+  return changes;
+}
 }  // namespace
 
 world_link::world_link(std::string owner_url, std::string token, std::string node, http_client& client,
@@ -29,7 +63,7 @@ client_request world_link::owner_request(std::string method, const std::string& 
   r.url = owner_ + target;
   r.body = std::move(body);
   r.timeout = std::chrono::seconds(5);
-  r.body_limit = std::size_t{64} * 1024 * 1024;  // a whole journal page may come back through forward()
+  r.body_limit = max_answer_bytes;
   r.headers = {{"content-type", "application/json"}};
   if (!token_.empty()) r.headers.push_back({"authorization", "Bearer " + token_});
   return r;
@@ -146,29 +180,78 @@ void world_link::sync() {
     auto version = body->contains("sheets_version") && (*body)["sheets_version"].is_number_unsigned()
                        ? (*body)["sheets_version"].get<std::uint64_t>()
                        : 0;
-    if (version == sheets_version_.load()) {
+    bool wait = false;
+    {
+      std::lock_guard lock(mutex_);
+      wait = std::chrono::steady_clock::now() < next_sheets_attempt_;
+    }
+    if (version == sheets_version_.load() || wait) {
       syncing_ = false;
       return;
     }
-    client_->send(owner_request("GET", "/__admin/changes?full=1", ""), [this, version](const client_result& c) {
-      std::string err;
-      auto list = c.status == 200 ? parse_json_object(c.body, err) : std::nullopt;
-      if (list && list->contains("changes") && (*list)["changes"].is_array()) {
-        std::vector<sheet_change> changes;
-        bool ok = true;
-        for (const auto& j : (*list)["changes"]) {
-          auto change = sheet_change_from_json(j);
-          ok = ok && change.has_value();
-          if (change) changes.push_back(std::move(*change));
-        }
-        if (ok) {
-          if (cb_.sheets) cb_.sheets(std::move(changes));
-          sheets_version_ = version;
-        }
-      }
+    fetch_sheets(version);
+  });
+}
+
+// The owner's whole change list, adopted over this process's files; syncing_ is held until done.
+void world_link::fetch_sheets(std::uint64_t version) {
+  client_->send(owner_request("GET", "/__admin/changes?full=1", ""), [this, version](const client_result& c) {
+    std::string why;
+    auto changes = read_changes(c, why);
+    if (!changes) {
+      sheets_failed(why);
+      syncing_ = false;
+      return;
+    }
+    if (!cb_.sheets) {
+      sheets_adopted(version);
+      syncing_ = false;
+      return;
+    }
+    cb_.sheets(std::move(*changes), [this, version](bool ok, const std::string& refused) {
+      if (ok)
+        sheets_adopted(version);
+      else
+        sheets_failed("the owner's sheets were refused here: " + refused);
       syncing_ = false;
     });
   });
+}
+
+void world_link::sheets_failed(const std::string& why) {
+  bool was_in_sync = false;
+  std::chrono::milliseconds wait{};
+  {
+    std::lock_guard lock(mutex_);
+    was_in_sync = sheets_error_.empty();
+    sheets_error_ = why;
+    sheets_backoff_ = was_in_sync ? first_sheets_retry : std::min(sheets_backoff_ * 2, last_sheets_retry);
+    wait = sheets_backoff_;
+    next_sheets_attempt_ = std::chrono::steady_clock::now() + wait;
+  }
+  if (was_in_sync && cb_.log)
+    cb_.log("world_sheets_out_of_sync", {{"owner", owner_}, {"detail", why}, {"retry_in_ms", wait.count()}});
+}
+
+void world_link::sheets_adopted(std::uint64_t version) {
+  sheets_version_ = version;
+  bool was_out = false;
+  {
+    std::lock_guard lock(mutex_);
+    was_out = !sheets_error_.empty();
+    sheets_error_.clear();
+    sheets_backoff_ = std::chrono::milliseconds{0};
+    next_sheets_attempt_ = {};
+  }
+  if (was_out && cb_.log) cb_.log("world_sheets_in_sync", {{"owner", owner_}, {"sheets_version", version}});
+}
+
+std::string world_link::not_ready_reason() const {
+  std::lock_guard lock(mutex_);
+  if (!connected_.load()) return "the world owner " + owner_ + " is not reachable: " + last_error_;
+  if (!sheets_error_.empty()) return "the sheets of the world owner " + owner_ + " are not adopted: " + sheets_error_;
+  if (sheets_version_.load() == 0) return "waiting for the sheets of the world owner " + owner_;
+  return "";
 }
 
 nlohmann::json world_link::status() const {
@@ -177,7 +260,9 @@ nlohmann::json world_link::status() const {
           {"connected", connected_.load()},
           {"last_error", last_error_},
           {"journal_queued", queue_.size()},
-          {"journal_dropped", dropped_}};
+          {"journal_dropped", dropped_},
+          {"sheets_version", sheets_version_.load()},
+          {"sheets_error", sheets_error_}};
 }
 
 }  // namespace mynasim

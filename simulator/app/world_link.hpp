@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -27,9 +28,13 @@ namespace mynasim {
 class http_client;
 struct client_request;
 
+// How adopting the owner's sheets ended: ok, or why not.
+using sheets_adopted_fn = std::function<void(bool ok, const std::string& why)>;
+
 struct link_callbacks {
-  std::function<void(const clock_state&)> clock;                       // adopt the owner's clock
-  std::function<void(std::vector<sheet_change>)> sheets;               // adopt the owner's sheets
+  std::function<void(const clock_state&)> clock;  // adopt the owner's clock
+  // Adopt the owner's sheets (off the I/O thread); `done` once they are in force or refused.
+  std::function<void(std::vector<sheet_change>, sheets_adopted_fn done)> sheets;
   std::function<void(const std::string&, const nlohmann::json&)> log;  // lifecycle events
 };
 
@@ -49,13 +54,22 @@ class world_link {
   void tick();
 
   bool connected() const { return connected_.load(); }
+  // Why this process cannot serve as part of the world now — the owner unreachable, or its
+  // sheets not (yet) adopted — or "" when it can (/readyz).
+  std::string not_ready_reason() const;
   nlohmann::json status() const;
   const std::string& owner() const { return owner_; }
 
   static constexpr std::size_t max_queued_entries = 5000;
+  // The largest answer read from the owner: a journal page through forward(), the whole list
+  // of runtime changes (which the owner keeps below this, see config/world.hpp).
+  static constexpr std::size_t max_answer_bytes = std::size_t{64} * 1024 * 1024;
 
  private:
   void sync();
+  void fetch_sheets(std::uint64_t version);
+  void sheets_failed(const std::string& why);
+  void sheets_adopted(std::uint64_t version);
   void flush();
   void set_connected(bool up, const std::string& why);
   client_request owner_request(std::string method, const std::string& target, std::string body) const;
@@ -71,6 +85,11 @@ class world_link {
   std::deque<journal_entry> queue_;
   std::uint64_t dropped_ = 0;
   std::string last_error_;
+  // The sheets: why the last fetch or adoption failed ("" in sync), and when to try again —
+  // logged once when they go out of sync and once when they are back, retried with backoff.
+  std::string sheets_error_;
+  std::chrono::milliseconds sheets_backoff_{0};
+  std::chrono::steady_clock::time_point next_sheets_attempt_{};
 };
 
 }  // namespace mynasim

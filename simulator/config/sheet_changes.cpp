@@ -127,46 +127,194 @@ void apply_api_user(world_data& d, const sheet_change& c) {
   if (!any) throw config_error(c.origin + ": no service with client_id '" + c.id + "'");
 }
 
-}  // namespace
-
-void apply_sheet_changes(const world_config& world, world_data& data, const std::vector<sheet_change>& changes) {
-  for (const auto& c : changes) {
-    switch (c.what) {
-      case sheet_change::op::put:
-        put_entry(world, data, c);
-        break;
-      case sheet_change::op::remove:
-        remove_entry(data, c);
-        break;
-      case sheet_change::op::api_user:
-        apply_api_user(data, c);
-        break;
-      case sheet_change::op::patch: {
-        auto merged = current_json(data, c);
-        std::string error;
-        auto patch = parse_json_object(c.text, error);
-        if (!patch) throw config_error(c.origin + ": a merge patch is a JSON object: " + error);
-        merged.merge_patch(*patch);
-        auto as_put = c;
-        as_put.text = merged.dump(2);
-        put_entry(world, data, as_put);
-        break;
-      }
+void apply_change(const world_config& world, world_data& data, const sheet_change& c) {
+  switch (c.what) {
+    case sheet_change::op::put:
+      put_entry(world, data, c);
+      break;
+    case sheet_change::op::remove:
+      remove_entry(data, c);
+      break;
+    case sheet_change::op::api_user:
+      apply_api_user(data, c);
+      break;
+    case sheet_change::op::patch: {
+      auto merged = current_json(data, c);
+      std::string error;
+      auto patch = parse_json_object(c.text, error);
+      if (!patch) throw config_error(c.origin + ": a merge patch is a JSON object: " + error);
+      merged.merge_patch(*patch);
+      auto as_put = c;
+      as_put.text = merged.dump(2);
+      put_entry(world, data, as_put);
+      break;
     }
   }
 }
 
-bool record_sheet_change(std::vector<sheet_change>& list, sheet_change change) {
-  if (change.what == sheet_change::op::put || change.what == sheet_change::op::remove)
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const sheet_change& c) {
-                                return c.what != sheet_change::op::api_user && c.section == change.section &&
-                                       c.id == change.id;
-                              }),
-               list.end());
-  if (list.size() >= max_sheet_changes) return false;
-  list.push_back(std::move(change));
+// --- Folding a change into the earlier ones to its entry.
+
+bool same_entry(const sheet_change& a, const sheet_change& b) {
+  return a.what != sheet_change::op::api_user && b.what != sheet_change::op::api_user && a.section == b.section &&
+         a.id == b.id;
+}
+
+// A service and its connection depend on each other (a service's removal takes its connection;
+// --api-user changes both, for one client_id or for all).
+bool same_client(const sheet_change& a, const sheet_change& b) {
+  if (a.section == "personas" || b.section == "personas") return false;
+  auto all = [](const sheet_change& c) { return c.what == sheet_change::op::api_user && c.id.empty(); };
+  return all(a) || all(b) || a.id == b.id;
+}
+
+// Whether a persona change takes or frees a card serial: a new or removed persona does, a
+// replaced or patched one when its serial changed.
+bool takes_or_frees_serial(const sheet_change& c, const world_data& before, const world_data& after) {
+  if (c.section != "personas") return false;
+  const auto *was = before.find_persona(c.id), *is = after.find_persona(c.id);
+  return !was || !is || was->card.serial != is->card.serial;
+}
+
+// A service change whose entry names a persona in `ci:` (which must exist).
+bool names_a_persona(const sheet_change& c, const world_data& after) {
+  if (c.section != "services" || c.what == sheet_change::op::remove) return false;
+  const auto* s = after.find_service(c.id);
+  return s && !s->ci.persona.empty();
+}
+
+// `n`, a change to one entry, moved before `x`, a change to another, has the same outcome and
+// both stay valid.
+bool commutes(const sheet_change& n, const sheet_change& x, bool n_names_persona) {
+  if (same_client(n, x)) return false;
+  bool np = n.section == "personas", xp = x.section == "personas";
+  if (np && xp) return !(n.moves_card && x.moves_card);
+  if (np) return n.what != sheet_change::op::remove;  // x may name this persona in ci:
+  if (xp) return !n_names_persona;                    // x may add or remove the persona n names
   return true;
+}
+
+// `n` may move back to position `from`: every later change to another entry commutes with it.
+bool movable_to(const std::vector<sheet_change>& list, std::size_t from, const sheet_change& n, bool names) {
+  for (auto i = from + 1; i < list.size(); ++i)
+    if (!same_entry(list[i], n) && !commutes(n, list[i], names)) return false;
+  return true;
+}
+
+// A patch merged into the last change to its entry: a put becomes the entry as it is now,
+// two patches one. False where it cannot be (then it is appended).
+bool fold_patch(std::vector<sheet_change>& list, const sheet_change& n, const world_data& after, bool names) {
+  std::size_t last = list.size();
+  for (auto i = list.size(); i-- > 0;)
+    if (same_entry(list[i], n)) {
+      last = i;
+      break;
+    }
+  if (last == list.size() || !movable_to(list, last, n, names)) return false;
+  auto& m = list[last];
+  if (m.what == sheet_change::op::put) {
+    m.text = current_json(after, n).dump();
+  } else if (m.what == sheet_change::op::patch) {
+    std::string error;
+    auto first = parse_json_object(m.text, error), second = parse_json_object(n.text, error);
+    auto composed = first && second ? compose_merge_patches(*first, *second) : std::nullopt;
+    if (!composed) return false;
+    m.text = composed->dump();
+  } else {
+    return false;
+  }
+  m.origin = n.origin;
+  m.moves_card = m.moves_card || n.moves_card;
+  return true;
+}
+
+// A put or remove in the place of the first change to its entry, the others dropped. False
+// where a change recorded since could depend on them (then it is appended).
+bool supersede(std::vector<sheet_change>& list, sheet_change& n, bool names) {
+  auto first = std::find_if(list.begin(), list.end(), [&](const sheet_change& c) { return same_entry(c, n); });
+  if (first == list.end()) return false;
+  // In the first one's place, the entry's card serial is the one it had before any of them.
+  for (auto it = first; it != list.end(); ++it)
+    if (same_entry(*it, n)) n.moves_card = n.moves_card || it->moves_card;
+  if (!movable_to(list, static_cast<std::size_t>(first - list.begin()), n, names)) return false;
+  *first = std::move(n);
+  const auto& placed = *first;
+  list.erase(std::remove_if(first + 1, list.end(), [&](const sheet_change& c) { return same_entry(c, placed); }),
+             list.end());
+  return true;
+}
+
+}  // namespace
+
+void apply_sheet_changes(const world_config& world, world_data& data, const std::vector<sheet_change>& changes) {
+  for (const auto& c : changes) apply_change(world, data, c);
+}
+
+std::vector<dropped_change> replay_sheet_changes(const world_config& world, world_data& data,
+                                                 std::vector<sheet_change>& changes) {
+  std::vector<dropped_change> dropped;
+  std::vector<sheet_change> kept;
+  kept.reserve(changes.size());
+  for (auto& c : changes) {
+    // A change that fails leaves the data as it was (every check comes before the edit).
+    try {
+      apply_change(world, data, c);
+      kept.push_back(std::move(c));
+    } catch (const config_error& e) {
+      dropped.push_back({std::move(c), e.what()});
+    }
+  }
+  changes = std::move(kept);
+  return dropped;
+}
+
+std::optional<nlohmann::json> compose_merge_patches(const nlohmann::json& first, const nlohmann::json& second) {
+  if (!second.is_object()) return second;
+  if (!first.is_object()) return std::nullopt;  // the key is replaced by an object: no patch says "exactly this"
+  auto out = first;
+  for (const auto& [key, value] : second.items()) {
+    if (!value.is_object() || !out.contains(key)) {
+      out[key] = value;  // null still removes; anything else replaces; an object merges into the target
+      continue;
+    }
+    auto inner = compose_merge_patches(out[key], value);
+    if (!inner) return std::nullopt;
+    out[key] = std::move(*inner);
+  }
+  return out;
+}
+
+std::size_t change_wire_bytes(const sheet_change& c) {
+  auto escaped = [](std::string_view s) {
+    std::size_t n = 2;
+    for (unsigned char ch : s) n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
+    return n;
+  };
+  // Keys, the op and punctuation of {"origin":…,"section":…,"id":…,"op":…,"text":…}, with room.
+  return 64 + escaped(c.origin) + escaped(c.section) + escaped(c.id) + escaped(c.text);
+}
+
+std::size_t change_list_bytes(const std::vector<sheet_change>& list) {
+  std::size_t total = 0;
+  for (const auto& c : list) total += change_wire_bytes(c);
+  return total;
+}
+
+record_result record_sheet_change(std::vector<sheet_change>& list, sheet_change change, const world_data& before,
+                                  const world_data& after, const change_limits& limits) {
+  if (change_wire_bytes(change) > limits.max_change_bytes) return record_result::too_large;
+  change.moves_card = takes_or_frees_serial(change, before, after);
+  auto next = list;
+  bool names = names_a_persona(change, after);
+  bool folded = false;
+  if (change.what == sheet_change::op::patch)
+    folded = fold_patch(next, change, after, names);
+  else if (change.what != sheet_change::op::api_user)
+    folded = supersede(next, change, names);
+  if (!folded) next.push_back(std::move(change));
+  if (next.size() > limits.max_changes) return record_result::too_many;
+  if (change_list_bytes(next) > limits.max_bytes) return record_result::list_full;
+  list = std::move(next);
+  return record_result::recorded;
 }
 
 std::optional<sheet_change> parse_api_user(const std::string& spec, std::string& error) {

@@ -5,6 +5,7 @@
 // same errors.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,17 +24,46 @@ struct sheet_change {
   // api_user: the API user's base URL.
   std::string text;
   std::string origin;  // names the change in errors, e.g. "PUT /__admin/services/SP00000086_AA0003"
+  // A persona change that took or freed a card serial (serials are unique across personas), as
+  // record_sheet_change found it; true when not known. Not sent to followers.
+  bool moves_card = true;
 };
-
-// The most changes kept (after a later change to the same entry replaces earlier ones).
-inline constexpr std::size_t max_sheet_changes = 10000;
 
 // Applies `changes` in order to `data`; throws config_error ("origin:line:col: path: message").
 void apply_sheet_changes(const world_config& world, world_data& data, const std::vector<sheet_change>& changes);
 
-// Appends `change`, dropping the earlier changes to the same entry that it makes moot (a
-// put or remove supersedes them; a patch does not). False when the list is full.
-bool record_sheet_change(std::vector<sheet_change>& list, sheet_change change);
+// A change that no longer applies when replayed over the files (its entry is gone, or the
+// files now contradict it), with the error it met.
+struct dropped_change {
+  sheet_change change;
+  std::string message;
+};
+// Applies `changes` in order like apply_sheet_changes, but a change that fails is taken out of
+// `changes` and reported instead of failing them all: a stale change never blocks a reload.
+std::vector<dropped_change> replay_sheet_changes(const world_config& world, world_data& data,
+                                                 std::vector<sheet_change>& changes);
+
+enum class record_result { recorded, too_many, too_large, list_full };
+
+// Records `change`, which took the world from `before` to `after` (every change so far applied,
+// then this one). Earlier changes to the same entry are folded into it where the result stays
+// the same when replayed over any version of the files: a put or remove replaces them, a patch
+// merges into the last one (a put becomes the entry as it is now; patches compose, RFC 7386).
+// Where a change recorded since could depend on the entry (a service naming a persona in
+// `ci:`, two personas' card serials), the change is appended instead. Refused, leaving `list`
+// unchanged: `too_large` — the change alone is over limits.max_change_bytes; `too_many` /
+// `list_full` — the list would pass limits.max_changes / limits.max_bytes.
+record_result record_sheet_change(std::vector<sheet_change>& list, sheet_change change, const world_data& before,
+                                  const world_data& after, const change_limits& limits);
+
+// An upper bound of a change's size in GET /__admin/changes?full=1 (what a follower reads):
+// the budget of change_limits is counted in these bytes.
+std::size_t change_wire_bytes(const sheet_change& c);
+std::size_t change_list_bytes(const std::vector<sheet_change>& list);
+
+// One merge patch with the effect of `first` then `second` on any target (RFC 7386); nullopt
+// where no single patch has it (an object merged into a key `first` set to a non-object).
+std::optional<nlohmann::json> compose_merge_patches(const nlohmann::json& first, const nlohmann::json& second);
 
 // `[CLIENT_ID=]URL` of --api-user / MYNASIM_API_USER; nullopt and `error` when malformed.
 std::optional<sheet_change> parse_api_user(const std::string& spec, std::string& error);

@@ -10,6 +10,7 @@
 
 #include "config/data_parser.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/file_read.hpp"
 #include "core/paths.hpp"
 
 namespace mynasim {
@@ -178,19 +179,48 @@ const std::set<std::string> list_sections = {"systems", "items", "services", "co
 const std::set<std::string> map_sections = {"name",   "server", "logging", "clock",      "holidays",
                                             "portal", "errors", "qa",      "conformance"};
 
-void collect(const std::string& file, std::map<std::string, std::vector<yaml_value>>& sections,
-             std::set<std::string>& seen_files, int depth, std::vector<std::string>& order) {
-  auto canonical = fs::weakly_canonical(file).string();
-  if (depth > 8) throw config_error(file + ": includes nested too deeply");
-  if (!seen_files.insert(canonical).second) throw config_error(file + ": included twice (include cycle?)");
-  order.push_back(canonical);
-  auto doc = load_yaml_file(file);
+// Reads the entry file and its includes, each only from the folders the world may read.
+class file_collector {
+ public:
+  explicit file_collector(const world_config& w)
+      : roots_{w.file_roots, "the world folder " + w.folder + " (allow more folders with MYNASIM_WORLD_ROOTS)"} {}
+
+  section_map sections;
+  std::vector<std::string> order;  // every file read, as resolved, entry first
+
+  // `named_by`: the include entry naming `file` (where its errors point), none for the entry.
+  void collect(const std::string& file, const yaml_value* named_by, int depth);
+
+ private:
+  [[noreturn]] static void refuse(const std::string& file, const yaml_value* named_by, const std::string& message) {
+    if (named_by) named_by->fail(file + ": " + message);
+    throw config_error(file + ": " + message);
+  }
+  void take_sections(const yaml_value& doc, yaml_map& m);
+
+  read_roots roots_;
+  std::set<std::string> seen_;
+};
+
+void file_collector::collect(const std::string& file, const yaml_value* named_by, int depth) {
+  if (depth > 8) refuse(file, named_by, "includes nested too deeply");
+  std::string text, real;
+  // A file outside the world's folders is never opened: no error can quote what it holds.
+  if (auto error = read_file_within(file, roots_, max_yaml_bytes, text, real)) refuse(file, named_by, *error);
+  if (!seen_.insert(real).second) refuse(file, named_by, "included twice (include cycle?)");
+  order.push_back(real);
+  auto doc = load_yaml_string(text, file);
+  text = std::string();
   if (doc.is_null()) return;
   yaml_map m(doc);
-  auto dir = fs::path(canonical).parent_path().string();
+  auto dir = fs::path(real).parent_path().string();
   if (auto inc = m.find("include"))
-    for (const auto& item : inc->items())
-      collect(resolve_path(dir, item.as_string()), sections, seen_files, depth + 1, order);
+    for (const auto& item : inc->items()) collect(resolve_path(dir, item.as_string()), &item, depth + 1);
+  take_sections(doc, m);
+  m.done();
+}
+
+void file_collector::take_sections(const yaml_value& doc, yaml_map& m) {
   for (const auto& key : doc.keys()) {
     if (key == "include") continue;
     if (!list_sections.count(key) && !map_sections.count(key)) continue;  // reported by done()
@@ -199,7 +229,6 @@ void collect(const std::string& file, std::map<std::string, std::vector<yaml_val
       v.fail("section '" + key + "' is already defined in " + sections[key].front().file());
     sections[key].push_back(v);
   }
-  m.done();
 }
 
 // The first value of a section (the map sections have at most one), or none.
@@ -260,7 +289,30 @@ void parse_journal_limits(const yaml_value& v, qa_config& qa) {
   jm.done();
 }
 
-void parse_qa(const yaml_value& v, qa_config& qa) {
+// `qa: runtime_changes:` — how much the runtime sheet changes may hold.
+void parse_change_limits(const yaml_value& v, change_limits& c) {
+  yaml_map m(v);
+  c.max_changes =
+      static_cast<std::size_t>(m.int_or("max_changes", static_cast<std::int64_t>(c.max_changes), 1, 100000));
+  c.max_bytes = static_cast<std::size_t>(m.int_or("max_bytes", static_cast<std::int64_t>(c.max_bytes), 1024,
+                                                  static_cast<std::int64_t>(max_change_list_bytes)));
+  c.max_change_bytes = static_cast<std::size_t>(
+      m.int_or("max_change_bytes", static_cast<std::int64_t>(c.max_change_bytes), 1024, 64 << 20));
+  m.done();
+}
+
+// Scenario files are read from here: it must lie inside the folders the world may read, or be
+// mynasim's own scenarios.
+std::string scenarios_dir_of(const yaml_value& d, const std::string& file_dir, const std::vector<std::string>& roots) {
+  auto dir = resolved_folder(resolve_path(file_dir, d.as_string()));
+  auto allowed = roots;
+  allowed.push_back(resolved_folder((fs::path(home_dir()) / "scenarios").string()));
+  for (const auto& root : allowed)
+    if (path_is_within(dir, root)) return dir;
+  d.fail(dir + " is outside the world folder and mynasim's scenarios (allow more folders with MYNASIM_WORLD_ROOTS)");
+}
+
+void parse_qa(const yaml_value& v, qa_config& qa, const std::vector<std::string>& roots) {
   yaml_map m(v);
   if (auto allow = m.find("allow_fault_header")) {
     auto text = allow->as_string();
@@ -269,8 +321,9 @@ void parse_qa(const yaml_value& v, qa_config& qa) {
     if (text != "auto") qa.allow_fault_header = text == "true";
   }
   qa.max_faults = static_cast<std::size_t>(m.int_or("max_faults", static_cast<std::int64_t>(qa.max_faults), 1, 100000));
-  if (auto d = m.find("scenarios_dir")) qa.scenarios_dir = resolve_path(directory_of(v.file()), d->as_string());
+  if (auto d = m.find("scenarios_dir")) qa.scenarios_dir = scenarios_dir_of(*d, directory_of(v.file()), roots);
   if (auto j = m.find("journal")) parse_journal_limits(*j, qa);
+  if (auto c = m.find("runtime_changes")) parse_change_limits(*c, qa.runtime_changes);
   m.done();
 }
 
@@ -306,23 +359,38 @@ void check_unique_systems(const world_config& w) {
   }
 }
 
-world_config read_world(const std::string& entry_file) {
-  world_config w;
-  w.entry_file = fs::weakly_canonical(entry_file).string();
-  section_map sections;
-  std::set<std::string> seen;
-  collect(w.entry_file, sections, seen, 0, w.files);
-  record_fixed_sections(sections, w);
+// The entry file as given, absolute; at startup with its symbolic links resolved.
+std::string entry_path(const std::string& entry_file, bool resolve) {
+  std::error_code ec;
+  auto absolute = fs::absolute(fs::path(entry_file), ec);
+  if (ec) return fs::path(entry_file).lexically_normal().string();
+  if (!resolve) return absolute.lexically_normal().string();
+  auto real = fs::weakly_canonical(absolute, ec);
+  return (ec ? absolute.lexically_normal() : real).string();  // a link loop is reported when it is read
+}
 
+void read_sections(const section_map& sections, world_config& w) {
   if (const auto* v = section_value(sections, "name")) w.name = v->as_string();
   read_server_section(sections, w);
   if (const auto* v = section_value(sections, "logging")) parse_logging(*v, w.logging);
   if (const auto* v = section_value(sections, "clock")) parse_clock(*v, w.clock);
   if (const auto* v = section_value(sections, "conformance")) parse_conformance(*v, w.conformance);
-  if (const auto* v = section_value(sections, "qa")) parse_qa(*v, w.qa);
+  if (const auto* v = section_value(sections, "qa")) parse_qa(*v, w.qa, w.file_roots);
   if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(directory_of(w.entry_file), "mynasim:scenarios");
   if (const auto* v = section_value(sections, "holidays")) parse_holidays(*v, w.holidays);
+}
 
+world_config read_world(const std::string& entry_file, const std::string& folder) {
+  world_config w;
+  w.entry_file = entry_path(entry_file, folder.empty());
+  w.folder = resolved_folder(folder.empty() ? directory_of(w.entry_file) : folder);
+  w.file_roots = world_file_roots(w.folder);
+  file_collector files(w);
+  files.collect(w.entry_file, nullptr, 0);
+  w.files = std::move(files.order);
+  const auto& sections = files.sections;
+  record_fixed_sections(sections, w);
+  read_sections(sections, w);
   read_systems(sections, w);
   parse_world_data(sections, w);
   check_unique_systems(w);
@@ -331,8 +399,8 @@ world_config read_world(const std::string& entry_file) {
 
 }  // namespace
 
-world_config load_world(const std::string& entry_file) {
-  auto w = read_world(entry_file);
+world_config load_world(const std::string& entry_file, const std::string& folder) {
+  auto w = read_world(entry_file, folder);
   // The YAML documents are gone now (a world of 100 000 explicit personas parses through a few
   // hundred MB of them): give their pages back to the system rather than keep them as free heap.
 #ifdef __GLIBC__

@@ -90,6 +90,17 @@ struct logging_config {
   bool metrics = true;  // count requests for /metrics
 };
 
+// Bounds of the runtime sheet changes (admin API, --api-user): kept while serving, replayed at
+// every reload, and sent whole to a split world's followers (GET /__admin/changes?full=1).
+struct change_limits {
+  std::size_t max_changes = 10000;
+  std::size_t max_bytes = std::size_t{16} * 1024 * 1024;        // the whole list, as the followers read it
+  std::size_t max_change_bytes = std::size_t{2} * 1024 * 1024;  // one change
+};
+// The largest max_bytes a world may set: a follower reads the whole list within its 64 MiB
+// answer limit (app/world_link.cpp asserts the two fit).
+inline constexpr std::size_t max_change_list_bytes = std::size_t{48} * 1024 * 1024;
+
 struct qa_config {
   // X-Mynasim-Fault: unset = honoured only on listeners bound to a loopback address.
   std::optional<bool> allow_fault_header;
@@ -98,10 +109,15 @@ struct qa_config {
   std::size_t journal_max_entries = 10000;
   std::size_t journal_max_bytes = std::size_t{16} * 1024 * 1024;
   std::size_t journal_body_bytes = 2048;  // request/response bodies kept per entry
+  change_limits runtime_changes;
 };
 
 struct world_config {
-  std::string entry_file;          // absolute path of the entry YAML
+  std::string entry_file;  // absolute path of the entry YAML
+  // Where its files may come from: its own folder (the entry file's, fixed at startup), the
+  // default world's fixtures and the folders of $MYNASIM_WORLD_ROOTS — see core/paths.hpp.
+  std::string folder;
+  std::vector<std::string> file_roots;
   std::vector<std::string> files;  // every file read, entry first (what `serve --watch` watches)
   // The sections a reload cannot apply (server, systems, clock, …) as YAML text, to tell
   // which of them an edited world changes.
@@ -119,8 +135,11 @@ struct world_config {
   const system_config* find_system(std::string_view id) const;
 };
 
-// Loads the entry file and everything it includes; throws config_error.
-world_config load_world(const std::string& entry_file);
+// Loads the entry file and everything it includes; throws config_error. Every file read must
+// lie, once its symbolic links are followed, inside the world's folder or another of its
+// file_roots: `folder`, or when empty the folder of the entry file itself (a reload passes the
+// folder the world started with, so an entry file swapped for a link elsewhere is refused).
+world_config load_world(const std::string& entry_file, const std::string& folder = {});
 
 // Parses the operating-rule part of one system mapping (exposed for unit tests).
 class yaml_map;

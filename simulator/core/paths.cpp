@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <system_error>
 
 namespace mynasim {
@@ -44,6 +45,30 @@ std::string resolve_world_path(const std::string& base_dir, const std::string& p
   if (p.rfind("mynasim:", 0) == 0) return (fs::path(home_dir()) / p.substr(8)).lexically_normal().string();
   fs::path path(p);
   return (path.is_absolute() ? path : fs::path(base_dir) / path).lexically_normal().string();
+}
+
+std::string resolved_folder(const std::string& folder) {
+  std::error_code ec;
+  auto absolute = fs::absolute(fs::path(folder), ec);
+  if (ec) return fs::path(folder).lexically_normal().string();
+  auto resolved = fs::weakly_canonical(absolute, ec);
+  return (ec ? absolute.lexically_normal() : resolved).string();
+}
+
+std::vector<std::string> world_file_roots(const std::string& world_folder) {
+  std::vector<std::string> roots{resolved_folder(world_folder)};
+  auto add = [&](const std::string& dir) {
+    std::error_code ec;
+    if (dir.empty() || !fs::path(dir).is_absolute() || !fs::is_directory(dir, ec)) return;
+    auto resolved = resolved_folder(dir);
+    for (const auto& r : roots)
+      if (r == resolved) return;
+    roots.push_back(resolved);
+  };
+  add((fs::path(home_dir()) / "fixtures").string());
+  std::stringstream extra(env("MYNASIM_WORLD_ROOTS"));
+  for (std::string dir; std::getline(extra, dir, ':');) add(dir);
+  return roots;
 }
 
 }  // namespace mynasim

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mynasim {
 
@@ -19,5 +20,16 @@ std::string default_certs_dir();
 // A path from a world file: "mynasim:<rest>" is <home>/<rest>; a relative path is relative
 // to the directory of the file that names it.
 std::string resolve_world_path(const std::string& base_dir, const std::string& path);
+
+// The folders a world's files may come from, each absolute with every symbolic link resolved
+// (folders that do not exist are left out): the world's own folder first, then the default
+// world's fixtures (<home>/fixtures, which a team world includes as
+// "mynasim:fixtures/world.yaml"), then each folder of $MYNASIM_WORLD_ROOTS (':'-separated) —
+// the operator's explicit allowance, never something a world file can grant itself.
+std::vector<std::string> world_file_roots(const std::string& world_folder);
+
+// The folder as world_file_roots holds it: absolute, every symbolic link resolved where it
+// exists (never throws).
+std::string resolved_folder(const std::string& folder);
 
 }  // namespace mynasim

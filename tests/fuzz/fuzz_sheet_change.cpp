@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // A sheet entry as the admin API receives it (PUT / PATCH on services, connections,
-// personas), applied to the default world exactly as a running server would.
+// personas), applied to the default world exactly as a running server would, then recorded
+// twice (the second folds into the first: merge patches composed).
 #include <string>
+#include <vector>
 
 #include "config/sheet_changes.hpp"
 #include "config/yaml_reader.hpp"
@@ -24,6 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto copy = world.data;
   try {
     mynasim::apply_sheet_changes(world, copy, {c});
+    std::vector<mynasim::sheet_change> list;
+    mynasim::record_sheet_change(list, c, world.data, copy, {});
+    mynasim::record_sheet_change(list, c, world.data, copy, {});
   } catch (const mynasim::config_error&) {
   }
   return 0;

@@ -54,15 +54,161 @@ TEST(SheetChanges, ErrorsNameTheChangeThePathAndThePosition) {
   }
 }
 
+// Records `c` the way the editor does: applied to the world, then recorded with both states.
+record_result apply_and_record(world_config& w, std::vector<sheet_change>& list, const sheet_change& c,
+                               const change_limits& limits = {}) {
+  auto before = w.data;
+  apply_sheet_changes(w, w.data, {c});
+  return record_sheet_change(list, c, before, w.data, limits);
+}
+
+const char* newbie = R"({"name": "x", "kana": "x", "birth_date": "2000-01-02", "sex": "x", "address": "x",
+                         "municipality": "x", "card": {"serial": "MC00009999", "pin": "4321"}})";
+
 TEST(SheetChanges, ALaterPutOrRemoveSupersedesEarlierChangesToTheSameEntry) {
+  auto w = default_world();
   std::vector<sheet_change> list;
-  ASSERT_TRUE(record_sheet_change(list, change(sheet_change::op::put, "services", "A")));
-  ASSERT_TRUE(record_sheet_change(list, change(sheet_change::op::patch, "services", "A")));
-  ASSERT_TRUE(record_sheet_change(list, change(sheet_change::op::put, "personas", "A")));
-  ASSERT_TRUE(record_sheet_change(list, change(sheet_change::op::remove, "services", "A")));
+  const char* service = R"({"provider_name": "x", "name": "x", "purpose": "x", "items": ["TM00000000000003"],
+                            "redirect_uris": ["http://a/cb"]})";
+  auto put = change(sheet_change::op::put, "services", "SP00000999_ZZ0001", service);
+  ASSERT_EQ(apply_and_record(w, list, put), record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "services", "SP00000999_ZZ0001", "{}")),
+            record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::put, "personas", "newbie", newbie)),
+            record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::remove, "services", "SP00000999_ZZ0001")),
+            record_result::recorded);
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].section, "personas");
-  EXPECT_EQ(list[1].what, sheet_change::op::remove);
+  EXPECT_EQ(list[0].what, sheet_change::op::remove);  // in the place of the first change to the service
+  EXPECT_EQ(list[1].section, "personas");
+}
+
+// issue 26 item 8: 150 patches of one entry were 150 changes; now they are one.
+TEST(SheetChanges, RepeatedPatchesOfOneEntryAreFoldedIntoOne) {
+  auto w = default_world();
+  std::vector<sheet_change> list;
+  for (int i = 0; i < 150; ++i) {
+    auto note = R"({"note": ")" + std::string(1000, 'a' + i % 26) + R"("})";
+    ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "taro", note)),
+              record_result::recorded);
+    // Other entries patched in between do not keep it from folding.
+    ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "jiro", R"({"sex": "男"})")),
+              record_result::recorded);
+  }
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_LT(change_list_bytes(list), 2000u);
+  // Replayed over the files, the folded list gives the same world.
+  auto files = default_world();
+  apply_sheet_changes(files, files.data, list);
+  EXPECT_EQ(persona_json(*files.data.find_persona("taro")), persona_json(*w.data.find_persona("taro")));
+  // A patch after a put makes the put the entry as it is now.
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::put, "personas", "newbie", newbie)),
+            record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "newbie", R"({"note": "n"})")),
+            record_result::recorded);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[2].what, sheet_change::op::put);
+  EXPECT_NE(list[2].text.find("\"note\":\"n\""), std::string::npos) << list[2].text;
+}
+
+// A change another one recorded since depends on is not moved past it: here jiro takes the
+// card serial hanako gave up after jiro's earlier patch, so the two patches of jiro stay apart.
+TEST(SheetChanges, ChangesOthersDependOnAreNotFolded) {
+  auto w = default_world();
+  std::vector<sheet_change> list;
+  auto patch = [](const char* id, const std::string& text) {
+    return change(sheet_change::op::patch, "personas", id, text);
+  };
+  ASSERT_EQ(apply_and_record(w, list, patch("jiro", R"({"note": "first"})")), record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, patch("hanako", R"({"card": {"serial": "MC00007777"}})")),
+            record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list, patch("jiro", R"({"card": {"serial": "MC00000002"}})")), record_result::recorded);
+  ASSERT_EQ(list.size(), 3u);
+  // Folded, jiro would take MC00000002 while hanako still holds it.
+  auto files = default_world();
+  EXPECT_NO_THROW(apply_sheet_changes(files, files.data, list));
+  EXPECT_EQ(files.data.find_persona("jiro")->card.serial, "MC00000002");
+  EXPECT_EQ(files.data.find_persona("jiro")->note, "first");
+  // A service naming a persona added after the service's first change is not moved before it.
+  const char* service = R"({"provider_name": "x", "name": "x", "purpose": "x", "items": ["TM00000000000003"],
+                            "redirect_uris": ["http://a/cb"]})";
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::put, "services", "SP00000999_ZZ0001", service)),
+            record_result::recorded);
+  auto other = std::string(newbie);
+  other.replace(other.find("MC00009999"), 10, "MC00006666");
+  ASSERT_EQ(apply_and_record(w, list, change(sheet_change::op::put, "personas", "third", other)),
+            record_result::recorded);
+  ASSERT_EQ(apply_and_record(w, list,
+                             change(sheet_change::op::patch, "services", "SP00000999_ZZ0001",
+                                    R"({"ci": {"persona": "third", "outcome": "consent"}})")),
+            record_result::recorded);
+  EXPECT_EQ(list.size(), 6u);
+  files = default_world();
+  EXPECT_NO_THROW(apply_sheet_changes(files, files.data, list));
+}
+
+TEST(SheetChanges, TheListIsBoundedInBytesAndEachChangeInSize) {
+  auto w = default_world();
+  std::vector<sheet_change> list;
+  change_limits limits;
+  limits.max_bytes = 20000;
+  limits.max_change_bytes = 8000;
+  auto big = R"({"note": ")" + std::string(9000, 'x') + R"("})";
+  EXPECT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "taro", big), limits),
+            record_result::too_large);
+  auto note = R"({"note": ")" + std::string(6000, 'x') + R"("})";
+  EXPECT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "taro", note), limits),
+            record_result::recorded);
+  EXPECT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "jiro", note), limits),
+            record_result::recorded);
+  EXPECT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "ken", note), limits),
+            record_result::recorded);
+  EXPECT_EQ(apply_and_record(w, list, change(sheet_change::op::patch, "personas", "misaki", note), limits),
+            record_result::list_full);
+  EXPECT_EQ(list.size(), 3u);
+  EXPECT_LE(change_list_bytes(list), limits.max_bytes);
+  // What a follower reads is no larger than what is counted.
+  nlohmann::json wire = nlohmann::json::array();
+  for (const auto& c : list)
+    wire.push_back(
+        {{"origin", c.origin}, {"section", c.section}, {"id", c.id}, {"op", to_string(c.what)}, {"text", c.text}});
+  EXPECT_LE(wire.dump().size(), change_list_bytes(list));
+}
+
+TEST(SheetChanges, MergePatchesComposeLikeTheirSequence) {
+  auto compose = [](const char* a, const char* b) {
+    return compose_merge_patches(nlohmann::json::parse(a), nlohmann::json::parse(b));
+  };
+  for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {R"({"a": 1, "b": {"c": 1}})", R"({"a": null, "b": {"d": 2}})"},
+           {R"({"a": {"x": 1}})", R"({"a": {"x": null, "y": 2}, "z": [1]})"},
+           {R"({"a": 1})", R"({"b": {"c": null}})"}}) {
+    auto composed = compose(a, b);
+    ASSERT_TRUE(composed) << a << " " << b;
+    for (const char* target : {R"({})", R"({"a": {"x": 5, "q": 1}, "b": {"c": 0, "e": 1}})", R"({"b": 3})"}) {
+      auto sequential = nlohmann::json::parse(target), once = sequential;
+      sequential.merge_patch(nlohmann::json::parse(a));
+      sequential.merge_patch(nlohmann::json::parse(b));
+      once.merge_patch(*composed);
+      EXPECT_EQ(once, sequential) << a << " then " << b << " on " << target;
+    }
+  }
+  // A key deleted, then an object merged into it: no single patch says "exactly this object".
+  EXPECT_FALSE(compose(R"({"ci": null})", R"({"ci": {"persona": "x"}})"));
+}
+
+// issue 26 item 10: a change the files made moot is dropped on replay, the rest applied.
+TEST(SheetChanges, ReplayDropsChangesThatNoLongerApply) {
+  auto w = default_world();
+  std::vector<sheet_change> list{change(sheet_change::op::remove, "personas", "nobody"),
+                                 change(sheet_change::op::patch, "personas", "gone", R"({"note": "x"})"),
+                                 change(sheet_change::op::patch, "personas", "taro", R"({"note": "kept"})")};
+  auto dropped = replay_sheet_changes(w, w.data, list);
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_NE(dropped[0].message.find("no such persona"), std::string::npos) << dropped[0].message;
+  EXPECT_NE(dropped[1].message.find("no such entry"), std::string::npos) << dropped[1].message;
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(w.data.find_persona("taro")->note, "kept");
 }
 
 TEST(SheetChanges, ApiUserSpecs) {

@@ -122,6 +122,29 @@ TEST_F(WorldFiles, WrongTypesAndDanglingReferences) {
   EXPECT_NE(error_of(file).find("missing.yaml: cannot open file"), std::string::npos);
 }
 
+// issue 26 item 7: scenario files are read from qa.scenarios_dir, so it must lie inside the
+// folders a world may read (or be mynasim's own scenarios); the runtime change limits are
+// bounded so that a split world's follower can always read the whole list.
+TEST_F(WorldFiles, ScenariosDirAndRuntimeChangeLimitsAreBounded) {
+  auto file = write("world.yaml", minimal_systems() + "qa: {scenarios_dir: /etc}\n");
+  EXPECT_NE(error_of(file).find("world.yaml:5:21: qa.scenarios_dir: /etc is outside the world folder"),
+            std::string::npos)
+      << error_of(file);
+  fs::create_directories(dir_ / "mine");
+  auto w = load_world(write("world.yaml", minimal_systems() + "qa:\n  scenarios_dir: mine\n"
+                                                              "  runtime_changes: {max_changes: 50, max_bytes: 100000, "
+                                                              "max_change_bytes: 5000}\n"));
+  EXPECT_EQ(w.qa.scenarios_dir, fs::canonical(dir_ / "mine").string());
+  EXPECT_EQ(w.qa.runtime_changes.max_changes, 50u);
+  EXPECT_EQ(w.qa.runtime_changes.max_bytes, 100000u);
+  EXPECT_EQ(w.qa.runtime_changes.max_change_bytes, 5000u);
+  EXPECT_EQ(load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml").qa.scenarios_dir,
+            fs::canonical(MYNASIM_SOURCE_DIR "/scenarios").string());
+  file = write("world.yaml", minimal_systems() + "qa: {runtime_changes: {max_bytes: 100000000}}\n");
+  EXPECT_NE(error_of(file).find("qa.runtime_changes.max_bytes: value 100000000 out of range"), std::string::npos)
+      << error_of(file);
+}
+
 TEST_F(WorldFiles, SyntaxErrorNamesThePosition) {
   auto file = write("world.yaml", "systems: [\n  {id: a\n");
   auto e = error_of(file);
