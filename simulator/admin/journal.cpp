@@ -9,8 +9,8 @@ namespace mynasim {
 
 std::size_t journal_entry::bytes() const {
   std::size_t n = sizeof(journal_entry);
-  for (const auto* s : {&system, &listener, &method, &path, &url, &client_id, &persona, &telegram_id, &process_id,
-                        &request_id, &error_code, &request_body, &response_body})
+  for (const auto* s : {&system, &listener, &method, &path, &url, &client_id, &claimed_client_id, &persona,
+                        &telegram_id, &process_id, &request_id, &error_code, &request_body, &response_body})
     n += s->capacity();
   for (const auto& f : faults) n += f.capacity() + sizeof(std::string);
   return n;
@@ -100,6 +100,7 @@ nlohmann::json journal_json(const journal_entry& e) {
   for (const auto& [k, v] : {std::pair{"listener", &e.listener},
                              {"url", &e.url},
                              {"client_id", &e.client_id},
+                             {"claimed_client_id", &e.claimed_client_id},
                              {"persona", &e.persona},
                              {"telegram_id", &e.telegram_id},
                              {"process_id", &e.process_id},
@@ -126,6 +127,7 @@ std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j) {
                       {"listener", &e.listener},
                       {"url", &e.url},
                       {"client_id", &e.client_id},
+                      {"claimed_client_id", &e.claimed_client_id},
                       {"persona", &e.persona},
                       {"telegram_id", &e.telegram_id},
                       {"process_id", &e.process_id},

@@ -24,7 +24,11 @@ struct journal_entry {
   std::string system, listener, method, path, url;
   int status = 0;
   double latency_ms = 0;
-  std::string client_id, persona, telegram_id, process_id, request_id;
+  // client_id: the service the request proved to act for (a valid access token, a client
+  // certificate, a token issued to it, its browser session) — what filters, lint and
+  // conformance read. claimed_client_id: the client_id a request named without that proof
+  // (?client_id=, a form, a JSON body); kept for reading only, bounded in length.
+  std::string client_id, claimed_client_id, persona, telegram_id, process_id, request_id;
   std::string error_code;                   // the answer's errorCode (catalogue code), as the log line has it
   std::string request_body, response_body;  // clipped to body_bytes
   std::vector<std::string> faults;

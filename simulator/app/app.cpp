@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/app.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <nlohmann/json.hpp>
 
 #include "admin/admin_routes.hpp"
@@ -21,6 +24,8 @@
 #include "app/world_editor.hpp"
 #include "app/world_link.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/background_pool.hpp"
+#include "core/expiring_store.hpp"
 #include "core/file_lock.hpp"
 #include "core/json_util.hpp"
 #include "core/router.hpp"
@@ -46,15 +51,67 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_loopback(const std::string& address) {
-  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+// A name that can only mean this machine: an IP literal of the loopback interface — an IPv4
+// dotted quad in 127.0.0.0/8 exactly as inet_pton reads it (four decimal parts; no 127.1, no
+// 0x7f.0.0.1), ::1, or an IPv4-mapped ::ffff:127.x.y.z — or `localhost` in any case. Anything
+// else is a DNS name whose answer someone else controls (127.attacker.example,
+// 127.0.0.1.nip.io, localhost., *.localhost): not loopback, whatever its spelling starts with.
+bool is_loopback(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  const std::string text(name);
+  unsigned char v4[4];
+  if (::inet_pton(AF_INET, text.c_str(), v4) == 1) return v4[0] == 127;
+  unsigned char v6[16];
+  if (::inet_pton(AF_INET6, text.c_str(), v6) == 1) {
+    static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return std::equal(v6, v6 + 16, loopback) || (std::equal(v6, v6 + 12, mapped) && v6[12] == 127);
+  }
+  return text.size() == 9 && std::equal(text.begin(), text.end(), "localhost", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
-// A Host header naming a loopback address or localhost, with or without a port.
+// A Host header (RFC 9110: uri-host [":" port]) whose name is_loopback: an IPv6 literal only in
+// brackets, the port (if any) decimal digits.
 bool is_loopback_host(std::string_view host) {
-  if (host.rfind("[::1]", 0) == 0) return host.size() == 5 || host[5] == ':';
-  auto name = std::string(host.substr(0, host.rfind(':')));
+  std::string_view name = host, port;
+  if (!host.empty() && host.front() == '[') {
+    auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    name = host.substr(1, close - 1);
+    auto rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    port = rest.empty() ? rest : rest.substr(1);
+    if (name.find(':') == std::string_view::npos) return false;  // [127.0.0.1] is no IPv6 literal
+  } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+  }
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
   return is_loopback(name);
+}
+
+// The first value of `key` in a form body, or "".
+std::string form_field(std::string_view body, std::string_view key) {
+  std::vector<std::pair<std::string, std::string>> form;
+  if (!parse_form(body, form)) return "";
+  for (auto& [k, v] : form)
+    if (k == key) return std::move(v);
+  return "";
+}
+
+// The client a request names for itself, proved or not: ?client_id=, a form's client_id (the
+// token endpoint), a JSON body's (the kiosk). Bounded: it becomes a journal field.
+constexpr std::size_t max_claim_bytes = 64;
+std::string claimed_client_of(const http_request& req) {
+  auto claim = req.query_param("client_id").value_or("");
+  if (claim.empty() && req.method == "POST" && !req.body.empty() && req.body.size() < 65536 && req.body[0] != '{')
+    claim = form_field(req.body, "client_id");
+  if (claim.empty() && req.json_body && req.json_body->is_object()) claim = string_member(*req.json_body, "client_id");
+  if (claim.size() > max_claim_bytes) claim.resize(max_claim_bytes);
+  return claim;
 }
 
 // Compares secrets without leaking where they first differ (only whether the lengths do).
@@ -158,7 +215,12 @@ struct simulator_app::impl {
   std::string node;                        // journal tag in a split world: the systems this process runs
   std::string systems_host = "127.0.0.1";  // how this process reaches its own systems listener
   int ticks = 0;
+  // Authorization codes a token exchange was answered 200 for → the client (the proof that a
+  // later exchange presenting the same code is that client's: MPE2003, code reused).
+  expiring_store<std::string> exchanged_codes{10000, std::chrono::hours(24)};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Key work off the I/O threads, fair per owner. Last: stopped first, before what its jobs use.
+  background_pool background{{2, 512, 16}};
 
   impl(world_config world, app_options opts)
       : options(std::move(opts)),
@@ -169,9 +231,15 @@ struct simulator_app::impl {
         auth(rt.data, rt.clock, cards, ids),
         faults(rt),
         journal(rt.world.qa.journal_max_entries, rt.world.qa.journal_max_bytes, rt.world.qa.journal_body_bytes),
-        scenarios(rt, faults, cards) {}
+        scenarios(rt, faults, cards),
+        meters(rt.world.systems) {}
 
   void fill_facts(http_request& req);
+  void fill_hop_facts(http_request& req) const;
+  void authenticate_client(http_request& req);
+  void attribute_screen(http_request& req);
+  static bool is_token_exchange(const http_request& req);
+  void file_under_identity(const http_request& req, const http_response& res, journal_entry& e);
   void notified(const notification_report& r, const process_record& p);
   void count(const http_request& req, const http_response& res, const std::string& error_code,
              std::chrono::microseconds latency);
@@ -180,6 +248,9 @@ struct simulator_app::impl {
   void complete(const http_request& req, const http_response& res, std::chrono::microseconds latency);
   void reset_all();
   void housekeeping();
+  void reload_if_changed();
+  static constexpr std::size_t max_error_bytes = 300;
+  void guarded(const char* step, const std::function<void()>& work) noexcept;
 
   // Base URL of a system: this process's systems listener, or the peer template.
   std::string url_of(const std::string& id) const {
@@ -211,7 +282,8 @@ struct simulator_app::impl {
   void register_owner_routes(router& r);
   void export_cas();
   http_response as_telegram(const http_request& req, const http_response& res);
-  std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision);
+  std::optional<http_response> header_fault(http_request& req, const std::string& spec, fault_decision& decision,
+                                            std::string& bound);
   bool fault_header_allowed(const std::string& listener) const;
   std::optional<http_response> admin_refusal(const http_request& req) const;
   std::string control_room_url(const std::string& app_host) const;
@@ -223,6 +295,8 @@ void simulator_app::impl::apply_overrides() {
   if (options.host) s.app.address = s.sp.address = s.systems.address = *options.host;
   if (options.admin_host) s.admin.address = *options.admin_host;
   if (options.admin_token) s.admin.bearer_token = *options.admin_token;
+  // Every process of a split world holds the admin token: their hops' seals agree.
+  if (!s.admin.bearer_token.empty()) rt.hops = hop_seal::from_shared_secret(s.admin.bearer_token);
   if (!is_loopback(s.admin.address) && s.admin.bearer_token.empty())
     throw startup_error("the admin listener is bound to " + s.admin.address +
                         ": set server.listeners.admin.bearer_token or --admin-token");
@@ -245,14 +319,12 @@ void simulator_app::impl::apply_overrides() {
 }
 
 void simulator_app::impl::build_routes() {
-  auto blocker = [this]() -> std::string {
-    if (!link || link->connected()) return "";
-    return "the world owner " + link->owner() + " is not reachable: " + link->status()["last_error"].get<std::string>();
-  };
+  auto blocker = [this]() -> std::string { return link ? link->not_ready_reason() : ""; };
   for (const char* name : {"app", "sp", "admin", "systems"})
     add_health_routes(routers[name], ready, server, name, blocker);
   register_admin_routes(routers["admin"], {&rt, [this] { return health_facts(); }});
-  kiosk_context kiosk{&rt.data, &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert};
+  kiosk_context kiosk{&rt.data,   &rt.clock, &auth, &cards, pki.get(), &ids, rt.world.server.sp.tls.require_client_cert,
+                      &background};
   register_system_side_routes(kiosk);
   if (runs(system_kind::portal)) register_portal_routes(kiosk);
   auto log_event = [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); };
@@ -322,9 +394,11 @@ void simulator_app::impl::get_callback(const std::string& url, std::function<voi
   get.url = url;
   get.timeout = std::chrono::seconds(5);
   get.body_limit = std::size_t{64} * 1024;
-  client->send(std::move(get), [done = std::move(done)](const client_result& r) {
-    if (r.status == 0) return done(r.error, true);
-    done("HTTP " + std::to_string(r.status), false);
+  client->send(std::move(get), [this, done = std::move(done)](const client_result& r) {
+    guarded("conformance_callback", [&] {
+      if (r.status == 0) return done(r.error, true);
+      done("HTTP " + std::to_string(r.status), false);
+    });
   });
 }
 
@@ -332,13 +406,17 @@ void simulator_app::impl::get_callback(const std::string& url, std::function<voi
 void simulator_app::impl::hook_notifications() {
   processes->set_hooks({[this](const std::string& client_id, const std::string& persona, bool& drop, millis& delay,
                                int& copies, std::vector<std::string>& fired) {
-                          auto d = faults.decide_notification(client_id, persona);
-                          drop = d.drop;
-                          delay = d.delay;
-                          copies = d.copies;
-                          fired = d.fired;
+                          guarded("notification_faults", [&] {
+                            auto d = faults.decide_notification(client_id, persona);
+                            drop = d.drop;
+                            delay = d.delay;
+                            copies = d.copies;
+                            fired = d.fired;
+                          });
                         },
-                        [this](const notification_report& r, const process_record& p) { notified(r, p); }});
+                        [this](const notification_report& r, const process_record& p) {
+                          guarded("notification_report", [&] { notified(r, p); });
+                        }});
 }
 
 void simulator_app::impl::reset_all() {
@@ -350,23 +428,47 @@ void simulator_app::impl::reset_all() {
   auth.reset();
   processes->reset();
   journal.clear();
+  exchanged_codes.clear();
   if (startup_scenario) scenarios.start(*startup_scenario);
 }
 
-// Every 100 ms: due scenario steps, buffered log lines.
+// Every 100 ms: due scenario steps, conformance runs, the world owner's state, --watch,
+// buffered log lines. Each step is guarded on its own: one that throws is logged, and the
+// other steps and the next tick run all the same.
 void simulator_app::impl::housekeeping() {
-  scenarios.tick();
-  if (conformance) conformance->tick();
-  if (link) link->tick();
-  if (options.watch && ++ticks % 10 == 0 && editor->files_changed()) {
-    auto o = editor->reload("a world file changed (--watch)");
-    if (o.status == 200)
-      log.event("reloaded", o.body);
-    else
-      log.event("reload_refused", o.body);
-  }
-  log.flush();
+  guarded("scenarios", [this] { scenarios.tick(); });
+  if (conformance) guarded("conformance", [this] { conformance->tick(); });
+  if (link) guarded("world_link", [this] { link->tick(); });
+  if (options.watch && ++ticks % 10 == 0) guarded("watch", [this] { reload_if_changed(); });
+  guarded("log", [this] { log.flush(); });
   server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
+}
+
+// --watch: a world file changed since the last look → reload.
+void simulator_app::impl::reload_if_changed() {
+  if (!editor->files_changed()) return;
+  // Worked out on the background pool; logged from there.
+  editor->reload("a world file changed (--watch)",
+                 [this](const edit_outcome& o) { log.event(o.status == 200 ? "reloaded" : "reload_refused", o.body); });
+}
+
+// Runs one step of background work; whatever it throws ends as a `background_error` event
+// (the message bounded: it may carry a path or a peer's words) instead of ending the caller.
+void simulator_app::impl::guarded(const char* step, const std::function<void()>& work) noexcept {
+  std::string what;
+  try {
+    work();
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  try {
+    if (what.size() > max_error_bytes) what = what.substr(0, max_error_bytes) + "…";
+    log.event("background_error", {{"step", step}, {"message", what}});
+  } catch (...) {  // nothing left to tell it with
+  }
 }
 
 // One IF001-05 attempt: journal entry, log line, metrics.
@@ -447,36 +549,31 @@ http_response simulator_app::impl::metrics_page() {
   return res;
 }
 
-// Who a request concerns: for fault narrowing and the journal.
+// Who a request concerns, for fault narrowing and the journal: only an identity the request
+// proved (docs/api.md, "Who a request is filed under"). A client_id it merely names is a claim:
+// the journal keeps it as claimed_client_id, nothing narrows or attributes by it.
+// A hop between simulated systems names who it is for in X-Mynasim-* headers; they count only
+// under a seal this simulator made (core/hop_seal.hpp): a direct request to /systems/... is
+// filed under nobody, spends no service's faults and feeds no service's lint.
+void simulator_app::impl::fill_hop_facts(http_request& req) const {
+  auto value = [&](const char* name) {
+    const auto* v = req.header(name);
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  const hop_attribution claimed{value("x-mynasim-client-id"), value("x-mynasim-persona"), value("x-mynasim-process-id"),
+                                value("x-mynasim-telegram-id")};
+  const auto* seal = req.header(hop_seal_header);
+  if (!seal || !rt.hops.verify(claimed, *seal)) return;
+  req.client_id = claimed.client_id;
+  req.persona = claimed.persona;
+  req.process_id = claimed.process_id;
+  req.telegram_id = claimed.telegram_id;
+}
+
 void simulator_app::impl::fill_facts(http_request& req) {
   req.system = request_log::system_of(req);
-  if (req.listener == "systems") {
-    for (auto [name, field] : {std::pair{"x-mynasim-client-id", &req.client_id},
-                               {"x-mynasim-persona", &req.persona},
-                               {"x-mynasim-process-id", &req.process_id},
-                               {"x-mynasim-telegram-id", &req.telegram_id}})
-      if (const auto* v = req.header(name)) *field = *v;
-    return;
-  }
+  if (req.listener == "systems") return fill_hop_facts(req);
   if (req.listener != "app" && req.listener != "sp") return;
-  if (const auto* a = req.header("authorization"); a && a->rfind("Bearer ", 0) == 0)
-    if (auto t = auth.check_token(a->substr(7))) {
-      req.client_id = t->client_id;
-      req.persona = t->persona_id;
-    }
-  if (req.client_id.empty()) req.client_id = req.query_param("client_id").value_or("");
-  if (req.persona.empty()) req.persona = req.query_param("mynasim_persona").value_or("");
-  if (req.client_id.empty() && req.method == "POST" && req.body.size() < 65536 && !req.body.empty() &&
-      req.body[0] != '{') {
-    std::vector<std::pair<std::string, std::string>> form;
-    if (parse_form(req.body, form))
-      for (auto& [k, v] : form) {
-        if (k == "client_id") req.client_id = v;
-        // The consent and card screens carry the session: the journal files them under its service.
-        if (k == "session" && req.listener == "app" && req.client_id.empty())
-          if (auto s = auth.session(v)) req.client_id = s->client_id;
-      }
-  }
   if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
     std::string ignored;
     if (const auto* j = request_json_object(req, ignored); j && j->contains("commonHeader")) {
@@ -484,6 +581,80 @@ void simulator_app::impl::fill_facts(http_request& req) {
       req.process_id = string_member((*j)["commonHeader"], "processId");
     }
   }
+  if (const auto* a = req.header("authorization"); a && a->rfind("Bearer ", 0) == 0)
+    if (auto t = auth.check_token(a->substr(7))) {
+      req.client_id = t->client_id;
+      req.persona = t->persona_id;
+      return;
+    }
+  if (req.listener == "sp")
+    authenticate_client(req);
+  else
+    attribute_screen(req);
+}
+
+// The sp listener without a token: the client a request names is authenticated by a client
+// certificate registered for it (under mutual TLS), or — at the token endpoint — by the
+// authorization code it presents, when an earlier exchange of that client presented it (a code
+// is issued to one client and redirect_uri: only that client, or whom it leaked it to, has it).
+void simulator_app::impl::authenticate_client(http_request& req) {
+  auto claim = claimed_client_of(req);
+  if (claim.empty()) return;
+  if (rt.world.server.sp.tls.require_client_cert && !req.client_cert_sha256.empty() &&
+      rt.data.get()->find_service(claim) &&
+      auth.client_allowed(claim, {req.client_cert_sha256, req.client_cert_subject, req.remote_address}, true)) {
+    req.client_id = claim;
+    return;
+  }
+  if (!is_token_exchange(req)) return;
+  auto code = form_field(req.body, "code");
+  if (!code.empty() && exchanged_codes.get(code, rt.clock.now()) == claim) req.client_id = claim;
+}
+
+// The browser screens carry no credential. authorize is public (anyone may start a service's
+// flow, as on the real portal): it is filed under the service when the portal accepts it for
+// that service — a registered client_id with one of its registered redirect_uris, the only
+// place the flow can return to. The screens after it are filed under their session's service.
+void simulator_app::impl::attribute_screen(http_request& req) {
+  if (req.method == "GET" && req.path == paths::authorize) {
+    auto claim = req.query_param("client_id").value_or("");
+    auto redirect = req.query_param("redirect_uri").value_or("");
+    const auto data = rt.data.get();
+    const auto* service = data->find_service(claim);
+    if (!service || std::find(service->redirect_uris.begin(), service->redirect_uris.end(), redirect) ==
+                        service->redirect_uris.end())
+      return;
+    req.client_id = claim;
+    req.persona = req.query_param("mynasim_persona").value_or("");
+    return;
+  }
+  if (req.method != "POST" || req.body.empty() || req.body.size() >= 65536 || req.body[0] == '{') return;
+  auto session = form_field(req.body, "session");
+  if (auto s = session.empty() ? std::nullopt : auth.session(session)) {
+    req.client_id = s->client_id;
+    req.persona = s->persona_id;
+  }
+}
+
+bool simulator_app::impl::is_token_exchange(const http_request& req) {
+  return req.listener == "sp" && req.method == "POST" && (req.path == paths::token || req.path == paths::stub_token);
+}
+
+// The journal's client_id: the identity fill_facts found, or the client a token endpoint issued
+// an access token to (IF001-03: the single-use code issued to that client and redirect_uri is
+// the proof, and the code is remembered as the client's; the kiosk: its signed challenge).
+// Anything else a request named is only claimed_client_id.
+void simulator_app::impl::file_under_identity(const http_request& req, const http_response& res, journal_entry& e) {
+  e.client_id = req.client_id;
+  if (req.listener != "app" && req.listener != "sp") return;
+  bool exchange = is_token_exchange(req);
+  bool issued = res.status == 200 && (exchange || (req.listener == "sp" && req.path == paths::kiosk_token));
+  if (!e.client_id.empty() && !issued) return;
+  auto claim = claimed_client_of(req);
+  if (issued && exchange && !claim.empty())
+    if (auto code = form_field(req.body, "code"); !code.empty() && code.size() <= max_claim_bytes)
+      exchanged_codes.put(code, claim, rt.clock.now(), claim);
+  if (e.client_id.empty()) (issued ? e.client_id : e.claimed_client_id) = std::move(claim);
 }
 
 void simulator_app::impl::count(const http_request& req, const http_response& res, const std::string& error_code,
@@ -510,7 +681,7 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   if (req.listener == "app" && req.path == paths::authorize) e.url = req.target;  // the lint reads its query
   e.status = res.status;
   e.latency_ms = static_cast<double>(latency.count()) / 1000.0;
-  e.client_id = req.client_id;
+  file_under_identity(req, res, e);
   e.persona = req.persona;
   e.telegram_id = req.telegram_id;
   e.process_id = req.process_id;
@@ -527,10 +698,11 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
 }
 
 // X-Mynasim-Fault shapes this one request, or — for a system further down — the hops this
-// IF001-04 request causes (bound to its service and telegramId, once). It never outlives
-// the request, and is honoured only where the world allows it (by default: loopback).
+// IF001-04 request causes (bound to its authenticated service and telegramId, once; `bound`
+// names it, for dispatch to drop it when the request is refused). It never outlives the
+// request, and is honoured only where the world allows it (by default: loopback).
 std::optional<http_response> simulator_app::impl::header_fault(http_request& req, const std::string& spec,
-                                                               fault_decision& decision) {
+                                                               fault_decision& decision, std::string& bound) {
   std::string error;
   auto j = parse_json(spec, error, {4096, 8}).value_or(nlohmann::json());
   if (j.is_object() && !j.contains("target")) j["target"] = req.system;
@@ -545,16 +717,23 @@ std::optional<http_response> simulator_app::impl::header_fault(http_request& req
     f.reset();
   }
   if (f && f->target != req.system && !(req.system == "portal" && (f->target == "app" || f->target == "sp"))) {
-    if (req.telegram_id.empty() || req.client_id.empty()) {
+    if (req.telegram_id.empty()) {
       error = "a fault for '" + f->target +
-              "' needs an IF001-04 request: its telegramId binds the fault to the hops it causes";
+              "' needs an IF001-04 request: its service and telegramId bind the fault to the hops it causes";
       f.reset();
+    } else if (req.client_id.empty()) {
+      // No valid access token: no service to bind it to, and no process, no hops — the portal
+      // refuses the request itself (MPE3001). Bound to nothing.
+      return std::nullopt;
     } else {
       f->remaining = 1;
       f->client_id = req.client_id;
       f->telegram_id = req.telegram_id;
       f->id.clear();
-      if (!faults.add_for_request(*f, error)) f.reset();
+      if (auto id = faults.add_for_request(*f, error))
+        bound = *id;
+      else
+        f.reset();
     }
   } else if (f) {
     f->id = "header";
@@ -640,8 +819,14 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   fill_facts(req);
   scenarios.tick();
   fault_decision decision;
+  std::string bound;  // a per-request fault for the hops this request causes
   if (const auto* spec = req.header("x-mynasim-fault"); spec && fault_header_allowed(req.listener))
-    if (auto refused = header_fault(req, *spec, decision)) return respond(std::move(*refused));
+    if (auto refused = header_fault(req, *spec, decision, bound)) return respond(std::move(*refused));
+  if (!bound.empty())  // no process started, no hop: the fault goes with its request
+    respond = [this, bound, respond = std::move(respond)](http_response res) {
+      if (res.status != 200 || !error_code_of(res).empty()) faults.remove(bound);
+      respond(std::move(res));
+    };
   if (link) {  // a follower: the world owner decides; the request outlives this call, so copy it
     auto copy = std::make_shared<http_request>(req);
     link->decide(*copy, [this, copy, decision = std::move(decision), respond = std::move(respond)](
@@ -843,10 +1028,14 @@ server_settings settings_for(const server_config& s) {
 void simulator_app::impl::follow_world_owner() {
   link = std::make_unique<world_link>(
       options.world_owner, rt.world.server.admin.bearer_token, node, *client,
-      link_callbacks{[this](const clock_state& c) { rt.clock.adopt(c); },
-                     [this](std::vector<sheet_change> owners) {
-                       auto o = editor->adopt(std::move(owners));
-                       log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
+      link_callbacks{[this](const clock_state& c) { guarded("adopt_clock", [&] { rt.clock.adopt(c); }); },
+                     [this](std::vector<sheet_change> owners, sheets_adopted_fn done) {
+                       guarded("adopt_sheets", [&] {
+                         editor->adopt(std::move(owners), [this, done](const edit_outcome& o) {
+                           log.event(o.status == 200 ? "sheets_adopted" : "sheets_refused", o.body);
+                           done(o.status == 200, o.body.value("message", o.body.value("error", std::string())));
+                         });
+                       });
                      },
                      [this](const std::string& event, const nlohmann::json& detail) { log.event(event, detail); }});
 }
@@ -870,14 +1059,15 @@ simulator_app::simulator_app(world_config world, app_options options) {
   }
   impl_ = std::make_unique<impl>(std::move(world), std::move(options));
   auto& i = *impl_;
-  i.editor = std::make_unique<world_editor>(i.rt, std::move(changes), [&i](const world_data& data) {
-    i.cards.sync();
-    try {
-      if (i.pki) i.pki->sync(data, i.rt.clock.now());
-    } catch (const std::exception& e) {
-      i.log.event("jpki_error", {{"message", e.what()}});
-    }
-  });
+  i.editor = std::make_unique<world_editor>(
+      i.rt, std::move(changes),
+      [&i](const world_data& data) {
+        i.guarded("sync_cards", [&] { i.cards.sync(); });
+        i.guarded("sync_jpki", [&] {
+          if (i.pki) i.pki->sync(data, i.rt.clock.now());
+        });
+      },
+      &i.background, [&i](const std::string& event, const nlohmann::json& detail) { i.log.event(event, detail); });
   i.apply_overrides();
   const auto& s = i.rt.world.server;
   i.server = std::make_unique<http_server>(
@@ -902,7 +1092,7 @@ simulator_app::simulator_app(world_config world, app_options options) {
 }
 
 simulator_app::~simulator_app() {
-  impl_->log.flush();
+  impl_->guarded("log", [this] { impl_->log.flush(); });
 }
 
 void simulator_app::run() {

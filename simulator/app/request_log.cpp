@@ -106,8 +106,14 @@ void request_log::flush() {
   }
   std::lock_guard lock(mutex_);
   if (queued_.empty()) return;
-  *out_ << queued_;
-  out_->flush();
+  try {
+    *out_ << queued_;
+    out_->flush();
+  } catch (const std::ios_base::failure&) {
+    // A stream that reports failing (its exceptions enabled) loses these lines, counted, as
+    // a reader that went away does; serving goes on.
+    dropped_ += static_cast<std::uint64_t>(std::count(queued_.begin(), queued_.end(), '\n'));
+  }
   queued_.clear();
 }
 

@@ -7,6 +7,7 @@
 #include "calendar/holidays.hpp"
 #include "clock/virtual_clock.hpp"
 #include "config/world.hpp"
+#include "core/hop_seal.hpp"
 
 namespace mynasim {
 
@@ -27,6 +28,8 @@ struct world_runtime {
   // The sheets (services, connections, personas, items, portal settings, errors): moved out
   // of `world` at start, since the admin API and reloads replace them while serving.
   data_source data;
+  // Seals who a hop between the simulated systems is for (core/hop_seal.hpp).
+  hop_seal hops;
 };
 
 }  // namespace mynasim

@@ -45,12 +45,8 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
   std::lock_guard lock(mutex_);
   expire_locked(rt_->clock.now());
   if (per_request) {
-    while (request_faults_.size() >= max_request_faults) {
-      if (auto it = faults_.find(request_faults_.front()); it != faults_.end()) drop_locked(it);
-      request_faults_.pop_front();
-    }
+    while (request_faults_.size() >= max_request_faults) evict_request_fault_locked();
     f.id = "request-" + std::to_string(next_request_id_++);
-    request_faults_.push_back(f.id);
   } else if (admin_faults_ >= rt_->world.qa.max_faults) {
     error =
         "too many active faults (qa.max_faults = " + std::to_string(rt_->world.qa.max_faults) + "): remove some first";
@@ -63,17 +59,40 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
   }
   if (f.kind == fault_kind::down) rt_->availability.force_down(f.target, f.until, "fault " + f.id);
   auto id = f.id;
-  active a{std::move(f), std::mt19937_64(0), {}, 0, per_request};
-  if (!per_request) ++admin_faults_;
+  active a{std::move(f), std::mt19937_64(0), {}, 0, per_request, {}};
+  if (per_request) {
+    a.in_pool = request_faults_.insert(request_faults_.end(), id);
+    ++request_owners_[a.spec.client_id];
+  } else {
+    ++admin_faults_;
+  }
   a.rng.seed(a.spec.seed);
   faults_.emplace(id, std::move(a));
   return id;
 }
 
 void fault_registry::drop_locked(std::map<std::string, active>::iterator it) {
-  if (it->second.spec.kind == fault_kind::down) rt_->availability.clear_forced(it->second.spec.target);
-  if (!it->second.per_request) --admin_faults_;
+  auto& a = it->second;
+  if (a.spec.kind == fault_kind::down) rt_->availability.clear_forced(a.spec.target);
+  if (a.per_request) {
+    request_faults_.erase(a.in_pool);
+    if (auto o = request_owners_.find(a.spec.client_id); o != request_owners_.end() && --o->second == 0)
+      request_owners_.erase(o);
+  } else {
+    --admin_faults_;
+  }
   faults_.erase(it);
+}
+
+void fault_registry::evict_request_fault_locked() {
+  auto largest = request_owners_.begin();
+  for (auto o = request_owners_.begin(); o != request_owners_.end(); ++o)
+    if (o->second > largest->second) largest = o;
+  for (const auto& id : request_faults_)
+    if (auto it = faults_.find(id); it != faults_.end() && it->second.spec.client_id == largest->first)
+      return drop_locked(it);
+  if (auto it = faults_.find(request_faults_.front()); it != faults_.end()) return drop_locked(it);
+  request_faults_.pop_front();  // cannot happen: every id in the pool is a live fault
 }
 
 bool fault_registry::remove(const std::string& id) {
@@ -87,7 +106,6 @@ bool fault_registry::remove(const std::string& id) {
 void fault_registry::clear() {
   std::lock_guard lock(mutex_);
   while (!faults_.empty()) drop_locked(faults_.begin());
-  request_faults_.clear();
   next_id_ = next_request_id_ = 1;
 }
 

@@ -3,8 +3,8 @@
 // scenario; consulted for every request and every IF001-05 notification. Thread-safe.
 #pragma once
 
-#include <deque>
 #include <functional>
+#include <list>
 #include <map>
 #include <mutex>
 #include <random>
@@ -37,7 +37,9 @@ class fault_registry {
   // At most qa.max_faults at once: one more is refused, none is evicted.
   std::optional<std::string> add(fault f, std::string& error);
   // A one-shot fault that X-Mynasim-Fault binds to one request's downstream hops. These live
-  // in their own pool of max_request_faults; when full, the oldest such fault is dropped.
+  // in their own pool of max_request_faults, owned by the service they are narrowed to
+  // (f.client_id, an authenticated identity). When full, the owner holding the most loses its
+  // oldest: a service flooding the pool only ever evicts its own.
   std::optional<std::string> add_for_request(fault f, std::string& error);
   static constexpr std::size_t max_request_faults = 1024;
   bool remove(const std::string& id);
@@ -58,6 +60,7 @@ class fault_registry {
     instant window_start{};
     long window_count = 0;
     bool per_request = false;
+    std::list<std::string>::iterator in_pool;  // per_request: its place in request_faults_
   };
   std::optional<std::string> insert(fault f, bool per_request, std::string& error);
   fault_decision decide_and_collect(const http_request& req, std::vector<fault>& fired);
@@ -71,6 +74,7 @@ class fault_registry {
   // What a fault that fired does to the decision for `req`.
   void apply_locked(const std::string& id, active& a, const http_request& req, instant now, fault_decision& d);
   void drop_locked(std::map<std::string, active>::iterator it);
+  void evict_request_fault_locked();  // the oldest of the owner holding the most
 
   world_runtime* rt_;
   std::mutex mutex_;
@@ -78,7 +82,8 @@ class fault_registry {
   long next_id_ = 1;
   long next_request_id_ = 1;
   std::size_t admin_faults_ = 0;
-  std::deque<std::string> request_faults_;  // oldest first; ids may be gone already
+  std::list<std::string> request_faults_;              // live per-request faults, oldest first
+  std::map<std::string, std::size_t> request_owners_;  // live per-request faults per client_id
   std::function<void(const fault&)> on_fire_;
   void report(const std::vector<fault>& fired) const {
     if (on_fire_)

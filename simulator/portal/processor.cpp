@@ -190,7 +190,8 @@ void processor::run(const std::string& id) {
                    {"x-mynasim-client-id", p.client_id},
                    {"x-mynasim-persona", p.persona_id},
                    {"x-mynasim-process-id", id},
-                   {"x-mynasim-telegram-id", p.telegram_id}};
+                   {"x-mynasim-telegram-id", p.telegram_id},
+                   {hop_seal_header, rt_->hops.seal({p.client_id, p.persona_id, id, p.telegram_id})}};
     ask["process_id"] = id;
     ask["card_serial"] = persona ? persona->card.serial : "";
     ask["items"] = *p.items;

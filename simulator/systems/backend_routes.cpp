@@ -142,7 +142,8 @@ const system_config* juki_of(const world_config& world) {
 // The headers of every hop a provision makes: JSON, and the request's tracing headers passed on.
 std::vector<http_header> hop_headers(const http_request& req) {
   std::vector<http_header> headers{{"content-type", "application/json"}};
-  for (const char* h : {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id", "x-mynasim-telegram-id"})
+  for (const char* h :
+       {"x-mynasim-client-id", "x-mynasim-persona", "x-mynasim-process-id", "x-mynasim-telegram-id", hop_seal_header})
     if (const auto* v = req.header(h)) headers.push_back({h, *v});
   return headers;
 }

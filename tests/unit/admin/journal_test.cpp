@@ -25,6 +25,7 @@ journal_entry entry(std::string system, std::string client_id = "", std::string 
 
 std::vector<std::uint64_t> seqs(const std::vector<journal_entry>& entries) {
   std::vector<std::uint64_t> out;
+  out.reserve(entries.size());
   for (const auto& e : entries) out.push_back(e.seq);
   return out;
 }
@@ -236,6 +237,29 @@ TEST(JournalJson, RoundTripsAnEntry) {
   auto expected = j;
   expected["seq"] = 0;
   EXPECT_EQ(journal_json(*back), expected);
+}
+
+// A client_id named without proof is kept for reading only: the filter, since() (what lint and
+// conformance read) and the JSON's client_id go by the proved one (issue 26, item 2).
+TEST(RequestJournal, AClaimedClientIsNotTheClient) {
+  request_journal j(100, 1 << 20, 2048);
+  const std::string a = "SP00000086_AA0003";
+  auto claimed = entry("portal");
+  claimed.claimed_client_id = a;
+  j.record(claimed);             // 1: named a, proved nothing
+  j.record(entry("portal", a));  // 2: a, proved
+  journal_filter f;
+  f.client_id = a;
+  EXPECT_EQ(seqs(j.query(f)), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(j.count(f), 1u);
+  EXPECT_EQ(seqs(j.since(a, 0, 10)), (std::vector<std::uint64_t>{2}));
+  auto json = journal_json(j.query(all()).front());
+  EXPECT_FALSE(json.contains("client_id")) << json;
+  EXPECT_EQ(json["claimed_client_id"], a);
+  auto back = journal_entry_from_json(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->claimed_client_id, a);
+  EXPECT_TRUE(back->client_id.empty());
 }
 
 TEST(JournalJson, MalformedEntriesAreRefused) {

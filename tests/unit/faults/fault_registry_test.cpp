@@ -183,6 +183,56 @@ TEST_F(FaultRegistry, RequestPoolDropsTheOldestWhenFull) {
   EXPECT_TRUE(has("request-1025"));
 }
 
+// Issue 26, item 2: the pool is fair per owner (the service a fault is bound to). A service
+// flooding it evicts its own oldest, never another's pending fault.
+TEST_F(FaultRegistry, RequestPoolEvictsFromTheOwnerHoldingTheMost) {
+  auto bound_to = [](const char* client) {
+    auto f = make(fault_kind::reset, "juki");
+    f.client_id = client;
+    f.telegram_id = "TL-00000086-000000000001-0001";
+    return f;
+  };
+  std::string error;
+  ASSERT_EQ(registry_.add_for_request(bound_to(service_a), error), "request-1") << error;
+  const auto max = fault_registry::max_request_faults;
+  for (std::size_t i = 0; i < max + 100; ++i)  // request-2 … request-1125
+    ASSERT_TRUE(registry_.add_for_request(bound_to(service_b), error)) << error;
+  auto now = ids();
+  EXPECT_EQ(now.size(), max);
+  auto has = [&](const std::string& id) { return std::find(now.begin(), now.end(), id) != now.end(); };
+  EXPECT_TRUE(has("request-1"));  // the other service's pending fault
+  EXPECT_FALSE(has("request-2"));
+  EXPECT_FALSE(has("request-102"));  // the flooder's 101 oldest went
+  EXPECT_TRUE(has("request-103"));
+  EXPECT_TRUE(has("request-1125"));
+}
+
+TEST_F(FaultRegistry, SpentAndRemovedRequestFaultsFreeTheirPlaceInThePool) {
+  std::string error;
+  auto f = make(fault_kind::reset, "juki");
+  f.client_id = service_b;
+  f.remaining = 1;
+  auto hop = request_to("juki", "/identify", service_b);
+  for (std::size_t i = 0; i < fault_registry::max_request_faults; ++i) {
+    f.telegram_id = i == 0 ? hop.telegram_id : "TL-" + std::to_string(i);  // each its own request
+    ASSERT_TRUE(registry_.add_for_request(f, error)) << error;
+  }
+  EXPECT_EQ(registry_.decide(hop).fired, (std::vector<std::string>{"request-1"}));  // spent: gone
+  EXPECT_TRUE(registry_.remove("request-2"));
+  auto mine = f;
+  mine.client_id = service_a;
+  EXPECT_EQ(registry_.add_for_request(mine, error), "request-1025");
+  EXPECT_EQ(registry_.add_for_request(mine, error), "request-1026");
+  EXPECT_EQ(ids().size(), fault_registry::max_request_faults);        // two free places taken, nobody evicted
+  EXPECT_EQ(registry_.add_for_request(mine, error), "request-1027");  // full: the owner holding the most pays
+  auto now = ids();
+  EXPECT_EQ(std::count(now.begin(), now.end(), "request-3"), 0);
+  EXPECT_EQ(std::count(now.begin(), now.end(), "request-1025"), 1);
+  registry_.clear();
+  EXPECT_TRUE(registry_.list().empty());
+  EXPECT_EQ(registry_.add_for_request(mine, error), "request-1");
+}
+
 TEST_F(FaultRegistry, RequestFaultsGetTheirOwnIds) {
   auto f = make(fault_kind::reset, "juki");
   f.id = "chosen";
@@ -314,6 +364,7 @@ TEST_F(FaultRegistry, AFaultAlreadyPastItsUntilNeverFires) {
 // The probability is drawn from the fault's own generator, seeded by `seed`.
 std::vector<bool> pattern(fault_registry& registry, const http_request& req, int n) {
   std::vector<bool> out;
+  out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) out.push_back(!registry.decide(req).fired.empty());
   return out;
 }
