@@ -21,7 +21,7 @@ class hop_seal {
   static hop_seal from_shared_secret(std::string_view secret);
 
   std::string seal(const hop_attribution& a) const;  // 64 hex digits
-  bool verify(const hop_attribution& a, std::string_view seal) const;
+  bool verify(const hop_attribution& a, std::string_view given) const;
 
  private:
   std::string key_;

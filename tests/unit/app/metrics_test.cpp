@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/metrics.hpp"
 
-#include <regex>
-
 #include <gtest/gtest.h>
 
 namespace mynasim {
@@ -18,8 +16,15 @@ std::vector<system_config> two_systems() {
 // Every label value of the exposition text.
 std::vector<std::string> label_values(const std::string& text) {
   std::vector<std::string> out;
-  static const std::regex value(R"re(="((?:[^"\\]|\\.)*)")re");
-  for (std::sregex_iterator it(text.begin(), text.end(), value), end; it != end; ++it) out.push_back((*it)[1]);
+  // Each ="…" with backslash escapes, scanned by hand: std::regex draws GCC 12 warnings under ASan.
+  for (auto at = text.find("=\""); at != std::string::npos; at = text.find("=\"", at)) {
+    std::string value;
+    std::size_t i = at + 2;
+    for (; i < text.size() && text[i] != '"'; ++i)
+      value += text[i] == '\\' && i + 1 < text.size() ? text[++i] : text[i];
+    out.push_back(value);
+    at = i;
+  }
   return out;
 }
 
