@@ -6,8 +6,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "app/runtime.hpp"
 #include "core/router.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

@@ -4,10 +4,10 @@
 
 #include <functional>
 
-#include "admin/journal.hpp"
 #include "core/router.hpp"
 #include "faults/fault_registry.hpp"
 #include "faults/scenario.hpp"
+#include "world/journal.hpp"
 
 namespace mynasim {
 

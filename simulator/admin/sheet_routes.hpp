@@ -9,8 +9,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "app/world_editor.hpp"
 #include "core/router.hpp"
+#include "world/editor.hpp"
 
 namespace mynasim {
 

@@ -59,8 +59,9 @@ class simulator_app {
   // Every route served: listener → (method, pattern), for checking the API documents.
   std::vector<std::tuple<std::string, std::string, std::string>> routes() const;
 
+  struct impl;  // app/app_impl.hpp
+
  private:
-  struct impl;
   std::unique_ptr<impl> impl_;
 };
 

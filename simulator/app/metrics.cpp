@@ -54,10 +54,11 @@ class bounded_family {
 
 struct metrics::impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  bounded_family<prometheus::Counter> requests{prometheus::BuildCounter()
-                                                   .Name("mynasim_requests_total")
-                                                   .Help("Requests answered, by system, endpoint, status and errorCode")
-                                                   .Register(*registry)};
+  bounded_family<prometheus::Counter> requests{
+      prometheus::BuildCounter()
+          .Name("mynasim_requests_total")
+          .Help("Requests answered, by world, system, endpoint, status and errorCode")
+          .Register(*registry)};
   bounded_family<prometheus::Histogram> latency{
       prometheus::BuildHistogram()
           .Name("mynasim_request_duration_seconds")
@@ -112,6 +113,11 @@ struct metrics::impl {
                                          .Help("Log lines dropped because stdout was not read fast enough")
                                          .Register(*registry)
                                          .Add({});
+  prometheus::Gauge& worlds = prometheus::BuildGauge()
+                                  .Name("mynasim_worlds")
+                                  .Help("Named worlds (besides the default one)")
+                                  .Register(*registry)
+                                  .Add({});
   prometheus::Gauge& connections = prometheus::BuildGauge()
                                        .Name("mynasim_open_connections")
                                        .Help("Open client connections on all listeners")
@@ -173,15 +179,16 @@ std::string_view metrics::system_label(std::string_view system) const {
 }
 
 void metrics::request(const std::string& system, const std::string& endpoint, int status, const std::string& error_code,
-                      double seconds) {
+                      double seconds, const std::string& world) {
   char status_text[12];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof status_text, status);
   std::string_view status_view(status_text, ec == std::errc{} ? static_cast<std::size_t>(end - status_text) : 0);
   const auto system_view = system_label(system);
   const auto endpoint_view = bounded_label(endpoint);
   impl_->requests
-      .get<4>({"system", "endpoint", "status", "error_code"},
-              {system_view, endpoint_view, status_view, error_code_label(error_code)})
+      .get<5>({"world", "system", "endpoint", "status", "error_code"},
+              {world.empty() ? std::string_view("default") : bounded_label(world), system_view, endpoint_view,
+               status_view, error_code_label(error_code)})
       .Increment();
   impl_->latency.get<2>({"system", "endpoint"}, {system_view, endpoint_view}, latency_buckets()).Observe(seconds);
 }
@@ -218,6 +225,7 @@ std::string metrics::scrape(const metrics_snapshot& s) {
   catch_up(impl_->journal_dropped, static_cast<double>(s.journal_dropped));
   catch_up(impl_->log_dropped, static_cast<double>(s.log_lines_dropped));
   impl_->connections.Set(static_cast<double>(s.open_connections));
+  impl_->worlds.Set(static_cast<double>(s.worlds));
   impl_->rss.Set(static_cast<double>(resident_bytes()));
   impl_->fds.Set(static_cast<double>(open_fds()));
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());

@@ -21,6 +21,7 @@ struct metrics_snapshot {
   std::size_t journal_entries = 0, journal_bytes = 0;
   std::uint64_t journal_dropped = 0, log_lines_dropped = 0;
   std::size_t open_connections = 0;
+  std::size_t worlds = 0;  // named worlds now
 };
 
 // Label values are bounded in number and in size, whatever requests carry: a `system` label is
@@ -35,9 +36,10 @@ class metrics {
   metrics(const metrics&) = delete;
   metrics& operator=(const metrics&) = delete;
 
-  // endpoint: the matched route pattern (bounded), "unmatched" otherwise.
+  // endpoint: the matched route pattern (bounded), "unmatched" otherwise. world: a named
+  // world's id ("default" when empty; as many values as worlds.max allows).
   void request(const std::string& system, const std::string& endpoint, int status, const std::string& error_code,
-               double seconds);
+               double seconds, const std::string& world = {});
   void fault_fired(const std::string& kind, const std::string& target);
   void notification(const std::string& outcome, int attempt);
   void scenario_step();

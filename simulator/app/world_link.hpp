@@ -17,11 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/journal.hpp"
 #include "clock/virtual_clock.hpp"
 #include "config/sheet_changes.hpp"
 #include "core/http.hpp"
 #include "faults/fault_registry.hpp"
+#include "world/journal.hpp"
 
 namespace mynasim {
 

@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.hpp"
-#include "app/runtime.hpp"
 #include "calendar/availability_view.hpp"
 #include "config/yaml_reader.hpp"
 #include "conformance/lint.hpp"
@@ -22,6 +21,7 @@
 #include "jpki/jpki.hpp"
 #include "net/admin_client.hpp"
 #include "net/http_client.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 namespace fs = std::filesystem;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/world.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -176,8 +177,8 @@ system_config parse_system(const yaml_value& v) {
 
 // Sections an entry file or an included file may hold.
 const std::set<std::string> list_sections = {"systems", "items", "services", "connections", "personas"};
-const std::set<std::string> map_sections = {"name",   "server", "logging", "clock",      "holidays",
-                                            "portal", "errors", "qa",      "conformance"};
+const std::set<std::string> map_sections = {"name",   "server", "logging", "clock",       "holidays",
+                                            "portal", "errors", "qa",      "conformance", "worlds"};
 
 // Reads the entry file and its includes, each only from the folders the world may read.
 class file_collector {
@@ -327,6 +328,42 @@ void parse_qa(const yaml_value& v, qa_config& qa, const std::vector<std::string>
   m.done();
 }
 
+declared_world parse_declared_world(const yaml_value& v) {
+  yaml_map m(v);
+  declared_world d;
+  auto id = m.get("id");
+  d.id = id.as_string();
+  if (!is_world_id(d.id))
+    id.fail("expected 1-63 of a-z, 0-9 and '-' starting with a letter or digit, got '" + d.id + "'");
+  if (auto c = m.find("clock")) {
+    if (!parse_instant(c->as_string())) c->fail("expected an ISO-8601 instant such as 2026-12-29T10:00:00+09:00");
+    d.clock = c->as_string();
+  }
+  if (auto b = m.find("bind"))
+    for (const auto& item : b->items()) d.bind.push_back(item.as_string());
+  if (auto a = m.find("api_users"))
+    for (const auto& item : a->items()) d.api_users.push_back(item.as_string());
+  m.done();
+  return d;
+}
+
+void parse_worlds(const yaml_value& v, worlds_config& w) {
+  yaml_map m(v);
+  w.max = static_cast<std::size_t>(m.int_or("max", static_cast<std::int64_t>(w.max), 0, 10000));
+  w.max_ttl = duration_or(m, "max_ttl", w.max_ttl, std::chrono::seconds(1));
+  w.idle_ttl = duration_or(m, "idle_ttl", w.idle_ttl, std::chrono::seconds(1));
+  if (w.idle_ttl > w.max_ttl) m.get("idle_ttl").fail("longer than max_ttl");
+  std::set<std::string> ids;
+  if (auto list = m.find("declare"))
+    for (const auto& item : list->items()) {
+      auto d = parse_declared_world(item);
+      if (!ids.insert(d.id).second) yaml_map(item).get("id").fail("duplicate world id '" + d.id + "'");
+      w.declared.push_back(std::move(d));
+    }
+  if (w.declared.size() > w.max) m.get("declare").fail("more worlds declared than max (" + std::to_string(w.max) + ")");
+  m.done();
+}
+
 // `systems:` from every file, ids unique, each `part_of` naming one of them.
 void read_systems(const section_map& sections, world_config& w) {
   auto it = sections.find("systems");
@@ -377,6 +414,7 @@ void read_sections(const section_map& sections, world_config& w) {
   if (const auto* v = section_value(sections, "conformance")) parse_conformance(*v, w.conformance);
   if (const auto* v = section_value(sections, "qa")) parse_qa(*v, w.qa, w.file_roots);
   if (w.qa.scenarios_dir.empty()) w.qa.scenarios_dir = resolve_path(directory_of(w.entry_file), "mynasim:scenarios");
+  if (const auto* v = section_value(sections, "worlds")) parse_worlds(*v, w.worlds);
   if (const auto* v = section_value(sections, "holidays")) parse_holidays(*v, w.holidays);
 }
 
@@ -398,6 +436,12 @@ world_config read_world(const std::string& entry_file, const std::string& folder
 }
 
 }  // namespace
+
+bool is_world_id(std::string_view id) {
+  if (id.empty() || id.size() > 63 || id.front() == '-') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
 
 world_config load_world(const std::string& entry_file, const std::string& folder) {
   auto w = read_world(entry_file, folder);

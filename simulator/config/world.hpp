@@ -112,6 +112,23 @@ struct qa_config {
   change_limits runtime_changes;
 };
 
+// `worlds:` — named worlds (each its own clock, faults, journal and state) beside the
+// default one: how many at most, how long an idle one lives, and those declared here.
+struct declared_world {
+  std::string id;
+  std::optional<std::string> clock;    // starting instant (frozen there)
+  std::vector<std::string> bind;       // client_ids whose unprefixed requests go to it
+  std::vector<std::string> api_users;  // [CLIENT_ID=]URL, as --api-user
+};
+struct worlds_config {
+  std::size_t max = 100;  // named worlds at once; one more is refused, none evicted
+  millis idle_ttl = std::chrono::hours(1);
+  millis max_ttl = std::chrono::hours(24 * 7);
+  std::vector<declared_world> declared;
+};
+// A world id: 1-63 of a-z, 0-9 and '-', starting with a letter or digit.
+bool is_world_id(std::string_view id);
+
 struct world_config {
   std::string entry_file;  // absolute path of the entry YAML
   // Where its files may come from: its own folder (the entry file's, fixed at startup), the
@@ -127,6 +144,7 @@ struct world_config {
   logging_config logging;
   conformance_config conformance;
   qa_config qa;
+  worlds_config worlds;
   clock_settings clock;
   holiday_adjustments holidays;
   std::vector<system_config> systems;

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "admin/journal.hpp"
 #include "clock/time.hpp"
 #include "data/world_data.hpp"
+#include "world/journal.hpp"
 
 namespace mynasim {
 

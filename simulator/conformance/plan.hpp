@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/journal.hpp"
 #include "config/world.hpp"
 #include "data/world_data.hpp"
+#include "world/journal.hpp"
 
 namespace mynasim {
 

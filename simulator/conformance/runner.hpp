@@ -17,11 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/journal.hpp"
-#include "app/runtime.hpp"
 #include "conformance/plan.hpp"
 #include "faults/fault_registry.hpp"
 #include "portal/authorization.hpp"
+#include "world/journal.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

@@ -49,6 +49,9 @@ struct http_request {
   std::string route;  // the matched pattern (bounded: a metrics label); empty when none matched
   // Set by the application before routing (journal, fault narrowing):
   std::string system, client_id, persona, telegram_id, process_id;
+  // The named world the request is for ("" for the default world); `path` is then the path
+  // inside it, without its /worlds/{id} prefix.
+  std::string world;
   // The body as a JSON object, parsed once by whoever read it first (request_json_object).
   std::shared_ptr<const nlohmann::json> json_body;
 

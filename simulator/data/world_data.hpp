@@ -168,6 +168,9 @@ class data_source {
     initial.reindex();
     current_ = std::make_shared<const world_data>(std::move(initial));
   }
+  // Starts from a snapshot another source holds (indexed already): a named world shares the
+  // files' sheets until its first runtime change.
+  explicit data_source(std::shared_ptr<const world_data> shared) : current_(std::move(shared)) {}
   std::shared_ptr<const world_data> get() const {
     std::lock_guard lock(mutex_);
     return current_;

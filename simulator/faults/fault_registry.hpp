@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "app/runtime.hpp"
 #include "core/http.hpp"
 #include "faults/fault.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

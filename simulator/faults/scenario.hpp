@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/runtime.hpp"
 #include "faults/fault_registry.hpp"
 #include "portal/cards.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

@@ -56,7 +56,7 @@ std::optional<std::string> processor::start(const std::string& client_id, const 
   p.created = now;
   auto id = p.process_id;
   processes_.put(id, std::move(p), now, client_id);
-  server_->schedule(data->portal.processing_delay, [this, id] { run(id); });
+  server_->schedule(data->portal.processing_delay, [this, id, hold = keep_alive_()] { run(id); });
   return id;
 }
 
@@ -202,7 +202,9 @@ void processor::run(const std::string& id) {
   req.url = url_of_(network->id) + "/provision";
   req.timeout = data->portal.hop_timeout * 3;
   req.body = dump_json(ask);
-  client_->send(std::move(req), [this, id, network](const client_result& r) { on_provision_answer(id, *network, r); });
+  client_->send(std::move(req), [this, id, network, hold = keep_alive_()](const client_result& r) {
+    on_provision_answer(id, *network, r);
+  });
 }
 
 void processor::on_provision_answer(const std::string& id, const system_config& network, const client_result& r) {
@@ -313,7 +315,8 @@ void processor::notify(const std::string& id, int attempt) {
   }
   for (int i = 0; i < copies; ++i) {
     if (delay.count() > 0)
-      server_->schedule(delay, [this, id, attempt, fired] { send_notification(id, attempt, fired); });
+      server_->schedule(delay,
+                        [this, id, attempt, fired, hold = keep_alive_()] { send_notification(id, attempt, fired); });
     else
       send_notification(id, attempt, fired);
   }
@@ -347,7 +350,8 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   auto sent_body = req.body;
   auto url = req.url;
   auto started = std::chrono::steady_clock::now();
-  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started](const client_result& r) {
+  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started,
+                                 hold = keep_alive_()](const client_result& r) {
     notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
     std::string ignored;
     auto answer = parse_json_object(r.body, ignored).value_or(nlohmann::json::object());
@@ -373,7 +377,8 @@ void processor::send_notification(const std::string& id, int attempt, const std:
                                  fired};
       hooks_.observed(report, *snapshot);
     }
-    if (retry) server_->schedule(*retry, [this, id, attempt, fired] { send_notification(id, attempt + 1, fired); });
+    if (retry)
+      server_->schedule(*retry, [this, id, attempt, fired, hold] { send_notification(id, attempt + 1, fired); });
   });
 }
 

@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/runtime.hpp"
 #include "core/expiring_store.hpp"
 #include "core/ids.hpp"
 #include "intermediate/query.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 
@@ -103,6 +103,9 @@ class processor {
   std::vector<access_record> access_records(const std::string& persona_id);
   void reset();
   void set_hooks(notification_hooks hooks) { hooks_ = std::move(hooks); }
+  // What keeps this processor's owner alive while its scheduled work and hops are pending (a
+  // named world removed meanwhile is released after them). Default: nothing.
+  void set_keep_alive(std::function<std::shared_ptr<void>()> keep_alive) { keep_alive_ = std::move(keep_alive); }
   // A failed system's answer (503 with a reason, or an error): its catalogue key, the message
   // the user reads, and — for an injected fault that declared one — the errorCode it declared.
   std::string failure_key(const nlohmann::json& failure) const;
@@ -129,6 +132,7 @@ class processor {
   expiring_store<process_record> processes_;
   expiring_store<bool> telegram_ids_;
   notification_hooks hooks_;
+  std::function<std::shared_ptr<void>()> keep_alive_ = [] { return std::shared_ptr<void>(); };
   std::mutex access_mutex_;
   std::map<std::string, std::deque<access_record>> access_;
 };

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "app/runtime.hpp"
 #include "core/router.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

@@ -5,8 +5,8 @@
 
 #include <optional>
 
-#include "app/runtime.hpp"
 #include "core/http.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

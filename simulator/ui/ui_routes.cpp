@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/ui_routes.hpp"
 
-#include "app/runtime.hpp"
 #include "portal/cards.hpp"
 #include "portal/pages.hpp"
 #include "ui/assets.hpp"
 #include "ui/landing_page.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 namespace {
@@ -66,7 +66,8 @@ void register_landing_routes(router& app, const landing_context& ctx) {
     std::string name = host ? *host : "localhost";
     if (auto colon = name.rfind(':'); colon != std::string::npos && name.find(']') == std::string::npos)
       name.resize(colon);
-    facts.sp_origin = std::string(server.sp.tls.enabled ? "https://" : "http://") + name + ":" + ctx.sp_port();
+    facts.sp_origin =
+        std::string(server.sp.tls.enabled ? "https://" : "http://") + name + ":" + ctx.sp_port() + ctx.prefix;
     auto res = http_response::html(200, sample_callback_page(*ctx.runtime->data.get(), facts));
     res.set("cache-control", "no-store");
     add_page_headers(res);

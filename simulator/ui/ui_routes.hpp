@@ -20,6 +20,7 @@ struct landing_context {
   // The control room's URL as a browser on `host` (the request's Host header) reaches it; "" if none.
   std::function<std::string(const std::string& host)> control_room_url;
   std::function<std::string()> sp_port;  // the sp listener's port, for the sample callback page's token call
+  std::string prefix;                    // the world's path prefix ("" for the default world)
 };
 
 void register_landing_routes(router& app, const landing_context& ctx);

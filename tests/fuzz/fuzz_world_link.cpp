@@ -3,10 +3,10 @@
 // by followers), journal entries and the owner's change list — each a hostile peer's answer.
 #include <string>
 
-#include "admin/journal.hpp"
 #include "config/sheet_changes.hpp"
 #include "core/json_util.hpp"
 #include "faults/decision_wire.hpp"
+#include "world/journal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string error;

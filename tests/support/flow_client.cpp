@@ -83,6 +83,8 @@ nlohmann::json parse(const client_response& r) {
 
 client_response flow_client::send(const std::string& listener, const std::string& method, const std::string& target,
                                   const std::string& body, const std::map<std::string, std::string>& headers) {
+  if (!prefix.empty() && target.rfind(prefix + "/", 0) != 0)
+    return send(listener, method, prefix + target, body, headers);
   if (!keep_alive) return test::request_to(host, port_of(listener), true, method, target, body, headers, tls);
   auto& c = kept[listener];
   for (int attempt = 0; attempt < 2; ++attempt) {

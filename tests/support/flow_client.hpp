@@ -54,6 +54,8 @@ struct flow_client {
   std::uint16_t port_of(const std::string& listener) const;
   // true: one kept TLS connection per listener, as a real API user's HTTP client keeps them.
   bool keep_alive = false;
+  // A named world's path prefix ("/worlds/{id}"), put before every target; "" = the default world.
+  std::string prefix{};
   std::map<std::string, std::shared_ptr<connection>> kept{};
   client_response send(const std::string& listener, const std::string& method, const std::string& target,
                        const std::string& body, const std::map<std::string, std::string>& headers);

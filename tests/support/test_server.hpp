@@ -9,8 +9,8 @@
 #include <string>
 
 #include "app/app.hpp"
-#include "app/runtime.hpp"
 #include "test_client.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim::test {
 

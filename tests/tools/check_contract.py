@@ -90,10 +90,18 @@ class InjectedBreakage(Exception):
     pass
 
 
+WORLD_PREFIX = re.compile(r"^/worlds/[a-z0-9][a-z0-9-]{0,62}(/.*)?$")
+
+
 def check_response(docs, rec, problems, stats):
     target = rec["target"]
     raw_path = target.split("?", 1)[0]
     path = urllib.parse.unquote(raw_path)
+    # A named world answers every path of a listener under /worlds/{id}/ (both documents'
+    # descriptions): its operations are the unprefixed ones.
+    world = WORLD_PREFIX.match(path)
+    if world:
+        path = world.group(1) or "/"
     status = rec["status"]
     label = f"{rec['method']} {target[:100]} → {status}"
     canonical = raw_path.startswith("/") and "//" not in raw_path and "%2f" not in raw_path.lower() and not any(

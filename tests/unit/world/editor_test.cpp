@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // issue 26 item 12: the work of sheet changes runs on the background pool, one job at a time,
 // in the order asked, with a bounded queue.
-#include "app/world_editor.hpp"
+#include "world/editor.hpp"
 
 #include <atomic>
 #include <condition_variable>

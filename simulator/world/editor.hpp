@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/runtime.hpp"
 #include "config/sheet_changes.hpp"
+#include "world/runtime.hpp"
 
 namespace mynasim {
 

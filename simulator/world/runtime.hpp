@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The state every system of one world shares: its configuration, holidays, the one virtual
-// clock and the availability rules. Built once from a world_config; no I/O.
+// The state every system of one world shares: its configuration, holidays, its virtual clock
+// and the availability rules. Built once from a world_config; no I/O. One per world: the
+// default world's and each named world's (app/app_impl.hpp).
 #pragma once
 
 #include "calendar/availability.hpp"
@@ -18,6 +19,15 @@ struct world_runtime {
         clock(world.clock),
         availability(world, holidays),
         data(std::move(world.data)) {}
+  // A world whose sheets start as a snapshot shared with others (`w.data` is ignored).
+  world_runtime(world_config w, std::shared_ptr<const world_data> shared)
+      : world(std::move(w)),
+        holidays(world.holidays),
+        clock(world.clock),
+        availability(world, holidays),
+        data(std::move(shared)) {
+    world.data = {};
+  }
   world_runtime(const world_runtime&) = delete;
   world_runtime& operator=(const world_runtime&) = delete;
 

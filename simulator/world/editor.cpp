@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "app/world_editor.hpp"
+#include "world/editor.hpp"
 
 #include <algorithm>
 #include <set>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "admin/journal.hpp"
+#include "world/journal.hpp"
 
 #include <string>
 #include <vector>
