@@ -284,10 +284,19 @@ void simulator_app::impl::sync_pki() {
 // --watch: a world file changed since the last look → reload.
 void simulator_app::impl::reload_if_changed() {
   if (!home->editor->files_changed()) return;
-  // Worked out on the background pool; logged from there.
-  home->editor->reload("a world file changed (--watch)", [this](const edit_outcome& o) {
-    log.event(o.status == 200 ? "reloaded" : "reload_refused", o.body);
-  });
+  // Every world reloads the files under its own runtime changes. Worked out on the background
+  // pool; logged from there.
+  std::vector<std::shared_ptr<world_instance>> all{home};
+  {
+    std::lock_guard lock(worlds_mutex);
+    for (const auto& [id, w] : worlds) all.push_back(w);
+  }
+  for (const auto& w : all)
+    w->editor->reload("a world file changed (--watch)", [this, w](const edit_outcome& o) {
+      auto body = o.body;
+      if (!w->is_default() && body.is_object()) body["world"] = w->settings.id;
+      log.event(o.status == 200 ? "reloaded" : "reload_refused", body);
+    });
 }
 
 // Runs one step of background work; whatever it throws ends as a `background_error` event
@@ -543,6 +552,11 @@ std::uint16_t simulator_app::port(const std::string& listener) const {
 
 world_runtime& simulator_app::runtime() {
   return impl_->home->rt;
+}
+
+world_runtime* simulator_app::runtime(std::string_view world) {
+  auto w = impl_->find_world(world);
+  return w ? &w->rt : nullptr;  // the world keeps it while it exists
 }
 
 std::vector<std::tuple<std::string, std::string, std::string>> simulator_app::routes() const {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -56,6 +57,8 @@ class simulator_app {
   // The bound port of a listener (app, sp, admin, systems); 0 if it is not running.
   std::uint16_t port(const std::string& listener) const;
   world_runtime& runtime();
+  // A named world's runtime state; null when there is no such world.
+  world_runtime* runtime(std::string_view world);
   // Every route served: listener → (method, pattern), for checking the API documents.
   std::vector<std::tuple<std::string, std::string, std::string>> routes() const;
 

@@ -39,11 +39,12 @@ TEST(LandingPage, ListsEveryServiceAndPersonaWithReadyLinks) {
   EXPECT_NE(r.body.find("証明書期限切れ"), std::string::npos);
   EXPECT_NE(r.body.find("暗証番号ロック"), std::string::npos);
   EXPECT_NE(r.body.find("自己情報なし"), std::string::npos);
-  EXPECT_NE(r.body.find(
-                "href=\"/online-authorization-web/oauth/authorize?response_type=code&amp;client_id=SP00000086_AA0003"),
+  EXPECT_NE(r.body.find("href=\"" + server.base() +
+                        "/online-authorization-web/oauth/authorize?response_type=code&amp;client_id=SP00000086_AA0003"),
             std::string::npos);
   EXPECT_NE(r.body.find("mynasim_persona=taro&amp;mynasim_outcome=consent"), std::string::npos);
-  EXPECT_NE(r.body.find("http://127.0.0.1:" + std::to_string(server.port("admin")) + "/__admin/ui"), std::string::npos);
+  EXPECT_NE(r.body.find("http://127.0.0.1:" + std::to_string(server.port("admin")) + server.base() + "/__admin/ui"),
+            std::string::npos);
   // What comes from YAML is text, never markup.
   EXPECT_EQ(r.body.find(hostile), std::string::npos);
   EXPECT_EQ(r.body.find("<img src=x"), std::string::npos);
@@ -72,15 +73,17 @@ TEST(LandingPage, OffersTryingWithoutAnApp) {
   auto page = request(server.port("app"), true, "GET", "/").body;
   EXPECT_NE(
       page.find(
-          "data-testid=\"authorize-without-app\" href=\"/online-authorization-web/oauth/authorize?response_type=code"
+          "data-testid=\"authorize-without-app\" href=\"" + server.base() +
+          "/online-authorization-web/oauth/authorize?response_type=code"
           "&amp;client_id=SP00000086_AA0003&amp;redirect_uri=https%3A%2F%2Flocalhost%3A8443%2Fsample-app%2Fcallback"),
       std::string::npos);
   auto cb = request(server.port("app"), true, "GET", "/sample-app/callback?code=abc123&state=%3Cscript%3Ex");
   EXPECT_EQ(cb.status, 200);
   EXPECT_NE(cb.body.find("data-testid=\"callback-code\">abc123<"), std::string::npos);
   EXPECT_NE(cb.body.find("grant_type=authorization_code&amp;code=abc123"), std::string::npos);
-  EXPECT_NE(cb.body.find(":" + std::to_string(server.port("sp")) + "/online-authorization-web/oauth/token"),
-            std::string::npos);
+  EXPECT_NE(
+      cb.body.find(":" + std::to_string(server.port("sp")) + server.base() + "/online-authorization-web/oauth/token"),
+      std::string::npos);
   EXPECT_EQ(cb.body.find("<script>"), std::string::npos);
   auto refused =
       request(server.port("app"), true, "GET", "/sample-app/callback?error=access_denied&error_code=MPE1101");
@@ -102,7 +105,7 @@ TEST(ControlRoom, IsServedWithAPolicyAndItsOwnFiles) {
   EXPECT_EQ(js.body.find("innerHTML"), std::string::npos);  // values go in as text
   EXPECT_EQ(server.admin("GET", "/__admin/ui/control-room.css").status, 200);
   EXPECT_EQ(server.admin("GET", "/__admin/ui/portal.css").status, 404);
-  EXPECT_EQ(server.admin("GET", "/").header("location"), "/__admin/ui");
+  EXPECT_EQ(server.admin("GET", "/").header("location"), server.base() + "/__admin/ui");
 }
 
 TEST(ControlRoom, NeedsTheTokenOnEverySpellingAndTakesItAsBasic) {

@@ -42,6 +42,7 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
     for (auto& c : w.data.connections) c.notification_url = receiver.url();
   });
   server.set_clock("2026-12-02T10:00:00+09:00");
+  const std::string world = server.world().empty() ? "default" : server.world();
   flow_client flow{&server};
   auto result = flow.run("taro", "Latest");
   ASSERT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
@@ -54,16 +55,21 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
   }
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* line : {"mynasim_requests_total{endpoint=\"/online-resource-web/"
-                           "request\",error_code=\"\",status=\"200\",system=\"portal\",world=\"default\"} 1",
-                           "mynasim_requests_total{endpoint=\"/systems/network/"
-                           "provision\",error_code=\"\",status=\"200\",system=\"network\",world=\"default\"} 1",
-                           "mynasim_requests_total{endpoint=\"/systems/juki/"
-                           "identify\",error_code=\"\",status=\"200\",system=\"juki\",world=\"default\"} 1",
-                           "mynasim_requests_total{endpoint=\"/systems/municipal/"
-                           "query\",error_code=\"\",status=\"200\",system=\"municipal\",world=\"default\"} 1",
-                           "mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 1",
-                           "mynasim_system_up{system=\"juki\"} 1", "mynasim_processes{state=\"ready\"} 1"})
+  for (const std::string& line :
+       std::vector<std::string>{"mynasim_requests_total{endpoint=\"/online-resource-web/"
+                                "request\",error_code=\"\",status=\"200\",system=\"portal\",world=\"" +
+                                    world + "\"} 1",
+                                "mynasim_requests_total{endpoint=\"/systems/network/"
+                                "provision\",error_code=\"\",status=\"200\",system=\"network\",world=\"" +
+                                    world + "\"} 1",
+                                "mynasim_requests_total{endpoint=\"/systems/juki/"
+                                "identify\",error_code=\"\",status=\"200\",system=\"juki\",world=\"" +
+                                    world + "\"} 1",
+                                "mynasim_requests_total{endpoint=\"/systems/municipal/"
+                                "query\",error_code=\"\",status=\"200\",system=\"municipal\",world=\"" +
+                                    world + "\"} 1",
+                                "mynasim_notifications_total{attempt=\"1\",outcome=\"delivered\"} 1",
+                                "mynasim_system_up{system=\"juki\"} 1", "mynasim_processes{state=\"ready\"} 1"})
     EXPECT_NE(page.body.find(line), std::string::npos) << line << "\n" << page.body;
   EXPECT_NE(page.body.find("mynasim_request_duration_seconds_bucket{endpoint=\"/systems/juki/identify\""),
             std::string::npos);
@@ -74,7 +80,8 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
   auto samples = parse_with_prometheus(page.body, ok);
   EXPECT_TRUE(ok) << samples;
   EXPECT_NE(samples.find("mynasim_requests_total{endpoint=\"/systems/juki/"
-                         "identify\",error_code=\"\",status=\"200\",system=\"juki\",world=\"default\"} 1.0"),
+                         "identify\",error_code=\"\",status=\"200\",system=\"juki\",world=\"" +
+                         world + "\"} 1.0"),
             std::string::npos)
       << samples;
   // The parser is not lenient: a broken page fails it.
@@ -86,6 +93,7 @@ TEST(Metrics, AFlowIsCountedPerSystemAndThePageParses) {
 TEST(Metrics, ResponsesAFaultMadeCountUnderTheirEndpointAndLabelsStayBounded) {
   test_server server;
   server.set_clock("2026-12-02T10:00:00+09:00");
+  const std::string world = server.world().empty() ? "default" : server.world();
   ASSERT_EQ(
       server.admin("POST", "/__admin/faults", R"({"kind":"http_error","target":"sp","status":503,"error_code":"BUSY"})")
           .status,
@@ -101,10 +109,9 @@ TEST(Metrics, ResponsesAFaultMadeCountUnderTheirEndpointAndLabelsStayBounded) {
       << page;
   EXPECT_NE(page.find("mynasim_faults_fired_total{kind=\"http_error\",target=\"sp\"} 1"), std::string::npos);
   // Unknown paths share one label value, whatever they were.
-  EXPECT_NE(
-      page.find(
-          "endpoint=\"unmatched\",error_code=\"not_found\",status=\"404\",system=\"portal\",world=\"default\"} 50"),
-      std::string::npos)
+  EXPECT_NE(page.find("endpoint=\"unmatched\",error_code=\"not_found\",status=\"404\",system=\"portal\",world=\"" +
+                      world + "\"} 50"),
+            std::string::npos)
       << page;
   EXPECT_EQ(page.find("/no/such/path"), std::string::npos);
 }

@@ -2,6 +2,8 @@
 #include "test_client.hpp"
 
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include <arpa/inet.h>
@@ -33,6 +35,7 @@ std::unique_ptr<connection> connection::open_to(const std::string& host, std::ui
 std::unique_ptr<connection> connection::open_between(const std::string& source, const std::string& destination,
                                                      std::uint16_t port, bool tls, const tls_options& options) {
   std::unique_ptr<connection> c(new connection());
+  c->port_ = port;
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (!source.empty()) {
     sockaddr_in local{};
@@ -85,7 +88,47 @@ void connection::set_timeout(std::chrono::milliseconds t) {
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+namespace {
+std::mutex world_prefix_mutex;
+std::map<std::uint16_t, std::string> world_prefixes;
+
+bool process_path(std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/__admin/worlds") ||
+         path.starts_with("/__admin/world/") || path.starts_with("/worlds/");
+}
+}  // namespace
+
+void set_world_prefix(std::uint16_t port, const std::string& prefix) {
+  std::lock_guard lock(world_prefix_mutex);
+  world_prefixes[port] = prefix;
+}
+
+void clear_world_prefix(std::uint16_t port) {
+  std::lock_guard lock(world_prefix_mutex);
+  world_prefixes.erase(port);
+}
+
+std::string in_world(std::uint16_t port, const std::string& target) {
+  std::lock_guard lock(world_prefix_mutex);
+  auto it = world_prefixes.find(port);
+  if (it == world_prefixes.end() || target.empty() || target[0] != '/' || process_path(target)) return target;
+  return it->second + target;
+}
+
 bool connection::send(std::string_view bytes) {
+  // Inside a named world: the request line's target gets the world's prefix.
+  std::string rewritten;
+  if (auto sp1 = bytes.find(' ');
+      sp1 != std::string_view::npos && sp1 < 16 && bytes.size() > sp1 + 1 && bytes[sp1 + 1] == '/') {
+    auto sp2 = bytes.find_first_of(" \r\n", sp1 + 1);
+    auto target = std::string(bytes.substr(sp1 + 1, (sp2 == std::string_view::npos ? bytes.size() : sp2) - sp1 - 1));
+    auto moved = in_world(port_, target);
+    if (moved != target) {
+      rewritten = std::string(bytes.substr(0, sp1 + 1)) + moved + std::string(bytes.substr(sp1 + 1 + target.size()));
+      bytes = rewritten;
+    }
+  }
   // The request line, for contract recording (a garbage send records nothing).
   if (contract_recording()) {
     auto line = bytes.substr(0, bytes.find("\r\n"));

@@ -55,12 +55,20 @@ class connection {
   void set_timeout(std::chrono::milliseconds t);
 
   int fd_ = -1;
+  std::uint16_t port_ = 0;
   bool handshake_ok_ = true;
   void* ctx_ = nullptr;  // SSL_CTX*
   void* ssl_ = nullptr;  // SSL*
   std::string buffer_;
   std::deque<std::pair<std::string, std::string>> sent_;  // method, target of requests not yet answered
 };
+
+// The suite run inside a named world (MYNASIM_TEST_WORLD): requests to a registered port get
+// the world's prefix ("/worlds/{id}") before their target — all but the process's own paths
+// (/healthz, /readyz, /metrics, /__admin/worlds…, /__admin/world/…) and targets already in a world.
+void set_world_prefix(std::uint16_t port, const std::string& prefix);
+void clear_world_prefix(std::uint16_t port);
+std::string in_world(std::uint16_t port, const std::string& target);
 
 // A loopback TCP port nobody listens on right now (for a server that must be started later
 // on a port known in advance).

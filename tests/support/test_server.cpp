@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "test_server.hpp"
 
+#include <cstdlib>
+#include <map>
 #include <mutex>
 
 namespace mynasim::test {
@@ -42,11 +44,28 @@ test_server::test_server(std::function<void(world_config&)> customize, app_optio
   auto w = test_world();
   if (customize) customize(w);
   options.out = &logs_;
+  const auto token = options.admin_token.value_or(w.server.admin.bearer_token);
   app_ = std::make_unique<simulator_app>(std::move(w), options);
   app_->start();
+  // The suite once more inside a named world (scripts/test.sh): every request of the tests goes
+  // to it through /worlds/{id}/, the default world stays idle. Not in a split world: named
+  // worlds live in one process (a follower does not follow them yet).
+  const char* world = std::getenv("MYNASIM_TEST_WORLD");
+  if (world && *world && port("admin") && options.world_owner.empty()) {
+    std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    auto made =
+        request(port("admin"), false, "POST", "/__admin/worlds", std::string(R"({"id":")") + world + "\"}", headers);
+    if (made.status != 201) throw std::runtime_error("MYNASIM_TEST_WORLD: cannot create the world: " + made.body);
+    world_ = world;
+    for (const char* listener : {"app", "sp", "admin", "systems"})
+      if (port(listener)) set_world_prefix(port(listener), "/worlds/" + world_);
+  }
 }
 
 test_server::~test_server() {
+  for (const char* listener : {"app", "sp", "admin", "systems"})
+    if (!world_.empty() && port(listener)) clear_world_prefix(port(listener));
   app_->shutdown();
   app_->join();
 }

@@ -26,7 +26,13 @@ class test_server {
   ~test_server();
 
   std::uint16_t port(const std::string& listener) const { return app_->port(listener); }
-  world_runtime& runtime() { return app_->runtime(); }
+  // The runtime state of the world the suite runs in: the default world, or the named world
+  // of MYNASIM_TEST_WORLD.
+  world_runtime& runtime() { return world_.empty() ? app_->runtime() : *app_->runtime(world_); }
+  // "" or the named world every request of this server's clients goes to (MYNASIM_TEST_WORLD).
+  const std::string& world() const { return world_; }
+  // The path prefix of that world: "" or "/worlds/{id}" (what its pages' links start with).
+  std::string base() const { return world_.empty() ? "" : "/worlds/" + world_; }
   simulator_app& app() { return *app_; }
   std::string logs() const { return logs_.str(); }
 
@@ -39,6 +45,7 @@ class test_server {
  private:
   std::ostringstream logs_;
   std::unique_ptr<simulator_app> app_;
+  std::string world_;
 };
 
 }  // namespace mynasim::test
