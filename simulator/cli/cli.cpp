@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/cli.hpp"
 
+#include <array>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -40,9 +43,14 @@ struct command_spec {
   const char* summary;
   std::vector<option_spec> options;
   std::function<int(const parsed_command&, std::ostream&, std::ostream&)> run;
+  const char* operand = nullptr;  // the one argument that is no option ("ID"), kept under this name
 };
 
 const option_spec config_option{"--config", "FILE", "world entry YAML (default: the built-in default world)"};
+const option_spec admin_url_option{"--admin", "URL",
+                                   "mynasim's admin URL (default: MYNASIM_ADMIN_URL or http://127.0.0.1:8081)"};
+const option_spec admin_token_option{"--admin-token", "TOKEN",
+                                     "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN)"};
 
 int serve(const parsed_command&, std::ostream&, std::ostream&);
 int check(const parsed_command&, std::ostream&, std::ostream&);
@@ -52,6 +60,9 @@ int timeline(const parsed_command&, std::ostream&, std::ostream&);
 int card_sign(const parsed_command&, std::ostream&, std::ostream&);
 int conformance_run(const parsed_command&, std::ostream&, std::ostream&);
 int errors(const parsed_command&, std::ostream&, std::ostream&);
+int world_create(const parsed_command&, std::ostream&, std::ostream&);
+int world_list(const parsed_command&, std::ostream&, std::ostream&);
+int world_delete(const parsed_command&, std::ostream&, std::ostream&);
 
 // Every command, in the order `mynasim --help` lists them.
 const command_spec command_table[] = {
@@ -128,13 +139,38 @@ const command_spec command_table[] = {
      "your app's flow (your e2e script or you, by hand) and judges it; exit 0 when none failed",
      {{"--client-id", "ID", "your service's client_id (サービス提供者ID_サービスID)"},
       {"--plan", "PLAN", "all (default), basic, or test ids separated by commas (happy-path:date for one method)"},
-      {"--admin", "URL", "mynasim's admin URL (default: MYNASIM_ADMIN_URL or http://127.0.0.1:8081)"},
-      {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN)"},
+      admin_url_option,
+      admin_token_option,
       {"--junit", "FILE", "write the JUnit XML report here (one test case per test)"},
       {"--json", "FILE", "write the JSON report here"},
       {"--markdown", "FILE", "write the Markdown summary here"},
       {"--timeout", "MINUTES", "give up after this long in all (default 60)"}},
      conformance_run},
+    {"world create",
+     "make a named world in a running mynasim (POST /__admin/worlds): its own clock, faults, journal and state "
+     "under /worlds/{id}/…; prints its id, URLs and token",
+     {{"--id", "ID", "the world's id: 1-63 of a-z, 0-9 and '-' (default: one mynasim picks)"},
+      {"--ttl", "DURATION", "remove it after this long idle, ISO-8601 such as PT1H (default: the server's)"},
+      {"--clock", "ISO-8601", "start its clock at this instant (its reset returns there)"},
+      {"--bind", "CLIENT_ID", "send this service's unprefixed requests to the world; repeatable", true},
+      {"--api-user", "[CLIENT_ID=]URL", "your app, as `mynasim serve --api-user`, in this world only; repeatable",
+       true},
+      {"--json", nullptr, "print the server's JSON answer"},
+      {"--env", nullptr,
+       "print shell lines MYNASIM_WORLD, MYNASIM_WORLD_TOKEN, MYNASIM_APP_URL, MYNASIM_SP_URL, MYNASIM_ADMIN_URL "
+       "(for eval \"$(mynasim world create --env)\")"},
+      admin_url_option,
+      admin_token_option},
+     world_create},
+    {"world list",
+     "list the named worlds of a running mynasim (GET /__admin/worlds)",
+     {{"--json", nullptr, "print the server's JSON answer"}, admin_url_option, admin_token_option},
+     world_list},
+    {"world delete",
+     "remove a named world of a running mynasim (DELETE /__admin/worlds/{id}); exit 1 when there is none",
+     {admin_url_option, admin_token_option},
+     world_delete,
+     "ID"},
     {"card sign",
      "sign a base64 challenge with a persona's simulated card (利用者証明用 key), checking its PIN",
      {{"--serial", "SERIAL", "the card serial (see personas.yaml)"},
@@ -177,7 +213,8 @@ std::size_t display_width(const std::string& s) {
 }
 
 void print_command_help(const command_spec& c, std::ostream& out) {
-  out << "usage: mynasim " << c.name << " [options]\n\n" << c.summary << "\n\noptions:\n";
+  out << "usage: mynasim " << c.name << (c.operand ? std::string(" ") + c.operand : "") << " [options]\n\n"
+      << c.summary << "\n\noptions:\n";
   auto left_of = [](const option_spec& o) { return std::string(o.name) + (o.value ? std::string(" ") + o.value : ""); };
   std::size_t column = 24;  // descriptions start two columns after the widest option
   for (const auto& o : c.options) column = std::max(column, display_width(left_of(o)) + 2);
@@ -481,6 +518,9 @@ admin_endpoint admin_endpoint_of(const parsed_command& cmd) {
   admin.url = cmd.value("--admin").value_or("");
   if (admin.url.empty()) admin.url = env_or("MYNASIM_ADMIN_URL", "http://127.0.0.1:8081");
   while (!admin.url.empty() && admin.url.back() == '/') admin.url.pop_back();
+  // A world's admin URL as `world create --env` gives it (…/worlds/{id}/__admin): the calls add
+  // /__admin themselves.
+  if (admin.url.size() > 8 && admin.url.ends_with("/__admin")) admin.url.resize(admin.url.size() - 8);
   admin.token = cmd.value("--admin-token").value_or(env_or("MYNASIM_ADMIN_TOKEN", ""));
   return admin;
 }
@@ -604,6 +644,220 @@ int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& 
   return print_summary(run["summary"], run.value("state", "") == "finished", out);
 }
 
+// Text from the server for a terminal: at most `n` bytes (never half a UTF-8 character), control
+// characters shown as '?' so that no escape sequence reaches the terminal.
+std::string printable(std::string_view text, std::size_t n) {
+  if (text.size() > n) {
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    text = text.substr(0, n);
+  }
+  std::string out(text);
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
+// An integer member, or `fallback` when absent or of another type (a hostile server's answer
+// must not throw).
+long long int_member(const nlohmann::json& j, const char* key, long long fallback = 0) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<long long>() : fallback;
+}
+
+const nlohmann::json& object_member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
+// The string elements of an array member, joined by ", "; "-" for none.
+std::string joined_member(const nlohmann::json& j, const char* key) {
+  std::string out;
+  if (auto it = j.find(key); it != j.end() && it->is_array())
+    for (const auto& e : *it)
+      if (e.is_string()) out += (out.empty() ? "" : ", ") + e.get<std::string>();
+  return out.empty() ? "-" : out;
+}
+
+// Worlds are made, listed and removed on the admin listener's own plane, never a world's:
+// an admin URL ending in /worlds/{id} (as `world create --env` leaves MYNASIM_ADMIN_URL) loses it.
+admin_endpoint worlds_plane_of(const parsed_command& cmd) {
+  auto admin = admin_endpoint_of(cmd);
+  auto scheme = admin.url.find("://");
+  auto path = scheme == std::string::npos ? std::string::npos : admin.url.find('/', scheme + 3);
+  auto at = admin.url.rfind("/worlds/");
+  if (path != std::string::npos && at != std::string::npos && at >= path && is_world_id(admin.url.substr(at + 8)))
+    admin.url.resize(at);
+  return admin;
+}
+
+// A refusal or a silence of the admin plane, on stderr; the exit code: 1 refused, 3 no answer.
+int report_admin_failure(const char* command, const admin_endpoint& admin, const admin_answer& a, std::ostream& err) {
+  err << "mynasim " << command << ": " << printable(admin.url, 200) << ": ";
+  if (a.status == 0) {
+    err << a.error << "\n";
+    return 3;
+  }
+  std::string ignored;
+  auto j = parse_json_object(a.body, ignored, {.max_bytes = 64 * 1024, .max_depth = 8});
+  auto code = j ? string_member(*j, "error") : "", why = j ? string_member(*j, "error_description") : "";
+  err << "HTTP " << a.status << (code.empty() ? "" : " " + printable(code, 64)) << ": "
+      << (why.empty() ? printable(a.body, 200) : printable(why, 500));
+  if (a.status == 401) err << " (give --admin-token or set MYNASIM_ADMIN_TOKEN)";
+  err << "\n";
+  return 1;
+}
+
+// The JSON object a call answered with `expected`; nullopt, reported, and `code` set otherwise.
+std::optional<nlohmann::json> admin_object(const char* command, const admin_endpoint& admin, const admin_answer& a,
+                                           int expected, std::ostream& err, int& code) {
+  if (a.status != expected) {
+    code = report_admin_failure(command, admin, a, err);
+    return std::nullopt;
+  }
+  std::string why;
+  auto j = parse_json_object(a.body, why);
+  if (!j) {
+    err << "mynasim " << command << ": " << printable(admin.url, 200) << ": HTTP " << a.status
+        << " but no JSON object: " << printable(why, 200) << "\n";
+    code = 3;
+  }
+  return j;
+}
+
+// A duration in milliseconds in at most two units: 0s, 45s, 5m07s, 10m, 1h30m, 2d04h.
+std::string short_duration(long long ms) {
+  long long s = std::max(ms, 0LL) / 1000;
+  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  auto pair = [&](long long big, const char* u1, long long small, const char* u2) {
+    return std::to_string(big) + u1 + (small ? two(small) + u2 : "");
+  };
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return pair(s / 60, "m", s % 60, "s");
+  if (s < 86400) return pair(s / 3600, "h", s % 3600 / 60, "m");
+  return pair(s / 86400, "d", s % 86400 / 3600, "h");
+}
+
+// A value for a POSIX shell: as it is when it holds only characters no shell treats specially,
+// else single-quoted (a server's answer is eval'd: it must not run anything).
+std::string shell_word(const std::string& v) {
+  auto plain = [](unsigned char c) { return std::isalnum(c) || std::strchr("_-.,:/@%+=", c); };
+  if (!v.empty() && std::all_of(v.begin(), v.end(), plain)) return v;
+  std::string out = "'";
+  for (char c : v) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The POST /__admin/worlds body from the options given; left out, the server's defaults.
+nlohmann::json world_request(const parsed_command& cmd) {
+  nlohmann::json body = nlohmann::json::object();
+  for (auto [option, member] : {std::pair{"--id", "id"}, {"--ttl", "ttl"}, {"--clock", "clock"}})
+    if (auto v = cmd.value(option)) body[member] = *v;
+  for (auto [option, member] : {std::pair{"--bind", "bind"}, {"--api-user", "api_users"}})
+    if (cmd.has(option)) body[member] = cmd.options.at(option);
+  return body;
+}
+
+void print_world_env(const nlohmann::json& w, std::ostream& out) {
+  const auto& urls = object_member(w, "urls");
+  const std::pair<const char*, std::string> lines[] = {{"MYNASIM_WORLD", string_member(w, "id")},
+                                                       {"MYNASIM_WORLD_TOKEN", string_member(w, "token")},
+                                                       {"MYNASIM_APP_URL", string_member(urls, "app")},
+                                                       {"MYNASIM_SP_URL", string_member(urls, "sp")},
+                                                       {"MYNASIM_ADMIN_URL", string_member(urls, "admin")}};
+  std::string names;
+  for (const auto& [name, value] : lines) {
+    out << name << "=" << shell_word(value) << "\n";
+    names += std::string(" ") + name;
+  }
+  out << "export" << names << "\n";  // for the programs the shell runs next
+}
+
+void print_world(const nlohmann::json& w, std::ostream& out) {
+  auto id = printable(string_member(w, "id"), 64);
+  auto ttl = w.contains("ttl_ms") && w["ttl_ms"].is_number_integer() ? short_duration(int_member(w, "ttl_ms")) : "-";
+  out << "world " << id << " (removed after " << ttl << " idle; clock "
+      << printable(string_member(w, "virtual_time"), 64) << ")\n";
+  const auto& urls = object_member(w, "urls");
+  for (auto [label, key] :
+       {std::pair{"admin", "admin"}, {"control room", "control_room"}, {"app", "app"}, {"sp", "sp"}})
+    out << "  " << label << std::string(14 - std::strlen(label), ' ') << printable(string_member(urls, key), 500)
+        << "\n";
+  out << "  token         " << printable(string_member(w, "token"), 128) << "\n"
+      << "  bound         " << printable(joined_member(w, "bound"), 1000) << "\n"
+      << "remove it with: mynasim world delete " << id << "\n";
+}
+
+int world_create(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  if (cmd.has("--json") && cmd.has("--env")) {
+    err << "mynasim world create: --json and --env exclude each other\n";
+    return 2;
+  }
+  auto admin = worlds_plane_of(cmd);
+  auto a = admin_call(admin.url, "POST", "/__admin/worlds", dump_json(world_request(cmd)), admin.token,
+                      std::chrono::seconds(30));
+  int code = 0;
+  auto w = admin_object("world create", admin, a, 201, err, code);
+  if (!w) return code;
+  if (cmd.has("--json"))
+    out << dump_json(*w, 2) << "\n";
+  else if (cmd.has("--env"))
+    print_world_env(*w, out);
+  else
+    print_world(*w, out);
+  return 0;
+}
+
+// The worlds as a table: id, idle, ttl, requests, virtual time, bound services.
+void print_world_table(const nlohmann::json& list, std::ostream& out) {
+  std::vector<std::array<std::string, 6>> rows{{"ID", "IDLE", "TTL", "REQUESTS", "VIRTUAL TIME", "BOUND"}};
+  auto worlds = list.find("worlds");
+  if (worlds != list.end() && worlds->is_array())
+    for (const auto& w : *worlds) {
+      if (!w.is_object()) continue;
+      auto ttl =
+          w.contains("ttl_ms") && w["ttl_ms"].is_number_integer() ? short_duration(int_member(w, "ttl_ms")) : "never";
+      rows.push_back({printable(string_member(w, "id"), 64), short_duration(int_member(w, "idle_ms")), ttl,
+                      std::to_string(int_member(w, "requests")), printable(string_member(w, "virtual_time"), 64),
+                      printable(joined_member(w, "bound"), 1000)});
+    }
+  std::array<std::size_t, 6> width{};
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], display_width(r[i]));
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i + 1 < r.size(); ++i) line += r[i] + std::string(width[i] - display_width(r[i]) + 2, ' ');
+    out << line << r.back() << "\n";
+  }
+  out << rows.size() - 1 << " of at most " << int_member(list, "max") << " named worlds\n";
+}
+
+int world_list(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  auto admin = worlds_plane_of(cmd);
+  int code = 0;
+  auto list = admin_object("world list", admin, admin.call("GET", "/__admin/worlds"), 200, err, code);
+  if (!list) return code;
+  if (cmd.has("--json"))
+    out << dump_json(*list, 2) << "\n";
+  else
+    print_world_table(*list, out);
+  return 0;
+}
+
+int world_delete(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
+  auto id = cmd.value("ID");
+  if (!id || !is_world_id(*id)) {
+    err << "mynasim world delete: " << (id ? "'" + printable(*id, 64) + "' is no world id" : "which world? give its ID")
+        << " (1-63 of a-z, 0-9 and '-'; `mynasim world list` shows them)\n";
+    return 2;
+  }
+  auto admin = worlds_plane_of(cmd);
+  int code = 0;
+  if (!admin_object("world delete", admin, admin.call("DELETE", "/__admin/worlds/" + *id), 200, err, code)) return code;
+  out << "deleted world " << *id << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::optional<std::string> parsed_command::value(const std::string& name) const {
@@ -649,6 +903,17 @@ std::optional<parsed_command> group_usage(const std::vector<std::string>& args, 
   return std::nullopt;
 }
 
+// An argument that is no option, for a command that takes one (`world delete ID`): kept under
+// the operand's name; false and `error` for a second one.
+bool take_operand(const command_spec& spec, const std::string& arg, parsed_command& cmd, std::string& error) {
+  if (cmd.has(spec.operand)) {
+    error = "mynasim " + cmd.command + ": unexpected argument '" + arg + "' (one " + spec.operand + " only)";
+    return false;
+  }
+  cmd.options[spec.operand].push_back(arg);
+  return true;
+}
+
 // Takes the option at args[i] (--name value, --name=value, or a flag) into `cmd`, moving `i`
 // past a value it takes from the next argument; false and `error` when the command has no
 // such option, it is given twice, or its value is missing or not wanted.
@@ -660,6 +925,7 @@ bool take_option(const command_spec& spec, const std::vector<std::string>& args,
     cmd.help = true;
     return true;
   }
+  if (spec.operand && (arg.empty() || arg[0] != '-')) return take_operand(spec, arg, cmd, error);
   if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
     inline_value = arg.substr(eq + 1);
     arg = arg.substr(0, eq);
@@ -730,7 +996,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   if (!cmd->group.empty()) {
     out << "usage: mynasim " << cmd->group << " <subcommand> [options]\n\nsubcommands:\n";
-    for (const auto* c : group_of(cmd->group)) out << "  " << c->name << "    " << c->summary << "\n";
+    std::size_t column = 0;  // summaries aligned, as in print_usage
+    for (const auto* c : group_of(cmd->group)) column = std::max(column, std::strlen(c->name) + 4);
+    for (const auto* c : group_of(cmd->group))
+      out << "  " << c->name << std::string(column - std::strlen(c->name), ' ') << c->summary << "\n";
     out << "\n`mynasim " << group_of(cmd->group).front()->name << " --help` describes its options.\n";
     return 0;
   }

@@ -225,6 +225,134 @@ TEST(Cli, ConformanceRunGivesUpOnAHostileOrSilentAdminListener) {
   EXPECT_EQ(run_mynasim({"conformance", "run", "--client-id", "x", "--timeout", "0"}).exit_code, 2);
 }
 
+// `world create|list|delete` drive POST/GET/DELETE /__admin/worlds of a running mynasim, and
+// what they print is what the server holds.
+TEST(Cli, WorldCreateListAndDeleteThroughTheAdminApi) {
+  test_server server;
+  auto admin = "http://127.0.0.1:" + std::to_string(server.port("admin"));
+  auto made = run_mynasim({"world", "create", "--id", "team-a", "--ttl", "PT10M", "--clock",
+                           "2026-12-29T10:00:00+09:00", "--bind", "SP00000086_AA0003", "--json", "--admin", admin});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto j = nlohmann::json::parse(made.out);
+  EXPECT_EQ(j["id"], "team-a");
+  EXPECT_EQ(j["ttl_ms"], 600000);
+  EXPECT_EQ(j["token"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["urls"]["admin"], admin + "/worlds/team-a/__admin");
+  EXPECT_EQ(j["bound"], nlohmann::json::array({"SP00000086_AA0003"}));
+  EXPECT_EQ(j["virtual_time"].get<std::string>().rfind("2026-12-29T10:00", 0), 0u) << j;
+  EXPECT_EQ(server.admin("GET", "/__admin/worlds/team-a").status, 200);
+
+  auto plain = run_mynasim({"world", "create", "--id", "team-b", "--admin", admin});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.rfind("world team-b (removed after 1h idle; clock ", 0), 0u) << plain.out;
+  EXPECT_NE(
+      plain.out.find("\n  app           https://127.0.0.1:" + std::to_string(server.port("app")) + "/worlds/team-b\n"),
+      std::string::npos)
+      << plain.out;
+  EXPECT_NE(plain.out.find("\n  token         "), std::string::npos) << plain.out;
+
+  auto table = run_mynasim({"world", "list", "--admin", admin});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::istringstream lines(table.out);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(line);
+  // In the suite's run inside a named world, that world is one more row.
+  const std::size_t others = server.world().empty() ? 0 : 1;
+  ASSERT_EQ(rows.size(), 4u + others) << table.out;
+  EXPECT_EQ(rows[0].rfind("ID      IDLE", 0), 0u) << table.out;
+  EXPECT_NE(rows[0].find("VIRTUAL TIME"), std::string::npos) << table.out;
+  std::string team_a;
+  for (const auto& row : rows)
+    if (row.rfind("team-a", 0) == 0) team_a = row;
+  EXPECT_NE(team_a.find("  10m  "), std::string::npos) << table.out;
+  EXPECT_NE(team_a.find("2026-12-29T10:00"), std::string::npos) << table.out;
+  EXPECT_TRUE(team_a.ends_with("  SP00000086_AA0003")) << table.out;
+  EXPECT_EQ(rows.back().rfind(std::to_string(2 + others) + " of at most ", 0), 0u) << table.out;
+  auto listed = run_mynasim({"world", "list", "--json", "--admin", admin});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out)["count"], 2 + others);
+
+  auto gone = run_mynasim({"world", "delete", "team-a", "--admin", admin});
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_EQ(gone.out, "deleted world team-a\n");
+  EXPECT_EQ(server.admin("GET", "/__admin/worlds/team-a").status, 404);
+  auto again = run_mynasim({"world", "delete", "team-a", "--admin", admin});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.out, "");
+  EXPECT_EQ(again.err, "mynasim world delete: " + admin + ": HTTP 404 unknown_world: no world 'team-a'\n");
+  auto twice = run_mynasim({"world", "create", "--id", "team-b", "--admin", admin});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("HTTP 409 world_exists: world 'team-b' exists"), std::string::npos) << twice.err;
+}
+
+// `eval "$(mynasim world create --env)"`: the lines name a world whose token reaches its own admin
+// plane, and the admin URL they leave still serves `world list` and `world delete`.
+TEST(Cli, WorldEnvLinesNameAWorkingWorld) {
+  app_options options;
+  options.admin_token = "cli-test-token";
+  test_server server({}, options);
+  auto port = server.port("admin");
+  auto admin = "http://127.0.0.1:" + std::to_string(port);
+  auto refused = run_mynasim({"world", "create", "--admin", admin});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("HTTP 401 unauthorized"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--admin-token"), std::string::npos) << refused.err;
+
+  auto made = run_mynasim({"world", "create", "--env", "--admin", admin, "--admin-token", "cli-test-token"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::map<std::string, std::string> env;
+  std::istringstream lines(made.out);
+  for (std::string line; std::getline(lines, line);)
+    if (auto eq = line.find('='); eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  EXPECT_TRUE(made.out.ends_with(
+      "\nexport MYNASIM_WORLD MYNASIM_WORLD_TOKEN MYNASIM_APP_URL MYNASIM_SP_URL MYNASIM_ADMIN_URL\n"))
+      << made.out;
+  ASSERT_EQ(env.size(), 5u) << made.out;
+  auto id = env["MYNASIM_WORLD"];
+  EXPECT_EQ(id.rfind("w-", 0), 0u) << made.out;
+  EXPECT_EQ(env["MYNASIM_ADMIN_URL"], admin + "/worlds/" + id + "/__admin");
+  EXPECT_EQ(env["MYNASIM_APP_URL"], "https://127.0.0.1:" + std::to_string(server.port("app")) + "/worlds/" + id);
+  EXPECT_EQ(env["MYNASIM_SP_URL"], "https://127.0.0.1:" + std::to_string(server.port("sp")) + "/worlds/" + id);
+  const std::map<std::string, std::string> bearer{{"Authorization", "Bearer " + env["MYNASIM_WORLD_TOKEN"]}};
+  EXPECT_EQ(request(port, false, "GET", "/worlds/" + id + "/__admin/clock", "", bearer).status, 200);
+  EXPECT_EQ(request(port, false, "GET", "/__admin/worlds", "", bearer).status, 403);
+
+  auto listed =
+      run_mynasim({"world", "list", "--json", "--admin", env["MYNASIM_ADMIN_URL"], "--admin-token", "cli-test-token"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  bool found = false;
+  const auto list = nlohmann::json::parse(listed.out);
+  for (const auto& w : list["worlds"]) found = found || w["id"] == id;
+  EXPECT_TRUE(found) << listed.out;
+  auto gone =
+      run_mynasim({"world", "delete", id, "--admin", env["MYNASIM_ADMIN_URL"], "--admin-token", "cli-test-token"});
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_EQ(request(port, false, "GET", "/worlds/" + id + "/__admin/clock", "", bearer).status, 401);
+}
+
+TEST(Cli, WorldUsageAndAnAdminListenerThatDoesNotAnswer) {
+  auto group = run_mynasim({"world", "--help"});
+  EXPECT_EQ(group.exit_code, 0) << group.err;
+  for (const char* sub : {"world create", "world list", "world delete"}) {
+    EXPECT_NE(group.out.find(sub), std::string::npos) << group.out;
+    EXPECT_NE(run_mynasim({"--help"}).out.find(std::string("\n  ") + sub + " "), std::string::npos) << sub;
+  }
+  EXPECT_NE(run_mynasim({"world", "delete", "--help"}).out.find("usage: mynasim world delete ID [options]"),
+            std::string::npos);
+  EXPECT_NE(run_mynasim({"world", "create", "--help"}).out.find("--env"), std::string::npos);
+  auto missing = run_mynasim({"world", "delete"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("which world?"), std::string::npos) << missing.err;
+  EXPECT_EQ(run_mynasim({"world", "delete", "../etc"}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"world", "delete", "a", "b"}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"world", "create", "--json", "--env"}).exit_code, 2);
+  EXPECT_EQ(run_mynasim({"world", "list", "extra"}).exit_code, 2);
+  hostile_peer peer(hostile_answer::garbage);
+  auto r = run_mynasim({"world", "list", "--admin", peer.url()}, 30000);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.err.rfind("mynasim world list: " + peer.url() + ": ", 0), 0u) << r.err;
+}
+
 TEST(Cli, ServeRefusesAPortInUse) {
   test_server running;
   auto world = scratch_file("busy.yaml",
