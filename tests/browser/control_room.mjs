@@ -60,6 +60,109 @@ async function shootSections(page, suffix, ids = SECTIONS) {
   }
 }
 
+// Script errors and failed answers of a page go to pageErrors, but for those `expected` allows.
+function watch(page, label, expected = () => false) {
+  page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`${label} console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !expected(r)) pageErrors.push(`${label}: ${r.status()} for ${r.request().method()} ${r.url()}`);
+  });
+}
+
+// The JST calendar date of an instant on the wire.
+function jstDate(iso) { return new Date(Date.parse(iso) + 9 * 3600 * 1000).toISOString().slice(0, 10); }
+
+async function createWorld(body) {
+  const res = await fetch(`${args.admin}/__admin/worlds`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                                            body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+// 8. Named worlds: a world's control room reads and sets that world only; the picker lists the
+// worlds and moves between their control rooms; a world token's page names its world alone.
+async function namedWorlds(context) {
+  await admin('PUT', '/__admin/clock', { frozen: true });
+  const defaultBefore = await admin('GET', '/__admin/clock');
+  const a = await createWorld({ id: 'browser-a', clock: '2026-12-29T10:00:00+09:00' });
+  check(a.status === 201 && a.json.id === 'browser-a' && /^[0-9a-f]{64}$/.test(a.json.token),
+        `worlds: browser-a created through POST /__admin/worlds (${a.status})`);
+  check(new URL(a.json.urls.control_room).pathname === '/worlds/browser-a/__admin/ui', `worlds: its control room ${a.json.urls.control_room}`);
+  const page = await context.newPage();
+  watch(page, 'world room');
+  const paths = [];
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.includes('/__admin')) paths.push(u.pathname); });
+  await page.goto(`${args.admin}/worlds/browser-a/__admin/ui`);
+  await page.getByTestId('world-name').filter({ hasText: 'browser-a' }).waitFor();
+  check(await page.getByTestId('world-name').textContent() === 'browser-a', 'world room: the header names browser-a');
+  await page.getByTestId('clock-now').filter({ hasText: '2026-12-29' }).waitFor();
+  check(true, `world room: the clock panel reads the world's clock (${await page.getByTestId('clock-now').textContent()})`);
+  await page.locator('#availability-body tr[data-system=juki][data-up=false]').waitFor();
+  check(true, 'world room: 住基ネット down in the world\'s year end');
+  const picker = page.getByTestId('world-picker');
+  await picker.locator('option[value="browser-a"]').waitFor({ state: 'attached' });
+  check(await picker.isVisible() && await picker.inputValue() === 'browser-a', 'world picker: shown, browser-a chosen');
+  const labels = await picker.locator('option').allTextContents();
+  check(labels.includes('default') && labels.includes('browser-a'), `world picker: lists ${labels.join(', ')}`);
+
+  await page.getByTestId('clock-input').fill('2027-01-04T09:30');
+  await page.getByTestId('clock-set').click();
+  await page.getByTestId('clock-now').filter({ hasText: '2027-01-04' }).waitFor();
+  const worldClock = await admin('GET', '/worlds/browser-a/__admin/clock');
+  const set = Date.parse('2027-01-04T09:30:00+09:00'), got = Date.parse(worldClock.now);
+  check(got >= set && got < set + 3600000, `world room: clock set through the UI, the world's clock reads ${worldClock.now}`);
+  const defaultAfter = await admin('GET', '/__admin/clock');
+  check(defaultAfter.now === defaultBefore.now && defaultAfter.frozen === true,
+        `default world's clock unchanged (${defaultBefore.now} → ${defaultAfter.now})`);
+  const strays = paths.filter((p) => !p.startsWith('/worlds/browser-a/__admin/') && p !== '/__admin/worlds');
+  check(paths.includes('/worlds/browser-a/__admin/ui/control-room.js') && paths.includes('/worlds/browser-a/__admin/clock') &&
+        strays.length === 0, `world room: ${paths.length} admin requests, all in /worlds/browser-a but the worlds list${strays.length ? ': ' + strays.join(' ') : ''}`);
+
+  await pickWorld(page, picker, defaultBefore);
+  await worldTokenPage(context, a.json.token);
+  for (const id of ['browser-a', 'browser-b']) await fetch(`${args.admin}/__admin/worlds/${id}`, { method: 'DELETE' });
+  await page.close();
+}
+
+// The picker: a world created after the page loaded shows when it gets focus; choosing one
+// opens its control room, choosing default the default world's.
+async function pickWorld(page, picker, defaultClock) {
+  const b = await createWorld({ id: 'browser-b' });
+  check(b.status === 201, 'worlds: browser-b created after the page loaded');
+  await picker.focus();
+  await picker.locator('option[value="browser-b"]').waitFor({ state: 'attached' });
+  check(true, 'world picker: refreshed on focus, lists browser-b');
+  await picker.selectOption('browser-b');
+  await page.waitForURL((u) => u.pathname === '/worlds/browser-b/__admin/ui');
+  await page.getByTestId('world-name').filter({ hasText: 'browser-b' }).waitFor();
+  await page.getByTestId('world-picker').locator('option[value="browser-b"]').waitFor({ state: 'attached' });
+  check(await page.getByTestId('world-picker').inputValue() === 'browser-b', 'world picker: navigated to browser-b\'s control room');
+  await page.getByTestId('world-picker').selectOption({ label: 'default' });
+  await page.waitForURL((u) => u.pathname === '/__admin/ui');
+  await page.getByTestId('world-name').filter({ hasText: 'default' }).waitFor();
+  await page.getByTestId('clock-now').filter({ hasText: jstDate(defaultClock.now) }).waitFor();
+  check(true, `world picker: back in the default world, its clock on ${jstDate(defaultClock.now)}`);
+}
+
+// Opened with a world token (Basic, as a browser sends it), the page reaches its world only:
+// the process-wide list answers 403, so no picker — just the world's name.
+async function worldTokenPage(context, token) {
+  const scoped = await context.browser().newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP',
+    extraHTTPHeaders: { Authorization: `Basic ${Buffer.from(`qa:${token}`).toString('base64')}` } });
+  scoped.setDefaultTimeout(STEP_TIMEOUT);
+  const page = await scoped.newPage();
+  watch(page, 'world-token room', (r) => r.status() === 403 && new URL(r.url()).pathname === '/__admin/worlds');
+  const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/__admin/worlds');
+  await page.goto(`${args.admin}/worlds/browser-a/__admin/ui`);
+  check((await refused).status() === 403, 'world token: GET /__admin/worlds refused (403)');
+  await page.getByTestId('clock-now').filter({ hasText: '2027-01-04' }).waitFor();
+  check(await page.getByTestId('world-name').textContent() === 'browser-a', 'world token: the header names browser-a');
+  check(await page.getByTestId('world-picker').isHidden(), 'world token: no world picker');
+  await shoot(page, 'control-room-world-token-desktop');
+  await scoped.close();
+}
+
 const executablePath = process.env.MYNASIM_CHROMIUM || '/usr/bin/chromium';
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 const pageErrors = [];
@@ -294,6 +397,7 @@ try {
   });
   check(headerLines.every((n) => n === 1), 'portal header at 390 px: no phrase broken across lines');
   await shoot(portal, 'portal-consent-mobile');
+  await namedWorlds(context);
   check(pageErrors.length === 0, `no script errors or CSP violations${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
   console.log('# all browser checks passed');
 } catch (e) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // mynasim control room: reads and steers the world through the same /__admin API as curl.
+// Opened at /worlds/{id}/__admin/ui it steers that named world: every call carries the prefix.
 // Every value from the server is put into the page as text (textContent / attributes), never
 // as markup, so a persona called "<script>" stays a name.
 'use strict';
@@ -8,6 +9,14 @@ const POLL_MS = 2000;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const JST_OFFSET_MS = 9 * 3600 * 1000;
 const state = { clock: null, faults: [], availability: null, selectedProcess: null, timelineFrom: null, timelineKey: '' };
+
+// The world the page was loaded for, read once: the server rewrites the HTML's links but not
+// this script, so the prefix is added here. Only an id the server accepts is taken.
+const WORLD = (() => {
+  const m = /^\/worlds\/([a-z0-9][a-z0-9-]{0,62})(?:\/|$)/.exec(location.pathname);
+  return m ? { id: m[1], base: `/worlds/${m[1]}` } : { id: '', base: '' };
+})();
+function controlRoomUrl(id) { return id ? `/worlds/${encodeURIComponent(id)}/__admin/ui` : '/__admin/ui'; }
 
 // ---- small helpers -------------------------------------------------------------------------
 function $(id) { return document.getElementById(id); }
@@ -40,19 +49,23 @@ function replaceRows(tbody, rows) {
   tbody.replaceChildren(...rows);
 }
 
-async function api(method, path, body) {
+// A call of this page's world (`path` is /__admin/…); apiAt('', …) for the process-wide ones.
+function api(method, path, body) { return apiAt(WORLD.base, method, path, body); }
+
+async function apiAt(base, method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch(path, opts);
+  const res = await fetch(base + path, opts);
   let json = null;
   try { json = await res.json(); } catch (_) { json = null; }
   if (!res.ok) {
     const msg = json && (json.error_description || json.error) ? `${json.error}: ${json.error_description || ''}` : `HTTP ${res.status}`;
     const err = new Error(msg);
     err.status = res.status;
+    err.code = json && typeof json.error === 'string' ? json.error : '';
     throw err;
   }
   return json;
@@ -507,6 +520,41 @@ async function showAccess(id) {
   box.replaceChildren(el('h3', {}, `提供記録: ${id}`), rows.length ? el('ul', {}, ...rows) : el('p', { class: 'muted' }, '記録はありません。'));
 }
 
+// ---- worlds --------------------------------------------------------------------------------
+// The list is process-wide (unprefixed). A world token may not read it (401/403): then the page
+// names its world and offers no others.
+async function refreshWorlds() {
+  const picker = $('world-picker');
+  let j;
+  try {
+    j = await apiAt('', 'GET', '/__admin/worlds');
+  } catch (e) {
+    if (e.status === 401 || e.status === 403) picker.hidden = true;
+    return;
+  }
+  const ids = ['', ...(Array.isArray(j.worlds) ? j.worlds : []).map((w) => String(w.id))];
+  if (WORLD.id && !ids.includes(WORLD.id)) ids.push(WORLD.id);  // gone meanwhile: still say where we are
+  const key = ids.join('|');
+  if (picker.dataset.ids !== key) {
+    picker.dataset.ids = key;
+    // The default world has no id; a named world may be called "default" too.
+    picker.replaceChildren(...ids.map((id) => el('option', { value: id }, id === '' ? 'default' : id === 'default' ? `${id}（/worlds/${id}）` : id)));
+  }
+  picker.value = WORLD.id;
+  picker.hidden = false;
+}
+
+function wireWorlds() {
+  $('world-name').textContent = WORLD.id || 'default';
+  if (WORLD.id) document.title = `${document.title} — ${WORLD.id}`;
+  const picker = $('world-picker');
+  picker.addEventListener('focus', () => refreshWorlds().catch(() => {}));
+  picker.addEventListener('change', () => {
+    if (picker.value !== WORLD.id) location.assign(controlRoomUrl(picker.value));
+  });
+  refreshWorlds().catch(() => {});
+}
+
 // ---- the refresh loop ----------------------------------------------------------------------
 let refreshing = null;
 async function refreshAll(force) {
@@ -518,7 +566,8 @@ async function refreshAll(force) {
       await Promise.all([refreshTimeline(force || clockMoved), refreshFlows(), refreshJournal(), refreshPersonas()]);
       setConnection(true, `更新 ${new Date().toLocaleTimeString('ja-JP')}`);
     } catch (e) {
-      setConnection(false, e.status === 401 ? '管理トークンが必要です（再読み込みしてください）' : `接続できません: ${e.message}`);
+      setConnection(false, e.status === 401 ? '管理トークンが必要です（再読み込みしてください）'
+        : e.code === 'unknown_world' ? `ワールド ${WORLD.id} はありません（削除されたか期限切れです）` : `接続できません: ${e.message}`);
     } finally {
       refreshing = null;
     }
@@ -527,6 +576,7 @@ async function refreshAll(force) {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  wireWorlds();
   wireClock();
   wireTimeline();
   wireFaults();
