@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The `mynasim` command line: serve, check, version, holidays, availability, timeline.
+// The `mynasim` command line: serve, check, version, holidays, availability, timeline, errors,
+// lint rules, conformance, card sign, world create / list / delete.
 #pragma once
 
 #include <iosfwd>

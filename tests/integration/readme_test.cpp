@@ -44,8 +44,9 @@ TEST(ReadmeSnippet, WebFlowRunsAsWrittenTwice) {
   ASSERT_FALSE(snippet.empty()) << "README.md has no web-flow snippet";
   test_server server([](world_config& w) { w.data.portal.processing_delay = std::chrono::milliseconds(50); });
   server.set_clock("2026-12-02T10:00:00+09:00");  // a weekday morning: every holder open
-  std::string env = "A=https://localhost:" + std::to_string(server.port("app")) +
-                    " S=https://localhost:" + std::to_string(server.port("sp"));
+  // In the suite's run inside a named world, the snippet's base URLs are that world's.
+  std::string env = "A=https://localhost:" + std::to_string(server.port("app")) + server.base() +
+                    " S=https://localhost:" + std::to_string(server.port("sp")) + server.base();
   for (int run = 1; run <= 2; ++run) {
     int status = -1;
     auto out = run_bash(snippet, env, status);
@@ -58,6 +59,24 @@ TEST(ReadmeSnippet, WebFlowRunsAsWrittenTwice) {
     EXPECT_EQ(result["commonHeader"]["errorCode"], "") << out;
     EXPECT_NE(out.find("selfPersonalData"), std::string::npos) << out;
   }
+}
+
+TEST(ReadmeSnippet, WorldsRunAsWritten) {
+  auto snippet = readme_block("<!-- snippet:worlds");
+  ASSERT_FALSE(snippet.empty()) << "README.md has no worlds snippet";
+  test_server server;
+  const auto before = nlohmann::json::parse(server.admin("GET", "/__admin/clock").body)["now"];
+  for (int run = 1; run <= 2; ++run) {
+    int status = -1;
+    auto out = run_bash(snippet, "ADMIN=http://127.0.0.1:" + std::to_string(server.port("admin")), status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("world w-"), std::string::npos) << out;
+    EXPECT_NE(out.find(R"("now":"2026-12-29T10:00:00+09:00")"), std::string::npos) << out;
+    EXPECT_NE(out.find(R"("deleted":"w-)"), std::string::npos) << out;
+  }
+  EXPECT_EQ(nlohmann::json::parse(server.admin("GET", "/__admin/clock").body)["now"], before);
+  EXPECT_EQ(nlohmann::json::parse(server.admin("GET", "/__admin/worlds").body)["count"],
+            server.world().empty() ? 0 : 1);
 }
 
 }  // namespace
