@@ -340,7 +340,10 @@ declared_world parse_declared_world(const yaml_value& v) {
     d.clock = c->as_string();
   }
   if (auto b = m.find("bind"))
-    for (const auto& item : b->items()) d.bind.push_back(item.as_string());
+    for (const auto& item : b->items()) {
+      d.bind.push_back(item.as_string());
+      d.bind_at.push_back(item.where() + ": " + item.path());
+    }
   if (auto a = m.find("api_users"))
     for (const auto& item : a->items()) d.api_users.push_back(item.as_string());
   m.done();
@@ -432,6 +435,11 @@ world_config read_world(const std::string& entry_file, const std::string& folder
   read_systems(sections, w);
   parse_world_data(sections, w);
   check_unique_systems(w);
+  for (const auto& d : w.worlds.declared)  // a declared world binds services the sheets have
+    for (std::size_t i = 0; i < d.bind.size(); ++i)
+      if (std::none_of(w.data.services.begin(), w.data.services.end(),
+                       [&](const auto& s) { return s.client_id == d.bind[i]; }))
+        throw config_error(d.bind_at[i] + ": no service '" + d.bind[i] + "'");
   return w;
 }
 

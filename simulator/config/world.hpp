@@ -119,6 +119,7 @@ struct declared_world {
   std::optional<std::string> clock;    // starting instant (frozen there)
   std::vector<std::string> bind;       // client_ids whose unprefixed requests go to it
   std::vector<std::string> api_users;  // [CLIENT_ID=]URL, as --api-user
+  std::vector<std::string> bind_at;    // "file:line:col: path" of each bind entry, for errors
 };
 struct worlds_config {
   std::size_t max = 100;  // named worlds at once; one more is refused, none evicted

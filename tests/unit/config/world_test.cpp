@@ -122,6 +122,35 @@ TEST_F(WorldFiles, WrongTypesAndDanglingReferences) {
   EXPECT_NE(error_of(file).find("missing.yaml: cannot open file"), std::string::npos);
 }
 
+// issue 27: `worlds:` — the limits and the declared worlds, each error at its place.
+TEST_F(WorldFiles, WorldsSectionIsReadAndCheckedWhereItIsWritten) {
+  auto w = load_world(write("world.yaml", minimal_systems() +
+                                              "worlds:\n  max: 5\n  idle_ttl: PT10M\n  declare:\n"
+                                              "    - {id: qa, clock: \"2026-12-29T10:00:00+09:00\"}\n"
+                                              "    - {id: team-b, api_users: [\"http://127.0.0.1:3000\"]}\n"));
+  EXPECT_EQ(w.worlds.max, 5u);
+  EXPECT_EQ(w.worlds.idle_ttl, std::chrono::minutes(10));
+  ASSERT_EQ(w.worlds.declared.size(), 2u);
+  EXPECT_EQ(w.worlds.declared[0].id, "qa");
+  EXPECT_EQ(*w.worlds.declared[0].clock, "2026-12-29T10:00:00+09:00");
+  EXPECT_EQ(w.worlds.declared[1].api_users[0], "http://127.0.0.1:3000");
+  EXPECT_TRUE(w.fixed_sections.count("worlds"));  // a reload cannot change them
+  const std::pair<const char*, const char*> bad[] = {
+      {"worlds:\n  declare:\n    - {id: Team}\n", "world.yaml:7:12: worlds.declare[0].id: expected 1-63"},
+      {"worlds:\n  declare:\n    - {id: a}\n    - {id: a}\n", "world.yaml:8:12: worlds.declare[1].id: duplicate"},
+      {"worlds:\n  declare:\n    - {id: a, clock: soon}\n", "worlds.declare[0].clock: expected an ISO-8601 instant"},
+      {"worlds:\n  declare:\n    - {id: a, bind: [SP99999999_ZZ9999]}\n",
+       "world.yaml:7:22: worlds.declare[0].bind[0]: no service 'SP99999999_ZZ9999'"},
+      {"worlds:\n  max: 1\n  declare: [{id: a}, {id: b}]\n", "more worlds declared than max (1)"},
+      {"worlds:\n  idle_ttl: P30D\n", "worlds.idle_ttl: longer than max_ttl"},
+      {"worlds:\n  colour: red\n", "colour"},
+  };
+  for (const auto& [yaml, message] : bad) {
+    auto file = write("world.yaml", minimal_systems() + yaml);
+    EXPECT_NE(error_of(file).find(message), std::string::npos) << yaml << " → " << error_of(file);
+  }
+}
+
 // issue 26 item 7: scenario files are read from qa.scenarios_dir, so it must lie inside the
 // folders a world may read (or be mynasim's own scenarios); the runtime change limits are
 // bounded so that a split world's follower can always read the whole list.
