@@ -61,8 +61,13 @@ struct world_settings {
   bool declared = false;               // from the world YAML (`worlds:`): never expires
 };
 
+// The base URLs of the admin, app and sp listeners ("" for one not running).
+struct world_bases {
+  std::string admin, app, sp;
+};
+
 struct world_instance : std::enable_shared_from_this<world_instance> {
-  world_instance(simulator_app::impl& app, world_settings settings, world_config config,
+  world_instance(simulator_app::impl& owner, world_settings s, world_config config,
                  std::shared_ptr<const world_data> data);
   ~world_instance();
   world_instance(const world_instance&) = delete;
@@ -189,8 +194,13 @@ struct simulator_app::impl {
   std::shared_ptr<world_instance> make_world(world_settings s, std::string& error);
   std::optional<std::string> world_of_token(std::string_view token) const;
   void register_world_routes(router& admin);
-  nlohmann::json described(const world_instance& w, const std::string& admin_base, const std::string& app_base,
-                           const std::string& sp_base) const;
+  nlohmann::json described(const world_instance& w, const world_bases& bases) const;
+  world_bases bases_for(const http_request& req) const;
+  void create_world(http_request& req, respond_fn respond);
+  void register_binding_routes(router& admin);
+  std::string refusal_locked(const world_settings& s) const;
+  std::shared_ptr<const world_data> sheets_for(const world_settings& s, std::vector<sheet_change>& startup,
+                                               std::string& error) const;
   void expire_worlds();
   bool remove_world(const std::string& id, const char* why);
   std::size_t max_worlds() const;

@@ -55,7 +55,7 @@ std::optional<world_settings> read_settings(const nlohmann::json& body, const wo
   static const std::set<std::string> known{"id", "ttl", "clock", "bind", "api_users"};
   for (const auto& [key, value] : body.items())
     if (!known.count(key)) {
-      error = "unknown member '" + std::string(clip(key, 64)) + "' (known: id, ttl, clock, bind, api_users)";
+      error = "unknown member '" + (clip(key, 64)) + "' (known: id, ttl, clock, bind, api_users)";
       return std::nullopt;
     }
   world_settings s;
@@ -126,7 +126,7 @@ std::shared_ptr<world_instance> simulator_app::impl::resolve(http_request& req, 
     auto id = rest.substr(0, slash);
     auto w = is_world_id(id) ? find_world(id) : nullptr;
     if (!w) {
-      error = "no world '" + std::string(clip(id, 63)) + "' (GET /__admin/worlds lists them)";
+      error = "no world '" + (clip(id, 63)) + "' (GET /__admin/worlds lists them)";
       return nullptr;
     }
     req.world = std::string(id);
@@ -173,6 +173,48 @@ std::shared_ptr<world_instance> simulator_app::impl::bound_world(const http_requ
   return nullptr;
 }
 
+// Why a world with these settings cannot be added now ("" when it can). Under worlds_mutex.
+std::string simulator_app::impl::refusal_locked(const world_settings& s) const {
+  if (worlds.count(s.id)) return "world '" + s.id + "' exists";
+  if (worlds.size() >= max_worlds())
+    return "at most " + std::to_string(max_worlds()) +
+           " named worlds at once (worlds.max): delete one (DELETE /__admin/worlds/{id}) or wait for an idle one to "
+           "expire";
+  for (const auto& client_id : s.bound)
+    if (auto b = bindings.find(client_id); b != bindings.end())
+      return "bind: " + clip(client_id, 64) + " is bound to world '" + b->second + "'";
+  return "";
+}
+
+// The files' sheets, or — with api_users — a copy with those changes applied (added to
+// `startup`, which the world's editor replays at every reload). nullptr and `error` if refused.
+std::shared_ptr<const world_data> simulator_app::impl::sheets_for(const world_settings& s,
+                                                                  std::vector<sheet_change>& startup,
+                                                                  std::string& error) const {
+  if (s.api_users.empty()) return data_template;
+  std::vector<sheet_change> extra;
+  for (const auto& spec : s.api_users) {
+    auto c = parse_api_user(spec, error);
+    if (!c) {
+      error.insert(0, "api_users: ");
+      return nullptr;
+    }
+    extra.push_back(std::move(*c));
+  }
+  auto copy = *world_template;
+  copy.data = *data_template;
+  try {
+    apply_sheet_changes(copy, copy.data, extra);
+  } catch (const config_error& e) {
+    error = std::string("api_users: ") + e.what();
+    return nullptr;
+  }
+  startup.insert(startup.end(), extra.begin(), extra.end());
+  auto indexed = std::make_shared<world_data>(std::move(copy.data));
+  indexed->reindex();
+  return indexed;
+}
+
 // Builds a world from the files' configuration; nullptr and `error` when it cannot be made.
 // Runs on the background pool (or at startup).
 std::shared_ptr<world_instance> simulator_app::impl::make_world(world_settings s, std::string& error) {
@@ -180,50 +222,14 @@ std::shared_ptr<world_instance> simulator_app::impl::make_world(world_settings s
   s.token = random_hex(64);
   {
     std::lock_guard lock(worlds_mutex);
-    if (worlds.count(s.id)) {
-      error = "world '" + s.id + "' exists";
-      return nullptr;
-    }
-    if (worlds.size() >= max_worlds()) {
-      error = "at most " + std::to_string(max_worlds()) +
-              " named worlds at once (worlds.max): delete one (DELETE /__admin/worlds/{id}) or wait for an idle one to "
-              "expire";
-      return nullptr;
-    }
-    for (const auto& client_id : s.bound)
-      if (auto b = bindings.find(client_id); b != bindings.end()) {
-        error = "bind: " + clip(client_id, 64) + " is bound to world '" + b->second + "'";
-        return nullptr;
-      }
+    if (error = refusal_locked(s); !error.empty()) return nullptr;
   }
   auto startup = startup_changes;
-  auto data = data_template;
-  if (!s.api_users.empty()) {
-    auto copy = *world_template;
-    copy.data = *data_template;
-    for (const auto& spec : s.api_users) {
-      auto c = parse_api_user(spec, error);
-      if (!c) {
-        error = "api_users: " + error;
-        return nullptr;
-      }
-      startup.push_back(std::move(*c));
-    }
-    try {
-      std::vector<sheet_change> extra(startup.begin() + static_cast<std::ptrdiff_t>(startup_changes.size()),
-                                      startup.end());
-      apply_sheet_changes(copy, copy.data, extra);
-    } catch (const config_error& e) {
-      error = std::string("api_users: ") + e.what();
-      return nullptr;
-    }
-    auto indexed = std::make_shared<world_data>(std::move(copy.data));
-    indexed->reindex();
-    data = std::move(indexed);
-  }
+  auto data = sheets_for(s, startup, error);
+  if (!data) return nullptr;
   for (const auto& client_id : s.bound)
     if (!data->find_service(client_id)) {
-      error = "bind: no service '" + std::string(clip(client_id, 64)) + "'";
+      error = "bind: no service '" + clip(client_id, 64) + "'";
       return nullptr;
     }
   auto config = *world_template;
@@ -232,10 +238,7 @@ std::shared_ptr<world_instance> simulator_app::impl::make_world(world_settings s
   w->rt.hops = home->rt.hops;
   w->build(startup);
   std::lock_guard lock(worlds_mutex);
-  if (worlds.count(s.id) || worlds.size() >= max_worlds()) {  // raced with another create
-    error = worlds.count(s.id) ? "world '" + s.id + "' exists" : "at most " + std::to_string(max_worlds()) + " worlds";
-    return nullptr;
-  }
+  if (error = refusal_locked(s); !error.empty()) return nullptr;  // raced with another create
   worlds.emplace(s.id, w);
   for (const auto& client_id : s.bound) bindings[client_id] = s.id;
   return w;
@@ -284,9 +287,8 @@ void simulator_app::impl::declare_worlds() {
   }
 }
 
-nlohmann::json simulator_app::impl::described(const world_instance& w, const std::string& admin_base,
-                                              const std::string& app_base, const std::string& sp_base) const {
-  auto j = w.describe(admin_base, app_base, sp_base);
+nlohmann::json simulator_app::impl::described(const world_instance& w, const world_bases& bases) const {
+  auto j = w.describe(bases.admin, bases.app, bases.sp);
   nlohmann::json bound = nlohmann::json::array();
   std::lock_guard lock(worlds_mutex);
   for (const auto& [client_id, id] : bindings)
@@ -295,77 +297,83 @@ nlohmann::json simulator_app::impl::described(const world_instance& w, const std
   return j;
 }
 
-void simulator_app::impl::register_world_routes(router& admin) {
-  auto bases = [this](const http_request& req) {
-    auto host = host_name_of(req);
-    auto base = [&](const char* listener) -> std::string {
-      auto it = ports.find(listener);
-      if (it == ports.end() || it->second == 0) return "";
-      const auto& s = home->rt.world.server;
-      bool tls = std::string(listener) == "app" ? s.app.tls.enabled : s.sp.tls.enabled;
-      return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(it->second);
-    };
-    auto admin_port = ports.count("admin") ? ports.at("admin") : 0;
-    return std::tuple{"http://" + host + ":" + std::to_string(admin_port), base("app"), base("sp")};
+// The base URLs of the listeners as a caller that reached the admin listener by its Host
+// header reaches them.
+world_bases simulator_app::impl::bases_for(const http_request& req) const {
+  auto host = host_name_of(req);
+  auto base = [&](const char* listener, bool tls) -> std::string {
+    auto it = ports.find(listener);
+    if (it == ports.end() || it->second == 0) return "";
+    return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(it->second);
   };
-  admin.add("POST", "/__admin/worlds", [this, bases](http_request& req, respond_fn respond) {
-    std::string error;
-    auto body = req.body.empty() ? std::optional(nlohmann::json::object()) : parse_json_object(req.body, error);
-    auto s = body ? read_settings(*body, home->rt.world.worlds, error) : std::nullopt;
-    if (!s) return respond(json_error(400, "invalid_world", error));
-    auto [admin_base, app_base, sp_base] = bases(req);
-    auto job = [this, s = std::move(*s), respond, admin_base, app_base, sp_base]() mutable {
-      std::string why;
-      auto began = std::chrono::steady_clock::now();
-      auto w = make_world(std::move(s), why);
-      if (!w) {
-        int status = why.find("exists") != std::string::npos ? 409 : why.rfind("at most", 0) == 0 ? 429 : 400;
-        return respond(json_error(status,
-                                  status == 429   ? "world_limit"
-                                  : status == 409 ? "world_exists"
-                                                  : "invalid_world",
-                                  why));
-      }
-      auto j = described(*w, admin_base, app_base, sp_base);
-      j["token"] = w->settings.token;
-      auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
-      log.event("world_created", {{"world", w->settings.id}, {"ms", took}});
-      auto res = json_response(201, j);
-      res.set("location", "/__admin/worlds/" + w->settings.id);
-      respond(std::move(res));
-    };
-    if (!background.submit("worlds", std::move(job)))
-      respond(json_error(503, "busy", "too many worlds being created at once; try again"));
-  });
-  admin.add_sync("GET", "/__admin/worlds", [this, bases](http_request& req) {
-    auto [admin_base, app_base, sp_base] = bases(req);
+  const auto& s = world_template->server;
+  return {base("admin", false), base("app", s.app.tls.enabled), base("sp", s.sp.tls.enabled)};
+}
+
+void simulator_app::impl::create_world(http_request& req, respond_fn respond) {
+  std::string error;
+  auto body = req.body.empty() ? std::optional(nlohmann::json::object()) : parse_json_object(req.body, error);
+  auto s = body ? read_settings(*body, world_template->worlds, error) : std::nullopt;
+  if (!s) return respond(json_error(400, "invalid_world", error));
+  // Shared: a job the pool refuses is dropped unrun, and its caller still needs an answer.
+  auto answer = std::make_shared<respond_fn>(std::move(respond));
+  auto job = [this, s = std::move(*s), answer, bases = bases_for(req)]() mutable {
+    auto& reply = *answer;
+    std::string why;
+    auto began = std::chrono::steady_clock::now();
+    auto w = make_world(std::move(s), why);
+    if (!w) {
+      int status = why.find("exists") != std::string::npos ? 409 : why.rfind("at most", 0) == 0 ? 429 : 400;
+      const char* code = status == 429 ? "world_limit" : status == 409 ? "world_exists" : "invalid_world";
+      return reply(json_error(status, code, why));
+    }
+    auto j = described(*w, bases);
+    j["token"] = w->settings.token;
+    auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+    log.event("world_created", {{"world", w->settings.id}, {"ms", took}});
+    auto res = json_response(201, j);
+    res.set("location", "/__admin/worlds/" + w->settings.id);
+    reply(std::move(res));
+  };
+  if (!background.submit("worlds", std::move(job)))
+    (*answer)(json_error(503, "busy", "too many worlds being created at once; try again"));
+}
+
+void simulator_app::impl::register_world_routes(router& admin) {
+  admin.add("POST", "/__admin/worlds",
+            [this](http_request& req, respond_fn respond) { create_world(req, std::move(respond)); });
+  admin.add_sync("GET", "/__admin/worlds", [this](http_request& req) {
+    auto bases = bases_for(req);
     nlohmann::json list = nlohmann::json::array();
     std::vector<std::shared_ptr<world_instance>> all;
     {
       std::lock_guard lock(worlds_mutex);
       for (const auto& [id, w] : worlds) all.push_back(w);
     }
-    for (const auto& w : all) list.push_back(described(*w, admin_base, app_base, sp_base));
+    for (const auto& w : all) list.push_back(described(*w, bases));
     return json_response(200, {{"worlds", list}, {"count", all.size()}, {"max", max_worlds()}});
   });
-  admin.add_sync("GET", "/__admin/worlds/{id}", [this, bases](http_request& req) {
+  admin.add_sync("GET", "/__admin/worlds/{id}", [this](http_request& req) {
     auto w = find_world(req.params["id"]);
-    if (!w) return json_error(404, "unknown_world", "no world '" + std::string(clip(req.params["id"], 63)) + "'");
-    auto [admin_base, app_base, sp_base] = bases(req);
-    return json_response(200, described(*w, admin_base, app_base, sp_base));
+    if (!w) return json_error(404, "unknown_world", "no world '" + clip(req.params["id"], 63) + "'");
+    return json_response(200, described(*w, bases_for(req)));
   });
   admin.add_sync("DELETE", "/__admin/worlds/{id}", [this](http_request& req) {
     if (!remove_world(req.params["id"], "deleted through the admin API"))
-      return json_error(404, "unknown_world", "no world '" + std::string(clip(req.params["id"], 63)) + "'");
+      return json_error(404, "unknown_world", "no world '" + clip(req.params["id"], 63) + "'");
     return json_response(200, {{"deleted", req.params["id"]}});
   });
+  register_binding_routes(admin);
+}
+
+void simulator_app::impl::register_binding_routes(router& admin) {
   admin.add_sync("PUT", "/__admin/worlds/{id}/bindings/{client_id}", [this](http_request& req) {
     const auto& id = req.params["id"];
     const auto& client_id = req.params["client_id"];
     auto w = find_world(id);
-    if (!w) return json_error(404, "unknown_world", "no world '" + std::string(clip(id, 63)) + "'");
+    if (!w) return json_error(404, "unknown_world", "no world '" + (clip(id, 63)) + "'");
     if (!w->rt.data.get()->find_service(client_id))
-      return json_error(404, "unknown_service", "no service '" + std::string(clip(client_id, 64)) + "' in that world");
+      return json_error(404, "unknown_service", "no service '" + (clip(client_id, 64)) + "' in that world");
     std::lock_guard lock(worlds_mutex);
     if (auto b = bindings.find(client_id); b != bindings.end() && b->second != id)
       return json_error(409, "bound_elsewhere", clip(client_id, 64) + " is bound to world '" + b->second + "'");
@@ -378,8 +386,7 @@ void simulator_app::impl::register_world_routes(router& admin) {
     std::lock_guard lock(worlds_mutex);
     auto b = bindings.find(client_id);
     if (b == bindings.end() || b->second != id)
-      return json_error(404, "not_bound",
-                        clip(client_id, 64) + " is not bound to world '" + std::string(clip(id, 63)) + "'");
+      return json_error(404, "not_bound", clip(client_id, 64) + " is not bound to world '" + (clip(id, 63)) + "'");
     bindings.erase(b);
     return json_response(200, {{"world", id}, {"unbound", client_id}});
   });

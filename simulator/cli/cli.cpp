@@ -699,7 +699,7 @@ int report_admin_failure(const char* command, const admin_endpoint& admin, const
     return 3;
   }
   std::string ignored;
-  auto j = parse_json_object(a.body, ignored, {.max_bytes = 64 * 1024, .max_depth = 8});
+  auto j = parse_json_object(a.body, ignored, {.max_bytes = std::size_t{64} * 1024, .max_depth = 8});
   auto code = j ? string_member(*j, "error") : "", why = j ? string_member(*j, "error_description") : "";
   err << "HTTP " << a.status << (code.empty() ? "" : " " + printable(code, 64)) << ": "
       << (why.empty() ? printable(a.body, 200) : printable(why, 500));
