@@ -260,7 +260,9 @@ client_response request_to(const std::string& host, std::uint16_t port, bool tls
                            const std::map<std::string, std::string>& headers, const tls_options& options) {
   auto c = connection::open_between("", host, port, tls, options);
   if (!c->connected() || !c->send(build_request(method, target, body, headers))) return {};
-  auto res = c->read_response();
+  // Generous: a request answers in milliseconds, but under ASan on two busy cores heavy admin
+  // work (a 100 000-persona world's sheet change) can take seconds; a hang still fails.
+  auto res = c->read_response(std::chrono::seconds(30));
   return res ? *res : client_response{};
 }
 
