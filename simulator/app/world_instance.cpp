@@ -54,7 +54,8 @@ void world_instance::build(const std::vector<sheet_change>& startup) {
         a->guarded("sync_cards", [&] { cards.sync(); });
         a->guarded("sync_jpki", [a] { a->sync_pki(); });
       },
-      &a->background, [a](const std::string& event, const nlohmann::json& detail) { a->log.event(event, detail); });
+      &a->background, [a](const std::string& event, const nlohmann::json& detail) { a->log.event(event, detail); },
+      is_default() ? "admin" : "world:" + settings.id);
   processes = std::make_unique<processor>(
       rt, *a->server, *a->client, [this](const std::string& id) { return url_of(id); }, ids);
   processes->set_keep_alive([weak] { return std::shared_ptr<void>(weak.lock()); });
@@ -83,6 +84,7 @@ void world_instance::register_routes() {
   kiosk_context kiosk{
       &rt.data,      &rt.clock, &auth, &cards, a->pki.get(), &ids, rt.world.server.sp.tls.require_client_cert,
       &a->background};
+  kiosk.owner_prefix = is_default() ? "" : settings.id + "/";
   register_system_side_routes(kiosk);
   if (a->runs(system_kind::portal)) register_portal_routes(kiosk);
   auto log_event = [a, id = settings.id](const std::string& event, const nlohmann::json& detail) {

@@ -113,7 +113,7 @@ void run_card_work(const kiosk_context& ctx, const std::string& owner, respond_f
     }
   };
   if (!ctx.pool) return guarded();
-  if (!ctx.pool->submit(owner, std::move(guarded))) (*answer)(busy());
+  if (!ctx.pool->submit(ctx.owner_prefix + owner, std::move(guarded))) (*answer)(busy());
 }
 
 // Whose PIN tries these are: the service a live kiosk challenge was issued to (not spent:

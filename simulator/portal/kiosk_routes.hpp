@@ -43,6 +43,7 @@ struct kiosk_context {
   id_generator* ids;
   bool mutual_tls = false;
   background_pool* pool = nullptr;  // where key work runs; none: on the caller's thread (tests, CLI)
+  std::string owner_prefix{};       // a named world's "{id}/": its callers' shares of the pool are its own
   std::shared_ptr<kiosk_challenges> challenges = make_kiosk_challenges();
 };
 

@@ -72,11 +72,13 @@ edit_outcome limit_refusal(record_result r, const change_limits& limits) {
 }  // namespace
 
 world_editor::world_editor(world_runtime& rt, std::vector<sheet_change> startup,
-                           std::function<void(const world_data&)> changed, background_pool* pool, editor_log log)
+                           std::function<void(const world_data&)> changed, background_pool* pool, editor_log log,
+                           std::string pool_owner)
     : rt_(&rt),
       changed_(std::move(changed)),
       pool_(pool),
       log_(std::move(log)),
+      pool_owner_(std::move(pool_owner)),
       limits_(rt.world.qa.runtime_changes),
       startup_(startup),
       changes_(std::move(startup)) {
@@ -107,9 +109,9 @@ void world_editor::enqueue(job work, edit_done done) {
   schedule_next();
 }
 
-// One job per turn of the pool, so the admin's queue takes turns with other owners' work.
+// One job per turn of the pool, so the world's queue takes turns with other owners' work.
 void world_editor::schedule_next() {
-  if (pool_->submit("admin", [this] { run_next(); })) return;
+  if (pool_->submit(pool_owner_, [this] { run_next(); })) return;
   std::deque<pending> refused;
   {
     std::lock_guard lock(queue_mutex_);

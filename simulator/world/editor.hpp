@@ -37,8 +37,10 @@ class world_editor {
   // `startup` are the changes already applied to the world (--api-user); `changed` runs after
   // every replacement (card states, JPKI certificates follow the new personas). `pool`: where
   // the work runs (null: on the caller's thread). `log`: a line per change a reload dropped.
+  // `pool_owner`: whose turn its jobs take in the pool — one per world, so that one world's
+  // edits never fill another's share.
   world_editor(world_runtime& rt, std::vector<sheet_change> startup, std::function<void(const world_data&)> changed,
-               background_pool* pool = nullptr, editor_log log = {});
+               background_pool* pool = nullptr, editor_log log = {}, std::string pool_owner = "admin");
   ~world_editor();
   world_editor(const world_editor&) = delete;
   world_editor& operator=(const world_editor&) = delete;
@@ -86,6 +88,7 @@ class world_editor {
   std::function<void(const world_data&)> changed_;
   background_pool* pool_;
   editor_log log_;
+  std::string pool_owner_;
   change_limits limits_;
   std::vector<sheet_change> startup_;
   std::mutex work_mutex_;  // held by the one job running

@@ -112,5 +112,46 @@ TEST(WorldEditor, AFullQueueIsRefusedNotGrown) {
   EXPECT_LE(busy, 4);  // at most one more, had the first not started yet
 }
 
+// issue 27: every world has its own editor; their jobs queue in the pool under each world's
+// owner, so editors of many worlds waiting at once never fill one shared owner's share (with
+// one owner for all, the third editor here was refused 503 editor_busy).
+TEST(WorldEditor, EditorsOfManyWorldsQueueUnderTheirOwnOwners) {
+  constexpr int worlds = 4;
+  background_pool pool({1, 64, 2});  // one worker, two waiting jobs per owner
+  std::vector<std::unique_ptr<world_runtime>> runtimes;
+  std::vector<std::unique_ptr<world_editor>> editors;
+  for (int i = 0; i < worlds; ++i) {
+    runtimes.push_back(std::make_unique<world_runtime>(load_world(MYNASIM_SOURCE_DIR "/fixtures/world.yaml")));
+    editors.push_back(std::make_unique<world_editor>(
+        *runtimes.back(), std::vector<sheet_change>{}, [](const world_data&) {}, &pool, editor_log{},
+        "world:w" + std::to_string(i)));
+  }
+  struct stopper {
+    background_pool& pool;
+    ~stopper() { pool.stop(); }
+  } stop_first{pool};
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  ASSERT_TRUE(pool.submit("blocker", [&] {  // holds the only worker until every change is queued
+    std::unique_lock lock(m);
+    cv.wait_for(lock, 60s, [&] { return release; });
+  }));
+  std::vector<int> statuses;
+  for (int i = 0; i < worlds; ++i)
+    editors[i]->change(note_of("taro", i), [&](const edit_outcome& o) {
+      std::lock_guard lock(m);
+      statuses.push_back(o.status);
+      cv.notify_all();
+    });
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(wait_until(m, cv, [&] { return statuses.size() == worlds; }));
+  for (int status : statuses) EXPECT_EQ(status, 200);
+}
+
 }  // namespace
 }  // namespace mynasim
