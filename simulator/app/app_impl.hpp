@@ -116,6 +116,11 @@ struct world_instance : std::enable_shared_from_this<world_instance> {
   void observe();
 };
 
+// The client a request names for itself, proved or not (?client_id=, a form's, a JSON body's
+// once parsed), at most 64 bytes: the journal's claimed_client_id and a binding's key
+// (app/pipeline.cpp).
+std::string claimed_client_of(const http_request& req);
+
 struct simulator_app::impl {
   impl(world_config world, app_options opts);
   ~impl();
@@ -190,7 +195,7 @@ struct simulator_app::impl {
   // worlds.cpp: resolving, creating, listing, removing worlds.
   std::shared_ptr<world_instance> resolve(http_request& req, std::string& error);
   std::shared_ptr<world_instance> find_world(std::string_view id) const;
-  std::shared_ptr<world_instance> bound_world(const http_request& req) const;
+  std::shared_ptr<world_instance> bound_world(http_request& req) const;
   std::shared_ptr<world_instance> make_world(world_settings s, std::string& error);
   std::optional<std::string> world_of_token(std::string_view token) const;
   void register_world_routes(router& admin);

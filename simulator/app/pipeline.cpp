@@ -31,17 +31,7 @@ std::string form_field(std::string_view body, std::string_view key) {
   return "";
 }
 
-// The client a request names for itself, proved or not: ?client_id=, a form's client_id (the
-// token endpoint), a JSON body's (the kiosk). Bounded: it becomes a journal field.
 constexpr std::size_t max_claim_bytes = 64;
-std::string claimed_client_of(const http_request& req) {
-  auto claim = req.query_param("client_id").value_or("");
-  if (claim.empty() && req.method == "POST" && !req.body.empty() && req.body.size() < 65536 && req.body[0] != '{')
-    claim = form_field(req.body, "client_id");
-  if (claim.empty() && req.json_body && req.json_body->is_object()) claim = string_member(*req.json_body, "client_id");
-  if (claim.size() > max_claim_bytes) claim.resize(max_claim_bytes);
-  return claim;
-}
 
 bool is_token_exchange(const http_request& req) {
   return req.listener == "sp" && req.method == "POST" && (req.path == paths::token || req.path == paths::stub_token);
@@ -88,6 +78,15 @@ void keep_inside(const std::string& prefix, http_response& res) {
 }
 
 }  // namespace
+
+std::string claimed_client_of(const http_request& req) {
+  auto claim = req.query_param("client_id").value_or("");
+  if (claim.empty() && req.method == "POST" && !req.body.empty() && req.body.size() < 65536 && req.body[0] != '{')
+    claim = form_field(req.body, "client_id");
+  if (claim.empty() && req.json_body && req.json_body->is_object()) claim = string_member(*req.json_body, "client_id");
+  if (claim.size() > max_claim_bytes) claim.resize(max_claim_bytes);
+  return claim;
+}
 
 void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (req.listener == "admin") {

@@ -142,28 +142,29 @@ std::shared_ptr<world_instance> simulator_app::impl::resolve(http_request& req, 
 }
 
 // An unprefixed request of a service bound to a world: the client_id it names (authorize, the
-// token endpoint, the kiosk), or the world whose token it carries (IF001-04, -06).
-std::shared_ptr<world_instance> simulator_app::impl::bound_world(const http_request& req) const {
-  std::vector<std::shared_ptr<world_instance>> candidates;
+// token endpoint, the kiosk — the same reading the journal's claimed_client_id gets), or the
+// world whose access token it carries (IF001-04, -06). The body is read outside the lock, and
+// a JSON body once for the whole pipeline.
+std::shared_ptr<world_instance> simulator_app::impl::bound_world(http_request& req) const {
   {
     std::lock_guard lock(worlds_mutex);
     if (bindings.empty()) return nullptr;
-    auto claim = req.query_param("client_id").value_or("");
-    if (claim.empty() && req.method == "POST" && req.body.size() < 65536) {
-      std::vector<std::pair<std::string, std::string>> form;
-      if (!req.body.empty() && req.body[0] != '{' && parse_form(req.body, form))
-        for (auto& [k, v] : form)
-          if (k == "client_id") claim = v;
-      if (claim.empty() && !req.body.empty() && req.body[0] == '{') {
-        std::string ignored;
-        if (auto j = parse_json_object(req.body, ignored)) claim = string_member(*j, "client_id");
-      }
-    }
+  }
+  if (!req.body.empty() && req.body[0] == '{' && req.body.size() < 262144) {
+    std::string ignored;
+    request_json_object(req, ignored);  // kept in the request for fill_facts and the handler
+  }
+  const auto claim = claimed_client_of(req);
+  std::vector<std::shared_ptr<world_instance>> candidates;
+  {
+    std::lock_guard lock(worlds_mutex);
     if (!claim.empty())
       if (auto b = bindings.find(claim); b != bindings.end())
         if (auto w = worlds.find(b->second); w != worlds.end()) return w->second;
     for (const auto& [client_id, id] : bindings)
-      if (auto w = worlds.find(id); w != worlds.end()) candidates.push_back(w->second);
+      if (auto w = worlds.find(id);
+          w != worlds.end() && std::find(candidates.begin(), candidates.end(), w->second) == candidates.end())
+        candidates.push_back(w->second);
   }
   const auto* a = req.header("authorization");
   if (!a || a->rfind("Bearer ", 0) != 0) return nullptr;
@@ -335,7 +336,8 @@ void simulator_app::impl::create_world(http_request& req, respond_fn respond) {
     res.set("location", "/__admin/worlds/" + w->settings.id);
     reply(std::move(res));
   };
-  if (!background.submit("worlds", std::move(job)))
+  // Fair per caller: one job's burst of creations waits behind itself, not before another's.
+  if (!background.submit("create-world:" + req.remote_address, std::move(job)))
     (*answer)(json_error(503, "busy", "too many worlds being created at once; try again"));
 }
 
