@@ -203,7 +203,7 @@ void simulator_app::impl::build_process_routes(router& admin) {
     add_health_routes(home->routers[name], ready, server, name, blocker);
   if (home->rt.world.logging.metrics)
     admin.add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
-  register_owner_routes(admin);
+  register_owner_journal_route(admin);
   register_world_routes(admin);
 }
 

@@ -97,6 +97,8 @@ struct world_instance : std::enable_shared_from_this<world_instance> {
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
   std::atomic<std::int64_t> last_used_ms{0};  // steady clock, for the TTL
   std::atomic<std::uint64_t> requests{0};
+  // A follower's copy of a named world: the version of the owner's runtime changes adopted.
+  std::atomic<std::uint64_t> owner_sheets{0};
 
   bool is_default() const { return prefix.empty(); }
   void touch();
@@ -160,7 +162,8 @@ struct simulator_app::impl {
                     std::shared_ptr<world_instance> hold);
   void follow_world_owner();
   void start_scenario_file();
-  void register_owner_routes(router& r);
+  void register_owner_routes(router& r, world_instance& w);
+  void register_owner_journal_route(router& r);
   void export_cas();
   void listen_all();
   void housekeeping();
@@ -177,6 +180,12 @@ struct simulator_app::impl {
   // pipeline.cpp: from a request to the world's router, and the journal after it.
   void dispatch(http_request& req, respond_fn respond);
   void dispatch_in(const std::shared_ptr<world_instance>& w, http_request& req, respond_fn respond);
+  // split_world.cpp: a follower's side of the worlds.
+  void ask_owner(const std::shared_ptr<world_instance>& w, http_request& req, fault_decision decision,
+                 respond_fn respond);
+  void adopt_owner_sheets(const std::shared_ptr<world_instance>& w, std::uint64_t version,
+                          std::function<void(std::string)> then);
+  void follow_world(const std::string& id, std::shared_ptr<http_request> req, respond_fn respond);
   void finish_dispatch(world_instance& w, std::shared_ptr<http_request> req, fault_decision decision,
                        fault_decision more, respond_fn respond);
   void fill_facts(world_instance& w, http_request& req);

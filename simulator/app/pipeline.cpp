@@ -88,15 +88,45 @@ std::string claimed_client_of(const http_request& req) {
   return claim;
 }
 
+namespace {
+// The admin paths a follower answers itself: its own health and metrics.
+bool own_admin_path(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/__admin/health" || path == "/metrics";
+}
+
+// A world's admin path with a bearer the size of a world token.
+bool world_token_call(const http_request& req) {
+  const auto* a = req.header("authorization");
+  return req.path.rfind("/worlds/", 0) == 0 && a && a->size() == 7 + 64 && a->rfind("Bearer ", 0) == 0;
+}
+}  // namespace
+
 void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   if (req.listener == "admin") {
     std::string scope;
     admin_tokens tokens{home->rt.world.server.admin.bearer_token,
                         [this](std::string_view t) { return world_of_token(t); }};
-    if (auto refused = admin_refusal(req, tokens, scope)) return respond(std::move(*refused));
+    auto refused = admin_refusal(req, tokens, scope);
+    // A follower's admin plane is the owner's — one clock, one set of faults, one journal, every
+    // world — but its health and its metrics are its own. A world token only the owner, which
+    // made it, can judge: it goes on with the caller's own credentials.
+    if (link && !own_admin_path(req.path)) {
+      if (!refused) return link->forward(req, std::move(respond));
+      if (world_token_call(req)) return link->forward(req, std::move(respond), true);
+    }
+    if (refused) return respond(std::move(*refused));
   }
   std::string error;
   auto w = resolve(req, error);
+  if (!w && link && req.path.rfind("/worlds/", 0) == 0) {  // a named world this follower has not served yet
+    auto slash = req.path.find('/', 8);
+    auto id = req.path.substr(8, slash == std::string::npos ? std::string::npos : slash - 8);
+    if (is_world_id(id)) {
+      req.world = id;  // journaled in that world once answered
+      req.path = slash == std::string::npos ? "/" : req.path.substr(slash);
+      return follow_world(id, std::make_shared<http_request>(req), std::move(respond));
+    }
+  }
   if (!w) return respond(json_error(404, "unknown_world", error));
   dispatch_in(w, req, std::move(respond));
 }
@@ -112,15 +142,8 @@ void simulator_app::impl::dispatch_in(const std::shared_ptr<world_instance>& w, 
       respond(std::move(res));
     };
   }
-  if (req.listener == "admin") {
-    // A follower's admin plane is the owner's: one clock, one set of faults, one journal —
-    // but its health and its metrics are its own.
-    if (link && req.path != "/healthz" && req.path != "/readyz" && req.path != "/__admin/health" &&
-        req.path != "/metrics")
-      return link->forward(req, std::move(respond));
+  if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz")
     return it->second.dispatch(req, std::move(respond));
-  }
-  if (req.path == "/healthz" || req.path == "/readyz") return it->second.dispatch(req, std::move(respond));
   fill_facts(*w, req);
   w->scenarios.tick();
   fault_decision decision;
@@ -132,15 +155,7 @@ void simulator_app::impl::dispatch_in(const std::shared_ptr<world_instance>& w, 
       if (res.status != 200 || !error_code_of(res).empty()) w->faults.remove(bound);
       respond(std::move(res));
     };
-  if (link) {  // a follower: the world owner decides; the request outlives this call, so copy it
-    auto copy = std::make_shared<http_request>(req);
-    link->decide(*copy, [this, w, copy, decision = std::move(decision), respond = std::move(respond)](
-                            std::optional<fault_decision> more, const std::string& error) mutable {
-      if (!more) return respond(json_error(503, "world_owner_unreachable", error));
-      finish_dispatch(*w, copy, std::move(decision), std::move(*more), std::move(respond));
-    });
-    return;
-  }
+  if (link) return ask_owner(w, req, std::move(decision), std::move(respond));  // a follower: the owner decides
   auto more = w->faults.decide(req);
   finish_dispatch(*w, std::shared_ptr<http_request>(&req, [](http_request*) {}), std::move(decision), std::move(more),
                   std::move(respond));
@@ -343,8 +358,8 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   e.response_body = res.body;
   if (const auto* f = res.header("x-mynasim-faults")) e.faults.push_back(*f);
   e.node = node;
-  if (link && w->is_default())
-    link->record(std::move(e));  // the owner keeps the one journal
+  if (link)
+    link->record(std::move(e), w->settings.id);  // the owner keeps every world's journal
   else
     w->journal.record(std::move(e));
 }

@@ -104,6 +104,7 @@ void world_instance::register_routes() {
   register_conformance_routes(admin, *conformance);
   register_sheet_routes(admin, {&rt, editor.get(), log_event});
   register_control_room_routes(admin);
+  a->register_owner_routes(admin, *this);
 }
 
 // The systems listener: the backend systems this process runs, and the virtual cards they use.

@@ -78,33 +78,75 @@ void world_link::set_connected(bool up, const std::string& why) {
     cb_.log(up ? "world_owner_reachable" : "world_owner_unreachable", {{"owner", owner_}, {"detail", why}});
 }
 
-void world_link::decide(const http_request& req, std::function<void(std::optional<fault_decision>, std::string)> done) {
+void world_link::decide(const http_request& req, const std::string& prefix, std::function<void(owner_verdict)> done) {
   nlohmann::json facts{{"system", req.system},           {"listener", req.listener},
                        {"method", req.method},           {"path", req.path},
                        {"client_id", req.client_id},     {"persona", req.persona},
                        {"telegram_id", req.telegram_id}, {"process_id", req.process_id}};
-  client_->send(owner_request("POST", "/__admin/world/decide", facts.dump()),
+  client_->send(owner_request("POST", prefix + "/__admin/world/decide", facts.dump()),
                 [this, done = std::move(done)](const client_result& r) {
+                  owner_verdict v;
                   std::string error;
                   auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
-                  auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
-                  auto d = body && body->contains("decision") ? decision_from_json((*body)["decision"]) : std::nullopt;
-                  if (!clock || !d) {
+                  v.clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
+                  v.decision =
+                      body && body->contains("decision") ? decision_from_json((*body)["decision"]) : std::nullopt;
+                  if (r.status == 404 && r.body.find("\"unknown_world\"") != std::string::npos) {
+                    set_connected(true, "");
+                    v.unknown_world = true;
+                    v.error = "the world owner " + owner_ + " holds no such world";
+                    v.decision.reset();
+                    return done(std::move(v));
+                  }
+                  if (!v.clock || !v.decision) {
                     auto why = !r.error.empty()  ? r.error
                                : r.status != 200 ? "the owner answered " + std::to_string(r.status)
                                                  : "the owner's answer is malformed";
                     set_connected(false, why);
-                    return done(std::nullopt, "the world owner " + owner_ + " did not answer: " + why);
+                    v.decision.reset();
+                    v.error = "the world owner " + owner_ + " did not answer: " + why;
+                    return done(std::move(v));
                   }
+                  if (body->contains("sheets_version") && (*body)["sheets_version"].is_number_unsigned())
+                    v.sheets_version = (*body)["sheets_version"].get<std::uint64_t>();
                   set_connected(true, "");
-                  if (cb_.clock) cb_.clock(*clock);
-                  done(std::move(d), "");
+                  done(std::move(v));
                 });
 }
 
-void world_link::forward(const http_request& req, respond_fn respond) {
+void world_link::world_info(const std::string& id, std::function<void(int, nlohmann::json, std::string)> done) {
+  client_->send(owner_request("GET", "/__admin/worlds/" + id, ""),
+                [this, done = std::move(done)](const client_result& r) {
+                  if (r.status == 0) {
+                    set_connected(false, r.error);
+                    return done(0, nullptr, "the world owner " + owner_ + " did not answer: " + r.error);
+                  }
+                  std::string error;
+                  auto body = parse_json_object(r.body, error);
+                  if (r.status != 200 || !body)
+                    return done(r.status == 200 ? 502 : r.status, nullptr,
+                                "GET /__admin/worlds answered " + std::to_string(r.status));
+                  done(200, std::move(*body), "");
+                });
+}
+
+void world_link::world_changes(const std::string& prefix, changes_fn done) {
+  client_->send(owner_request("GET", prefix + "/__admin/changes?full=1", ""),
+                [done = std::move(done)](const client_result& c) {
+                  std::string why;
+                  auto changes = read_changes(c, why);
+                  done(std::move(changes), why);
+                });
+}
+
+void world_link::forward(const http_request& req, respond_fn respond, bool callers_credentials) {
   auto target = req.target.empty() ? req.path : req.target;
-  client_->send(owner_request(req.method, target, req.body), [this, respond = std::move(respond)](client_result r) {
+  auto call = owner_request(req.method, target, req.body);
+  if (callers_credentials) {
+    std::erase_if(call.headers, [](const http_header& h) { return h.name == "authorization"; });
+    if (const auto* a = req.header("authorization")) call.headers.push_back({"authorization", *a});
+  }
+  client_->send(std::move(call), [this, respond = std::move(respond)](client_result r) {
     if (r.status == 0) {
       set_connected(false, r.error);
       return respond(
@@ -112,16 +154,16 @@ void world_link::forward(const http_request& req, respond_fn respond) {
                      "this process follows the world owner " + owner_ + ", which did not answer: " + r.error));
     }
     http_response res(r.status, {}, std::move(r.body));
-    if (const auto* ct = r.header("content-type")) res.set("content-type", *ct);
-    if (const auto* auth = r.header("www-authenticate")) res.set("www-authenticate", *auth);
+    for (const char* name : {"content-type", "www-authenticate", "location", "retry-after", "cache-control"})
+      if (const auto* value = r.header(name)) res.set(name, *value);
     respond(std::move(res));
   });
 }
 
-void world_link::record(journal_entry e) {
+void world_link::record(journal_entry e, std::string world) {
   e.node = node_;
   std::lock_guard lock(mutex_);
-  queue_.push_back(std::move(e));
+  queue_.emplace_back(std::move(world), std::move(e));
   while (queue_.size() > max_queued_entries) {
     queue_.pop_front();
     ++dropped_;
@@ -139,7 +181,9 @@ void world_link::flush() {
   {
     std::lock_guard lock(mutex_);
     while (!queue_.empty() && entries.size() < max_entries_per_post) {
-      entries.push_back(journal_json(queue_.front()));
+      auto j = journal_json(queue_.front().second);
+      if (!queue_.front().first.empty()) j["world"] = queue_.front().first;
+      entries.push_back(std::move(j));
       queue_.pop_front();
     }
   }
@@ -153,7 +197,12 @@ void world_link::flush() {
                   if (r.status != 200) {  // put them back, oldest first; the bound still holds
                     std::lock_guard lock(mutex_);
                     for (auto it = batch->rbegin(); it != batch->rend(); ++it)
-                      if (auto e = journal_entry_from_json(*it)) queue_.push_front(std::move(*e));
+                      if (auto e = journal_entry_from_json(*it)) {
+                        auto world = it->contains("world") && (*it)["world"].is_string()
+                                         ? (*it)["world"].get<std::string>()
+                                         : std::string();
+                        queue_.emplace_front(std::move(world), std::move(*e));
+                      }
                     while (queue_.size() > max_queued_entries) {
                       queue_.pop_front();
                       ++dropped_;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// A split world is still one world. One process owns the world's state — the virtual clock,
-// faults and scenarios, resets, the sheets' runtime changes and the journal — and every other
-// process follows it: before answering a request it asks the owner what the world says
-// (faults to apply, a closed system, the clock), it sends its journal entries to the owner,
+// A split world is still one world — and so is each named world in it. One process owns every
+// world's state — the virtual clock, faults and scenarios, resets, the sheets' runtime changes
+// and the journal — and every other process follows it: before answering a request it asks the
+// owner what the request's world says (faults to apply, a closed system, the clock, the
+// version of its sheets), it sends its journal entries to the owner, tagged with their world,
 // and it hands every admin call on to the owner. A follower that cannot reach the owner
 // answers 503 and says so in /readyz and its log.
 #pragma once
@@ -28,6 +29,18 @@ namespace mynasim {
 class http_client;
 struct client_request;
 
+// What the owner says of one request in one world.
+struct owner_verdict {
+  std::optional<fault_decision> decision;  // nullopt: the world is unknown or the owner silent
+  std::optional<clock_state> clock;        // the world's clock, to adopt before answering
+  std::uint64_t sheets_version = 0;        // the world's runtime changes, by version
+  bool unknown_world = false;              // the owner holds no such world (deleted, expired)
+  std::string error;                       // why there is no decision
+};
+
+// The owner's runtime changes of one world, or why not.
+using changes_fn = std::function<void(std::optional<std::vector<sheet_change>>, std::string why)>;
+
 // How adopting the owner's sheets ended: ok, or why not.
 using sheets_adopted_fn = std::function<void(bool ok, const std::string& why)>;
 
@@ -43,13 +56,20 @@ class world_link {
   // owner_url: the owner's admin listener, e.g. http://portal:8081; token: its bearer token.
   world_link(std::string owner_url, std::string token, std::string node, http_client& client, link_callbacks cb);
 
-  // What the world says about this request (faults, a closed system); the owner's clock is
-  // adopted before `done` runs. nullopt and a message when the owner does not answer.
-  void decide(const http_request& req, std::function<void(std::optional<fault_decision>, std::string)> done);
-  // An admin call, answered by the owner.
-  void forward(const http_request& req, respond_fn respond);
-  // Queued for the owner's journal (bounded; the oldest are dropped when the owner is away).
-  void record(journal_entry e);
+  // What the world under `prefix` ("" for the default world, else "/worlds/{id}") says about
+  // this request: faults, a closed system, its clock and sheets' version.
+  void decide(const http_request& req, const std::string& prefix, std::function<void(owner_verdict)> done);
+  // A named world as the owner describes it (GET /__admin/worlds/{id}): status 200 and its
+  // description, 404 when the owner holds none, 0 and the error when it does not answer.
+  void world_info(const std::string& id, std::function<void(int, nlohmann::json, std::string)> done);
+  // The runtime changes of the world under `prefix`, to adopt over this process's files.
+  void world_changes(const std::string& prefix, changes_fn done);
+  // An admin call, answered by the owner: with this process's token, or — a world token the
+  // owner alone can judge — with the caller's own Authorization header.
+  void forward(const http_request& req, respond_fn respond, bool callers_credentials = false);
+  // Queued for the owner's journal of world `world` ("" the default world; bounded: the oldest
+  // are dropped when the owner is away).
+  void record(journal_entry e, std::string world = "");
   // Every 100 ms: sends queued journal entries; every 500 ms: syncs clock and sheets.
   void tick();
 
@@ -82,7 +102,7 @@ class world_link {
   std::atomic<std::uint64_t> sheets_version_{0};
   int ticks_ = 0;
   mutable std::mutex mutex_;
-  std::deque<journal_entry> queue_;
+  std::deque<std::pair<std::string, journal_entry>> queue_;  // (world, entry)
   std::uint64_t dropped_ = 0;
   std::string last_error_;
   // The sheets: why the last fetch or adoption failed ("" in sync), and when to try again —

@@ -178,6 +178,29 @@ class SplitWorld : public ::testing::Test {
     return nlohmann::json::parse(admin_of(via, "GET", "/__admin/requests?limit=1000" + query).body, nullptr, false);
   }
 
+  // Starts the owner, then the followers; "" once every process is ready, else why the test
+  // cannot run here (a failure is recorded for a process that does not get ready).
+  std::string start_all() {
+    // The owner first; then check that one test host reaches another by name over the bridge
+    // (a host firewall may filter bridged traffic) before blaming the processes for it.
+    start(host("portal"));
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!ready(host("portal")) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    if (!ready(host("portal"))) {
+      ADD_FAILURE() << "portal is not ready";
+      return "";
+    }
+    if (!run("ip netns exec " + host("juki").ns + " timeout 5 bash -c 'exec 3<>/dev/tcp/portal/8081'"))
+      return "test hosts cannot reach each other over the bridge here (bridged traffic filtered?)";
+    for (auto& h : hosts_)
+      if (h.system != "portal") start(h);
+    for (auto& h : hosts_) {
+      while (!ready(h) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+      if (!ready(h)) ADD_FAILURE() << h.system << " is not ready";
+    }
+    return "";
+  }
+
   std::string probe_, subnet_, bridge_, certs_;
   fs::path dir_;
   std::vector<test_host> hosts_;
@@ -185,20 +208,8 @@ class SplitWorld : public ::testing::Test {
 
 TEST_F(SplitWorld, EveryProcessSharesOneClockOneSetOfFaultsOneResetAndOneJournal) {
   auto started = std::chrono::steady_clock::now();
-  // The owner first; then check that one test host reaches another by name over the bridge
-  // (a host firewall may filter bridged traffic) before blaming the processes for it.
-  start(host("portal"));
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!ready(host("portal")) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(ready(host("portal"))) << "portal is not ready";
-  if (!run("ip netns exec " + host("juki").ns + " timeout 5 bash -c 'exec 3<>/dev/tcp/portal/8081'"))
-    GTEST_SKIP() << "test hosts cannot reach each other over the bridge here (bridged traffic filtered?)";
-  for (auto& h : hosts_)
-    if (h.system != "portal") start(h);
-  for (auto& h : hosts_) {
-    while (!ready(h) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(ready(h)) << h.system << " is not ready";
-  }
+  if (auto why = start_all(); !why.empty()) GTEST_SKIP() << why;
+  ASSERT_FALSE(HasFailure());
   auto ready_after = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(admin_of("juki", "PUT", "/__admin/clock", R"({"now": "2026-11-27T10:00:00+09:00", "frozen": true})").status,
             200);
@@ -297,6 +308,91 @@ TEST_F(SplitWorld, EveryProcessSharesOneClockOneSetOfFaultsOneResetAndOneJournal
   std::cout << "split world: " << hosts_.size() << " processes ready in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count() << " ms, test "
             << std::chrono::duration_cast<std::chrono::milliseconds>(total).count() << " ms\n";
+}
+
+// Named worlds in a split topology: the owner holds every world, each follower asks it with the
+// world's id, and a world created or deleted through any process's admin is so in all.
+TEST_F(SplitWorld, NamedWorldsAreHeldByTheOwnerAndFollowedByEveryProcess) {
+  if (auto why = start_all(); !why.empty()) GTEST_SKIP() << why;
+  ASSERT_FALSE(HasFailure());
+  const std::string identify = R"({"card_serial": "MC00000001"})";
+  ASSERT_EQ(
+      admin_of("portal", "PUT", "/__admin/clock", R"({"now": "2026-11-27T10:00:00+09:00", "frozen": true})").status,
+      200);
+
+  // Created through a follower (住基ネット's admin), held by the owner.
+  auto made = admin_of("juki", "POST", "/__admin/worlds", R"({"id": "qa", "clock": "2026-12-29T10:00:00+09:00"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(admin_of("portal", "GET", "/__admin/worlds/qa").status, 200);
+  // Its year-end clock closes 住基ネット in 住基ネット's own process — in that world only.
+  auto closed = systems_of("juki", "POST", "/worlds/qa/systems/juki/identify", identify);
+  EXPECT_EQ(closed.status, 503) << closed.body;
+  EXPECT_NE(closed.body.find("planned_outage"), std::string::npos) << closed.body;
+  auto open = systems_of("juki", "POST", "/systems/juki/identify", identify);
+  EXPECT_EQ(open.status, 200) << open.body;
+
+  // A second world: a complete flow crosses the processes inside it, its journal (read
+  // through a follower) has every process's hops, and the default world's has none of them.
+  auto dev = admin_of("portal", "POST", "/__admin/worlds", R"({"id": "dev", "clock": "2026-11-27T10:00:00+09:00"})");
+  ASSERT_EQ(dev.status, 201) << dev.body;
+  auto world_token = nlohmann::json::parse(dev.body)["token"].get<std::string>();
+  flow_client client{nullptr};
+  client.host = host("portal").ip;
+  client.app_port = 8443;
+  client.sp_port = 9443;
+  client.prefix = "/worlds/dev";
+  auto result = client.run("taro", "Date=20260401");
+  EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+  EXPECT_NE(result.dump().find("地方税関係情報"), std::string::npos) << result.dump();
+  std::set<std::string> nodes;
+  for (int i = 0; i < 100 && nodes.size() < 4; ++i) {
+    nodes.clear();
+    auto j = nlohmann::json::parse(admin_of("network", "GET", "/worlds/dev/__admin/requests?limit=1000").body, nullptr,
+                                   false);
+    if (j.is_object())
+      for (const auto& e : j["requests"])
+        if (auto n = e.value("node", ""); n == "network" || n == "juki" || n == "municipal" || n == "portal")
+          nodes.insert(n);
+    if (nodes.size() < 4) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(nodes.size(), 4u) << "nodes in world dev's journal";
+  for (const auto& e : journal("portal", "")["requests"])
+    EXPECT_EQ(e.value("telegram_id", ""), "") << "the default world's journal holds a flow of world dev: " << e.dump();
+
+  // A fault added with the world's own token through a follower fires in that world only.
+  auto added = request_to(host("juki").ip, 8081, false, "POST", "/worlds/dev/__admin/faults",
+                          R"({"kind": "http_error", "target": "municipal", "status": 500, "count": 1})",
+                          {{"Authorization", "Bearer " + world_token}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::string query = R"({"person_id": "taro", "items": []})";
+  EXPECT_NE(systems_of("municipal", "POST", "/systems/municipal/query", query).status, 500);
+  EXPECT_NE(systems_of("municipal", "POST", "/worlds/qa/systems/municipal/query", query).status, 500);
+  auto failed = systems_of("municipal", "POST", "/worlds/dev/systems/municipal/query", query);
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  // The world token reaches nothing outside its world, through a follower as through the owner.
+  for (const char* via : {"juki", "portal"}) {
+    auto outside = request_to(host(via).ip, 8081, false, "GET", "/__admin/faults", "",
+                              {{"Authorization", "Bearer " + world_token}});
+    EXPECT_TRUE(outside.status == 401 || outside.status == 403) << via << ": " << outside.status;
+    auto other = request_to(host(via).ip, 8081, false, "GET", "/worlds/qa/__admin/faults", "",
+                            {{"Authorization", "Bearer " + world_token}});
+    EXPECT_TRUE(other.status == 401 || other.status == 403) << via << ": " << other.status;
+  }
+
+  // A persona registered in world dev (through the owner) is known to 住基ネット's process there.
+  auto put = admin_of("portal", "PUT", "/worlds/dev/__admin/personas/newbie", R"({
+    "name": "新井 一", "kana": "アライ ハジメ", "birth_date": "2000-01-02", "sex": "男",
+    "address": "東京都千代田区1-1", "municipality": "東京都千代田区", "card": {"serial": "MC00009999", "pin": "4321"}})");
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string newbie = R"({"card_serial": "MC00009999"})";
+  EXPECT_EQ(systems_of("juki", "POST", "/worlds/dev/systems/juki/identify", newbie).status, 200);
+  EXPECT_NE(systems_of("juki", "POST", "/systems/juki/identify", newbie).status, 200);
+
+  // Deleted through a third process: gone in every process.
+  ASSERT_EQ(admin_of("network", "DELETE", "/__admin/worlds/dev").status, 200);
+  auto gone = systems_of("juki", "POST", "/worlds/dev/systems/juki/identify", identify);
+  EXPECT_EQ(gone.status, 404) << gone.body;
+  EXPECT_EQ(admin_of("juki", "GET", "/worlds/dev/__admin/clock").status, 404);
 }
 
 }  // namespace
