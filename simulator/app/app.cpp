@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "app/admin_guard.hpp"
 #include "app/app_impl.hpp"
@@ -114,6 +116,8 @@ void apply_server_overrides(world_config& w, const app_options& options) {
   if (options.host) s.app.address = s.sp.address = s.systems.address = *options.host;
   if (options.admin_host) s.admin.address = *options.admin_host;
   if (options.admin_token) s.admin.bearer_token = *options.admin_token;
+  for (auto* l : {&s.app, &s.sp, &s.admin, &s.systems})
+    if (auto it = options.ports.find(l->name); it != options.ports.end()) l->port = it->second;
   if (!is_loopback(s.admin.address) && s.admin.bearer_token.empty())
     throw startup_error("the admin listener is bound to " + s.admin.address +
                         ": set server.listeners.admin.bearer_token or --admin-token");
@@ -400,6 +404,51 @@ void simulator_app::impl::listen_all() {
   }
 }
 
+// --ready-file: the listeners' actual URLs and ports, for a harness that started this process
+// on port 0 (or a --port-base) and needs no log parsing. Written whole (a temporary file
+// renamed into place) before the process answers; a path that cannot be written stops startup.
+void simulator_app::impl::write_ready_file() {
+  if (options.ready_file.empty()) return;
+  const auto& s = world_template->server;
+  nlohmann::json urls = nlohmann::json::object(), bound = nlohmann::json::object();
+  for (const auto* l : {&s.app, &s.sp, &s.admin, &s.systems}) {
+    auto it = ports.find(l->name);
+    if (it == ports.end()) continue;
+    const auto& a = l->address;
+    auto host = a == "0.0.0.0" || a.empty()        ? "127.0.0.1"
+                : a == "::"                        ? "[::1]"
+                : a.find(':') != std::string::npos ? "[" + a + "]"
+                                                   : a;
+    urls[l->name] = std::string(l->tls.enabled ? "https" : "http") + "://" + host + ":" + std::to_string(it->second);
+    bound[l->name] = it->second;
+  }
+  nlohmann::json doc{{"pid", ::getpid()},
+                     {"version", MYNASIM_VERSION},
+                     {"urls", urls},
+                     {"ports", bound},
+                     {"ca_file", (fs::path(s.certs_dir) / "ca.crt").string()},
+                     {"virtual_time", format_instant(home->rt.clock.now())}};
+  auto temporary = options.ready_file + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << doc.dump(2) << "\n";
+    if (!out.flush()) throw startup_error("--ready-file: cannot write " + temporary);
+  }
+  std::error_code ec;
+  fs::rename(temporary, options.ready_file, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    throw startup_error("--ready-file: cannot write " + options.ready_file);
+  }
+  log.event("ready_file", {{"path", options.ready_file}});
+}
+
+void simulator_app::impl::remove_ready_file() {
+  if (options.ready_file.empty()) return;
+  std::error_code ec;
+  fs::remove(options.ready_file, ec);
+}
+
 // MYNASIM_CA_EXPORT_DIR: where a developer picks up the CAs to trust (a Compose bind mount).
 void simulator_app::impl::export_cas() {
   const char* dir = std::getenv("MYNASIM_CA_EXPORT_DIR");
@@ -465,13 +514,16 @@ simulator_app::~simulator_app() {
 }
 
 void simulator_app::run() {
+  impl_->write_ready_file();
   impl_->ready = true;
   impl_->log.event("ready", {{"virtual_time", format_instant(impl_->home->rt.clock.now())}});
   impl_->server->run();
+  impl_->remove_ready_file();
   impl_->log.event("stopped", nlohmann::json::object());
 }
 
 void simulator_app::start() {
+  impl_->write_ready_file();
   impl_->ready = true;
   impl_->server->start();
 }
@@ -483,6 +535,7 @@ void simulator_app::shutdown() {
 
 void simulator_app::join() {
   impl_->server->join();
+  impl_->remove_ready_file();
 }
 
 std::uint16_t simulator_app::port(const std::string& listener) const {

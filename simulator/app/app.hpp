@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -41,6 +42,11 @@ struct app_options {
   // Split world: the admin URL of the process that owns the world's state (clock, faults,
   // scenarios, sheets, journal); empty = this process owns it.
   std::string world_owner;
+  // Listener ports over the world's server section (--app-port …, --port-base; 0: any free one).
+  std::map<std::string, std::uint16_t> ports;
+  // Written once every listener is ready: the actual URLs and ports, as JSON (--ready-file);
+  // removed again when the process stops.
+  std::string ready_file;
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

@@ -165,6 +165,8 @@ struct simulator_app::impl {
   void register_owner_routes(router& r, world_instance& w);
   void register_owner_journal_route(router& r);
   void export_cas();
+  void write_ready_file();
+  void remove_ready_file();
   void listen_all();
   void housekeeping();
   void reload_if_changed();

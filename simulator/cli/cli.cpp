@@ -83,7 +83,16 @@ const command_spec command_table[] = {
       {"--watch", nullptr, "reload the world files when they change (sheets only; other sections need a restart)"},
       {"--world-owner", "URL",
        "split world: follow the process that owns the world's clock, faults, sheets and journal, "
-       "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"}},
+       "reached at its admin URL (e.g. http://portal:8081); also MYNASIM_WORLD_OWNER"},
+      {"--app-port", "N", "port of the app listener (0: any free one); also MYNASIM_APP_PORT"},
+      {"--sp-port", "N", "port of the sp listener; also MYNASIM_SP_PORT"},
+      {"--admin-port", "N", "port of the admin listener; also MYNASIM_ADMIN_PORT"},
+      {"--systems-port", "N", "port of the systems listener; also MYNASIM_SYSTEMS_PORT"},
+      {"--port-base", "N",
+       "app on N, sp on N+1, admin on N+2, systems on N+3 (0: any free ones); also MYNASIM_PORT_BASE"},
+      {"--ready-file", "PATH",
+       "once every listener is ready, write the actual URLs and ports there as JSON (removed at exit); "
+       "also MYNASIM_READY_FILE"}},
      serve},
     {"check",
      "validate a world's YAML without serving (and scenario files against it)",
@@ -299,6 +308,63 @@ bool check_serve_values(const parsed_command& cmd, app_options& options, std::os
   return true;
 }
 
+// A port number from an option or variable; false once reported wrong.
+bool read_port(const std::string& text, const char* what, int max, int& port, std::ostream& err) {
+  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit) ||
+      (port = std::stoi(text)) > max) {
+    err << "mynasim serve: " << what << " must be a port number from 0 to " << max << " (got '" << text.substr(0, 32)
+        << "')\n";
+    return false;
+  }
+  return true;
+}
+
+// Each listener's port: its own option, else --port-base, else its variable, else
+// MYNASIM_PORT_BASE, else the world's server section. False once one is reported wrong.
+bool listener_ports(const parsed_command& cmd, app_options& options, std::ostream& err) {
+  struct one {
+    const char* listener;
+    int offset;
+    const char* option;
+    const char* variable;
+  };
+  const one all[] = {{"app", 0, "--app-port", "MYNASIM_APP_PORT"},
+                     {"sp", 1, "--sp-port", "MYNASIM_SP_PORT"},
+                     {"admin", 2, "--admin-port", "MYNASIM_ADMIN_PORT"},
+                     {"systems", 3, "--systems-port", "MYNASIM_SYSTEMS_PORT"}};
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v && *v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  std::optional<int> base_flag, base_env;
+  int n = 0;
+  if (auto b = cmd.value("--port-base")) {
+    if (!read_port(*b, "--port-base", 65532, n, err)) return false;
+    base_flag = n;
+  }
+  if (auto b = env("MYNASIM_PORT_BASE")) {
+    if (!read_port(*b, "MYNASIM_PORT_BASE", 65532, n, err)) return false;
+    base_env = n;
+  }
+  for (const auto& l : all) {
+    std::optional<int> port;
+    auto base = [&](int b) { return b == 0 ? 0 : b + l.offset; };
+    if (auto v = cmd.value(l.option)) {
+      if (!read_port(*v, l.option, 65535, n, err)) return false;
+      port = n;
+    } else if (base_flag) {
+      port = base(*base_flag);
+    } else if (auto e = env(l.variable)) {
+      if (!read_port(*e, l.variable, 65535, n, err)) return false;
+      port = n;
+    } else if (base_env) {
+      port = base(*base_env);
+    }
+    if (port) options.ports[l.listener] = static_cast<std::uint16_t>(*port);
+  }
+  return true;
+}
+
 // The app's options from the command line and the environment; nullopt once one is reported wrong.
 std::optional<app_options> serve_options(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   app_options options;
@@ -309,8 +375,9 @@ std::optional<app_options> serve_options(const parsed_command& cmd, std::ostream
   if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
   options.api_users = api_users(cmd);
   options.watch = cmd.has("--watch");
+  if (auto f = value_or_env(cmd, "--ready-file", "MYNASIM_READY_FILE")) options.ready_file = *f;
   options.out = &out;
-  if (!check_serve_values(cmd, options, err)) return std::nullopt;
+  if (!check_serve_values(cmd, options, err) || !listener_ports(cmd, options, err)) return std::nullopt;
   return options;
 }
 

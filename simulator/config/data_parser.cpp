@@ -420,6 +420,7 @@ namespace {
 
 void parse_portal(const yaml_value& v, portal_settings& p) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections (config/world.cpp)
   p.session_lifetime = duration_or(m, "session_lifetime", p.session_lifetime);
   p.code_lifetime = duration_or(m, "code_lifetime", p.code_lifetime);
   p.token_lifetime = duration_or(m, "token_lifetime", p.token_lifetime);
@@ -467,7 +468,9 @@ void parse_portal(const yaml_value& v, portal_settings& p) {
 
 void parse_errors(const yaml_value& v, std::map<std::string, error_entry>& errors) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections (config/world.cpp)
   for (const auto& key : v.keys()) {
+    if (key == "override") continue;
     auto entry_value = m.get(key);
     auto it = errors.find(key);
     if (it == errors.end()) entry_value.fail("unknown error key '" + key + "' (see docs/errors.md)");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -79,6 +80,7 @@ void parse_listener(const yaml_value& v, listener_config& l, const std::string& 
 
 void parse_server(const yaml_value& v, server_config& s, const std::string& dir) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   if (auto listeners = m.find("listeners")) {
     yaml_map lm(*listeners);
     for (auto* l : {&s.app, &s.sp, &s.admin, &s.systems})
@@ -109,6 +111,7 @@ void parse_server(const yaml_value& v, server_config& s, const std::string& dir)
 
 void parse_clock(const yaml_value& v, clock_settings& c) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   if (auto start = m.find("start")) {
     auto t = parse_instant(start->as_string());
     if (!t) start->fail("expected an ISO-8601 instant such as 2026-12-28T20:55:00+09:00");
@@ -121,6 +124,7 @@ void parse_clock(const yaml_value& v, clock_settings& c) {
 
 void parse_holidays(const yaml_value& v, holiday_adjustments& h) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   if (auto add = m.find("add")) {
     for (const auto& item : add->items()) {
       yaml_map im(item);
@@ -226,8 +230,19 @@ void file_collector::take_sections(const yaml_value& doc, yaml_map& m) {
     if (key == "include") continue;
     if (!list_sections.count(key) && !map_sections.count(key)) continue;  // reported by done()
     auto v = m.get(key);
-    if (map_sections.count(key) && !sections[key].empty())
-      v.fail("section '" + key + "' is already defined in " + sections[key].front().file());
+    if (map_sections.count(key)) {
+      // `override: true` in a section replaces the one an earlier file (an include) defined,
+      // as it does for an entry; the section's parser takes the key as read.
+      std::optional<yaml_value> flag;
+      if (v.is_map()) flag = yaml_map(v).find("override");
+      if (flag && flag->as_bool()) {
+        if (sections[key].empty()) flag->fail("override: true, but no earlier '" + key + "' section to replace");
+        sections[key].clear();
+      } else if (!sections[key].empty()) {
+        v.fail("section '" + key + "' is already defined in " + sections[key].front().file() +
+               " (add `override: true` to the section to replace it)");
+      }
+    }
     sections[key].push_back(v);
   }
 }
@@ -262,6 +277,7 @@ void read_server_section(const section_map& sections, world_config& w) {
 
 void parse_logging(const yaml_value& v, logging_config& logging) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   auto format = m.string_or("format", "json");
   if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
   logging.json = format == "json";
@@ -272,6 +288,7 @@ void parse_logging(const yaml_value& v, logging_config& logging) {
 
 void parse_conformance(const yaml_value& v, conformance_config& c) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
   c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
   c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
@@ -315,6 +332,7 @@ std::string scenarios_dir_of(const yaml_value& d, const std::string& file_dir, c
 
 void parse_qa(const yaml_value& v, qa_config& qa, const std::vector<std::string>& roots) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   if (auto allow = m.find("allow_fault_header")) {
     auto text = allow->as_string();
     if (text != "auto" && text != "true" && text != "false")
@@ -352,6 +370,7 @@ declared_world parse_declared_world(const yaml_value& v) {
 
 void parse_worlds(const yaml_value& v, worlds_config& w) {
   yaml_map m(v);
+  m.bool_or("override", false);  // read by take_sections
   w.max = static_cast<std::size_t>(m.int_or("max", static_cast<std::int64_t>(w.max), 0, 10000));
   w.max_ttl = duration_or(m, "max_ttl", w.max_ttl, std::chrono::seconds(1));
   w.idle_ttl = duration_or(m, "idle_ttl", w.idle_ttl, std::chrono::seconds(1));

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
+#include "flow_client.hpp"
 #include "hostile_peer.hpp"
 #include "process.hpp"
 #include "test_client.hpp"
@@ -351,6 +352,80 @@ TEST(Cli, WorldUsageAndAnAdminListenerThatDoesNotAnswer) {
   auto r = run_mynasim({"world", "list", "--admin", peer.url()}, 30000);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_EQ(r.err.rfind("mynasim world list: " + peer.url() + ": ", 0), 0u) << r.err;
+}
+
+// One instance per CI job: a team world includes the default world and overrides its server
+// and clock sections; two instances on free ports — one with --port-base 0, one with each
+// listener's own option — write ready files with their URLs and serve a flow each.
+TEST(Cli, InstancesOnFreePortsWriteReadyFilesAndServeAFlowEach) {
+  auto world = scratch_file("team.yaml", "include: [" + std::string(MYNASIM_SOURCE_DIR) +
+                                             "/fixtures/world.yaml]\n"
+                                             "server:\n  override: true\n  certs_dir: " +
+                                             test_certs_dir() +
+                                             "\n  shutdown_grace: PT1S\n"
+                                             "clock:\n  override: true\n  start: \"2026-11-27T10:00:00+09:00\"\n");
+  auto ready_a = scratch_file("ready-a.json", ""), ready_b = scratch_file("ready-b.json", "");
+  fs::remove(ready_a);
+  fs::remove(ready_b);
+  child_process a({"serve", "--config", world, "--port-base", "0", "--ready-file", ready_a});
+  child_process b({"serve", "--config", world, "--app-port", "0", "--sp-port", "0", "--admin-port", "0",
+                   "--systems-port", "0", "--ready-file", ready_b});
+  auto read_ready = [](const std::string& path) {
+    for (int i = 0; i < 300 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(path);
+    return nlohmann::json::parse(in, nullptr, false);
+  };
+  auto doc_a = read_ready(ready_a), doc_b = read_ready(ready_b);
+  ASSERT_TRUE(doc_a.is_object()) << a.output();
+  ASSERT_TRUE(doc_b.is_object()) << b.output();
+  std::set<int> ports;
+  for (const auto* doc : {&doc_a, &doc_b}) {
+    for (const char* l : {"app", "sp", "admin", "systems"}) {
+      ASSERT_TRUE((*doc)["ports"].contains(l)) << doc->dump();
+      ports.insert((*doc)["ports"][l].get<int>());
+    }
+    EXPECT_EQ((*doc)["urls"]["app"], "https://127.0.0.1:" + std::to_string((*doc)["ports"]["app"].get<int>()));
+    EXPECT_EQ((*doc)["urls"]["admin"], "http://127.0.0.1:" + std::to_string((*doc)["ports"]["admin"].get<int>()));
+    EXPECT_NE((*doc)["ca_file"].get<std::string>().find("ca.crt"), std::string::npos);
+    flow_client client{nullptr};
+    client.host = "127.0.0.1";
+    client.app_port = static_cast<std::uint16_t>((*doc)["ports"]["app"].get<int>());
+    client.sp_port = static_cast<std::uint16_t>((*doc)["ports"]["sp"].get<int>());
+    auto result = client.run("taro", "Date=20260401");
+    EXPECT_EQ(result["commonHeader"]["errorCode"], "") << result.dump();
+    // The overriding clock section is the one in force.
+    auto clock =
+        request(static_cast<std::uint16_t>((*doc)["ports"]["admin"].get<int>()), false, "GET", "/__admin/clock");
+    EXPECT_NE(clock.body.find("2026-11-27T"), std::string::npos) << clock.body;
+  }
+  EXPECT_EQ(ports.size(), 8u) << "eight listeners, eight different ports";
+  a.signal(SIGTERM);
+  EXPECT_EQ(a.wait(10000), 0);
+  EXPECT_FALSE(fs::exists(ready_a)) << "the ready file goes with its process";
+  b.signal(SIGTERM);
+  EXPECT_EQ(b.wait(10000), 0);
+}
+
+TEST(Cli, PortOptionsAndOverridesAreChecked) {
+  auto r = run_mynasim({"serve", "--app-port", "70000"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--app-port must be a port number from 0 to 65535"), std::string::npos) << r.err;
+  r = run_mynasim({"serve", "--port-base", "65533"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--port-base must be a port number from 0 to 65532"), std::string::npos) << r.err;
+  // Without `override: true` a second clock section is refused; with it and nothing to
+  // replace, too — each with its file, line and column.
+  std::string fixtures = std::string(MYNASIM_SOURCE_DIR) + "/fixtures/";
+  auto twice = scratch_file("twice.yaml", "include: [" + fixtures + "world.yaml]\nclock:\n  speed: 2\n");
+  r = run_mynasim({"check", "--config", twice});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("twice.yaml:3:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("add `override: true`"), std::string::npos) << r.err;
+  auto nothing = scratch_file("nothing.yaml", "include: [" + fixtures + "systems.yaml]\nclock:\n  override: true\n");
+  r = run_mynasim({"check", "--config", nothing});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nothing.yaml:3:13"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no earlier 'clock' section"), std::string::npos) << r.err;
 }
 
 TEST(Cli, ServeRefusesAPortInUse) {

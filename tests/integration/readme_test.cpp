@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "flow_client.hpp"
+#include "test_server.hpp"
 
 namespace mynasim::test {
 namespace {
@@ -77,6 +78,20 @@ TEST(ReadmeSnippet, WorldsRunAsWritten) {
   EXPECT_EQ(nlohmann::json::parse(server.admin("GET", "/__admin/clock").body)["now"], before);
   EXPECT_EQ(nlohmann::json::parse(server.admin("GET", "/__admin/worlds").body)["count"],
             server.world().empty() ? 0 : 1);
+}
+
+TEST(ReadmeSnippet, CiServiceRunsAsWritten) {
+  auto snippet = readme_block("<!-- snippet:ci-service");
+  ASSERT_FALSE(snippet.empty()) << "README.md has no ci-service snippet";
+  auto dir = std::string(::testing::TempDir()) + "readme-ci-" + std::to_string(::getpid());
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  int status = -1;
+  auto out = run_bash(snippet, "cd " + dir + " && MYNASIM=" + MYNASIM_BINARY + " MYNASIM_CERTS_DIR=" + test_certs_dir(),
+                      status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("mynasim ready: https://127.0.0.1:"), std::string::npos) << out;
+  EXPECT_EQ(out.find(":8443"), std::string::npos) << "free ports, not the defaults: " << out;
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
