@@ -336,7 +336,12 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
                                    std::chrono::microseconds latency) {
   auto w = req.world.empty() ? home : find_world(req.world);
   auto error_code = error_code_of(res);  // once: for the log line and the metrics
-  log.request(req, res, latency, (w ? w : home)->rt.clock.now(), error_code);
+  // Lines nobody reads in bulk are left out while they succeed: health probes (a container
+  // engine's, every few seconds per container) and a split world's own calls (each follower
+  // syncs with the owner twice a second). A failing one is logged like any request.
+  bool quiet = res.status < 400 && (req.path == "/healthz" || req.path == "/readyz" ||
+                                    (req.listener == "admin" && req.path.rfind("/__admin/world/", 0) == 0));
+  if (!quiet) log.request(req, res, latency, (w ? w : home)->rt.clock.now(), error_code);
   if (home->rt.world.logging.metrics) count(req, res, error_code, latency);
   if (!w || req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
   journal_entry e;

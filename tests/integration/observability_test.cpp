@@ -218,6 +218,28 @@ std::set<std::string> lint_rules_found(test_server& server, const std::string& c
 
 // An app that skips state, polls before the notification, reuses its code and a telegramId:
 // the lint names each mistake from the journal; a careful app's calls give no finding but advice.
+// An idle split world or a container engine's health checks must not fill the log: probes and
+// the world link's own calls are logged only when they fail.
+TEST(RequestLog, ProbesAndTheSplitWorldsOwnCallsAreLoggedOnlyWhenTheyFail) {
+  test_server server;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(request(server.port("app"), true, "GET", "/readyz").status, 200);
+    EXPECT_EQ(request(server.port("admin"), false, "GET", "/healthz").status, 200);
+    EXPECT_EQ(request(server.port("admin"), false, "GET", "/__admin/world/state").status, 200);
+  }
+  EXPECT_EQ(request(server.port("admin"), false, "POST", "/__admin/world/decide", "not json").status, 400);
+  EXPECT_EQ(request(server.port("admin"), false, "GET", "/__admin/clock").status, 200);
+  std::string logs;
+  for (int i = 0; i < 50 && logs.find("\"path\":\"/__admin/clock\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    logs = server.logs();
+  }
+  EXPECT_NE(logs.find("\"path\":\"/__admin/clock\""), std::string::npos) << logs;
+  EXPECT_NE(logs.find("\"path\":\"/__admin/world/decide\""), std::string::npos) << "a failed call is logged";
+  for (const char* quiet : {"\"path\":\"/readyz\"", "\"path\":\"/healthz\"", "\"path\":\"/__admin/world/state\""})
+    EXPECT_EQ(logs.find(quiet), std::string::npos) << quiet << "\n" << logs;
+}
+
 TEST(ConformanceLint, NamesASloppyAppsMistakesFromTheJournal) {
   notification_receiver app;
   test_server server([&](world_config& w) {
