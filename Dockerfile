@@ -4,7 +4,14 @@ FROM debian:12-slim AS build
 WORKDIR /src
 COPY scripts/setup.sh scripts/setup.sh
 RUN ./scripts/setup.sh
-COPY . .
+# Only what the compile reads: a changed team world, .env, exported certificate or document
+# keeps these layers, and the compile below, cached.
+COPY CMakeLists.txt CMakePresets.json ./
+COPY cmake cmake
+COPY scripts/build.sh scripts/build.sh
+COPY docs/openapi docs/openapi
+COPY simulator simulator
+ENV MYNASIM_BUILD_TESTS=OFF
 RUN ./scripts/build.sh release --target mynasim
 
 FROM debian:12-slim

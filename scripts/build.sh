@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 shift || true
 # MYNASIM_WERROR=1 (CI) turns every compiler warning into an error.
-cmake --preset "$preset" -DMYNASIM_WERROR="${MYNASIM_WERROR:-0}" >/dev/null
+# MYNASIM_BUILD_TESTS=OFF (the image's build stage) configures without tests/ and bench/.
+cmake --preset "$preset" -DMYNASIM_WERROR="${MYNASIM_WERROR:-0}" -DMYNASIM_BUILD_TESTS="${MYNASIM_BUILD_TESTS:-ON}" >/dev/null
 cmake --build --preset "$preset" "$@"

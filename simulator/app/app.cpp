@@ -449,6 +449,19 @@ void simulator_app::impl::remove_ready_file() {
   fs::remove(options.ready_file, ec);
 }
 
+// Compose says where it publishes the ports (MYNASIM_PUBLISH_ADDRESS): beyond the host's
+// loopback with the well-known development token, anyone on the network drives the admin plane.
+void simulator_app::impl::warn_if_exposed() {
+  const char* published = std::getenv("MYNASIM_PUBLISH_ADDRESS");
+  if (!published || !*published || is_loopback(published)) return;
+  if (world_template->server.admin.bearer_token != "dev-admin-token") return;
+  log.event("admin_token_is_the_default",
+            {{"published_on", std::string(published).substr(0, 64)},
+             {"message",
+              "the admin listener is published beyond loopback with the default token dev-admin-token: "
+              "set MYNASIM_ADMIN_TOKEN to a secret of your own"}});
+}
+
 // MYNASIM_CA_EXPORT_DIR: where a developer picks up the CAs to trust (a Compose bind mount).
 void simulator_app::impl::export_cas() {
   const char* dir = std::getenv("MYNASIM_CA_EXPORT_DIR");
@@ -505,6 +518,7 @@ simulator_app::simulator_app(world_config world, app_options options) {
   if (!i.options.scenario_file.empty()) i.start_scenario_file();
   i.declare_worlds();
   i.listen_all();
+  i.warn_if_exposed();
   i.export_cas();  // after listen_all, which generates the TLS certificates on a first start
   i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });
 }

@@ -166,6 +166,7 @@ struct simulator_app::impl {
   void register_owner_journal_route(router& r);
   void export_cas();
   void write_ready_file();
+  void warn_if_exposed();
   void remove_ready_file();
   void listen_all();
   void housekeeping();

@@ -406,6 +406,22 @@ TEST(Cli, InstancesOnFreePortsWriteReadyFilesAndServeAFlowEach) {
   EXPECT_EQ(b.wait(10000), 0);
 }
 
+// Compose passes the address it publishes on: beyond loopback with the development token the
+// process says so at start.
+TEST(Cli, WarnsWhenPublishedBeyondLoopbackWithTheDefaultToken) {
+  ::setenv("MYNASIM_PUBLISH_ADDRESS", "0.0.0.0", 1);
+  child_process exposed({"serve", "--config", port0_world(), "--admin-token", "dev-admin-token"});
+  child_process own_token({"serve", "--config", port0_world(), "--admin-token", "a-secret-of-our-own"});
+  ::unsetenv("MYNASIM_PUBLISH_ADDRESS");
+  EXPECT_FALSE(exposed.wait_for_line("\"event\":\"admin_token_is_the_default\"", 15000).empty()) << exposed.output();
+  ASSERT_FALSE(own_token.wait_for_line("\"event\":\"ready\"", 15000).empty()) << own_token.output();
+  EXPECT_EQ(own_token.output().find("admin_token_is_the_default"), std::string::npos) << own_token.output();
+  exposed.signal(SIGTERM);
+  own_token.signal(SIGTERM);
+  EXPECT_EQ(exposed.wait(10000), 0);
+  EXPECT_EQ(own_token.wait(10000), 0);
+}
+
 TEST(Cli, PortOptionsAndOverridesAreChecked) {
   auto r = run_mynasim({"serve", "--app-port", "70000"});
   EXPECT_EQ(r.exit_code, 2);

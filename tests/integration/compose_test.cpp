@@ -102,8 +102,8 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
     }
   if (tool.empty()) GTEST_SKIP() << "docker-compose is not installed (scripts/setup.sh installs it for the tests)";
   auto out = fs::temp_directory_path() / ("mynasim-compose-" + std::to_string(::getpid()) + ".yml");
-  auto cmd = "cd '" + root + "' && env -u COMPOSE_PROFILES -u MYNASIM_WORLD_DIR " + tool + " config > '" +
-             out.string() + "' 2>&1";
+  auto cmd = "cd '" + root + "' && env -u COMPOSE_PROFILES -u MYNASIM_WORLD_DIR -u MYNASIM_PUBLISH_ADDRESS " + tool +
+             " config > '" + out.string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(out.string());
   auto rendered = load_yaml(out.string());
   fs::remove(out);
@@ -132,10 +132,23 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
         world_volume = world_volume || target.find("/world") != std::string::npos;
       }
       EXPECT_TRUE(certs_volume && world_volume) << name;
+      EXPECT_TRUE(svc.contains("build")) << label << ": " << name << " does not build its image";
       if (svc.contains("ports"))
         for (const auto& p : svc["ports"]) {
-          std::string host = p.is_string() ? p.get<std::string>().substr(0, p.get<std::string>().find(':'))
-                                           : p["published"].get<std::string>();
+          // v1 renders "address:host:container"; v2 a mapping. Only the host's loopback by default.
+          std::string host, address;
+          if (p.is_string()) {
+            auto text = p.get<std::string>();
+            auto head = text.substr(0, text.rfind(':'));  // "address:host" or "host"
+            auto colon = head.rfind(':');
+            host = colon == std::string::npos ? head : head.substr(colon + 1);
+            address = colon == std::string::npos ? "" : head.substr(0, colon);
+          } else {
+            host = p["published"].is_string() ? p["published"].get<std::string>()
+                                              : std::to_string(p["published"].get<int>());
+            address = p.value("host_ip", "");
+          }
+          EXPECT_EQ(address, "127.0.0.1") << label << ": " << name << " publishes beyond loopback";
           EXPECT_FALSE(published.count(host))
               << label << ": host port " << host << " published by " << published[host] << " and " << name;
           published[host] = name;
