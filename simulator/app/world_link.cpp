@@ -73,6 +73,7 @@ void world_link::set_connected(bool up, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
     last_error_ = up ? "" : why;
+    if (up) last_answer_ = std::chrono::steady_clock::now();
   }
   if (connected_.exchange(up) != up && cb_.log)
     cb_.log(up ? "world_owner_reachable" : "world_owner_unreachable", {{"owner", owner_}, {"detail", why}});
@@ -298,6 +299,9 @@ void world_link::sheets_adopted(std::uint64_t version) {
 std::string world_link::not_ready_reason() const {
   std::lock_guard lock(mutex_);
   if (!connected_.load()) return "the world owner " + owner_ + " is not reachable: " + last_error_;
+  auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_answer_);
+  if (silent > silence_limit)
+    return "the world owner " + owner_ + " has not answered for " + std::to_string(silent.count()) + " ms";
   if (!sheets_error_.empty()) return "the sheets of the world owner " + owner_ + " are not adopted: " + sheets_error_;
   if (sheets_version_.load() == 0) return "waiting for the sheets of the world owner " + owner_;
   return "";

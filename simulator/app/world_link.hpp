@@ -105,6 +105,10 @@ class world_link {
   std::deque<std::pair<std::string, journal_entry>> queue_;  // (world, entry)
   std::uint64_t dropped_ = 0;
   std::string last_error_;
+  std::chrono::steady_clock::time_point last_answer_{};  // the owner's last answer
+  // Not ready once the owner has not answered for this long, whatever the last call said: a
+  // stopped owner's container may take a whole call timeout to fail.
+  static constexpr std::chrono::milliseconds silence_limit{2000};
   // The sheets: why the last fetch or adoption failed ("" in sync), and when to try again —
   // logged once when they go out of sync and once when they are back, retried with backoff.
   std::string sheets_error_;
