@@ -14,6 +14,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/admin_guard.hpp"
@@ -440,11 +441,13 @@ void simulator_app::impl::write_ready_file() {
     fs::remove(temporary, ec);
     throw startup_error("--ready-file: cannot write " + options.ready_file);
   }
+  ready_file_written = true;
   log.event("ready_file", {{"path", options.ready_file}});
 }
 
 void simulator_app::impl::remove_ready_file() {
-  if (options.ready_file.empty()) return;
+  if (!ready_file_written) return;  // never someone else's file at that path
+  ready_file_written = false;
   std::error_code ec;
   fs::remove(options.ready_file, ec);
 }
@@ -469,9 +472,17 @@ void simulator_app::impl::export_cas() {
   const auto& certs = world_template->server.certs_dir;
   std::error_code ec;
   fs::create_directories(dir, ec);
+  // The copies belong to whoever owns the folder (a developer's bind mount), not to the
+  // container's user: they can be replaced and removed without root.
+  struct stat owner {};
+  bool owned = ::stat(dir, &owner) == 0;
   for (auto [from, to] :
-       {std::pair{fs::path(certs) / "ca.crt", "ca.crt"}, {fs::path(certs) / "jpki/ca.crt", "jpki-ca.crt"}})
-    if (fs::exists(from, ec)) fs::copy_file(from, fs::path(dir) / to, fs::copy_options::overwrite_existing, ec);
+       {std::pair{fs::path(certs) / "ca.crt", "ca.crt"}, {fs::path(certs) / "jpki/ca.crt", "jpki-ca.crt"}}) {
+    if (!fs::exists(from, ec)) continue;
+    auto copy = fs::path(dir) / to;
+    fs::copy_file(from, copy, fs::copy_options::overwrite_existing, ec);
+    if (!ec && owned && ::geteuid() == 0) (void)::chown(copy.c_str(), owner.st_uid, owner.st_gid);
+  }
   if (ec)
     log.event("ca_export_failed", {{"dir", dir}, {"message", ec.message()}});
   else
@@ -528,12 +539,25 @@ simulator_app::~simulator_app() {
 }
 
 void simulator_app::run() {
-  impl_->write_ready_file();
-  impl_->ready = true;
-  impl_->log.event("ready", {{"virtual_time", format_instant(impl_->home->rt.clock.now())}});
+  // Ready — the ready file, the log line — only once the server runs with its SIGINT/SIGTERM
+  // handling in place: a harness that stops the process as soon as it reads either gets a
+  // graceful shutdown, never a process killed by the signal's default action.
+  std::string failed;
+  impl_->server->schedule(std::chrono::milliseconds(0), [this, &failed] {
+    try {
+      impl_->write_ready_file();
+    } catch (const startup_error& e) {
+      failed = e.what();
+      impl_->server->shutdown();
+      return;
+    }
+    impl_->ready = true;
+    impl_->log.event("ready", {{"virtual_time", format_instant(impl_->home->rt.clock.now())}});
+  });
   impl_->server->run();
   impl_->remove_ready_file();
   impl_->log.event("stopped", nlohmann::json::object());
+  if (!failed.empty()) throw startup_error(failed);
 }
 
 void simulator_app::start() {

@@ -165,6 +165,7 @@ struct simulator_app::impl {
   void register_owner_routes(router& r, world_instance& w);
   void register_owner_journal_route(router& r);
   void export_cas();
+  bool ready_file_written = false;
   void write_ready_file();
   void warn_if_exposed();
   void remove_ready_file();

@@ -241,6 +241,14 @@ world_config load_or_report(const parsed_command& cmd, std::ostream& err, int& c
     return load_world(path);
   } catch (const config_error& e) {
     err << "mynasim: configuration error: " << e.what() << "\n";
+    // A missing entry file in an empty folder is, nearly always, a Compose bind mount of a
+    // folder that does not exist (Docker creates it empty): say so.
+    std::error_code ec;
+    auto folder = fs::path(path).parent_path();
+    if (!fs::exists(path, ec) && fs::is_directory(folder, ec) && fs::is_empty(folder, ec))
+      err << "mynasim: the world folder " << folder.string()
+          << " is empty: with Docker Compose, MYNASIM_WORLD_DIR must name an existing folder holding "
+          << fs::path(path).filename().string() << " (a copy of fixtures/)\n";
   }
   code = 2;
   return {};

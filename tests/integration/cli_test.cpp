@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "flow_client.hpp"
 #include "hostile_peer.hpp"
@@ -414,12 +416,47 @@ TEST(Cli, WarnsWhenPublishedBeyondLoopbackWithTheDefaultToken) {
   child_process own_token({"serve", "--config", port0_world(), "--admin-token", "a-secret-of-our-own"});
   ::unsetenv("MYNASIM_PUBLISH_ADDRESS");
   EXPECT_FALSE(exposed.wait_for_line("\"event\":\"admin_token_is_the_default\"", 15000).empty()) << exposed.output();
+  ASSERT_FALSE(exposed.wait_for_line("\"event\":\"ready\"", 15000).empty()) << exposed.output();
   ASSERT_FALSE(own_token.wait_for_line("\"event\":\"ready\"", 15000).empty()) << own_token.output();
   EXPECT_EQ(own_token.output().find("admin_token_is_the_default"), std::string::npos) << own_token.output();
   exposed.signal(SIGTERM);
   own_token.signal(SIGTERM);
   EXPECT_EQ(exposed.wait(10000), 0);
   EXPECT_EQ(own_token.wait(10000), 0);
+}
+
+// The CAs copied to MYNASIM_CA_EXPORT_DIR (Compose: ./certs/exported) belong to the folder's
+// owner, not to the container's root.
+TEST(Cli, ExportedCasBelongToTheFoldersOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving files away needs root";
+  auto dir = fs::temp_directory_path() / ("mynasim-export-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ASSERT_EQ(::chown(dir.c_str(), 4242, 4343), 0);
+  ::setenv("MYNASIM_CA_EXPORT_DIR", dir.c_str(), 1);
+  child_process p({"serve", "--config", port0_world()});
+  ::unsetenv("MYNASIM_CA_EXPORT_DIR");
+  // Exported before the process is ready (the JPKI CA may be another test's to write: only
+  // the TLS CA is looked at here).
+  ASSERT_FALSE(p.wait_for_line("\"event\":\"ready\"", 15000).empty()) << p.output();
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "ca.crt").c_str(), &st), 0) << p.output();
+  EXPECT_EQ(st.st_uid, 4242u);
+  EXPECT_EQ(st.st_gid, 4343u);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10000), 0);
+  fs::remove_all(dir);
+}
+
+// A Compose bind mount of a folder that does not exist arrives as an empty folder.
+TEST(Cli, AnEmptyWorldFolderIsNamedAsSuch) {
+  auto dir = fs::temp_directory_path() / ("mynasim-empty-world-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto r = run_mynasim({"check", "--config", (dir / "world.yaml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is empty: with Docker Compose, MYNASIM_WORLD_DIR must name an existing folder"),
+            std::string::npos)
+      << r.err;
+  fs::remove_all(dir);
 }
 
 TEST(Cli, PortOptionsAndOverridesAreChecked) {
