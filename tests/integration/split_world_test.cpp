@@ -356,7 +356,8 @@ TEST_F(SplitWorld, NamedWorldsAreHeldByTheOwnerAndFollowedByEveryProcess) {
     if (nodes.size() < 4) std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(nodes.size(), 4u) << "nodes in world dev's journal";
-  for (const auto& e : journal("portal", "")["requests"])
+  const auto home_journal = journal("portal", "");
+  for (const auto& e : home_journal["requests"])
     EXPECT_EQ(e.value("telegram_id", ""), "") << "the default world's journal holds a flow of world dev: " << e.dump();
 
   // A fault added with the world's own token through a follower fires in that world only.
