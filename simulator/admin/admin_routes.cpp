@@ -166,6 +166,10 @@ void register_admin_routes(router& r, const admin_context& ctx) {
   r.add_sync("GET", "/__admin/clock", [rt](http_request&) { return json_response(200, clock_json(rt->clock)); });
   r.add_sync("PUT", "/__admin/clock", [rt](http_request& req) { return put_clock(*rt, req); });
   r.add_sync("POST", "/__admin/clock/advance", [rt](http_request& req) { return advance_clock(*rt, req); });
+  r.add_sync("POST", "/__admin/clock/wall", [rt](http_request&) {
+    rt->clock.follow_wall();
+    return json_response(200, clock_json(rt->clock));
+  });
   r.add_sync("GET", "/__admin/availability", [rt](http_request& req) {
     bool bad = false;
     auto at = instant_param(req, "at", rt->clock.now(), bad);

@@ -23,6 +23,17 @@ void virtual_clock::reset() {
   changed("reset");
 }
 
+void virtual_clock::follow_wall() {
+  {
+    std::lock_guard lock(mutex_);
+    anchor_virtual_ = std::clamp(wall_(), earliest_instant(), latest_instant());
+    anchor_real_ = real_();
+    speed_ = 1.0;
+    frozen_ = false;
+  }
+  changed("wall");
+}
+
 instant virtual_clock::now_locked() const {
   if (frozen_) return anchor_virtual_;
   auto elapsed = std::chrono::duration<double, std::milli>(real_() - anchor_real_).count() * speed_;

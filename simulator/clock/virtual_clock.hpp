@@ -40,10 +40,12 @@ class virtual_clock {
   // false (and no change) when the result would leave the supported span
   [[nodiscard]] bool advance(millis by);
   void reset();  // back to the settings it was built with
+  // Follows the wall clock again: its now, speed 1, running (whatever the settings say).
+  void follow_wall();
 
-  // Called after every change made through set_now/set_speed/set_frozen/advance/reset (not
-  // adopt: a follower taking over its owner's clock) with how ("set", "speed", "freeze",
-  // "run", "advance", "reset") and the state after it. Set once, before serving.
+  // Called after every change made through set_now/set_speed/set_frozen/advance/reset/
+  // follow_wall (not adopt: a follower taking over its owner's clock) with how ("set", "speed",
+  // "freeze", "run", "advance", "reset", "wall") and the state after it. Set once, before serving.
   using change_observer = std::function<void(const char* how, const clock_state& after)>;
   void on_change(change_observer observer) { observer_ = std::move(observer); }
 

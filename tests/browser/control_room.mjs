@@ -254,6 +254,14 @@ try {
   await room.getByTestId('scenario-name').waitFor({ state: 'detached' });
   await room.getByTestId('clock-freeze').click();
   await room.getByTestId('clock-mode').filter({ hasText: 'frozen' }).waitFor();
+  // 実時刻に戻す: the server's wall clock again (running, speed 1) — then frozen again for the flow.
+  await room.getByTestId('clock-wall').click();
+  await room.getByTestId('clock-mode').filter({ hasNotText: 'frozen' }).waitFor();
+  const wallClock = await admin('GET', '/__admin/clock');
+  check(!wallClock.frozen && wallClock.speed === 1 && Math.abs(Date.parse(wallClock.now) - Date.now()) < 60000,
+        "clock: 実時刻に戻す follows the server's wall clock again");
+  await room.getByTestId('clock-freeze').click();
+  await room.getByTestId('clock-mode').filter({ hasText: 'frozen' }).waitFor();
   await room.getByTestId('clock-input').fill('2026-12-02T10:00');
   await room.getByTestId('clock-set').click();
   await room.locator('#availability-body tr[data-system=juki][data-up=true]').waitFor();

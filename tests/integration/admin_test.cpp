@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The virtual clock and availability through /__admin and the systems' own endpoints.
+#include <chrono>
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "clock/time.hpp"
 #include "test_server.hpp"
 
 namespace mynasim::test {
@@ -30,6 +34,25 @@ TEST_F(AdminTest, ClockCanBeSetFrozenAndAdvanced) {
   auto j = nlohmann::json::parse(res.body);
   EXPECT_EQ(j["speed"], 60);
   EXPECT_EQ(j["frozen"], false);
+}
+
+// QA moved the clock into the year-end stop and froze it; one call puts it back on the
+// server's wall clock (the control room's 実時刻に戻す uses it).
+TEST_F(AdminTest, ClockFollowsTheWallClockAgain) {
+  ASSERT_EQ(
+      server_->admin("PUT", "/__admin/clock", R"({"now": "2026-12-29T10:00:00+09:00", "frozen": true, "speed": 60})")
+          .status,
+      200);
+  auto before = std::chrono::system_clock::now();
+  auto res = server_->admin("POST", "/__admin/clock/wall");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto j = nlohmann::json::parse(res.body);
+  EXPECT_EQ(j["frozen"], false);
+  EXPECT_EQ(j["speed"], 1);
+  auto now = parse_instant(j["now"].get<std::string>());
+  ASSERT_TRUE(now.has_value()) << res.body;
+  auto off = std::chrono::duration_cast<std::chrono::seconds>(*now - before).count();
+  EXPECT_LE(std::abs(off), 60) << "the virtual now is the wall clock's: " << res.body;
 }
 
 TEST_F(AdminTest, ClockRejectsBadInputAndKeepsItsState) {

@@ -130,8 +130,8 @@ function wireClock() {
   $('clock-freeze').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { frozen: true }));
   $('clock-run').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { frozen: false }));
   $('clock-speed-set').addEventListener('click', () => clockCall('PUT', '/__admin/clock', { speed: Number($('clock-speed').value) }));
-  $('clock-wall').addEventListener('click', () =>
-    clockCall('PUT', '/__admin/clock', { now: new Date().toISOString(), speed: 1, frozen: false }));
+  // The server's wall clock, not the browser's (which may be off, or in another machine).
+  $('clock-wall').addEventListener('click', () => clockCall('POST', '/__admin/clock/wall'));
 }
 
 // ---- availability now ----------------------------------------------------------------------

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "clock/virtual_clock.hpp"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace mynasim {
@@ -32,6 +35,24 @@ TEST(VirtualClock, SpeedFactorScalesElapsedTime) {
   clock.set_speed(1.0);
   real.now += std::chrono::minutes(1);
   EXPECT_EQ(clock.now(), start + std::chrono::minutes(61));
+}
+
+TEST(VirtualClock, FollowsTheWallClockAgainAtSpeedOneAndRunning) {
+  fake_real_time real;
+  const instant wall = *parse_instant("2026-12-07T15:00:00+09:00");
+  std::vector<std::string> changes;
+  virtual_clock clock({start, 60.0, true}, real.source(), [&] { return wall; });
+  clock.on_change([&](const char* how, const clock_state&) { changes.emplace_back(how); });
+  clock.follow_wall();
+  EXPECT_EQ(clock.now(), wall);
+  auto s = clock.state();
+  EXPECT_EQ(s.speed, 1.0);
+  EXPECT_FALSE(s.frozen);
+  real.now += std::chrono::seconds(10);
+  EXPECT_EQ(clock.now(), wall + std::chrono::seconds(10));
+  EXPECT_EQ(changes, std::vector<std::string>{"wall"});
+  clock.reset();  // back to the settings, not to the wall
+  EXPECT_EQ(clock.now(), start);
 }
 
 TEST(VirtualClock, FrozenClockStandsStillUntilMoved) {
