@@ -357,6 +357,14 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   e.persona = req.persona;
   e.telegram_id = req.telegram_id;
   e.process_id = req.process_id;
+  // IF001-04's own entry is filed under the process its answer created: ?process_id= then
+  // finds the whole story, the request that began it included.
+  if (e.process_id.empty() && res.status == 200 && req.listener == "sp" &&
+      (req.path == paths::request || req.path == paths::stub_request) && res.body.size() < 65536) {
+    std::string ignored;
+    if (auto j = parse_json_object(res.body, ignored); j && j->contains("commonHeader"))
+      e.process_id = string_member((*j)["commonHeader"], "processId");
+  }
   e.request_id = req.request_id;
   e.error_code = error_code;
   e.request_body = req.body;

@@ -301,6 +301,10 @@ TEST_F(Faults, JournalRecordsEveryHopAndFilters) {
     for (auto& e : by_process["requests"]) systems.insert(e["system"].get<std::string>());
   }
   for (const char* s : {"network", "juki", "municipal", "portal", "api-user"}) EXPECT_TRUE(systems.count(s)) << s;
+  // The IF001-04 request that created the process is part of its story (its answer names it).
+  auto created = parse(server_->admin("GET", "/__admin/requests?process_id=" + pid + "&system=portal"));
+  ASSERT_FALSE(created["requests"].empty()) << created;
+  EXPECT_EQ(created["requests"][0]["path"], "/online-resource-web/request") << created;
   auto by_telegram = parse(server_->admin("GET", "/__admin/requests?telegram_id=" + telegram + "&system=portal"));
   ASSERT_GE(by_telegram["requests"].size(), 2u);  // the request, then the result (polled)
   EXPECT_EQ(by_telegram["requests"][0]["path"], "/online-resource-web/request");
