@@ -2,7 +2,9 @@
 #include "faults/fault.hpp"
 
 #include <array>
+#include <cmath>
 #include <set>
+#include <sstream>
 
 namespace mynasim {
 namespace {
@@ -38,6 +40,14 @@ bool read_string(const nlohmann::json& j, const char* key, std::string& out, std
   return true;
 }
 
+// A bound as people write it: 1 and 1000000000, not 1.000000 and 1000000000.000000; 0.5 as 0.5.
+std::string number_text(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
 bool read_number(const nlohmann::json& j, const char* key, double min, double max, double& out, std::string& error) {
   if (!j.contains(key)) return true;
   if (!j[key].is_number()) {
@@ -46,7 +56,7 @@ bool read_number(const nlohmann::json& j, const char* key, double min, double ma
   }
   double v = j[key].get<double>();
   if (!(v >= min && v <= max)) {
-    error = std::string(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max);
+    error = std::string(key) + " must be between " + number_text(min) + " and " + number_text(max);
     return false;
   }
   out = v;
