@@ -1065,6 +1065,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string error;
   auto cmd = parse_command_line(args, error);
   if (!cmd) {
+    // A known command's option went wrong: its own words once, and where its options are —
+    // not the whole command list.
+    if (error.rfind("mynasim ", 0) == 0) {
+      auto command = error.substr(8, error.find(':') - 8);
+      err << error << "\n`mynasim " << command << " --help` lists its options.\n";
+      return 2;
+    }
     err << "mynasim: " << error << "\n\n";
     print_usage(err);
     return 2;

@@ -101,6 +101,11 @@ TEST(Cli, UsageErrorsExitWithTwo) {
   auto r = run_mynasim({"serve", "--nope"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown option '--nope'"), std::string::npos);
+  // A subcommand's option error: said once, with where its options are, not the command list.
+  r = run_mynasim({"world", "create", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "mynasim world create: unknown option '--bogus'\n`mynasim world create --help` lists its options.\n");
   EXPECT_EQ(run_mynasim({"holidays", "--from", "1800", "--to", "2000"}).exit_code, 2);
   EXPECT_EQ(run_mynasim({"timeline", "--system", "juki"}).exit_code, 2);
 }
