@@ -77,6 +77,12 @@ std::optional<std::string> presented_token(const http_request& req, bool& basic)
   return decoded->substr(colon + 1);
 }
 
+// What world tokens look like: 64 lower-case hex digits (app/worlds.cpp makes them).
+bool is_world_token_shape(std::string_view t) {
+  return t.size() == 64 &&
+         std::all_of(t.begin(), t.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 bool is_page(const std::string& path) {
   return path == "/" || path.rfind("/__admin/ui", 0) == 0 ||
          (path.rfind("/worlds/", 0) == 0 && path.find("/__admin/ui") != std::string::npos);
@@ -123,6 +129,11 @@ std::optional<http_response> admin_refusal(const http_request& req, const admin_
     }
     return basic ? cross_origin(req) : std::nullopt;
   }
+  // A world token no world holds (deleted, expired — or one a split world's follower passed on
+  // for its owner to judge) is refused, never let through by the loopback rule: a follower
+  // reaching its owner over loopback must not make a stranger's made-up token a local caller.
+  if (given && is_world_token_shape(*given))
+    return json_error(401, "unknown_world_token", "no world holds this world token (deleted, or expired?)");
   if (auto refused = cross_origin(req)) return refused;
   const auto* host = req.header("host");
   if (host && !is_loopback_host(*host))

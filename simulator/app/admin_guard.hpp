@@ -6,7 +6,8 @@
 //   worlds' life cycle, /metrics.
 // - A world token reaches only its own world's /worlds/{id}/__admin/…: anywhere else 403,
 //   whether or not a global token is configured (presenting it says whose the caller is).
-// - Without a global token, the loopback rule: requests whose Host names this machine.
+// - Without a global token, the loopback rule: requests whose Host names this machine — but a
+//   world token no world holds is refused (401) even there.
 // - Browsers: a request carrying an Origin must be same-origin (DNS rebinding, CSRF).
 // The path is the canonical one the server checked (no dot segments, no encoded slashes), so
 // there is one spelling of each scope to compare.

@@ -167,6 +167,14 @@ TEST_F(Worlds, AWorldTokenReachesOnlyItsOwnWorld) {
   auto del =
       request(server_->port("admin"), false, "DELETE", "/__admin/worlds/" + b["id"].get<std::string>(), "", bearer);
   EXPECT_EQ(del.status, 403);
+  // A world token no world holds is refused, even by the loopback rule of a server without a
+  // global token (a split world's follower passes such tokens on to its owner over loopback).
+  const std::string made_up(64, 'a');
+  auto unknown = world_admin(b, "GET", "/__admin/clock", "", made_up);
+  EXPECT_EQ(unknown.status, 401) << unknown.body;
+  EXPECT_NE(unknown.body.find("unknown_world_token"), std::string::npos) << unknown.body;
+  EXPECT_EQ(server_->admin("DELETE", "/__admin/worlds/" + a_id).status, 200);
+  EXPECT_EQ(world_admin(b, "GET", "/__admin/clock", "", token).status, 401) << "a deleted world's token";
 }
 
 TEST_F(Worlds, AConformanceRunInOneNeverMovesAnothersClock) {
