@@ -118,15 +118,12 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
   }
   std::string error;
   auto w = resolve(req, error);
-  if (!w && link && req.path.rfind("/worlds/", 0) == 0) {  // a named world this follower has not served yet
-    auto slash = req.path.find('/', 8);
-    auto id = req.path.substr(8, slash == std::string::npos ? std::string::npos : slash - 8);
-    if (is_world_id(id)) {
-      req.world = id;  // journaled in that world once answered
-      req.path = slash == std::string::npos ? "/" : req.path.substr(slash);
-      return follow_world(id, std::make_shared<http_request>(req), std::move(respond));
+  if (!w && link)  // a named world this follower has not served yet
+    if (auto named = split_world_path(req.path); named && is_world_id(named->id)) {
+      req.world = std::string(named->id);  // journaled in that world once answered
+      req.path = std::move(named->rest);
+      return follow_world(req.world, std::make_shared<http_request>(req), std::move(respond));
     }
-  }
   if (!w) return respond(json_error(404, "unknown_world", error));
   dispatch_in(w, req, std::move(respond));
 }
@@ -356,15 +353,7 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
   file_under_identity(*w, req, res, e);
   e.persona = req.persona;
   e.telegram_id = req.telegram_id;
-  e.process_id = req.process_id;
-  // IF001-04's own entry is filed under the process its answer created: ?process_id= then
-  // finds the whole story, the request that began it included.
-  if (e.process_id.empty() && res.status == 200 && req.listener == "sp" &&
-      (req.path == paths::request || req.path == paths::stub_request) && res.body.size() < 65536) {
-    std::string ignored;
-    if (auto j = parse_json_object(res.body, ignored); j && j->contains("commonHeader"))
-      e.process_id = string_member((*j)["commonHeader"], "processId");
-  }
+  e.process_id = req.process_id;  // IF001-04's: the process it created (set by its handler)
   e.request_id = req.request_id;
   e.error_code = error_code;
   e.request_body = req.body;

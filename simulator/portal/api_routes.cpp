@@ -170,6 +170,7 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   if (!process_id)
     return telegram_error(data, "duplicate_telegram_id", h, type,
                           "telegramId " + h.telegram_id + " はこのサービスで既に使われています。");
+  req.process_id = *process_id;  // its journal entry is filed under the process it created
   return json_response(200, {{"commonHeader", header_json(h, type, *process_id, "")}});
 }
 
