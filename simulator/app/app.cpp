@@ -111,6 +111,14 @@ server_settings settings_for(const server_config& s) {
   }
   return settings;
 }
+// How this machine reaches a listener bound to `address`, as a URL's host: a wildcard one
+// through loopback, an IPv6 literal in brackets.
+std::string reachable_host(const std::string& address) {
+  if (address == "0.0.0.0" || address.empty()) return "127.0.0.1";
+  if (address == "::") return "[::1]";
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
 // Command-line settings over the world's server section, before any world is made of it.
 void apply_server_overrides(world_config& w, const app_options& options) {
   auto& s = w.server;
@@ -168,13 +176,8 @@ void simulator_app::impl::apply_overrides() {
     throw startup_error("--scenario: scenarios run in the world owner; start it there");
   if (!options.only.empty())
     for (auto* sys : running) node += (node.empty() ? "" : ",") + sys->id;
-  // Internal hops go to the address the systems listener really has (a wildcard one is
-  // reached through loopback).
-  const auto& a = s.systems.address;
-  systems_host = a == "0.0.0.0" || a.empty()        ? "127.0.0.1"
-                 : a == "::"                        ? "[::1]"
-                 : a.find(':') != std::string::npos ? "[" + a + "]"
-                                                    : a;
+  // Internal hops go to the address the systems listener really has.
+  systems_host = reachable_host(s.systems.address);
 }
 
 bool simulator_app::impl::runs(system_kind kind) const {
@@ -415,12 +418,8 @@ void simulator_app::impl::write_ready_file() {
   for (const auto* l : {&s.app, &s.sp, &s.admin, &s.systems}) {
     auto it = ports.find(l->name);
     if (it == ports.end()) continue;
-    const auto& a = l->address;
-    auto host = a == "0.0.0.0" || a.empty()        ? "127.0.0.1"
-                : a == "::"                        ? "[::1]"
-                : a.find(':') != std::string::npos ? "[" + a + "]"
-                                                   : a;
-    urls[l->name] = std::string(l->tls.enabled ? "https" : "http") + "://" + host + ":" + std::to_string(it->second);
+    urls[l->name] = std::string(l->tls.enabled ? "https" : "http") + "://" + reachable_host(l->address) + ":" +
+                    std::to_string(it->second);
     bound[l->name] = it->second;
   }
   nlohmann::json doc{{"pid", ::getpid()},

@@ -118,6 +118,14 @@ struct world_instance : std::enable_shared_from_this<world_instance> {
   void observe();
 };
 
+// A path under a named world: "/worlds/{id}/rest" → {id, "/rest"} (the id a view into the path,
+// not yet checked); nullopt for any other path (app/worlds.cpp).
+struct world_path {
+  std::string_view id;
+  std::string rest;
+};
+std::optional<world_path> split_world_path(std::string_view path);
+
 // The client a request names for itself, proved or not (?client_id=, a form's, a JSON body's
 // once parsed), at most 64 bytes: the journal's claimed_client_id and a binding's key
 // (app/pipeline.cpp).

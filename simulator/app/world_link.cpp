@@ -87,27 +87,26 @@ void world_link::decide(const http_request& req, const std::string& prefix, std:
   client_->send(owner_request("POST", prefix + "/__admin/world/decide", facts.dump()),
                 [this, done = std::move(done)](const client_result& r) {
                   owner_verdict v;
-                  std::string error;
-                  auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
-                  v.clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
-                  v.decision =
-                      body && body->contains("decision") ? decision_from_json((*body)["decision"]) : std::nullopt;
                   if (r.status == 404 && r.body.find("\"unknown_world\"") != std::string::npos) {
                     set_connected(true, "");
                     v.unknown_world = true;
                     v.error = "the world owner " + owner_ + " holds no such world";
-                    v.decision.reset();
                     return done(std::move(v));
                   }
-                  if (!v.clock || !v.decision) {
+                  std::string error;
+                  auto body = r.status == 200 ? parse_json_object(r.body, error) : std::nullopt;
+                  auto clock = body && body->contains("clock") ? clock_state_from_json((*body)["clock"]) : std::nullopt;
+                  auto d = body && body->contains("decision") ? decision_from_json((*body)["decision"]) : std::nullopt;
+                  if (!clock || !d) {
                     auto why = !r.error.empty()  ? r.error
                                : r.status != 200 ? "the owner answered " + std::to_string(r.status)
                                                  : "the owner's answer is malformed";
                     set_connected(false, why);
-                    v.decision.reset();
                     v.error = "the world owner " + owner_ + " did not answer: " + why;
                     return done(std::move(v));
                   }
+                  v.clock = clock;
+                  v.decision = std::move(d);
                   if (body->contains("sheets_version") && (*body)["sheets_version"].is_number_unsigned())
                     v.sheets_version = (*body)["sheets_version"].get<std::uint64_t>();
                   set_connected(true, "");

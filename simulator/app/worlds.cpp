@@ -118,19 +118,22 @@ std::optional<std::string> simulator_app::impl::world_of_token(std::string_view 
   return std::nullopt;
 }
 
+std::optional<world_path> split_world_path(std::string_view path) {
+  if (path.rfind("/worlds/", 0) != 0) return std::nullopt;
+  path.remove_prefix(8);
+  auto slash = path.find('/');
+  return world_path{path.substr(0, slash), slash == std::string_view::npos ? "/" : std::string(path.substr(slash))};
+}
+
 std::shared_ptr<world_instance> simulator_app::impl::resolve(http_request& req, std::string& error) {
-  if (req.path.rfind("/worlds/", 0) == 0) {
-    std::string_view rest(req.path);
-    rest.remove_prefix(8);
-    auto slash = rest.find('/');
-    auto id = rest.substr(0, slash);
-    auto w = is_world_id(id) ? find_world(id) : nullptr;
+  if (auto named = split_world_path(req.path)) {
+    auto w = is_world_id(named->id) ? find_world(named->id) : nullptr;
     if (!w) {
-      error = "no world '" + (clip(id, 63)) + "' (GET /__admin/worlds lists them)";
+      error = "no world '" + (clip(named->id, 63)) + "' (GET /__admin/worlds lists them)";
       return nullptr;
     }
-    req.world = std::string(id);
-    req.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    req.world = std::string(named->id);
+    req.path = std::move(named->rest);
     return w;
   }
   if (req.listener == "app" || req.listener == "sp")
