@@ -9,6 +9,13 @@
 #include "config/yaml_reader.hpp"
 
 namespace mynasim {
+
+yaml_map section_fields(const yaml_value& v) {
+  yaml_map m(v);
+  m.bool_or("override", false);
+  return m;
+}
+
 namespace {
 
 millis duration_or(const yaml_map& m, const std::string& key, millis fallback) {
@@ -419,8 +426,7 @@ std::vector<persona> generate_personas(const yaml_value& v, const world_data& d)
 namespace {
 
 void parse_portal(const yaml_value& v, portal_settings& p) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections (config/world.cpp)
+  auto m = section_fields(v);
   p.session_lifetime = duration_or(m, "session_lifetime", p.session_lifetime);
   p.code_lifetime = duration_or(m, "code_lifetime", p.code_lifetime);
   p.token_lifetime = duration_or(m, "token_lifetime", p.token_lifetime);
@@ -467,8 +473,7 @@ void parse_portal(const yaml_value& v, portal_settings& p) {
 }
 
 void parse_errors(const yaml_value& v, std::map<std::string, error_entry>& errors) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections (config/world.cpp)
+  auto m = section_fields(v);
   for (const auto& key : v.keys()) {
     if (key == "override") continue;
     auto entry_value = m.get(key);

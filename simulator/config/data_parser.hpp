@@ -12,7 +12,12 @@
 namespace mynasim {
 
 class yaml_value;
+class yaml_map;
 using section_map = std::map<std::string, std::vector<yaml_value>>;
+
+// A world section's mapping for its parser, its `override` flag taken as read (a section
+// replacing an included one's: config/world.cpp's file_collector reads it).
+yaml_map section_fields(const yaml_value& v);
 
 void parse_world_data(const section_map& sections, world_config& world);
 

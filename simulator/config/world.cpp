@@ -79,8 +79,7 @@ void parse_listener(const yaml_value& v, listener_config& l, const std::string& 
 }
 
 void parse_server(const yaml_value& v, server_config& s, const std::string& dir) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   if (auto listeners = m.find("listeners")) {
     yaml_map lm(*listeners);
     for (auto* l : {&s.app, &s.sp, &s.admin, &s.systems})
@@ -110,8 +109,7 @@ void parse_server(const yaml_value& v, server_config& s, const std::string& dir)
 }
 
 void parse_clock(const yaml_value& v, clock_settings& c) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   if (auto start = m.find("start")) {
     auto t = parse_instant(start->as_string());
     if (!t) start->fail("expected an ISO-8601 instant such as 2026-12-28T20:55:00+09:00");
@@ -123,8 +121,7 @@ void parse_clock(const yaml_value& v, clock_settings& c) {
 }
 
 void parse_holidays(const yaml_value& v, holiday_adjustments& h) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   if (auto add = m.find("add")) {
     for (const auto& item : add->items()) {
       yaml_map im(item);
@@ -276,8 +273,7 @@ void read_server_section(const section_map& sections, world_config& w) {
 }
 
 void parse_logging(const yaml_value& v, logging_config& logging) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   auto format = m.string_or("format", "json");
   if (format != "json" && format != "text") m.get("format").fail("format must be json or text");
   logging.json = format == "json";
@@ -287,8 +283,7 @@ void parse_logging(const yaml_value& v, logging_config& logging) {
 }
 
 void parse_conformance(const yaml_value& v, conformance_config& c) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   c.polling_storm = static_cast<int>(m.int_or("polling_storm", c.polling_storm, 2, 1000000));
   c.slow_notification = duration_or(m, "slow_notification", c.slow_notification);
   c.outage_retry_gap = duration_or(m, "outage_retry_gap", c.outage_retry_gap);
@@ -331,8 +326,7 @@ std::string scenarios_dir_of(const yaml_value& d, const std::string& file_dir, c
 }
 
 void parse_qa(const yaml_value& v, qa_config& qa, const std::vector<std::string>& roots) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   if (auto allow = m.find("allow_fault_header")) {
     auto text = allow->as_string();
     if (text != "auto" && text != "true" && text != "false")
@@ -369,8 +363,7 @@ declared_world parse_declared_world(const yaml_value& v) {
 }
 
 void parse_worlds(const yaml_value& v, worlds_config& w) {
-  yaml_map m(v);
-  m.bool_or("override", false);  // read by take_sections
+  auto m = section_fields(v);
   w.max = static_cast<std::size_t>(m.int_or("max", static_cast<std::int64_t>(w.max), 0, 10000));
   w.max_ttl = duration_or(m, "max_ttl", w.max_ttl, std::chrono::seconds(1));
   w.idle_ttl = duration_or(m, "idle_ttl", w.idle_ttl, std::chrono::seconds(1));
