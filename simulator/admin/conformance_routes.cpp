@@ -28,12 +28,17 @@ void register_conformance_routes(router& r, conformance_runner& runner) {
     if (!body->is_object() || !body->contains("client_id") || !(*body)["client_id"].is_string())
       return json_error(400, "invalid_run", "expected {\"client_id\": \"SP…\", \"plan\": \"all\"}");
     for (const auto& [k, v] : body->items())
-      if (k != "client_id" && k != "plan")
-        return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan)");
+      if (k != "client_id" && k != "plan" && k != "complete_screens")
+        return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan, complete_screens)");
     if (body->contains("plan") && !(*body)["plan"].is_string())
       return json_error(400, "invalid_run", "plan must be a string: all, basic or test ids separated by commas");
+    if (body->contains("complete_screens") && !(*body)["complete_screens"].is_boolean())
+      return json_error(400, "invalid_run", "complete_screens must be true or false");
+    conformance_runner::options options;
+    options.complete_screens = body->value("complete_screens", false);
     int status = 400;
-    auto run = runner.start((*body)["client_id"].get<std::string>(), body->value("plan", "all"), status, error);
+    auto run =
+        runner.start((*body)["client_id"].get<std::string>(), body->value("plan", "all"), options, status, error);
     if (!run) return json_error(status, "invalid_run", error);
     return json_response(201, *run);
   });

@@ -36,6 +36,7 @@ struct conformance_runner::run {
   std::string id, client_id, plan;
   std::string state = "running";  // running | finished | cancelled
   std::string created_at;
+  bool complete_screens = false;
   nlohmann::json persona;  // a persona whose card works, for the person or the e2e script
   std::size_t index = 0;
   std::vector<test> tests;
@@ -128,9 +129,16 @@ nlohmann::json run_json(const conformance_runner::run& r) {
     current = tests[r.index];
     current["index"] = r.index;
   }
-  return {{"id", r.id},         {"client_id", r.client_id},   {"plan", r.plan},
-          {"state", r.state},   {"created_at", r.created_at}, {"persona", r.persona},
-          {"current", current}, {"summary", summary},         {"tests", std::move(tests)}};
+  return {{"id", r.id},
+          {"client_id", r.client_id},
+          {"plan", r.plan},
+          {"state", r.state},
+          {"created_at", r.created_at},
+          {"persona", r.persona},
+          {"complete_screens", r.complete_screens},
+          {"current", current},
+          {"summary", summary},
+          {"tests", std::move(tests)}};
 }
 
 // The code point of the well-formed UTF-8 sequence at s[i] (i moves past it), or -1 for a byte
@@ -320,7 +328,7 @@ conformance_runner::conformance_runner(conformance_deps deps) : deps_(std::move(
 conformance_runner::~conformance_runner() = default;
 
 std::optional<nlohmann::json> conformance_runner::start(const std::string& client_id, const std::string& plan_spec,
-                                                        int& status, std::string& error) {
+                                                        const options& o, int& status, std::string& error) {
   const auto data = deps_.rt->data.get();
   const auto* service = data->find_service(client_id);
   if (!service) {
@@ -341,6 +349,13 @@ std::optional<nlohmann::json> conformance_runner::start(const std::string& clien
   r->plan = plan_spec.empty() ? "all" : plan_spec;
   r->created_at = format_instant(deps_.rt->clock.now());
   r->persona = persona_hint(*data, *service, *deps_.cards);
+  r->complete_screens = o.complete_screens;
+  if (o.complete_screens && !r->persona.is_object()) {
+    status = 409;
+    error = "complete_screens needs a persona whose card works and who holds one of " + client_id +
+            "'s items; none does now";
+    return std::nullopt;
+  }
   auto network = network_system_of(deps_.rt->world);
   for (auto& p : *plan) {
     run::test t;
@@ -396,6 +411,10 @@ std::optional<std::string> conformance_runner::set_up(run& r) {
   }
   if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
     return "too many services with an arranged outcome";
+  if (r.complete_screens && std::string_view(t.planned.test->action) != "none" &&
+      !deps_.auth->arrange_screens(r.client_id, r.persona.value("id", ""),
+                                   std::string_view(t.planned.test->action) == "refuse" ? "refuse" : "consent"))
+    return "too many services with screens completed by the portal";
   if (a.year_end) return move_clock(r);
   if (a.forge_callback) return forge_callback(r);
   return std::nullopt;
@@ -480,6 +499,7 @@ void conformance_runner::put_back(run& r) {
   auto& t = r.tests[r.index];
   for (const auto& id : t.fault_ids) deps_.faults->remove(id);  // a used-up one is gone already
   if (!t.arranged.portal_outcome.empty()) deps_.auth->arrange_outcome(r.client_id, "");
+  if (r.complete_screens) deps_.auth->arrange_screens(r.client_id, "", "");
   if (t.saved_clock) restore_clock(r);
 }
 

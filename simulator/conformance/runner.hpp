@@ -47,8 +47,17 @@ class conformance_runner {
   ~conformance_runner();
 
   // Starts a plan for a service. On failure: nullopt, `status` (400 / 404 / 409 / 429) and `error`.
+  // `complete_screens`: each test's consent and card screens are completed by the portal itself
+  // for the announced persona and action (authorization::arrange_screens).
+  struct options {
+    bool complete_screens = false;
+  };
   std::optional<nlohmann::json> start(const std::string& client_id, const std::string& plan, int& status,
-                                      std::string& error);
+                                      std::string& error) {
+    return start(client_id, plan, options{}, status, error);
+  }
+  std::optional<nlohmann::json> start(const std::string& client_id, const std::string& plan, const options& o,
+                                      int& status, std::string& error);
   void tick();
   std::optional<nlohmann::json> status(const std::string& id) const;
   nlohmann::json list() const;

@@ -2,6 +2,7 @@
 #include "portal/authorization.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -47,6 +48,7 @@ void authorization::reset() {
   tokens_.clear();
   std::lock_guard lock(arranged_mutex_);
   arranged_.clear();
+  screens_.clear();
 }
 
 bool authorization::arrange_outcome(const std::string& client_id, const std::string& outcome) {
@@ -55,6 +57,16 @@ bool authorization::arrange_outcome(const std::string& client_id, const std::str
   if (outcome != "lock_card" && outcome != "expired_certificate" && outcome != "revoked_certificate") return false;
   if (!arranged_.count(client_id) && arranged_.size() >= max_arranged) return false;
   arranged_[client_id] = outcome;
+  return true;
+}
+
+bool authorization::arrange_screens(const std::string& client_id, const std::string& persona_id,
+                                    const std::string& outcome) {
+  std::lock_guard lock(arranged_mutex_);
+  if (persona_id.empty()) return screens_.erase(client_id), true;
+  if (outcome != "consent" && outcome != "refuse") return false;
+  if (!screens_.count(client_id) && screens_.size() >= max_arranged) return false;
+  screens_[client_id] = {persona_id, outcome};
   return true;
 }
 
@@ -112,6 +124,10 @@ flow_result authorization::begin(const authorize_params& p) {
   sessions_.put(id, s, clock_->now(), p.source);
   std::string persona = p.test_persona.empty() ? service->ci.persona : p.test_persona;
   std::string outcome = p.test_outcome.empty() ? service->ci.outcome : p.test_outcome;
+  if (persona.empty()) {
+    std::lock_guard lock(arranged_mutex_);
+    if (auto it = screens_.find(p.client_id); it != screens_.end()) std::tie(persona, outcome) = it->second;
+  }
   if (!persona.empty()) return run_test_path(id, persona, outcome);
   r.next = flow_step::consent_page;
   r.session_id = id;

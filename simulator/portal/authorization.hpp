@@ -87,6 +87,11 @@ class authorization {
   static constexpr std::size_t max_arranged = 256;
   bool arrange_outcome(const std::string& client_id, const std::string& outcome);
   std::string arranged_outcome(const std::string& client_id) const;
+  // A conformance run that completes the screens itself (`complete_screens`): while its test is
+  // current, the app's own authorize of `client_id` (no test parameters) goes through consent,
+  // card and link for `persona_id` as `outcome` (consent | refuse) says, and answers the
+  // redirect at once — so an e2e script needs only an HTTP client. An empty persona removes it.
+  bool arrange_screens(const std::string& client_id, const std::string& persona_id, const std::string& outcome);
 
  private:
   struct code_grant {
@@ -113,7 +118,8 @@ class authorization {
   expiring_store<code_grant> codes_;
   expiring_store<token_state> tokens_;
   mutable std::mutex arranged_mutex_;
-  std::map<std::string, std::string> arranged_;  // client_id → outcome
+  std::map<std::string, std::string> arranged_;                         // client_id → outcome
+  std::map<std::string, std::pair<std::string, std::string>> screens_;  // client_id → persona, outcome
 };
 
 // redirect_uri + code/state or error parameters, as the configured style says.

@@ -138,5 +138,47 @@ TEST(Conformance, AFailureCarriesItsEvidenceAndTheYearEndClockIsPutBack) {
   EXPECT_EQ(run["tests"][0]["evidence"].size(), 2u);
 }
 
+// complete_screens: the app's own authorize — no test parameters, as a plain HTTP client sends
+// it — is answered by the portal with the redirect at once, for the announced persona and
+// action, and judged as the app's own.
+TEST(Conformance, TheScreensAreCompletedByThePortalForTheAnnouncedAction) {
+  notification_receiver receiver;
+  auto server = fast_server(receiver, "SP00000086_AA0003");
+  EXPECT_EQ(
+      server.admin("POST", "/__admin/conformance/runs", R"({"client_id":"SP00000086_AA0003","complete_screens":"yes"})")
+          .status,
+      400);
+  auto started = server.admin("POST", "/__admin/conformance/runs",
+                              R"({"client_id":"SP00000086_AA0003","plan":"consent-refused,happy-path:date",)"
+                              R"("complete_screens":true})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(body_of(started)["complete_screens"], true);
+  auto id = body_of(started)["id"].get<std::string>();
+  flow_client app{&server};
+  auto refused = app.authorize("");  // the person refuses: back to the service at once
+  ASSERT_EQ(refused.status, 302) << refused.body;
+  EXPECT_NE(refused.header("location").find("error=access_denied"), std::string::npos) << refused.header("location");
+  for (int i = 0; i < 100; ++i) {
+    auto run = body_of(server.admin("GET", "/__admin/conformance/runs/" + id));
+    if (run["current"].is_object() && run["current"]["test"] == "happy-path") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto consented = app.authorize("");
+  ASSERT_EQ(consented.status, 302) << consented.body;
+  auto code = query_value(consented.header("location"), "code");
+  ASSERT_FALSE(code.empty()) << consented.header("location");
+  auto token = parse(app.token(code)).value("access_token", "");
+  auto tid = app.next_telegram_id();
+  auto process_id = parse(app.request(token, tid, "Date=20250701"))["commonHeader"].value("processId", "");
+  ASSERT_TRUE(receiver.wait_for_process(process_id, std::chrono::seconds(10)));
+  app.result(token, tid, process_id);
+  auto run = wait_finished(server, id);
+  ASSERT_EQ(run["state"], "finished") << run;
+  EXPECT_EQ(run["tests"][0]["verdict"], "pass") << run["tests"][0];
+  EXPECT_EQ(run["tests"][1]["verdict"], "pass") << run["tests"][1];
+  // Put back: the service's authorize shows the consent screen again.
+  EXPECT_EQ(app.authorize("").status, 200);
+}
+
 }  // namespace
 }  // namespace mynasim::test

@@ -110,5 +110,30 @@ TEST_F(Authorization, SessionsExpireOnTheVirtualClock) {
   EXPECT_EQ(auth_.consent(r.session_id, true).error_key, "session_expired");
 }
 
+TEST_F(Authorization, ArrangedScreensCompleteTheAppsOwnAuthorizeForOneServiceOnly) {
+  ASSERT_TRUE(auth_.arrange_screens("SP00000086_AA0003", "taro", "consent"));
+  auto r = auth_.begin(params());  // no test parameters: the app's own authorize
+  ASSERT_EQ(r.next, flow_step::redirect);
+  EXPECT_FALSE(code_from(r).empty()) << r.location;
+  EXPECT_NE(r.location.find("state=s1"), std::string::npos) << r.location;
+
+  auto other = params();
+  other.client_id = "SP00000086_AA0004";
+  other.redirect_uri = "http://localhost:3000/callback";
+  EXPECT_NE(auth_.begin(other).next, flow_step::redirect);  // another service still sees the screens
+
+  ASSERT_TRUE(auth_.arrange_screens("SP00000086_AA0003", "taro", "refuse"));
+  auto refused = auth_.begin(params());
+  ASSERT_EQ(refused.next, flow_step::redirect);
+  EXPECT_NE(refused.location.find("error=access_denied"), std::string::npos) << refused.location;
+
+  EXPECT_FALSE(auth_.arrange_screens("SP00000086_AA0003", "taro", "lock_card"));  // consent | refuse only
+  ASSERT_TRUE(auth_.arrange_screens("SP00000086_AA0003", "", ""));
+  EXPECT_EQ(auth_.begin(params()).next, flow_step::consent_page);
+  ASSERT_TRUE(auth_.arrange_screens("SP00000086_AA0003", "taro", "consent"));
+  auth_.reset();
+  EXPECT_EQ(auth_.begin(params()).next, flow_step::consent_page);
+}
+
 }  // namespace
 }  // namespace mynasim
