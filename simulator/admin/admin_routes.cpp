@@ -2,6 +2,7 @@
 #include "admin/admin_routes.hpp"
 
 #include "calendar/availability_view.hpp"
+#include "clock/faketime.hpp"
 #include "config/sheet_changes.hpp"
 #include "core/json_util.hpp"
 
@@ -169,6 +170,14 @@ void register_admin_routes(router& r, const admin_context& ctx) {
   r.add_sync("POST", "/__admin/clock/wall", [rt](http_request&) {
     rt->clock.follow_wall();
     return json_response(200, clock_json(rt->clock));
+  });
+  // The clock as libfaketime reads it (FAKETIME_TIMESTAMP_FILE), for an app under test to follow.
+  r.add_sync("GET", "/__admin/clock/faketime", [rt](http_request&) {
+    auto wall = std::chrono::floor<millis>(std::chrono::system_clock::now());
+    http_response res{200, {}, faketime_of(rt->clock.state(), instant{wall.time_since_epoch()}).line};
+    res.set("content-type", "text/plain; charset=utf-8");
+    res.set("cache-control", "no-store");
+    return res;
   });
   r.add_sync("GET", "/__admin/availability", [rt](http_request& req) {
     bool bad = false;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -213,6 +214,14 @@ void simulator_app::impl::build_process_routes(router& admin) {
     admin.add_sync("GET", "/metrics", [this](http_request&) { return metrics_page(); });
   register_owner_journal_route(admin);
   register_world_routes(admin);
+  // The CA to trust for the app and sp listeners, for a client that cannot read this process's
+  // files (a service container, Testcontainers): public, but on the admin plane like the rest.
+  admin.add_sync("GET", "/__admin/certs/ca.crt", [this](http_request&) {
+    if (!ca_pem || ca_pem->empty()) return json_error(404, "not_found", "this process has no CA certificate");
+    http_response res{200, {}, *ca_pem};
+    res.set("content-type", "application/x-pem-file");
+    return res;
+  });
 }
 
 // This process's own facts for /__admin/health: its systems, uptime, connections, world owner.
@@ -225,7 +234,8 @@ nlohmann::json simulator_app::impl::health_facts() const {
                        {"opened", p.opened},
                        {"names_cached", p.names_cached},
                        {"in_memory", p.in_memory}};
-  return {{"systems", systems},
+  return {{"version", MYNASIM_VERSION},
+          {"systems", systems},
           {"uptime_ms",
            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
           {"open_connections", server ? server->open_connections() : 0},
@@ -266,6 +276,7 @@ void simulator_app::impl::housekeeping() {
   ++ticks;
   if (options.watch && ticks % 10 == 0) guarded("watch", [this] { reload_if_changed(); });
   if (ticks % 10 == 0) guarded("worlds", [this] { expire_worlds(); });
+  guarded("faketime", [this] { keep_faketime_files(false); });
   guarded("log", [this] { log.flush(); });
   server->schedule(std::chrono::milliseconds(100), [this] { housekeeping(); });
 }
@@ -466,9 +477,14 @@ void simulator_app::impl::warn_if_exposed() {
 
 // MYNASIM_CA_EXPORT_DIR: where a developer picks up the CAs to trust (a Compose bind mount).
 void simulator_app::impl::export_cas() {
+  const auto& certs = world_template->server.certs_dir;
+  {  // GET /__admin/certs/ca.crt answers it from memory (read once here, before serving)
+    std::ifstream in(fs::path(certs) / "ca.crt", std::ios::binary);
+    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (pem.size() <= 65536) ca_pem = std::make_shared<const std::string>(std::move(pem));
+  }
   const char* dir = std::getenv("MYNASIM_CA_EXPORT_DIR");
   if (!dir || !*dir) return;
-  const auto& certs = world_template->server.certs_dir;
   std::error_code ec;
   fs::create_directories(dir, ec);
   // The copies belong to whoever owns the folder (a developer's bind mount), not to the
@@ -530,10 +546,17 @@ simulator_app::simulator_app(world_config world, app_options options) {
   i.listen_all();
   i.warn_if_exposed();
   i.export_cas();  // after listen_all, which generates the TLS certificates on a first start
+  if (!i.options.faketime_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(fs::path(i.options.faketime_dir) / "worlds", ec);
+    if (ec) throw startup_error("--faketime-dir: cannot create " + i.options.faketime_dir + "/worlds: " + ec.message());
+    i.keep_faketime_files(true);  // before ready: an app started then finds its clock
+  }
   i.server->schedule(std::chrono::milliseconds(100), [&i] { i.housekeeping(); });
 }
 
 simulator_app::~simulator_app() {
+  impl_->guarded("faketime", [this] { impl_->remove_faketime_files(); });
   impl_->guarded("log", [this] { impl_->log.flush(); });
 }
 
@@ -555,6 +578,7 @@ void simulator_app::run() {
   });
   impl_->server->run();
   impl_->remove_ready_file();
+  impl_->remove_faketime_files();
   impl_->log.event("stopped", nlohmann::json::object());
   if (!failed.empty()) throw startup_error(failed);
 }

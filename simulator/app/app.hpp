@@ -47,6 +47,8 @@ struct app_options {
   // Written once every listener is ready: the actual URLs and ports, as JSON (--ready-file);
   // removed again when the process stops.
   std::string ready_file;
+  // Each world's virtual clock as libfaketime reads it: DIR/default, DIR/worlds/{id} (--faketime-dir).
+  std::string faketime_dir;
   std::ostream* out = nullptr;  // logs; default std::cout
 };
 

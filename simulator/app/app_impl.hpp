@@ -25,6 +25,7 @@
 #include "app/app.hpp"
 #include "app/metrics.hpp"
 #include "app/request_log.hpp"
+#include "clock/faketime.hpp"
 #include "core/background_pool.hpp"
 #include "core/expiring_store.hpp"
 #include "core/http.hpp"
@@ -173,10 +174,17 @@ struct simulator_app::impl {
   void register_owner_routes(router& r, world_instance& w);
   void register_owner_journal_route(router& r);
   void export_cas();
+  std::shared_ptr<const std::string> ca_pem;  // ca.crt, read by export_cas before serving
   bool ready_file_written = false;
   void write_ready_file();
   void warn_if_exposed();
   void remove_ready_file();
+  // faketime_files.cpp: --faketime-dir, each world's clock for libfaketime. `inline_write`: on
+  // the calling thread (at startup and stop), else on the background pool, one batch at a time.
+  std::map<std::string, faketime_spec> faketime_written;  // "default" / "worlds/{id}" → as written
+  std::shared_ptr<std::atomic<bool>> faketime_writing = std::make_shared<std::atomic<bool>>(false);
+  void keep_faketime_files(bool inline_write);
+  void remove_faketime_files();
   void listen_all();
   void housekeeping();
   void reload_if_changed();

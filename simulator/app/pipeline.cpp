@@ -131,14 +131,14 @@ void simulator_app::impl::dispatch(http_request& req, respond_fn respond) {
 void simulator_app::impl::dispatch_in(const std::shared_ptr<world_instance>& w, http_request& req, respond_fn respond) {
   auto it = w->routers.find(req.listener);
   if (it == w->routers.end()) return respond(json_error(404, "not_found", "no such listener"));
-  if (!w->is_default()) {
-    w->touch();
-    // The world lives until its requests are answered, even when it is removed meanwhile.
-    respond = [w, respond = std::move(respond)](http_response res) {
-      keep_inside(w->prefix, res);
-      respond(std::move(res));
-    };
-  }
+  // Every answer says the world's virtual now, so that an app under test can follow the clock.
+  // The world lives until its requests are answered, even when it is removed meanwhile.
+  respond = [w, respond = std::move(respond)](http_response res) {
+    res.set("mynasim-virtual-time", format_instant(w->rt.clock.now()));
+    if (!w->is_default()) keep_inside(w->prefix, res);
+    respond(std::move(res));
+  };
+  if (!w->is_default()) w->touch();
   if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz")
     return it->second.dispatch(req, std::move(respond));
   fill_facts(*w, req);

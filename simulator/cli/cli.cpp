@@ -70,8 +70,10 @@ const command_spec command_table[] = {
      "run the simulated world (Myna Portal, 情報提供ネットワークシステム, 住基ネット, 中間サーバ)",
      {config_option,
       {"--only", "ID[,ID…]", "run only these systems (see `mynasim check` for ids); repeatable", true},
-      {"--host", "ADDR", "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container)"},
-      {"--admin-host", "ADDR", "bind the admin listener to ADDR (needs a bearer token unless loopback)"},
+      {"--host", "ADDR",
+       "bind the app, sp and systems listeners to ADDR (e.g. 0.0.0.0 in a container); also MYNASIM_HOST"},
+      {"--admin-host", "ADDR",
+       "bind the admin listener to ADDR (needs a bearer token unless loopback); also MYNASIM_ADMIN_HOST"},
       {"--admin-token", "TOKEN", "bearer token for /__admin (default: MYNASIM_ADMIN_TOKEN or the config)"},
       {"--log-format", "json|text", "request log format (default: the config's logging.format)"},
       {"--peer-url-template", "URL", "base URL of systems not run here; {id} becomes the system id"},
@@ -92,7 +94,11 @@ const command_spec command_table[] = {
        "app on N, sp on N+1, admin on N+2, systems on N+3 (0: any free ones); also MYNASIM_PORT_BASE"},
       {"--ready-file", "PATH",
        "once every listener is ready, write the actual URLs and ports there as JSON (removed at exit); "
-       "also MYNASIM_READY_FILE"}},
+       "also MYNASIM_READY_FILE"},
+      {"--faketime-dir", "DIR",
+       "keep each world's virtual now there for libfaketime (DIR/default, DIR/worlds/ID; an app run with "
+       "FAKETIME_TIMESTAMP_FILE=DIR/default FAKETIME_NO_CACHE=1 TZ=Asia/Tokyo lives in the virtual now); also "
+       "MYNASIM_FAKETIME_DIR"}},
      serve},
     {"check",
      "validate a world's YAML without serving (and scenario files against it)",
@@ -153,7 +159,10 @@ const command_spec command_table[] = {
       {"--junit", "FILE", "write the JUnit XML report here (one test case per test)"},
       {"--json", "FILE", "write the JSON report here"},
       {"--markdown", "FILE", "write the Markdown summary here"},
-      {"--timeout", "MINUTES", "give up after this long in all (default 60)"}},
+      {"--timeout", "MINUTES", "give up after this long in all (default 60)"},
+      {"--complete-screens", nullptr,
+       "the portal completes the consent and card screens itself for each test's persona and action: your e2e "
+       "script needs only an HTTP client that follows redirects"}},
      conformance_run},
     {"world create",
      "make a named world in a running mynasim (POST /__admin/worlds): its own clock, faults, journal and state "
@@ -377,13 +386,14 @@ bool listener_ports(const parsed_command& cmd, app_options& options, std::ostrea
 std::optional<app_options> serve_options(const parsed_command& cmd, std::ostream& out, std::ostream& err) {
   app_options options;
   options.only = only_systems(cmd);
-  options.host = cmd.value("--host");
-  options.admin_host = cmd.value("--admin-host");
+  options.host = value_or_env(cmd, "--host", "MYNASIM_HOST");
+  options.admin_host = value_or_env(cmd, "--admin-host", "MYNASIM_ADMIN_HOST");
   options.admin_token = value_or_env(cmd, "--admin-token", "MYNASIM_ADMIN_TOKEN");
   if (auto s = cmd.value("--scenario")) options.scenario_file = *s;
   options.api_users = api_users(cmd);
   options.watch = cmd.has("--watch");
   if (auto f = value_or_env(cmd, "--ready-file", "MYNASIM_READY_FILE")) options.ready_file = *f;
+  if (auto d = value_or_env(cmd, "--faketime-dir", "MYNASIM_FAKETIME_DIR")) options.faketime_dir = *d;
   options.out = &out;
   if (!check_serve_values(cmd, options, err) || !listener_ports(cmd, options, err)) return std::nullopt;
   return options;
@@ -614,8 +624,9 @@ std::optional<long> timeout_minutes(const parsed_command& cmd, std::ostream& err
 // Starts the run and says which it is and which persona the flows can use. When mynasim
 // refuses it or does not answer: `code` 1 or 3.
 nlohmann::json start_run(const admin_endpoint& admin, const std::string& client, const std::string& plan,
-                         std::ostream& out, std::ostream& err, int& code) {
+                         bool complete_screens, std::ostream& out, std::ostream& err, int& code) {
   nlohmann::json request{{"client_id", client}, {"plan", plan}};
+  if (complete_screens) request["complete_screens"] = true;
   auto started = admin.call("POST", "/__admin/conformance/runs", request.dump());
   if (started.status != 201) {
     err << "mynasim conformance run: " << admin.url << ": "
@@ -626,6 +637,8 @@ nlohmann::json start_run(const admin_endpoint& admin, const std::string& client,
   std::string ignored;
   auto run = parse_json(started.body, ignored).value_or(nlohmann::json::object());
   out << "run " << run.value("id", "") << " for " << client << ": " << run["tests"].size() << " tests\n";
+  if (complete_screens)
+    out << "the portal completes the consent and card screens itself: start each flow with a plain HTTP client\n";
   if (run["persona"].is_object())
     out << "persona: " << run["persona"].value("name", "") << " (card " << run["persona"].value("card_serial", "")
         << ", PIN " << run["persona"].value("pin", "") << ")\n";
@@ -710,7 +723,8 @@ int conformance_run(const parsed_command& cmd, std::ostream& out, std::ostream& 
   auto minutes = timeout_minutes(cmd, err);
   if (!minutes) return 2;
   int code = 0;
-  auto run = start_run(admin, *client, cmd.value("--plan").value_or("all"), out, err, code);
+  auto run =
+      start_run(admin, *client, cmd.value("--plan").value_or("all"), cmd.has("--complete-screens"), out, err, code);
   if (code) return code;
   auto id = run.value("id", "");
   run = follow_run(admin, std::move(run), *minutes, out, err, code);
