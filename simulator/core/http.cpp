@@ -54,13 +54,23 @@ http_response http_response::html(int status, std::string body) {
 }
 
 std::string compact_json_string(std::string_view text, std::string_view key, std::size_t max_length) {
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  auto at = text.find(needle);
-  if (at == std::string_view::npos) return "";
-  at += needle.size();
-  auto end = text.find('"', at);
-  if (end == std::string_view::npos || end - at > max_length) return "";
-  return std::string(text.substr(at, end - at));
+  // `"key"`, optional JSON whitespace, `:`, optional whitespace, then the string value — as any
+  // JSON writer spaces it (Python's json.dumps writes `"key": "value"`).
+  auto skip_space = [&](std::size_t i) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    return i;
+  };
+  const std::string name = "\"" + std::string(key) + "\"";
+  for (auto at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+    auto i = skip_space(at + name.size());
+    if (i >= text.size() || text[i] != ':') continue;  // the name as a value, not a key
+    i = skip_space(i + 1);
+    if (i >= text.size() || text[i] != '"') return "";
+    auto end = text.find('"', i + 1);
+    if (end == std::string_view::npos || end - i - 1 > max_length) return "";
+    return std::string(text.substr(i + 1, end - i - 1));
+  }
+  return "";
 }
 
 std::string error_code_of(const http_response& res) {

@@ -85,8 +85,9 @@ using handler_fn = std::function<void(http_request&, respond_fn)>;
 // A handler that always answers at once.
 using sync_handler_fn = std::function<http_response(http_request&)>;
 
-// The string value of the first "key":"…" in compact JSON (as dump_json writes it; the text
-// may be clipped), without parsing; "" when absent or longer than max_length.
+// The string value of the first "key": "…" in JSON, however it is spaced (the text may be
+// clipped: an API user's body as the journal keeps it), without parsing; "" when absent or
+// longer than max_length.
 std::string compact_json_string(std::string_view text, std::string_view key, std::size_t max_length = 64);
 
 // The errorCode a response carries: X-Mynasim-Error-Code, a telegram's commonHeader.errorCode,

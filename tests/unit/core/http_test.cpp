@@ -50,5 +50,16 @@ TEST(Router, MatchesParamsWildcardsAndReports405) {
   EXPECT_EQ(run("HEAD", "/a/q/b").status, 200);
 }
 
+TEST(CompactJsonString, ReadsAKeyHoweverItIsSpaced) {
+  EXPECT_EQ(compact_json_string(R"({"inquiryCondition":"Latest"})", "inquiryCondition"), "Latest");
+  EXPECT_EQ(compact_json_string(R"({"inquiryCondition": "Latest"})", "inquiryCondition"), "Latest");
+  EXPECT_EQ(compact_json_string("{\n  \"telegramId\" :\t\"TL-1\"\n}", "telegramId"), "TL-1");
+  // The name as a value is not the key; a key without a string value answers "".
+  EXPECT_EQ(compact_json_string(R"({"a":"telegramId","telegramId": "TL-2"})", "telegramId"), "TL-2");
+  EXPECT_EQ(compact_json_string(R"({"processId": 12})", "processId"), "");
+  EXPECT_EQ(compact_json_string(R"({"k": "toolong"})", "k", 3), "");
+  EXPECT_EQ(compact_json_string(R"({"k": "unterminated)", "k"), "");
+}
+
 }  // namespace
 }  // namespace mynasim
