@@ -133,8 +133,12 @@ void simulator_app::impl::dispatch_in(const std::shared_ptr<world_instance>& w, 
   if (it == w->routers.end()) return respond(json_error(404, "not_found", "no such listener"));
   // Every answer says the world's virtual now, so that an app under test can follow the clock.
   // The world lives until its requests are answered, even when it is removed meanwhile.
-  respond = [w, respond = std::move(respond)](http_response res) {
+  // Admin JSON ends with a newline, as a shell user reading it with curl expects.
+  respond = [w, admin = req.listener == "admin", respond = std::move(respond)](http_response res) {
     res.set("mynasim-virtual-time", format_instant(w->rt.clock.now()));
+    if (admin && !res.body.empty() && res.body.back() != '\n')
+      if (const auto* type = res.header("content-type"); type && type->starts_with("application/json"))
+        res.body += '\n';
     if (!w->is_default()) keep_inside(w->prefix, res);
     respond(std::move(res));
   };

@@ -149,11 +149,42 @@ yaml_map::yaml_map(yaml_value value) : value_(std::move(value)) {
   for (std::size_t i = 0; i < c.size(); i += 2) entries_.push_back({std::string(doc.scalar(c[i])), c[i], c[i + 1]});
 }
 
-const yaml_map::entry* yaml_map::lookup(const std::string& key) const {
+const yaml_map::entry* yaml_map::lookup_quiet(const std::string& key) const {
   for (const auto& e : entries_)
     if (e.key == key) return &e;
   return nullptr;
 }
+
+const yaml_map::entry* yaml_map::lookup(const std::string& key) const {
+  if (asked_.size() < 64 && std::find(asked_.begin(), asked_.end(), key) == asked_.end()) asked_.push_back(key);
+  for (const auto& e : entries_)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+namespace {
+
+// Whether `a` is a likely misspelling of `b`: at most two edits (one for keys of up to four
+// characters), keys of at most 64 bytes.
+bool misspelt(const std::string& a, const std::string& b) {
+  if (a == b || a.size() > 64 || b.size() > 64) return false;
+  const std::size_t limit = std::min(a.size(), b.size()) <= 4 ? 1 : 2;
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return false;
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()] <= limit;
+}
+
+}  // namespace
 
 yaml_value yaml_map::child(std::size_t index) const {
   const auto& e = entries_[index];
@@ -173,7 +204,14 @@ std::optional<yaml_value> yaml_map::find(const std::string& key) const {
 
 yaml_value yaml_map::get(const std::string& key) const {
   auto v = find(key);
-  if (!v) value_.fail("missing required key '" + key + "'");
+  if (!v) {
+    // A misspelt key is the likelier mistake than a missing one: say it where it is written.
+    for (const auto& e : entries_)
+      if (!e.used && std::find(asked_.begin(), asked_.end(), e.key) == asked_.end() && misspelt(e.key, key))
+        value_.child(e.key_node, value_.path().empty() ? e.key : value_.path() + "." + e.key)
+            .fail("unknown key '" + e.key + "' (did you mean '" + key + "'?)");
+    value_.fail("missing required key '" + key + "'");
+  }
   return *v;
 }
 
@@ -201,7 +239,10 @@ void yaml_map::done() const {
   for (const auto& e : entries_) {
     if (e.used) continue;
     auto where = value_.child(e.key_node, value_.path().empty() ? e.key : value_.path() + "." + e.key);
-    if (lookup(e.key) != &e) where.fail("duplicate key '" + e.key + "'");
+    if (lookup_quiet(e.key) != &e) where.fail("duplicate key '" + e.key + "'");
+    for (const auto& known : asked_)
+      if (!lookup_quiet(known) && misspelt(e.key, known))
+        where.fail("unknown key '" + e.key + "' (did you mean '" + known + "'?)");
     where.fail("unknown key '" + e.key + "'");
   }
 }

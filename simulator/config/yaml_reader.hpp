@@ -123,10 +123,12 @@ class yaml_map {
     std::uint32_t key_node, value;
     mutable bool used = false;
   };
-  const entry* lookup(const std::string& key) const;
+  const entry* lookup(const std::string& key) const;        // and remembers the key as asked for
+  const entry* lookup_quiet(const std::string& key) const;  // without remembering it
 
   yaml_value value_;
   std::vector<entry> entries_;
+  mutable std::vector<std::string> asked_;  // the keys the reader asked for: "did you mean" candidates
 };
 
 // YAML → JSON. typed: plain scalars become numbers/booleans when they read as such (quoted

@@ -24,7 +24,7 @@ std::string bounded(std::string text) {
 }
 
 edit_outcome refusal(int status, const std::string& error, const std::string& message) {
-  return {status, {{"error", error}, {"message", message}}};
+  return {status, {{"error", error}, {"error_description", message}}};
 }
 
 // The sections a reload cannot apply that the edited files change.
@@ -223,7 +223,9 @@ edit_outcome world_editor::run_reload(const std::string& why, std::optional<std:
     fresh = load_world(rt_->world.entry_file, rt_->world.folder);
   } catch (const config_error& e) {
     return {400,
-            {{"error", "invalid_world"}, {"message", bounded(e.what())}, {"kept", "the running world is unchanged"}}};
+            {{"error", "invalid_world"},
+             {"error_description", bounded(e.what())},
+             {"kept", "the running world is unchanged"}}};
   }
   auto dropped = replay_sheet_changes(fresh, fresh.data, list);
   nlohmann::json warnings = nlohmann::json::array();

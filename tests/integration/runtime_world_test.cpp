@@ -277,7 +277,7 @@ TEST_F(Reload, AnInvalidEditLeavesTheRunningWorldAnsweringAsBefore) {
   write(good_ + "services:\n  - client_id: SP00000999_ZZ0001\n    name: x\n");  // required keys missing
   auto j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  EXPECT_NE(j["message"].get<std::string>().find("world.yaml:7:5: services[0]: missing required key"),
+  EXPECT_NE(j["error_description"].get<std::string>().find("world.yaml:7:5: services[0]: missing required key"),
             std::string::npos)
       << j.dump();
   EXPECT_EQ(server_->admin("GET", "/__admin/config").body, before);
@@ -289,7 +289,7 @@ TEST_F(Reload, AnInvalidEditLeavesTheRunningWorldAnsweringAsBefore) {
   write("connections:\n  - client_id: SP00000086_AA0003\n    notification_url: http://x/\n");  // no override
   j = reload();
   EXPECT_EQ(j["status"], 400);
-  EXPECT_NE(j["message"].get<std::string>().find("add `override: true`"), std::string::npos) << j.dump();
+  EXPECT_NE(j["error_description"].get<std::string>().find("add `override: true`"), std::string::npos) << j.dump();
   EXPECT_EQ(server_->admin("GET", "/__admin/config").body, before);
 }
 

@@ -38,7 +38,10 @@ TEST(VirtualTime, EveryAnswerOfEveryListenerCarriesTheWorldsVirtualNow) {
   flow_client app{&server};
   app.prefix = server.base();
   const std::string now = "2026-12-29T10:00:00+09:00";
-  EXPECT_EQ(server.admin("GET", "/__admin/clock").header("mynasim-virtual-time"), now);
+  auto clock = server.admin("GET", "/__admin/clock");
+  EXPECT_EQ(clock.header("mynasim-virtual-time"), now);
+  ASSERT_FALSE(clock.body.empty());
+  EXPECT_EQ(clock.body.back(), '\n');                                // admin JSON ends with a newline, for curl users
   EXPECT_EQ(app.authorize("").header("mynasim-virtual-time"), now);  // the consent page
   EXPECT_EQ(app.token("nope").header("mynasim-virtual-time"), now);  // an error answer too
   auto faketime = server.admin("GET", "/__admin/clock/faketime");

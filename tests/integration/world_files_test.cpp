@@ -83,7 +83,7 @@ TEST_F(WorldFiles, ASymlinkOutOfTheWorldFolderIsRefusedByReloadWithoutItsContent
   fs::create_symlink(outside_ / "secret.yaml", extra());
   auto j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  auto message = j.value("message", "");
+  auto message = j.value("error_description", "");
   EXPECT_EQ(message.find(secret), std::string::npos) << message;
   EXPECT_NE(message.find("extra.yaml"), std::string::npos) << message;
   EXPECT_NE(message.find("outside the world folder"), std::string::npos) << message;
@@ -92,8 +92,8 @@ TEST_F(WorldFiles, ASymlinkOutOfTheWorldFolderIsRefusedByReloadWithoutItsContent
   fs::create_symlink(outside_ / "secret.yaml", dir_ / "world.yaml");
   j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  EXPECT_EQ(j.value("message", "").find(secret), std::string::npos) << j.dump();
-  EXPECT_NE(j.value("message", "").find("outside the world folder"), std::string::npos) << j.dump();
+  EXPECT_EQ(j.value("error_description", "").find(secret), std::string::npos) << j.dump();
+  EXPECT_NE(j.value("error_description", "").find("outside the world folder"), std::string::npos) << j.dump();
   EXPECT_EQ(server_->logs().find(secret), std::string::npos);
 }
 
@@ -103,7 +103,7 @@ TEST_F(WorldFiles, AnAbsoluteIncludeOutOfTheWorldFolderIsRefusedByReloadWithoutI
   write_world(", \"" + (outside_ / "secret.yaml").string() + "\"");
   auto j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  auto message = j.value("message", "");
+  auto message = j.value("error_description", "");
   EXPECT_EQ(message.find(secret), std::string::npos) << message;
   // Where the include is written, and the path it names.
   EXPECT_NE(message.find("world.yaml:1:"), std::string::npos) << message;
@@ -113,7 +113,7 @@ TEST_F(WorldFiles, AnAbsoluteIncludeOutOfTheWorldFolderIsRefusedByReloadWithoutI
   write_world(", ../outside/secret.yaml");
   j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  EXPECT_EQ(j.value("message", "").find(secret), std::string::npos) << j.dump();
+  EXPECT_EQ(j.value("error_description", "").find(secret), std::string::npos) << j.dump();
 }
 
 // At startup the same refusals stop `mynasim check` and `mynasim serve` with exit code 2 and one
@@ -161,7 +161,7 @@ TEST_F(WorldFiles, ASymlinkLoopIsAReloadErrorAndWatchRecoversOnceItIsFixed) {
   fs::create_symlink(extra(), extra());
   auto j = reload();
   EXPECT_EQ(j["status"], 400) << j.dump();
-  EXPECT_NE(j.value("message", "").find("extra.yaml"), std::string::npos) << j.dump();
+  EXPECT_NE(j.value("error_description", "").find("extra.yaml"), std::string::npos) << j.dump();
   // The POST's refusal is logged once; --watch logs its own.
   auto refusals = [&] {
     auto logs = server_->logs();
@@ -282,7 +282,8 @@ TEST(RuntimeChanges, AreBoundedInBytesAndRepeatedPatchesDoNotGrowTheList) {
   EXPECT_EQ(refused_at, 3);
   EXPECT_EQ(refusal.status, 413);
   EXPECT_EQ(body_of(refusal)["error"], "runtime_changes_full") << refusal.body;
-  EXPECT_NE(body_of(refusal)["message"].get<std::string>().find("qa.runtime_changes.max_bytes"), std::string::npos);
+  EXPECT_NE(body_of(refusal)["error_description"].get<std::string>().find("qa.runtime_changes.max_bytes"),
+            std::string::npos);
   EXPECT_EQ(server.admin("GET", "/__admin/personas/big3").status, 404);  // refused whole
   EXPECT_LE(full_changes().body.size(), std::size_t{4} * 1024 * 1024 + 4096);
   // One change larger than qa.runtime_changes.max_change_bytes (2 MiB).

@@ -74,6 +74,20 @@ TEST_F(WorldFiles, UnknownKeyNamesFileLineColumnAndPath) {
   EXPECT_EQ(error_of(file), file + ":7:3: server.treads: unknown key 'treads'");
 }
 
+// A misspelt key is named where it is written, with the key it resembles — not reported as the
+// required key missing at the entry.
+TEST_F(WorldFiles, AMisspeltKeySaysDidYouMean) {
+  auto file = write("world.yaml", minimal_systems() + "server:\n  treads: 2\n");
+  EXPECT_EQ(error_of(file), file + ":6:3: server.treads: unknown key 'treads' (did you mean 'threads'?)");
+  auto services = write("world.yaml", minimal_systems() +
+                                          "services:\n  - client_id: SP00000999_ZZ0001\n    provder_name: x\n"
+                                          "    name: y\n");
+  EXPECT_NE(error_of(services).find(":7:5: services[0].provder_name: unknown key 'provder_name' (did you mean "
+                                    "'provider_name'?)"),
+            std::string::npos)
+      << error_of(services);
+}
+
 // A key given twice would silently lose one of its values: it stops loading at the second.
 TEST_F(WorldFiles, DuplicateKeyNamesTheSecond) {
   auto file = write("world.yaml", minimal_systems() + "server:\n  threads: 1\n  threads: 2\n");
