@@ -183,6 +183,12 @@ function form() {
 <option value="date">時点指定（本日）</option><option value="range">範囲指定（過去3年）</option><option value="latest">最新情報</option>
 </select></label> <button type="submit" data-testid="start">マイナポータルで情報を取得する</button></form>`;
 }
+// Why a holder gave nothing, in Japanese for the person reading the page: the portal's own
+// reason when it gives one, else what its status means.
+const HOLDER_STATUS = { unavailable: '現在利用できません', error: '応答に誤りがありました' };
+function holderReason(p) {
+  return p.reason?.message ?? HOLDER_STATUS[p.status] ?? '情報を取得できませんでした';
+}
 function resultView(v) {
   if (v.phase === 'waiting') return '<p data-testid="waiting">情報を取得しています…</p>';
   if (v.phase === 'expired') return `<p data-testid="expired">取得結果の保存期間が過ぎました。もう一度お申し込みください。</p>${form()}`;
@@ -196,7 +202,7 @@ function resultView(v) {
       for (const [name, records] of Object.entries(infos ?? {}))
         rows.push(`<tr><td>${esc(provider)}</td><td>${esc(name)}</td><td>${esc(JSON.stringify(records))}</td></tr>`);
     return (v.partial ? `<p data-testid="partial">一部の機関から情報を取得できませんでした: ${
-      v.missing.map((p) => esc(`${p.name}（${p.reason?.text ?? p.status}）`)).join('、')}。取得できた情報で審査を続けます。</p>` : '') +
+      v.missing.map((p) => esc(`${p.name}（${holderReason(p)}）`)).join('、')}。取得できた情報で審査を続けます。</p>` : '') +
       (v.none ? '<p data-testid="none">該当する情報はありませんでした。</p>' : '') +
       `<table data-testid="result"><tr><th>提供機関</th><th>情報</th><th>内容</th></tr>${rows.join('')}</table>`;
   }

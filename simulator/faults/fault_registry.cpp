@@ -190,7 +190,9 @@ http_response injected_error(const std::string& id, const fault& f, const http_r
   // that to the API user (a telegram endpoint reshapes this answer into its telegram).
   nlohmann::json reason{{"code", "injected"}, {"fault", id}, {"kind", to_string(f.kind)}};
   if (!f.error_code.empty()) reason["errorCode"] = f.error_code;
-  if (!f.message.empty()) reason["message"] = f.message;
+  // A reason always says itself in words (as an outage's does), in Japanese for the person.
+  reason["message"] =
+      f.message.empty() ? "テスト用に注入された障害です（" + id + "、" + to_string(f.kind) + "）" : f.message;
   return json_response(
       f.status,
       {{"error", code},

@@ -93,8 +93,8 @@ struct fan_out {
 
 nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   nlohmann::json e{{"system", sys.id}, {"name", sys.name}};
-  std::string ignored;
-  auto body = parse_json(r.body, ignored).value_or(nlohmann::json());
+  std::string parse_error;
+  auto body = parse_json(r.body, parse_error).value_or(nlohmann::json());
   if (r.status == 200 && body.is_object()) {
     e["status"] = "ok";
     if (body.contains("results"))
@@ -108,6 +108,10 @@ nlohmann::json holder_entry(const system_config& sys, const client_result& r) {
   } else {
     e["status"] = "error";
     e["detail"] = r.status ? "HTTP " + std::to_string(r.status) : r.error;
+    // A 200 whose body is not a JSON object says what was wrong with the body, not just "HTTP 200".
+    if (r.status == 200)
+      e["detail"] = "HTTP 200, but the body is not a JSON object (" +
+                    (parse_error.empty() ? std::string("not an object") : parse_error.substr(0, 160)) + ")";
     if (body.is_object() && body.contains("reason") && body["reason"].is_object()) e["reason"] = body["reason"];
   }
   return e;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -137,13 +138,13 @@ plan_outcome run_plan_against(const std::string& app_script, const std::string& 
                                     "--timeout",   "10"};
   if (!browser) cli_args.push_back("--complete-screens");
   child_process cli(cli_args);
-  std::string cmd = browser
-                        ? std::string(MYNASIM_NODE) + " " + browser_dir() +
-                              "/conformance.mjs --admin http://127.0.0.1:" + port("admin") + " --app " + base +
-                              " --client-id " + client_id + " --out " + out_dir + " 2>&1"
-                        : "/usr/bin/python3 " + std::string(MYNASIM_SOURCE_DIR) +
-                              "/tests/tools/conformance_http.py --admin http://127.0.0.1:" + port("admin") + " --app " +
-                              base + " --client-id " + client_id + " --ca " + test_certs_dir() + "/ca.crt 2>&1";
+  std::string cmd = browser ? std::string(MYNASIM_NODE) + " " + browser_dir() +
+                                  "/conformance.mjs --admin http://127.0.0.1:" + port("admin") + " --app " + base +
+                                  " --client-id " + client_id + " --out " + out_dir + " 2>&1"
+                            : "/usr/bin/python3 " + std::string(MYNASIM_SOURCE_DIR) +
+                                  "/tests/tools/conformance_http.py --admin http://127.0.0.1:" + port("admin") +
+                                  " --app " + base + " --client-id " + client_id + " --ca " + test_certs_dir() +
+                                  "/ca.crt --out " + out_dir + " 2>&1";
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[4096];
     while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.driver_out.append(buf, n);
@@ -189,6 +190,12 @@ TEST(ConformanceSampleApps, CarefulBankAppPassesEveryTestWithoutABrowser) {
   EXPECT_EQ(o.junit["failures"], 0);
   EXPECT_EQ(o.junit["skipped"], 0);
   for (const auto& [name, verdict] : o.junit["cases"].items()) EXPECT_EQ(verdict, "pass") << name << "\n" << o.cli_out;
+  // The partial result as the person sees it: which holder gave nothing, and why, in Japanese.
+  std::ifstream page(std::string(MYNASIM_BUILD_DIR) + "/browser-artifacts/conformance-careful/partial-result.html");
+  std::stringstream html;
+  html << page.rdbuf();
+  EXPECT_NE(html.str().find("data-testid=\"partial\""), std::string::npos) << html.str();
+  EXPECT_EQ(html.str().find("unavailable"), std::string::npos) << html.str();
 }
 
 TEST(ConformanceSampleApps, SloppyAppFailsExactlyWhatItWasWrittenToFail) {

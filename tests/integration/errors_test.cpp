@@ -283,5 +283,25 @@ TEST(ErrorsMutualTls, ClientCertificateMustBelongToTheService) {
   EXPECT_EQ(parse(refused)["errorCode"], server.runtime().data.get()->errors.at("client_not_authenticated").code);
 }
 
+// docs/errors.md: only the portal refuses at once; an outage behind it (住基ネット's year-end
+// stop) is accepted and comes with the result.
+TEST_F(Errors, AnOutageBehindThePortalComesWithTheResultThePortalsOwnAtOnce) {
+  server_->set_clock("2026-12-29T10:00:00+09:00");
+  flow_.prefix = server_->base();
+  auto token = flow_.access_token("taro");
+  auto tid = flow_.next_telegram_id();
+  auto accepted = flow_.request(token, tid, "Date=20250701");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  auto process_id = parse(accepted)["commonHeader"].value("processId", "");
+  auto result = flow_.wait_result(token, tid, process_id);
+  EXPECT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(telegram_code(result), code_of("system_planned_outage")) << result.body;
+
+  ASSERT_EQ(server_->admin("POST", "/__admin/faults", R"({"kind":"down","target":"portal"})").status, 201);
+  auto refused = flow_.request(token, flow_.next_telegram_id(), "Date=20250701");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(telegram_code(refused), code_of("system_forced_down")) << refused.body;
+}
+
 }  // namespace
 }  // namespace mynasim::test

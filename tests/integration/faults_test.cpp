@@ -286,6 +286,25 @@ TEST_F(Faults, AScenariosDeclaredErrorReachesTheApiUser) {
   EXPECT_EQ(status["reason"]["code"], "injected") << status;
 }
 
+// A failing holder says why in words: an injected error its Japanese reason, a malformed body
+// what was wrong with the body rather than "HTTP 200".
+TEST_F(Faults, AFailingHolderSaysWhyInWords) {
+  ASSERT_EQ(add(R"({"kind":"http_error","target":"municipal","status":503,"count":5,"client_id":"SP00000086_AA0003"})")
+                .status,
+            201);
+  auto r = flow_.run("taro", "Latest");
+  auto status = r["selfPersonalDataProvisionInfo"]["providerStatus"][0];
+  EXPECT_EQ(status["system"], "municipal") << r.dump();
+  EXPECT_EQ(status["reason"]["code"], "injected") << status;
+  EXPECT_NE(status["reason"].value("message", "").find("テスト用に注入された障害です"), std::string::npos) << status;
+  server_->admin("DELETE", "/__admin/faults");
+  ASSERT_EQ(add(R"({"kind":"malformed_body","target":"municipal","count":1})").status, 201);
+  r = flow_.run("taro", "Latest");
+  status = r["selfPersonalDataProvisionInfo"]["providerStatus"][0];
+  EXPECT_EQ(status["status"], "error") << r.dump();
+  EXPECT_NE(status.value("detail", "").find("not a JSON object"), std::string::npos) << status;
+}
+
 TEST_F(Faults, JournalRecordsEveryHopAndFilters) {
   auto token = flow_.access_token("taro");
   auto telegram = flow_.next_telegram_id();

@@ -6,7 +6,10 @@ complete_screens, so the portal answers the app's own authorize with the redirec
 For each test the run announces, it posts the app's start form with the test's query method
 and follows the redirects back to the app; the run judges, from the journal.
 
-  conformance_http.py --admin URL --app URL --client-id ID --ca FILE
+  conformance_http.py --admin URL --app URL --client-id ID --ca FILE [--out DIR]
+
+With --out, the app's page as the person sees it once each test is over is kept as
+DIR/<test>.html.
 
 Follows the run that is (or soon will be) running for that service; exits 0 once the run is no
 longer running, printing one line per test.
@@ -31,6 +34,7 @@ def main():
     p = argparse.ArgumentParser()
     for name in ("--admin", "--app", "--client-id", "--ca"):
         p.add_argument(name, required=True)
+    p.add_argument("--out")
     args = p.parse_args()
     run_id = None
     for _ in range(200):  # the run `mynasim conformance run` starts (up to 30 s)
@@ -77,6 +81,15 @@ def main():
             if now["state"] != "running" or (now.get("current") or {}).get("index") != test["index"]:
                 break
             time.sleep(0.15)
+        if args.out:  # the page the person now sees, with this test's session cookie
+            name = "".join(c if c.isalnum() or c == "-" else "_" for c in test["name"])
+            try:
+                with opener.open(f"{args.app}/", timeout=15) as r:
+                    page = r.read()
+            except OSError as e:
+                page = f"driver: {e}".encode()
+            with open(f"{args.out}/{name}.html", "wb") as f:
+                f.write(page)
     run = status()
     for t in run["tests"]:
         print(f"{t['verdict']:<8} {t['name']}: {t['detail']}")
