@@ -17,11 +17,17 @@ if [ "${MYNASIM_BENCH_TOOLS:-0}" = "1" ]; then
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 # `setup.sh test`: what only the tests use — iproute2 for the split-world test's network
-# namespaces, docker-compose to render docker-compose.yml's profiles, Chromium (and Node.js
+# namespaces, docker-compose to render and run docker-compose.yml's profiles, Chromium (and Node.js
 # with npm for playwright-core) for the browser tests, a Japanese font for their screenshots,
 # Python's Prometheus text parser and JSON Schema validator for the metrics and contract tests.
 if [ "${1:-}" = "test" ]; then
   packages+=(iproute2 docker-compose chromium fonts-noto-cjk python3-prometheus-client python3-jsonschema python3-yaml)
+  # A real container engine for tests/engine (the daemon is started by the test itself),
+  # debootstrap for its base image when no registry answers, and bc for its timings.
+  packages+=(docker.io debootstrap bc)
+  # The client libraries' toolchains (clients/): Go, JUnit 5 for Java's JDK, pytest; and
+  # libfaketime, which the virtual-time test starts a program under.
+  packages+=(golang-go openjdk-17-jdk-headless junit5 python3-pytest faketime)
   # The house rules' checkers (scripts/lint.sh).
   packages+=(clang-format-14 clang-tidy-14)
   # A machine's own Node.js (e.g. NodeSource's, which bundles npm) is kept; Debian's otherwise.

@@ -17,3 +17,19 @@ ctest --preset "$preset" -j 2
 if [ "$preset" = release ]; then
   MYNASIM_TEST_WORLD=suite MYNASIM_INTERNAL_HOPS=tcp ctest --preset "$preset" -j 2 -L integration
 fi
+# The client libraries (clients/*/test.sh) against the binary just built, each in its own
+# language with Debian's toolchain; then the image and docker-compose.yml on a real engine
+# (tests/engine/engine_test.sh: its own daemon, the Node Testcontainers module's test too).
+if [ "$preset" = release ]; then
+  export MYNASIM_BIN="$PWD/build/release/simulator/mynasim"
+  for lang in python go java node; do
+    if [ -x "clients/$lang/test.sh" ]; then
+      echo "== clients/$lang"
+      "clients/$lang/test.sh"
+    fi
+  done
+  if [ "${MYNASIM_ENGINE_TEST:-1}" = 1 ]; then
+    echo "== the image and Compose on a real engine"
+    tests/engine/engine_test.sh
+  fi
+fi

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -39,12 +40,18 @@ std::vector<std::string> as_list(const nlohmann::json& n) {
   return n.get<std::vector<std::string>>();
 }
 
+// A profile's one-shot check that the other profile is not running (no-split-running, …).
+bool is_guard(const std::string& service) {
+  return service.starts_with("no-") && service.ends_with("-running");
+}
+
 TEST(Compose, EveryServiceCommandParsesAndNamesKnownSystems) {
   auto compose = load_yaml(root + "/docker-compose.yml");
   auto world = load_world(root + "/fixtures/world.yaml");
   ASSERT_TRUE(compose["services"].contains("mynasim"));
   int split = 0;
   for (const auto& [name, service] : compose["services"].items()) {
+    if (is_guard(name)) continue;  // a profile's guard (below), not a mynasim
     auto command = as_list(service["command"]);
     std::string error;
     auto cmd = parse_command_line(command, error);
@@ -116,6 +123,7 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
     int portals = 0;
     for (const auto& name : services) {
       const auto& svc = rendered["services"][name];
+      if (is_guard(name)) continue;  // the profile's guard
       auto command = as_list(svc["command"]);
       std::string error;
       auto parsed = parse_command_line(command, error);
@@ -156,7 +164,8 @@ TEST(Compose, EachProfileRendersAndPublishesEveryHostPortOnce) {
     }
     EXPECT_EQ(portals, 1) << label << ": exactly one Myna Portal";
     EXPECT_TRUE(published.count("8443") && published.count("9443") && published.count("8081")) << label;
-    EXPECT_EQ(services.size(), label == "docker compose up" ? 1u : 15u) << label;
+    // The world's containers, and the profile's guard.
+    EXPECT_EQ(services.size(), label == "docker compose up" ? 2u : 16u) << label;
   }
 }
 
@@ -236,6 +245,27 @@ TEST(Compose, DockerfileBuildsWithTheReadmeCommands) {
   EXPECT_NE(readme.find("./scripts/test.sh"), std::string::npos);
   auto ci = read_file(root + "/.ci/run");
   EXPECT_NE(ci.find("./scripts/test.sh"), std::string::npos);
+}
+
+// Each profile first runs a guard that refuses, with mynasim's own message, to start over the
+// other profile (which holds the same host ports); the world's first container waits for it.
+TEST(Compose, EachProfileRefusesToStartOverTheOther) {
+  auto compose = load_yaml(root + "/docker-compose.yml");
+  for (const auto& [guard, profile, first, other] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"no-split-running", "single", "mynasim", "split"}, {"no-single-running", "split", "portal", "single"}}) {
+    ASSERT_TRUE(compose["services"].contains(guard)) << guard;
+    const auto& g = compose["services"][guard];
+    EXPECT_EQ(as_list(g["profiles"]), std::vector<std::string>{profile}) << guard;
+    EXPECT_EQ(compose["x-guard"]["network_mode"], "host") << "a guard asks the host's loopback ports";
+    EXPECT_EQ(as_list(compose["x-guard"]["entrypoint"]), (std::vector<std::string>{"sh", "-c"}));
+    auto script = as_list(g["command"]).at(0);
+    EXPECT_NE(script.find("/__admin/health"), std::string::npos) << script;
+    EXPECT_NE(script.find("the " + other + " profile already serves"), std::string::npos) << script;
+    EXPECT_NE(script.find("exit 1"), std::string::npos) << script;
+    EXPECT_EQ(compose["services"][first]["depends_on"][guard]["condition"], "service_completed_successfully")
+        << first << " waits for " << guard;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The README's web-flow snippet, run as written (taken from README.md itself), twice in a
-// row, against a server on port 0: A and S are the only things set from outside.
+// The README's snippets, run as written (taken from README.md itself), twice in a row, against
+// a server on port 0 (or none): base URLs and the binary's folder are all that is set from outside.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -96,6 +96,20 @@ TEST(ReadmeSnippet, CiServiceRunsAsWritten) {
         << "run " << run << ": the ready file outlived its process";
   }
   std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(ReadmeSnippet, OfflineCalendarRunsAsWrittenTwice) {
+  auto snippet = readme_block("<!-- snippet:offline");
+  ASSERT_FALSE(snippet.empty()) << "README.md has no offline snippet";
+  std::string binary_dir = MYNASIM_BINARY;
+  binary_dir.resize(binary_dir.rfind('/'));
+  for (int run = 1; run <= 2; ++run) {
+    int status = -1;
+    auto out = run_bash(snippet, "PATH=" + binary_dir + ":$PATH", status);
+    EXPECT_EQ(status, 0) << "run " << run << ":\n" << out;
+    EXPECT_NE(out.find("\"system\": \"juki\""), std::string::npos) << out;  // the timeline, as JSON
+    EXPECT_NE(out.find("2027-01-01\t元日"), std::string::npos) << out;
+  }
 }
 
 }  // namespace
