@@ -5,6 +5,32 @@
 
 namespace mynasim {
 
+namespace {
+
+// POST /__admin/conformance/runs: {client_id, plan?, complete_screens?}.
+http_response start_run(conformance_runner& runner, const http_request& req) {
+  std::string error;
+  auto body = parse_json(req.body, error);
+  if (!body) return json_error(400, "invalid_run", error);
+  if (!body->is_object() || !body->contains("client_id") || !(*body)["client_id"].is_string())
+    return json_error(400, "invalid_run", "expected {\"client_id\": \"SP…\", \"plan\": \"all\"}");
+  for (const auto& [k, v] : body->items())
+    if (k != "client_id" && k != "plan" && k != "complete_screens")
+      return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan, complete_screens)");
+  if (body->contains("plan") && !(*body)["plan"].is_string())
+    return json_error(400, "invalid_run", "plan must be a string: all, basic or test ids separated by commas");
+  if (body->contains("complete_screens") && !(*body)["complete_screens"].is_boolean())
+    return json_error(400, "invalid_run", "complete_screens must be true or false");
+  conformance_runner::options options;
+  options.complete_screens = body->value("complete_screens", false);
+  int status = 400;
+  auto run = runner.start((*body)["client_id"].get<std::string>(), body->value("plan", "all"), options, status, error);
+  if (!run) return json_error(status, "invalid_run", error);
+  return json_response(201, *run);
+}
+
+}  // namespace
+
 void register_conformance_routes(router& r, conformance_runner& runner) {
   r.add_sync("GET", "/__admin/conformance/tests", [](http_request&) {
     nlohmann::json tests = nlohmann::json::array();
@@ -21,27 +47,7 @@ void register_conformance_routes(router& r, conformance_runner& runner) {
   });
   r.add_sync("GET", "/__admin/conformance/runs",
              [&runner](http_request&) { return json_response(200, runner.list()); });
-  r.add_sync("POST", "/__admin/conformance/runs", [&runner](http_request& req) {
-    std::string error;
-    auto body = parse_json(req.body, error);
-    if (!body) return json_error(400, "invalid_run", error);
-    if (!body->is_object() || !body->contains("client_id") || !(*body)["client_id"].is_string())
-      return json_error(400, "invalid_run", "expected {\"client_id\": \"SP…\", \"plan\": \"all\"}");
-    for (const auto& [k, v] : body->items())
-      if (k != "client_id" && k != "plan" && k != "complete_screens")
-        return json_error(400, "invalid_run", "unknown field '" + k + "' (client_id, plan, complete_screens)");
-    if (body->contains("plan") && !(*body)["plan"].is_string())
-      return json_error(400, "invalid_run", "plan must be a string: all, basic or test ids separated by commas");
-    if (body->contains("complete_screens") && !(*body)["complete_screens"].is_boolean())
-      return json_error(400, "invalid_run", "complete_screens must be true or false");
-    conformance_runner::options options;
-    options.complete_screens = body->value("complete_screens", false);
-    int status = 400;
-    auto run =
-        runner.start((*body)["client_id"].get<std::string>(), body->value("plan", "all"), options, status, error);
-    if (!run) return json_error(status, "invalid_run", error);
-    return json_response(201, *run);
-  });
+  r.add_sync("POST", "/__admin/conformance/runs", [&runner](http_request& req) { return start_run(runner, req); });
   r.add_sync("GET", "/__admin/conformance/runs/{id}", [&runner](http_request& req) {
     auto run = runner.status(req.params["id"]);
     if (!run) return json_error(404, "unknown_run", "no run " + req.params["id"]);
