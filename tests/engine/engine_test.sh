@@ -100,7 +100,7 @@ say "daemon up: $(docker version --format 'Engine {{.Server.Version}}'), $(docke
 
 # --- the base image ------------------------------------------------------------------------
 if ! docker image inspect debian:12-slim > /dev/null 2>&1; then
-  if ! docker pull -q debian:12-slim > /dev/null 2>&1; then
+  if ! timeout 30 docker pull -q debian:12-slim > /dev/null 2>&1; then
     rm -rf "$WORK/rootfs"
     debootstrap --variant=minbase bookworm "$WORK/rootfs" > "$WORK/debootstrap.log" 2>&1 ||
       die "debootstrap failed: $(tail -3 "$WORK/debootstrap.log")"
