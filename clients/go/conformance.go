@@ -34,16 +34,22 @@ type ConformanceTest struct {
 	Expects       string         `json:"expects"`
 	InstructionJA string         `json:"instruction_ja"`
 	Action        string         `json:"action"` // consent, refuse, none
-	Remedy        string         `json:"remedy"`
+	Remedy        string         `json:"remedy"` // in English, as RemedyEN
+	RemedyJA      string         `json:"remedy_ja,omitempty"`
+	RemedyEN      string         `json:"remedy_en,omitempty"`
 	State         string         `json:"state"`   // queued, waiting, settling, done
 	Verdict       string         `json:"verdict"` // pending, pass, warning, fail, not_applicable
-	Detail        string         `json:"detail"`
+	Detail        string         `json:"detail"`  // in English, as DetailEN
+	DetailJA      string         `json:"detail_ja,omitempty"`
+	DetailEN      string         `json:"detail_en,omitempty"`
 	DurationMS    int64          `json:"duration_ms"`
 	QueryMethod   string         `json:"query_method,omitempty"`
 	FailingHolder string         `json:"failing_holder,omitempty"`
 	Faults        []string       `json:"faults,omitempty"`
 	Evidence      []JournalEntry `json:"evidence"`
-	Index         int            `json:"index,omitempty"`
+	// EvidenceOmitted counts the entries that showed the verdict beyond the (at most 20) in Evidence.
+	EvidenceOmitted int `json:"evidence_omitted,omitempty"`
+	Index           int `json:"index,omitempty"`
 }
 
 // ConformancePersona is the persona whose card works, announced by a run.
@@ -198,9 +204,15 @@ type LintFinding struct {
 	Severity string         `json:"severity"`
 	TitleJA  string         `json:"title_ja"`
 	TitleEN  string         `json:"title_en"`
-	Remedy   string         `json:"remedy"`
-	Detail   string         `json:"detail"`
+	Remedy   string         `json:"remedy"` // in English, as RemedyEN
+	RemedyJA string         `json:"remedy_ja,omitempty"`
+	RemedyEN string         `json:"remedy_en,omitempty"`
+	Detail   string         `json:"detail"` // in English, as DetailEN
+	DetailJA string         `json:"detail_ja,omitempty"`
+	DetailEN string         `json:"detail_en,omitempty"`
 	Evidence []JournalEntry `json:"evidence"`
+	// EvidenceOmitted counts the entries that showed it beyond the (at most 20) in Evidence.
+	EvidenceOmitted int `json:"evidence_omitted,omitempty"`
 }
 
 // Lint returns the conformance lint findings of one API user.

@@ -29,22 +29,28 @@ http_response start_run(conformance_runner& runner, const http_request& req) {
   return json_response(201, *run);
 }
 
+// GET /__admin/conformance/tests: every test and the named plans.
+nlohmann::json conformance_tests_json() {
+  nlohmann::json tests = nlohmann::json::array();
+  for (const auto& t : conformance_tests())
+    tests.push_back({{"id", t.id},
+                     {"title_ja", t.title_ja},
+                     {"title_en", t.title_en},
+                     {"arranges", t.arranges},
+                     {"expects", t.expects},
+                     {"instruction_ja", t.instruction_ja},
+                     {"remedy", t.remedy_en},
+                     {"remedy_ja", t.remedy_ja},
+                     {"remedy_en", t.remedy_en},
+                     {"action", t.action}});
+  return {{"tests", tests}, {"plans", {"all", "basic"}}};
+}
+
 }  // namespace
 
 void register_conformance_routes(router& r, conformance_runner& runner) {
-  r.add_sync("GET", "/__admin/conformance/tests", [](http_request&) {
-    nlohmann::json tests = nlohmann::json::array();
-    for (const auto& t : conformance_tests())
-      tests.push_back({{"id", t.id},
-                       {"title_ja", t.title_ja},
-                       {"title_en", t.title_en},
-                       {"arranges", t.arranges},
-                       {"expects", t.expects},
-                       {"instruction_ja", t.instruction_ja},
-                       {"remedy", t.remedy},
-                       {"action", t.action}});
-    return json_response(200, {{"tests", tests}, {"plans", {"all", "basic"}}});
-  });
+  r.add_sync("GET", "/__admin/conformance/tests",
+             [](http_request&) { return json_response(200, conformance_tests_json()); });
   r.add_sync("GET", "/__admin/conformance/runs",
              [&runner](http_request&) { return json_response(200, runner.list()); });
   r.add_sync("POST", "/__admin/conformance/runs", [&runner](http_request& req) { return start_run(runner, req); });

@@ -645,20 +645,62 @@ nlohmann::json start_run(const admin_endpoint& admin, const std::string& client,
   return run;
 }
 
-// Prints each test that is done, from `reported` on, with its verdict.
-void report_done_tests(const nlohmann::json& tests, std::size_t& reported, std::ostream& out) {
-  for (; reported < tests.size() && tests[reported].value("state", "") == "done"; ++reported)
-    out << "  " << tests[reported].value("verdict", "") << "  " << tests[reported].value("name", "") << ": "
-        << tests[reported].value("detail", "") << "\n";
+std::string printable(std::string_view text, std::size_t n);  // below
+
+// A test's `key` in Japanese, then in English (`key_ja`, `key_en`; only `key` from an older
+// server), each once and fit for a terminal.
+std::vector<std::string> both_languages(const nlohmann::json& t, const std::string& key) {
+  auto ja = string_member(t, (key + "_ja").c_str()), en = string_member(t, (key + "_en").c_str());
+  if (en.empty()) en = string_member(t, key.c_str());
+  std::vector<std::string> out;
+  if (!ja.empty()) out.push_back(printable(ja, 2000));
+  if (!en.empty() && en != ja) out.push_back(printable(en, 2000));
+  return out;
 }
 
-// Announces the test now waiting for the app's flow (`current`, of `count`), once per test.
-void announce_current_test(const nlohmann::json& current, std::size_t count, long& announced, std::ostream& out) {
-  if (!current.is_object() || current.value("index", -1L) == announced) return;
-  announced = current.value("index", -1L);
-  out << "[" << announced + 1 << "/" << count << "] " << current.value("name", "") << " — "
-      << current.value("title_ja", "") << "\n    waiting for your app's flow: " << current.value("instruction_ja", "")
-      << std::endl;
+// A test's header: its place in the plan, its name and title, and — while it still waits —
+// what to do.
+void print_test_header(const nlohmann::json& t, std::size_t index, std::size_t count, std::ostream& out) {
+  out << "[" << index + 1 << "/" << count << "] " << printable(string_member(t, "name"), 200) << " — "
+      << printable(string_member(t, "title_ja"), 200) << "\n";
+  if (string_member(t, "state") != "done")
+    out << "    waiting for your app's flow: " << printable(string_member(t, "instruction_ja"), 2000) << "\n";
+  out << std::flush;
+}
+
+// A finished test: its verdict and what was seen, and for a failure or a warning the remedy;
+// each in Japanese, then in English.
+void print_test_verdict(const nlohmann::json& t, std::ostream& out) {
+  auto verdict = string_member(t, "verdict");
+  out << "  " << printable(verdict, 32) << "  " << printable(string_member(t, "name"), 200) << ":";
+  const char* indent = "      ";
+  auto details = both_languages(t, "detail");
+  for (std::size_t i = 0; i < details.size(); ++i) out << (i == 0 ? " " : std::string("\n") + indent) << details[i];
+  out << "\n";
+  if (verdict == "fail" || verdict == "warning") {
+    auto remedies = both_languages(t, "remedy");
+    for (std::size_t i = 0; i < remedies.size(); ++i)
+      out << indent << (remedies.size() == 2 && i == 0 ? "対処: " : "remedy: ") << remedies[i] << "\n";
+  }
+  out << std::flush;
+}
+
+// Prints what happened since the last poll, test by test in the plan's order: each test's header
+// once it has begun — also one that began and ended between two polls — then its verdict once it
+// is done. `headed`: how many headers are printed; `reported`: how many verdicts.
+void report_progress(const nlohmann::json& tests, std::size_t& headed, std::size_t& reported, std::ostream& out) {
+  if (!tests.is_array()) return;
+  for (; reported < tests.size(); ++reported) {
+    const auto& t = tests[reported];
+    auto state = string_member(t, "state");
+    if (state.empty() || state == "queued") return;
+    if (headed <= reported) {
+      print_test_header(t, reported, tests.size(), out);
+      headed = reported + 1;
+    }
+    if (state != "done") return;
+    print_test_verdict(t, out);
+  }
 }
 
 // Polls the run, reporting as tests begin and end, until it is over or `minutes` have passed
@@ -667,8 +709,7 @@ nlohmann::json follow_run(const admin_endpoint& admin, nlohmann::json run, long 
                           std::ostream& err, int& code) {
   auto id = run.value("id", "");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(minutes);
-  long announced = -1;
-  std::size_t reported = 0;
+  std::size_t headed = 0, reported = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     auto now = admin.call("GET", "/__admin/conformance/runs/" + id);
     if (now.status != 200) {
@@ -678,9 +719,8 @@ nlohmann::json follow_run(const admin_endpoint& admin, nlohmann::json run, long 
     }
     std::string ignored;
     run = parse_json(now.body, ignored).value_or(nlohmann::json::object());
-    report_done_tests(run["tests"], reported, out);
+    report_progress(run["tests"], headed, reported, out);
     if (run.value("state", "") != "running") break;
-    announce_current_test(run["current"], run["tests"].size(), announced, out);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   if (run.value("state", "") == "running") {

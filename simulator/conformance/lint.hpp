@@ -24,10 +24,12 @@ struct lint_rule {
   lint_severity severity;
   const char* title_ja;
   const char* title_en;
-  const char* remedy;
+  const char* remedy_ja;
+  const char* remedy_en;
 };
 
-// Every rule, in the order they are reported and documented.
+// Every rule, in the order they are reported and documented; each explained and remedied in
+// Japanese (for QA and business testers) and in English.
 const std::vector<lint_rule>& lint_rules();
 
 // Thresholds (world YAML `conformance:`).
@@ -39,8 +41,10 @@ struct lint_settings {
 
 struct lint_finding {
   const lint_rule* rule;
-  std::string detail;                   // what exactly, in English
+  std::string detail_ja;                // what exactly, in Japanese
+  std::string detail_en;                // and in English
   std::vector<journal_entry> evidence;  // at most max_evidence, oldest first
+  std::size_t evidence_omitted = 0;     // entries that showed it too, left out of `evidence`
 };
 
 class lint_report {

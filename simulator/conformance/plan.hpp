@@ -18,6 +18,11 @@
 
 namespace mynasim {
 
+// A text in both languages: Japanese for QA and business testers, English for everyone else.
+struct bilingual {
+  std::string ja, en;
+};
+
 struct conformance_test {
   const char* id;
   const char* title_ja;
@@ -25,7 +30,8 @@ struct conformance_test {
   const char* arranges;        // what mynasim does before the flow
   const char* expects;         // what the API user's app must do, and what fails it
   const char* instruction_ja;  // what the person (or the e2e script) does
-  const char* remedy;
+  const char* remedy_ja;
+  const char* remedy_en;
   const char* action;  // for an e2e driver: consent | refuse | none (mynasim acts alone)
 };
 
@@ -54,21 +60,29 @@ struct arrangement {
   bool year_end = false;               // move the (shared) clock into 住基ネット's year-end stop
   bool forge_callback = false;         // deliver a callback with a code and a state the app never issued
   std::string failing_holder;          // partial-result: the 中間サーバ made to fail
-  std::string not_applicable;          // why this test cannot run for this service
+  std::string not_applicable;          // why this test cannot run for this service, in English
+  std::string not_applicable_ja;       // and in Japanese
 };
 // `network`: the id of the world's 情報提供ネットワークシステム (the happy path slows it down).
+// `who`: the persona the run announces, if any (partial-result makes a holder fail that leaves
+// that persona's data from another holder).
 arrangement arrange(const planned_test& t, const service_config& service, const world_data& data,
-                    const std::string& network);
+                    const std::string& network, const persona* who = nullptr);
 
 enum class test_verdict { pending, pass, warning, fail, not_applicable };
 const char* to_string(test_verdict v);
 
+// A verdict shows at most this many journal entries; it says how many more showed it.
+inline constexpr std::size_t max_test_evidence = 20;
+
 struct judgement {
   test_verdict verdict = test_verdict::pending;
-  bool complete = false;  // the flow reached what the test needs: final once quiet for `settle`
-  bool decisive = false;  // final at once
-  std::string detail;     // what was seen, in English
-  std::vector<journal_entry> evidence;
+  bool complete = false;                // the flow reached what the test needs: final once quiet for `settle`
+  bool decisive = false;                // final at once
+  std::string detail_ja;                // what was seen, in Japanese
+  std::string detail;                   // and in English
+  std::vector<journal_entry> evidence;  // at most max_test_evidence, oldest first
+  std::size_t evidence_omitted = 0;     // entries that showed it too, left out of `evidence`
 };
 
 struct judge_input {

@@ -104,12 +104,17 @@ nlohmann::json test_json(const conformance_runner::run::test& t, steady::time_po
                    {"expects", def.expects},
                    {"instruction_ja", def.instruction_ja},
                    {"action", def.action},
-                   {"remedy", def.remedy},
+                   {"remedy", def.remedy_en},
+                   {"remedy_ja", def.remedy_ja},
+                   {"remedy_en", def.remedy_en},
                    {"state", t.state},
                    {"verdict", to_string(t.result.verdict)},
                    {"detail", t.result.detail},
+                   {"detail_ja", t.result.detail_ja},
+                   {"detail_en", t.result.detail},
                    {"duration_ms", duration},
-                   {"evidence", std::move(evidence)}};
+                   {"evidence", std::move(evidence)},
+                   {"evidence_omitted", t.result.evidence_omitted}};
   if (!t.planned.query_method.empty()) j["query_method"] = t.planned.query_method;
   if (!t.arranged.failing_holder.empty()) j["failing_holder"] = t.arranged.failing_holder;
   if (!t.fault_ids.empty()) j["faults"] = t.fault_ids;
@@ -357,10 +362,11 @@ std::optional<nlohmann::json> conformance_runner::start(const std::string& clien
     return std::nullopt;
   }
   auto network = network_system_of(deps_.rt->world);
+  const auto* who = r->persona.is_object() ? data->find_persona(r->persona.value("id", "")) : nullptr;
   for (auto& p : *plan) {
     run::test t;
     t.planned = p;
-    t.arranged = arrange(p, *service, *data, network);
+    t.arranged = arrange(p, *service, *data, network, who);
     r->tests.push_back(std::move(t));
   }
   make_room(runs_);
@@ -373,6 +379,7 @@ void conformance_runner::begin_test(run& r) {
   if (waits_for_clock(r)) return;
   auto& t = r.tests[r.index];
   t.result.detail.clear();
+  t.result.detail_ja.clear();
   t.state = "waiting";
   t.started = steady::now();
   t.start_seq = deps_.journal->last_seq();
@@ -380,12 +387,14 @@ void conformance_runner::begin_test(run& r) {
     judgement j;
     j.verdict = test_verdict::not_applicable;
     j.detail = t.arranged.not_applicable;
+    j.detail_ja = t.arranged.not_applicable_ja;
     return finish_test(r, j);
   }
   if (auto why = set_up(r)) {
     judgement j;
     j.verdict = test_verdict::fail;
-    j.detail = "could not arrange the test: " + *why;
+    j.detail = "could not arrange the test: " + why->en;
+    j.detail_ja = "テストを準備できませんでした: " + why->ja;
     return finish_test(r, j);
   }
   if (deps_.log)
@@ -398,7 +407,7 @@ void conformance_runner::begin_test(run& r) {
 
 // What the current test arranges, in order: its faults, the portal's outcome, the clock, a
 // forged callback. Why it could not (what was done is put back when the test finishes).
-std::optional<std::string> conformance_runner::set_up(run& r) {
+std::optional<bilingual> conformance_runner::set_up(run& r) {
   auto& t = r.tests[r.index];
   const auto& a = t.arranged;
   for (const auto& spec : a.faults) {
@@ -406,15 +415,16 @@ std::optional<std::string> conformance_runner::set_up(run& r) {
     auto f = parse_fault(spec, deps_.rt->clock.now(), error);
     std::optional<std::string> id;
     if (f) id = deps_.faults->add(std::move(*f), error);
-    if (!id) return error;
+    if (!id) return bilingual{"障害を設定できません（" + error + "）", error};
     t.fault_ids.push_back(*id);
   }
   if (!a.portal_outcome.empty() && !deps_.auth->arrange_outcome(r.client_id, a.portal_outcome))
-    return "too many services with an arranged outcome";
+    return bilingual{"ポータルの結果を設定したサービスが多すぎます", "too many services with an arranged outcome"};
   if (r.complete_screens && std::string_view(t.planned.test->action) != "none" &&
       !deps_.auth->arrange_screens(r.client_id, r.persona.value("id", ""),
                                    std::string_view(t.planned.test->action) == "refuse" ? "refuse" : "consent"))
-    return "too many services with screens completed by the portal";
+    return bilingual{"ポータルが画面を完了させるサービスが多すぎます",
+                     "too many services with screens completed by the portal"};
   if (a.year_end) return move_clock(r);
   if (a.forge_callback) return forge_callback(r);
   return std::nullopt;
@@ -442,6 +452,7 @@ bool conformance_runner::waits_for_clock(run& r) {
                                      {"holder", clock_holder_}});
   }
   t.result.detail = "waiting for the shared virtual clock: " + clock_holder_ + "'s juki-year-end test has moved it";
+  t.result.detail_ja = "共有の仮想時計を待っています: " + clock_holder_ + " の juki-year-end テストが動かしています";
   r.quieting = true;
   r.quiet_from = r.last_activity = now;
   r.quiet_seq = deps_.journal->last_seq();
@@ -449,13 +460,19 @@ bool conformance_runner::waits_for_clock(run& r) {
 }
 
 // juki-year-end: the clock into 住基ネット's year-end stop, held by this run until put back.
-std::optional<std::string> conformance_runner::move_clock(run& r) {
+std::optional<bilingual> conformance_runner::move_clock(run& r) {
   auto& t = r.tests[r.index];
   if (!clock_holder_.empty() && clock_holder_ != r.id)
-    return "the shared virtual clock is held by " + clock_holder_ +
-           "'s juki-year-end test (one clock-moving test at a time; start this one again when it is over)";
+    return bilingual{
+        "共有の仮想時計は " + clock_holder_ +
+            " の juki-year-end "
+            "テストが使っています（時計を動かすテストは一度に一つ。終わってから改めて開始してください）",
+        "the shared virtual clock is held by " + clock_holder_ +
+            "'s juki-year-end test (one clock-moving test at a time; start this one again when it is over)"};
   auto at = year_end_instant(*deps_.rt);
-  if (!at) return "the world has no 住基ネット stop of three days or more within 400 days";
+  if (!at)
+    return bilingual{"400 日以内に 3 日以上の住基ネットの停止がありません",
+                     "the world has no 住基ネット stop of three days or more within 400 days"};
   auto& c = deps_.rt->clock;
   t.saved_clock = c.state();
   t.clock_saved_at = steady::now();
@@ -468,12 +485,14 @@ std::optional<std::string> conformance_runner::move_clock(run& r) {
 
 // state-forged: authorizes the service for the run's persona and sends the code to the app's
 // redirect URI with a state of mynasim's own. The app's answer comes later, to the inbox.
-std::optional<std::string> conformance_runner::forge_callback(run& r) {
+std::optional<bilingual> conformance_runner::forge_callback(run& r) {
   auto& t = r.tests[r.index];
   const auto data = deps_.rt->data.get();
   const auto* service = data->find_service(r.client_id);
   auto persona = r.persona.is_object() ? r.persona.value("id", "") : "";
-  if (!service || persona.empty()) return "no persona with a working card holds the service's items";
+  if (!service || persona.empty())
+    return bilingual{"カードが使え、サービスの項目を持つペルソナがいません",
+                     "no persona with a working card holds the service's items"};
   authorize_params p;
   p.response_type = "code";
   p.client_id = r.client_id;
@@ -483,9 +502,10 @@ std::optional<std::string> conformance_runner::forge_callback(run& r) {
   p.test_outcome = "consent";
   auto flow = deps_.auth->begin(p);
   if (flow.next != flow_step::redirect || query_value(flow.location, "code").empty())
-    return "the portal issued no code (" + flow.error_key + ")";
+    return bilingual{"ポータルが認可コードを発行しませんでした（" + flow.error_key + "）",
+                     "the portal issued no code (" + flow.error_key + ")"};
   t.forged_code = query_value(flow.location, "code");
-  if (!deps_.get) return "no HTTP client";
+  if (!deps_.get) return bilingual{"HTTP クライアントがありません", "no HTTP client"};
   // The answer arrives on another thread, maybe at once: it goes to its own inbox.
   auto key = r.id + "#" + std::to_string(r.index);
   deps_.get(flow.location, [inbox = inbox_, key](const std::string& answer, bool failed) {
@@ -638,6 +658,7 @@ bool conformance_runner::cancel(const std::string& id) {
       t.state = "done";
       t.ended = steady::now();
       t.result.detail = "cancelled";
+      t.result.detail_ja = "中止されました";
     }
     if (r->state == "running") r->state = "cancelled";
     return true;
@@ -663,26 +684,66 @@ std::optional<std::string> conformance_runner::report(const std::string& id, con
 
 namespace {
 
+// A string member, or "" when absent or of another type (a run's JSON from an older server, or
+// one a client built).
+std::string text_of(const nlohmann::json& t, const std::string& key) {
+  auto it = t.find(key);
+  return it != t.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// `key` in Japanese and in English (`key_ja`, `key_en`, else `key`), Japanese first: the two
+// that differ, or the one there is.
+std::vector<std::string> both_languages(const nlohmann::json& t, const std::string& key) {
+  auto ja = text_of(t, key + "_ja"), en = text_of(t, key + "_en");
+  if (en.empty()) en = text_of(t, key);
+  std::vector<std::string> out;
+  if (!ja.empty()) out.push_back(ja);
+  if (!en.empty() && en != ja) out.push_back(en);
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& texts, const std::string& separator) {
+  std::string out;
+  for (const auto& t : texts) out += (out.empty() ? "" : separator) + t;
+  return out;
+}
+
+// How many journal entries showed it beyond those listed: "" when none.
+std::string omitted_line(const nlohmann::json& t) {
+  auto it = t.find("evidence_omitted");
+  long n = it != t.end() && it->is_number_integer() ? it->get<long>() : 0;
+  if (n <= 0) return "";
+  return "ほか " + std::to_string(n) + " 件は省略 / " + std::to_string(n) + " more journal entries not listed";
+}
+
 // A test case's content: a failure with the remedy and the evidence, a skip, an error for a
 // test not run (the run's `state` says why), or the detail as output for a pass or a warning.
+// Every text in Japanese, then in English.
 std::string junit_outcome(const nlohmann::json& t, const std::string& state) {
   auto verdict = t.value("verdict", "pending");
-  auto message = t.value("detail", "");
+  auto details = both_languages(t, "detail");
+  auto message = joined(details, " / ");
   std::string evidence;
   for (const auto& e : t["evidence"]) {
     evidence += evidence_line(e);
     evidence += '\n';
   }
+  if (auto more = omitted_line(t); !more.empty()) evidence += more + "\n";
+  std::string remedy;
+  auto remedies = both_languages(t, "remedy");
+  for (std::size_t i = 0; i < remedies.size(); ++i)
+    remedy += (remedies.size() == 2 && i == 0 ? "対処: " : "remedy: ") + remedies[i] + "\n";
   if (verdict == "not_applicable") return "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
   if (verdict == "pending") return "      <error message=\"not run (" + xml_escape(state) + ")\"/>\n";
   if (verdict == "fail") {
-    std::string text = message;
-    text.append("\nremedy: ").append(t.value("remedy", "")).append("\n").append(evidence);
+    auto text = joined(details, "\n") + "\n" + remedy + evidence;
     return "      <failure message=\"" + xml_escape(message) + "\" type=\"" + xml_escape(t.value("test", "")) + "\">" +
            xml_escape(text) + "</failure>\n";
   }
   std::string text = verdict == "warning" ? "WARNING: " : "";
-  text.append(message).append("\n").append(evidence);
+  text.append(joined(details, "\n")).append("\n");
+  if (verdict == "warning") text += remedy;
+  text += evidence;
   return "      <system-out>" + xml_escape(text) + "</system-out>\n";
 }
 
@@ -720,17 +781,23 @@ std::string conformance_junit(const nlohmann::json& run) {
 
 namespace {
 
-// A test not passed, in detail: what was arranged, expected and seen, the remedy, the evidence.
+// A test not passed, in detail: what was arranged, expected and seen, the remedy, the evidence
+// (and how many entries were left out of it); what was seen and the remedy in Japanese first.
 std::string markdown_section(const nlohmann::json& t) {
   std::string out = "\n## " + markdown_text(t.value("name", "")) + ": " + markdown_verdict(t.value("verdict", "")) +
                     "\n\n" + markdown_text(t.value("title_ja", "")) + " — " + markdown_text(t.value("title_en", "")) +
                     "\n\n- arranged: " + markdown_text(t.value("arranges", "")) +
-                    "\n- expected: " + markdown_text(t.value("expects", "")) +
-                    "\n- seen: " + markdown_text(t.value("detail", "")) +
-                    "\n- remedy: " + markdown_text(t.value("remedy", "")) + "\n";
+                    "\n- expected: " + markdown_text(t.value("expects", "")) + "\n";
+  auto details = both_languages(t, "detail");
+  for (std::size_t i = 0; i < details.size(); ++i)
+    out += std::string(details.size() == 2 && i == 0 ? "- 結果: " : "- seen: ") + markdown_text(details[i]) + "\n";
+  auto remedies = both_languages(t, "remedy");
+  for (std::size_t i = 0; i < remedies.size(); ++i)
+    out += std::string(remedies.size() == 2 && i == 0 ? "- 対処: " : "- remedy: ") + markdown_text(remedies[i]) + "\n";
   if (t.contains("evidence") && t["evidence"].is_array() && !t["evidence"].empty()) {
     out += "\nevidence (journal):\n\n";
     for (const auto& e : t["evidence"]) out += "- " + markdown_text(evidence_line(e)) + "\n";
+    if (auto more = omitted_line(t); !more.empty()) out += "- " + markdown_text(more) + "\n";
   }
   return out;
 }
@@ -748,10 +815,13 @@ std::string conformance_markdown(const nlohmann::json& run) {
                     std::to_string(s.value("warning", 0)) + " warning, " + std::to_string(s.value("fail", 0)) +
                     " fail, " + std::to_string(s.value("not_applicable", 0)) + " not applicable, " +
                     std::to_string(s.value("pending", 0)) +
-                    " not run\n\n| test | 内容 | verdict | detail |\n|---|---|---|---|\n";
-  for (const auto& t : run["tests"])
+                    " not run\n\n| test | 内容 | verdict | 詳細 | detail |\n|---|---|---|---|---|\n";
+  for (const auto& t : run["tests"]) {
+    auto en = text_of(t, "detail_en").empty() ? text_of(t, "detail") : text_of(t, "detail_en");
     out += "| " + markdown_code(t.value("name", "")) + " | " + markdown_text(t.value("title_ja", "")) + " | **" +
-           markdown_verdict(t.value("verdict", "")) + "** | " + markdown_text(t.value("detail", "")) + " |\n";
+           markdown_verdict(t.value("verdict", "")) + "** | " + markdown_text(text_of(t, "detail_ja")) + " | " +
+           markdown_text(en) + " |\n";
+  }
   for (const auto& t : run["tests"])
     if (t.value("verdict", "") != "pass") out += markdown_section(t);
   return out;

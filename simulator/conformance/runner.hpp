@@ -71,10 +71,10 @@ class conformance_runner {
  private:
   void begin_test(run& r);
   // begin_test's steps: each arranges part of the test, or says why it could not.
-  std::optional<std::string> set_up(run& r);
-  std::optional<std::string> forge_callback(run& r);
+  std::optional<bilingual> set_up(run& r);
+  std::optional<bilingual> forge_callback(run& r);
   bool waits_for_clock(run& r);
-  std::optional<std::string> move_clock(run& r);
+  std::optional<bilingual> move_clock(run& r);
   void restore_clock(run& r);
   void finish_test(run& r, judgement j);
   void observe(run& r);

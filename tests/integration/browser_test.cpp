@@ -195,6 +195,7 @@ TEST(ConformanceSampleApps, CarefulBankAppPassesEveryTestWithoutABrowser) {
   std::stringstream html;
   html << page.rdbuf();
   EXPECT_NE(html.str().find("data-testid=\"partial\""), std::string::npos) << html.str();
+  EXPECT_NE(html.str().find("この機関だけが応答しません"), std::string::npos) << html.str();  // the reason
   EXPECT_EQ(html.str().find("unavailable"), std::string::npos) << html.str();
 }
 

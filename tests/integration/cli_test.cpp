@@ -233,6 +233,40 @@ TEST(Cli, ConformanceRunGivesUpOnAHostileOrSilentAdminListener) {
   EXPECT_EQ(run_mynasim({"conformance", "run", "--client-id", "x", "--timeout", "0"}).exit_code, 2);
 }
 
+// `conformance run` prints every test's header, in order, before its verdict — also for a test
+// that began and ended between two polls (a not-applicable one ends as it begins; state-forged
+// fails at once when the app's callback cannot be reached) — and gives what was seen and, for a
+// failure, the remedy in Japanese first, then in English.
+TEST(Cli, ConformanceRunHeadsEveryTestInOrderAndSpeaksJapaneseFirst) {
+  test_server server([](world_config& w) {
+    for (auto& s : w.data.services)
+      if (s.client_id == "SP00000086_AA0003") s.redirect_uris = {"http://127.0.0.1:1/callback"};  // nobody there
+  });
+  auto admin = "http://127.0.0.1:" + std::to_string(server.port("admin"));
+  auto r = run_mynasim({"conformance", "run", "--client-id", "SP00000086_AA0003", "--admin", admin, "--plan",
+                        "partial-result,state-forged,partial-result"},
+                       60000);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // state-forged failed
+  const std::string not_applicable =
+      "  not_applicable  partial-result: SP00000086_AA0003 の項目はすべて一つの中間サーバだけが保有しています\n"
+      "      every item of SP00000086_AA0003 is held by one 中間サーバ only\n";
+  auto first = r.out.find("[1/3] partial-result — 一部の情報保有機関が応答しない\n" + not_applicable);
+  auto second = r.out.find(
+      "[2/3] state-forged — state の検証（CSRF）\n"
+      "  fail  state-forged: 偽のコールバックを届けられませんでした: ");
+  auto remedy = r.out.find(
+      "      対処: state を利用者のセッションに保存し、トークン交換の前に照合してください\n"
+      "      remedy: keep the state in the user's session and compare it before the token exchange\n");
+  auto third = r.out.find("[3/3] partial-result — 一部の情報保有機関が応答しない\n" + not_applicable);
+  EXPECT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(second, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n      the forged callback could not be delivered: "), std::string::npos) << r.out;
+  EXPECT_NE(remedy, std::string::npos) << r.out;
+  EXPECT_NE(third, std::string::npos) << r.out;
+  EXPECT_TRUE(first < second && second < remedy && remedy < third) << r.out;
+  EXPECT_NE(r.out.find("0 pass, 0 warning, 1 fail, 2 not applicable, 0 not run"), std::string::npos) << r.out;
+}
+
 // `world create|list|delete` drive POST/GET/DELETE /__admin/worlds of a running mynasim, and
 // what they print is what the server holds.
 TEST(Cli, WorldCreateListAndDeleteThroughTheAdminApi) {

@@ -101,6 +101,15 @@ TEST(Conformance, ACardOutcomeIsArrangedForTheServiceOnlyAndJudged) {
   EXPECT_EQ(run["tests"][0]["evidence"][0]["error_code"], "MPE1103");
   EXPECT_EQ(run["tests"][1]["verdict"], "not_applicable");
   EXPECT_EQ(run["tests"][2]["verdict"], "pass") << run["tests"][2];
+  // Every verdict and remedy in Japanese and in English; `detail` and `remedy` stay English.
+  for (const auto& t : run["tests"]) {
+    EXPECT_NE(t.value("detail_ja", ""), "") << t;
+    EXPECT_NE(t.value("remedy_ja", ""), "") << t;
+    EXPECT_EQ(t["detail"], t["detail_en"]) << t;
+    EXPECT_EQ(t["remedy"], t["remedy_en"]) << t;
+    EXPECT_EQ(t.value("evidence_omitted", -1), 0) << t;
+  }
+  EXPECT_EQ(run["tests"][1]["detail_ja"], "SP00000086_AA0003 の項目はすべて一つの中間サーバだけが保有しています");
   auto junit = server.admin("GET", "/__admin/conformance/runs/" + id + "/report?format=junit").body;
   EXPECT_NE(junit.find("skipped=\"1\""), std::string::npos) << junit;
   auto md = server.admin("GET", "/__admin/conformance/runs/" + id + "/report?format=markdown");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "conformance/plan.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "config/world.hpp"
@@ -127,7 +129,8 @@ TEST_F(Plan, HappyPathPassesAfterTheNotificationAndFailsOnAPollingStorm) {
   EXPECT_EQ(j.verdict, test_verdict::fail);
   EXPECT_TRUE(j.decisive);
   EXPECT_NE(j.detail.find("polling storm"), std::string::npos);
-  EXPECT_EQ(j.evidence.size(), 5u);
+  EXPECT_EQ(j.evidence.size(), static_cast<std::size_t>(world_.conformance.polling_storm));  // every poll, up to 20
+  EXPECT_EQ(j.evidence_omitted, 0u);
 }
 
 TEST_F(Plan, APortalErrorMustEndTheFlow) {
@@ -194,6 +197,128 @@ TEST_F(Plan, OutagesPartialResultsAndExpiredTokens) {
   entries_.pop_back();
   add("sp", "/online-resource-web/request", 401, "MPE3001");
   EXPECT_EQ(judge_as("token-expired").verdict, test_verdict::fail);  // retried with the refused token
+}
+
+bool has_japanese(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// QA and business testers read Japanese: every verdict's detail and every test's remedy comes in
+// both languages (the English stays in `detail` and `remedy`).
+TEST_F(Plan, EveryDetailAndRemedyIsInJapaneseAndEnglish) {
+  std::vector<judgement> seen;
+  auto judge_all = [&](bool timed_out) {
+    for (const auto& t : conformance_tests())
+      seen.push_back(judge_as(std::string(t.id) == "happy-path" ? "happy-path:date" : t.id, timed_out));
+  };
+  judge_all(true);  // nothing happened: every test times out
+  started("1").request_body = R"({"selfProvisionDataReqInfo":{"inquiryCondition":"Date=20261201"}})";
+  for (int i = 0; i < 3; ++i) fetched("1", "MPE3008");
+  notified("1", 200, "OK");
+  notified("1");
+  fetched("1");
+  fetched("1", "MPE5001");
+  add("app", "/online-authorization-web/consent", 302, "MPE1101");
+  add("sp", "/online-resource-web/request", 503, "MPE4003", R"({"reopens_at":"2027-01-04T08:00:00+09:00"})");
+  add("sp", "/online-resource-web/request", 401, "MPE3001");
+  add("sp", "/online-authorization-web/oauth/token", 400, "MPE2002");
+  add("sp", "/online-resource-web/result", 410, "MPE3009").process_id = "1";
+  forged_answer_ = "HTTP 400";
+  judge_all(false);
+  forged_code_ = "abc";
+  entries_.back().request_body = "code=abc";
+  entries_.back().path = "/online-authorization-web/oauth/token";
+  judge_all(false);
+  for (const auto& j : seen) {
+    if (j.verdict == test_verdict::pending) continue;
+    EXPECT_TRUE(has_japanese(j.detail_ja)) << j.detail;
+    EXPECT_FALSE(j.detail.empty()) << j.detail_ja;
+    EXPECT_NE(j.detail, j.detail_ja);
+  }
+  EXPECT_GE(seen.size(), 3 * conformance_tests().size());
+  for (const auto& t : conformance_tests()) {
+    EXPECT_TRUE(has_japanese(t.remedy_ja)) << t.id;
+    EXPECT_NE(std::string(t.remedy_ja), t.remedy_en) << t.id;
+  }
+  auto md = conformance_tests_markdown();  // `mynasim conformance tests`, docs/conformance.md
+  EXPECT_NE(md.find("| 対処 | remedy |"), std::string::npos) << md;
+  for (const auto& t : conformance_tests())
+    EXPECT_NE(md.find(std::string(" | ") + t.remedy_ja + " | " + t.remedy_en + " |\n"), std::string::npos) << t.id;
+}
+
+// polling_storm = N: N calls answered MPE3008 before the notification fail the test, N - 1 do
+// not; the detail says so instead of "limit N", which reads as if N were allowed.
+TEST_F(Plan, APollingStormSaysWhatItsThresholdMeans) {
+  world_.conformance.polling_storm = 4;
+  started("2").request_body = R"({"selfProvisionDataReqInfo":{"inquiryCondition":"Date=20261201"}})";
+  for (int i = 0; i < 3; ++i) fetched("2", "MPE3008");
+  EXPECT_EQ(judge_as("happy-path:date").verdict, test_verdict::pending);  // 3 are tolerated
+  fetched("2", "MPE3008");
+  auto j = judge_as("happy-path:date");
+  EXPECT_EQ(j.verdict, test_verdict::fail);
+  EXPECT_EQ(j.detail.find("limit"), std::string::npos) << j.detail;
+  EXPECT_NE(j.detail.find("4 or more while processing make one; at most 3 are tolerated"), std::string::npos)
+      << j.detail;
+  EXPECT_NE(j.detail_ja.find("3 回まで、4 回以上で過多"), std::string::npos) << j.detail_ja;
+}
+
+// A verdict lists at most max_test_evidence entries and says how many more showed it.
+TEST_F(Plan, EvidenceCutAtTheLimitSaysHowManyWereLeftOut) {
+  world_.conformance.polling_storm = 100;
+  started("3").request_body = R"({"selfProvisionDataReqInfo":{"inquiryCondition":"Date=20261201"}})";
+  for (int i = 0; i < 30; ++i) fetched("3", "MPE3008");
+  notified("3");
+  fetched("3");
+  auto j = judge_as("happy-path:date");
+  EXPECT_EQ(j.verdict, test_verdict::warning) << j.detail;
+  EXPECT_EQ(j.evidence.size(), max_test_evidence);
+  EXPECT_EQ(j.evidence_omitted, 10u);
+  entries_.clear();
+  seen_.clear();
+  started("4");
+  for (int i = 0; i < 23; ++i) fetched("4");  // the notification came twice; fetched 23 times
+  j = judge_as("notification-duplicated");
+  EXPECT_EQ(j.verdict, test_verdict::fail);
+  EXPECT_EQ(j.evidence.size(), max_test_evidence);
+  EXPECT_EQ(j.evidence_omitted, 3u);
+}
+
+// partial-result makes one holder fail. It must leave the announced persona data from another
+// holder: a holder that holds all of it would make the "partial" result empty.
+TEST_F(Plan, PartialResultFailsAHolderThatLeavesThePersonaDataFromAnother) {
+  auto& items = world_.data.items;
+  auto holders_of = [&](const std::string& code) {
+    auto it = std::find_if(items.begin(), items.end(), [&](const auto& i) { return i.code == code; });
+    return it == items.end() ? std::vector<std::string>{} : it->holders;
+  };
+  // hanako's records of these items are all on the municipal 中間サーバ, the service's first holder.
+  ASSERT_EQ(holders_of("TM00000000000003"), std::vector<std::string>{"municipal"});
+  ASSERT_EQ(holders_of("TM00000000000018"), std::vector<std::string>{"japan-pension"});
+  service_.items = {"TM00000000000003", "TM00000000000018"};
+  const auto* hanako = world_.data.find_persona("hanako");
+  ASSERT_NE(hanako, nullptr);
+  std::string error;
+  auto plan = expand_plan("partial-result", service_, error);
+  ASSERT_TRUE(plan) << error;
+  auto a = arrange(plan->front(), service_, world_.data, "network", hanako);
+  EXPECT_TRUE(a.not_applicable.empty()) << a.not_applicable;
+  EXPECT_EQ(a.failing_holder, "japan-pension");  // not municipal: that would leave her nothing
+  ASSERT_EQ(a.faults.size(), 1u);
+  EXPECT_EQ(a.faults[0]["target"], "japan-pension");
+  // ichiro holds records on several of them: the failing one holds some of his, another the rest.
+  service_ = *world_.data.find_service("SP00000200_CC0001");
+  const auto* ichiro = world_.data.find_persona("ichiro");
+  ASSERT_NE(ichiro, nullptr);
+  a = arrange(plan->front(), service_, world_.data, "network", ichiro);
+  EXPECT_EQ(a.failing_holder, "japan-pension");
+  // A persona with no records of the service's items: nothing could be partial.
+  const auto* jiro = world_.data.find_persona("jiro");
+  ASSERT_NE(jiro, nullptr);
+  a = arrange(plan->front(), service_, world_.data, "network", jiro);
+  EXPECT_TRUE(a.failing_holder.empty());
+  EXPECT_TRUE(a.faults.empty());
+  EXPECT_NE(a.not_applicable.find("jiro"), std::string::npos) << a.not_applicable;
+  EXPECT_TRUE(has_japanese(a.not_applicable_ja));
 }
 
 TEST(ConformanceReports, JUnitEscapesWhatTheAppSent) {

@@ -151,9 +151,54 @@ TEST(ConformanceReports, MarkdownCarriesNoRawHtmlOrMarkdownFromTheJournal) {
   }
   // Plain text reads as before.
   auto plain = conformance_markdown(run_with("answered MPE3001 (HTTP 401)", nlohmann::json::array()));
-  EXPECT_NE(plain.find("| `token-expired` | 期限切れ | **fail** | answered MPE3001 (HTTP 401) |"), std::string::npos)
+  EXPECT_NE(plain.find("| `token-expired` | 期限切れ | **fail** |  | answered MPE3001 (HTTP 401) |"), std::string::npos)
       << plain;
   EXPECT_NE(plain.find("## token-expired: fail"), std::string::npos) << plain;
+}
+
+// QA and business testers read Japanese: both reports give what was seen and the remedy in
+// Japanese first, then in English, and say how many evidence entries were left out. A run's JSON
+// from before the Japanese keys still reads (English only).
+TEST(ConformanceReports, JapaneseFirstThenEnglishAndTheEvidenceLeftOutIsCounted) {
+  auto run = run_with("IF001-04 retried with the refused token",
+                      nlohmann::json::array({evidence("/online-resource-web/request", "MPE3001")}));
+  auto& t = run["tests"][0];
+  t["detail_ja"] = "拒否されたアクセストークンで IF001-04 を再送信しました";
+  t["detail_en"] = "IF001-04 retried with the refused token";
+  t["remedy_ja"] = "改めて認可から進めてもらってください";
+  t["remedy_en"] = "on MPE3001 send the person through authorize again";
+  t["remedy"] = "on MPE3001 send the person through authorize again";
+  t["evidence_omitted"] = 7;
+  auto xml = conformance_junit(run);
+  EXPECT_NE(xml.find("message=\"拒否されたアクセストークンで IF001-04 を再送信しました / IF001-04 retried with the "
+                     "refused token\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(
+      xml.find("再送信しました\nIF001-04 retried with the refused token\n対処: 改めて認可から進めてもらってください\n"
+               "remedy: on MPE3001 send the person through authorize again\n#7 "),
+      std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("ほか 7 件は省略 / 7 more journal entries not listed"), std::string::npos) << xml;
+  auto md = conformance_markdown(run);
+  EXPECT_NE(md.find("| 詳細 | detail |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| **fail** | 拒否されたアクセストークンで IF001-04 を再送信しました | IF001-04 retried with the "
+                    "refused token |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- 結果: 拒否されたアクセストークンで IF001-04 を再送信しました\n- seen: IF001-04 retried with the "
+                    "refused token\n- 対処: 改めて認可から進めてもらってください\n- remedy: on MPE3001 send the person "
+                    "through authorize again\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- ほか 7 件は省略 / 7 more journal entries not listed\n"), std::string::npos) << md;
+  // Nothing left out: nothing said.
+  t["evidence_omitted"] = 0;
+  EXPECT_EQ(conformance_markdown(run).find("ほか"), std::string::npos);
+  EXPECT_EQ(conformance_junit(run).find("ほか"), std::string::npos);
+  // An older run's JSON: English only, as before.
+  auto old = conformance_markdown(run_with("d", nlohmann::json::array()));
+  EXPECT_NE(old.find("- seen: d\n- remedy: r\n"), std::string::npos) << old;
 }
 
 }  // namespace
