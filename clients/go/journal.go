@@ -16,8 +16,10 @@ import (
 // JournalEntry is one request into a system, one hop between systems or one notification
 // to an API user (GET /__admin/requests).
 type JournalEntry struct {
-	Seq             int64     `json:"seq"`
+	Seq             int64     `json:"seq"` // the order entries were recorded in: when each exchange ended
 	At              time.Time `json:"at"`
+	Started         time.Time `json:"started"`   // when the exchange began (virtual time)
+	StartSeq        int64     `json:"start_seq"` // orders exchanges begun at the same instant
 	Direction       string    `json:"direction"`
 	System          string    `json:"system"`
 	Listener        string    `json:"listener,omitempty"`

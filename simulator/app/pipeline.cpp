@@ -94,6 +94,13 @@ bool own_admin_path(std::string_view path) {
   return path == "/healthz" || path == "/readyz" || path == "/__admin/health" || path == "/metrics";
 }
 
+// A static file of the portal's screens fetched as it should be: no more the journal's business
+// than the browser's cache is (every screen asks for portal.css again). One that fails is kept.
+bool page_asset_served(const http_request& req, const http_response& res) {
+  return req.listener == "app" && (req.method == "GET" || req.method == "HEAD") && res.status < 400 &&
+         req.path.rfind(paths::page_assets, 0) == 0;
+}
+
 // A world's admin path with a bearer the size of a world token.
 bool world_token_call(const http_request& req) {
   const auto* a = req.header("authorization");
@@ -145,6 +152,8 @@ void simulator_app::impl::dispatch_in(const std::shared_ptr<world_instance>& w, 
   if (!w->is_default()) w->touch();
   if (req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz")
     return it->second.dispatch(req, std::move(respond));
+  req.started = w->rt.clock.now();  // before faults and routing: a delay is part of the exchange
+  req.start_seq = w->journal.begin();
   fill_facts(*w, req);
   w->scenarios.tick();
   fault_decision decision;
@@ -344,9 +353,12 @@ void simulator_app::impl::complete(const http_request& req, const http_response&
                                     (req.listener == "admin" && req.path.rfind("/__admin/world/", 0) == 0));
   if (!quiet) log.request(req, res, latency, (w ? w : home)->rt.clock.now(), error_code);
   if (home->rt.world.logging.metrics) count(req, res, error_code, latency);
-  if (!w || req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz") return;
+  if (!w || req.listener == "admin" || req.path == "/healthz" || req.path == "/readyz" || page_asset_served(req, res))
+    return;
   journal_entry e;
   e.at = w->rt.clock.now();
+  e.started = req.start_seq ? req.started : e.at;  // answered before it reached its world: no start of its own
+  e.start_seq = req.start_seq;
   e.system = req.system.empty() ? request_log::system_of(req) : req.system;
   e.listener = req.listener;
   e.method = req.method;

@@ -144,7 +144,8 @@ void world_instance::hook_notifications() {
                         },
                         [this, a](const notification_report& r, const process_record& p) {
                           a->guarded("notification_report", [&] { notified(r, p); });
-                        }});
+                        },
+                        [this] { return journal.begin(); }});
 }
 
 void world_instance::reset_all() {
@@ -183,6 +184,8 @@ void world_instance::retire() {
 void world_instance::notified(const notification_report& r, const process_record& p) {
   journal_entry e;
   e.at = rt.clock.now();
+  e.started = r.started == instant{} ? e.at : r.started;
+  e.start_seq = r.start_seq;
   e.direction = "out";
   e.system = "api-user";
   e.method = "POST";

@@ -52,6 +52,11 @@ struct http_request {
   // The named world the request is for ("" for the default world); `path` is then the path
   // inside it, without its /worlds/{id} prefix.
   std::string world;
+  // When the exchange began, set as it enters its world (the journal orders exchanges by it):
+  // the world's virtual now, and the world journal's start ticket, which orders the exchanges
+  // that began at the same virtual instant (a frozen clock). Zero when never dispatched.
+  std::chrono::sys_time<std::chrono::milliseconds> started{};
+  std::uint64_t start_seq = 0;
   // The body as a JSON object, parsed once by whoever read it first (request_json_object).
   std::shared_ptr<const nlohmann::json> json_body;
 

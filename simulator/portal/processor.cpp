@@ -19,6 +19,19 @@ std::shared_ptr<const process_result> sealed(std::shared_ptr<process_result> r) 
   r->provider_status_text = dump_json(r->provider_status);
   return r;
 }
+
+// What one IF001-05 attempt, begun now, will report; its answer fills in the rest.
+notification_report attempt_report(const client_request& req, int attempt, const std::vector<std::string>& fired,
+                                   instant began, std::uint64_t start_seq) {
+  notification_report r;
+  r.url = req.url;
+  r.sent_body = req.body;
+  r.attempt = attempt;
+  r.fired = fired;
+  r.started = began;
+  r.start_seq = start_seq;
+  return r;
+}
 }  // namespace
 
 processor::processor(world_runtime& rt, http_server& server, http_client& client, url_fn url_of, id_generator& ids)
@@ -309,6 +322,8 @@ void processor::notify(const std::string& id, int attempt) {
       r.answer = "dropped by fault";
       r.outcome = "dropped";
       r.fired = fired;
+      r.started = rt_->clock.now();
+      r.start_seq = hooks_.began ? hooks_.began() : 0;
       hooks_.observed(r, *p);
     }
     return;
@@ -347,11 +362,10 @@ void processor::send_notification(const std::string& id, int attempt, const std:
   nlohmann::json body = nlohmann::json::object();
   body["commonHeader"] = std::move(header);
   req.body = dump_json(body);
-  auto sent_body = req.body;
-  auto url = req.url;
+  auto report = attempt_report(req, attempt, fired, rt_->clock.now(), hooks_.began ? hooks_.began() : 0);
   auto started = std::chrono::steady_clock::now();
-  client_->send(std::move(req), [this, id, attempt, fired, sent_body, url, started,
-                                 hold = keep_alive_()](const client_result& r) {
+  client_->send(std::move(req), [this, id, attempt, started, report = std::move(report),
+                                 hold = keep_alive_()](const client_result& r) mutable {
     notification_attempt a{rt_->clock.now(), r.status, r.error, {}};
     std::string ignored;
     auto answer = parse_json_object(r.body, ignored).value_or(nlohmann::json::object());
@@ -366,19 +380,16 @@ void processor::send_notification(const std::string& id, int attempt, const std:
     std::optional<millis> retry;
     if (!ok && attempt < s.notification_attempts) retry = s.notification_first_retry * (1 << std::min(attempt - 1, 10));
     if (hooks_.observed && snapshot) {
-      notification_report report{url,
-                                 sent_body,
-                                 r.error.empty() ? r.body : r.error,
-                                 r.status,
-                                 attempt,
-                                 std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started),
-                                 retry,
-                                 ok ? "delivered" : "failed",
-                                 fired};
+      report.answer = r.error.empty() ? r.body : r.error;
+      report.status = r.status;
+      report.latency = std::chrono::duration_cast<millis>(std::chrono::steady_clock::now() - started);
+      report.next_retry = retry;
+      report.outcome = ok ? "delivered" : "failed";
       hooks_.observed(report, *snapshot);
     }
     if (retry)
-      server_->schedule(*retry, [this, id, attempt, fired, hold] { send_notification(id, attempt + 1, fired); });
+      server_->schedule(*retry,
+                        [this, id, attempt, fired = report.fired, hold] { send_notification(id, attempt + 1, fired); });
   });
 }
 

@@ -74,6 +74,8 @@ struct notification_report {
   std::optional<millis> next_retry;  // none: no further attempt
   std::string outcome;               // delivered | failed | dropped
   std::vector<std::string> fired;    // fault ids that shaped it
+  instant started{};                 // the virtual now when the attempt began
+  std::uint64_t start_seq = 0;       // its start ticket (notification_hooks::began)
 };
 
 // Fault injection and observation of IF001-05, provided by the app.
@@ -82,6 +84,8 @@ struct notification_hooks {
                      std::vector<std::string>& fired)>
       policy;
   std::function<void(const notification_report& report, const process_record& p)> observed;
+  // A start ticket for an attempt beginning now, ordered with the requests' (the journal's).
+  std::function<std::uint64_t()> began;
 };
 
 class processor {

@@ -15,6 +15,8 @@ inline constexpr const char* consent = "/online-authorization-web/consent";
 inline constexpr const char* auth = "/online-authorization-web/auth";
 inline constexpr const char* link = "/online-authorization-web/link";
 inline constexpr const char* terms = "/online-authorization-web/terms";
+// The screens' static files (portal.css): served, never journaled while they are found.
+inline constexpr const char* page_assets = "/online-authorization-web/assets/";
 inline constexpr const char* token = "/online-authorization-web/oauth/token";
 inline constexpr const char* request = "/online-resource-web/request";
 inline constexpr const char* result = "/online-resource-web/result";

@@ -3,6 +3,7 @@
 
 #include "portal/cards.hpp"
 #include "portal/pages.hpp"
+#include "portal/web_routes.hpp"
 #include "ui/assets.hpp"
 #include "ui/landing_page.hpp"
 #include "world/runtime.hpp"
@@ -73,7 +74,7 @@ void register_landing_routes(router& app, const landing_context& ctx) {
     add_page_headers(res);
     return res;
   });
-  app.add_sync("GET", "/online-authorization-web/assets/{file}", [](http_request& req) {
+  app.add_sync("GET", std::string(paths::page_assets) + "{file}", [](http_request& req) {
     const auto& file = req.params["file"];
     if (file != "portal.css") return json_error(404, "not_found", "no file '" + file + "'");
     return asset_response(file);

@@ -94,9 +94,16 @@ nlohmann::json request_journal::stats() const {
 }
 
 nlohmann::json journal_json(const journal_entry& e) {
-  nlohmann::json j{{"seq", e.seq},       {"at", format_instant(e.at)}, {"direction", e.direction},
-                   {"system", e.system}, {"method", e.method},         {"path", e.path},
-                   {"status", e.status}, {"latency_ms", e.latency_ms}};
+  nlohmann::json j{{"seq", e.seq},
+                   {"at", format_instant(e.at)},
+                   {"started", format_instant(e.started)},
+                   {"start_seq", e.start_seq},
+                   {"direction", e.direction},
+                   {"system", e.system},
+                   {"method", e.method},
+                   {"path", e.path},
+                   {"status", e.status},
+                   {"latency_ms", e.latency_ms}};
   for (const auto& [k, v] : {std::pair{"listener", &e.listener},
                              {"url", &e.url},
                              {"client_id", &e.client_id},
@@ -120,6 +127,9 @@ std::optional<journal_entry> journal_entry_from_json(const nlohmann::json& j) {
   auto at = parse_instant(string_member(j, "at"));
   if (!at) return std::nullopt;
   e.at = *at;
+  auto started = parse_instant(string_member(j, "started"));
+  e.started = started ? *started : e.at;  // from a process that did not say: when it ended
+  if (j.contains("start_seq") && j["start_seq"].is_number_unsigned()) e.start_seq = j["start_seq"].get<std::uint64_t>();
   e.direction = string_member(j, "direction", "in");
   for (auto [k, v] : {std::pair{"system", &e.system},
                       {"method", &e.method},

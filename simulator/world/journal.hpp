@@ -4,6 +4,7 @@
 // oldest entries go first and drops are counted.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -18,8 +19,12 @@
 namespace mynasim {
 
 struct journal_entry {
-  std::uint64_t seq = 0;
-  instant at;
+  std::uint64_t seq = 0;  // the order entries were recorded in: when each exchange ended
+  instant at;             // the virtual now when it was recorded (its answer complete)
+  // When the exchange began: the virtual now, and a ticket of this journal's that orders the
+  // exchanges begun at the same virtual instant (a frozen clock). Drawings order by these.
+  instant started;
+  std::uint64_t start_seq = 0;
   std::string direction = "in";  // in: into a simulated system; out: a notification to an API user
   std::string system, listener, method, path, url;
   int status = 0;
@@ -50,6 +55,8 @@ class request_journal {
       : max_entries_(max_entries), max_bytes_(max_bytes), body_bytes_(body_bytes) {}
 
   void record(journal_entry e);
+  // A start ticket for an exchange beginning now: increasing, never reused, not even on clear().
+  std::uint64_t begin() { return next_start_.fetch_add(1, std::memory_order_relaxed); }
   std::vector<journal_entry> query(const journal_filter& f) const;  // newest last
   std::size_t count(const journal_filter& f) const;
   // One service's entries recorded after `after_seq` (oldest first, at most `limit`, stopping
@@ -67,6 +74,7 @@ class request_journal {
   std::size_t bytes_ = 0;
   std::uint64_t next_seq_ = 1;
   std::uint64_t dropped_ = 0;
+  std::atomic<std::uint64_t> next_start_{1};
 };
 
 nlohmann::json journal_json(const journal_entry& e);

@@ -74,6 +74,57 @@ function watch(page, label, expected = () => false) {
 // The JST calendar date of an instant on the wire.
 function jstDate(iso) { return new Date(Date.parse(iso) + 9 * 3600 * 1000).toISOString().slice(0, 10); }
 
+// What is wrong with the availability calendar as drawn: a system name cut or outside its
+// column, a date or hour label outside the chart or over another, a bar painted in a colour the
+// legend does not have, or anything translucent painted over the bars (issue 30, item 13).
+async function calendarProblems(page) {
+  const names = Object.fromEntries((await admin('GET', '/__admin/availability')).systems.map((s) => [s.id, s.name]));
+  return page.evaluate((names) => {
+    const chart = document.querySelector('[data-testid=timeline-svg]');
+    const width = Number(chart.getAttribute('width')), labelW = Number(chart.dataset.labelWidth || 0);
+    const problems = [];
+    const narrow = labelW < 20;  // names above their bars
+    for (const t of chart.querySelectorAll('text.label')) {
+      const shown = [...t.childNodes].filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('');
+      const name = names[t.dataset.system];
+      if (shown !== name) problems.push(`name shown as "${shown}", not "${name}"`);
+      const b = t.getBBox();
+      if (b.x < 0 || b.x + b.width > (narrow ? width : labelW) + 0.5) problems.push(`name "${name}" outside its column`);
+    }
+    const heads = [...chart.querySelectorAll('text.tick, text.dayoff-label')].map((t) => ({ text: t.textContent, b: t.getBBox() }));
+    for (const h of heads)
+      if (h.b.x < labelW - 0.5 || h.b.x + h.b.width > width + 0.5) problems.push(`label "${h.text}" outside the chart (${Math.round(h.b.x)}…${Math.round(h.b.x + h.b.width)} of ${width})`);
+    heads.forEach((a, i) => heads.slice(i + 1).forEach((c) => {
+      if (a.b.x < c.b.x + c.b.width - 0.5 && c.b.x < a.b.x + a.b.width - 0.5 && a.b.y < c.b.y + c.b.height - 0.5 && c.b.y < a.b.y + a.b.height - 0.5)
+        problems.push(`labels "${a.text}" and "${c.text}" overlap`);
+    }));
+    const legend = new Set([...document.querySelectorAll('.legend .key')].map((k) => getComputedStyle(k).backgroundColor));
+    const bars = [...chart.querySelectorAll('rect[data-up]')];
+    for (const r of bars)
+      if (!legend.has(getComputedStyle(r).fill)) problems.push(`a ${r.dataset.reason} bar in ${getComputedStyle(r).fill}, not in the legend`);
+    for (const r of chart.querySelectorAll('rect:not([data-up])')) {
+      if (!bars.length || !(bars[0].compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING)) continue;
+      const cs = getComputedStyle(r);
+      if (Number(cs.fillOpacity) < 1 || Number(cs.opacity) < 1 || !legend.has(cs.fill))
+        problems.push(`${r.getAttribute('class')} painted over the bars in ${cs.fill} at opacity ${cs.fillOpacity}`);
+    }
+    if (!bars.length) problems.push('no bars');
+    return problems;
+  }, names);
+}
+
+async function checkCalendar(page, what) {
+  const problems = await calendarProblems(page);
+  check(problems.length === 0, `calendar ${what}: names whole, labels inside and apart, bars in legend colours${problems.length ? ': ' + problems.slice(0, 6).join('; ') : ''}`);
+}
+
+// Lines a piece of text takes on screen (0 when not shown).
+async function linesOf(page, selector, text) {
+  return page.evaluate(([sel, want]) => [...document.querySelectorAll(sel)].filter((n) => n.textContent.trim() === want)
+    .map((n) => { const r = document.createRange(); r.selectNodeContents(n); return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; })
+    .filter((n) => n > 0), [selector, text]);
+}
+
 async function createWorld(body) {
   const res = await fetch(`${args.admin}/__admin/worlds`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
                                                             body: JSON.stringify(body) });
@@ -166,7 +217,7 @@ async function worldTokenPage(context, token) {
 const executablePath = process.env.MYNASIM_CHROMIUM || '/usr/bin/chromium';
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 const pageErrors = [];
-const state = { faultRefused: 0 };
+const state = { faultRefused: 0, cssFetched: 0 };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true, locale: 'ja-JP' });
   context.setDefaultTimeout(STEP_TIMEOUT);
@@ -201,7 +252,35 @@ try {
   const dayOff = await room.locator('[data-testid=timeline-svg] rect.dayoff[data-date="2027-01-01"] title').textContent();
   check(/元日/.test(dayOff), 'timeline: 2027-01-01 shaded as 元日');
   check(await room.getByTestId('timeline-now').count() === 1, 'timeline: a "now" line');
+  check(await room.getByTestId('timeline-from').inputValue() === '2026-12-29', 'timeline: the start field shows the virtual today, 2026-12-29');
+  await checkCalendar(room, 'week from now, desktop');
   await shootSections(room, 'desktop', ['clock', 'availability', 'timeline']);
+  const chart = room.locator('[data-testid=timeline-svg]');
+  // From a chosen date (midnight to midnight: the last day ends at the chart's right edge).
+  await room.getByTestId('timeline-from').fill('2026-12-28');
+  await room.locator('#timeline-range button[type=submit]').click();
+  await chart.locator('text.tick[data-date="2026-12-28"]').waitFor({ state: 'attached' });
+  await checkCalendar(room, 'week from 2026-12-28 00:00, desktop');
+  check(await chart.locator('text.tick[data-date="2027-01-03"]').count() === 1, 'timeline: the last day, 2027-01-03, labelled');
+  await room.locator('#timeline').screenshot({ path: path.join(args.out, 'control-room-timeline-from-date-desktop.png') });
+  await room.getByTestId('timeline-span').selectOption('31');
+  await chart.locator('text.tick[data-date="2027-01-25"]').waitFor({ state: 'attached' });
+  await checkCalendar(room, 'month from 2026-12-28, desktop');
+  await room.locator('#timeline').screenshot({ path: path.join(args.out, 'control-room-timeline-month-desktop.png') });
+  // The day view from now (10:00): hours on both sides of midnight.
+  await room.locator('#timeline-now').click();
+  await room.getByTestId('timeline-span').selectOption('1');
+  await chart.locator('text.tick.hour').first().waitFor({ state: 'attached' });
+  const dayTicks = await chart.locator('text.tick').evaluateAll((ts) => ts.map((t) => ({ text: t.textContent, x: t.getBBox().x, date: t.dataset.date || '' })));
+  const midnight = dayTicks.find((t) => t.date === '2026-12-30');
+  const after = dayTicks.filter((t) => /^\d+:00$/.test(t.text) && midnight && t.x > midnight.x).map((t) => t.text);
+  check(after.includes('3:00') && after.includes('6:00') && dayTicks.some((t) => t.text === '12:00'),
+        `timeline day view: hours before and after midnight (after 12-30: ${after.join(' ')})`);
+  check(await room.getByTestId('timeline-from').inputValue() === '2026-12-29', 'timeline: いまから shows the virtual today again');
+  await checkCalendar(room, 'day from now, desktop');
+  await room.locator('#timeline').screenshot({ path: path.join(args.out, 'control-room-timeline-day-desktop.png') });
+  await room.getByTestId('timeline-span').selectOption('7');
+  await chart.locator('text.tick.hour').first().waitFor({ state: 'detached' });
 
   // 2. Back to an ordinary Wednesday morning: everything up.
   await room.getByTestId('clock-input').fill('2026-12-02T10:00');
@@ -280,7 +359,12 @@ try {
   const portal = await context.newPage();
   portal.on('pageerror', (e) => pageErrors.push(`portal: ${e.message}`));
   portal.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`portal console: ${m.text()}`); });
+  portal.on('response', (r) => { if (new URL(r.url()).pathname.endsWith('/assets/portal.css') && r.status() === 200) state.cssFetched++; });
   await portal.goto(`${args.app}/`);
+  const pinHead = await linesOf(portal, 'th', '暗証番号');
+  check(pinHead.length >= 1 && pinHead.every((n) => n === 1), `landing page: 暗証番号 on one line (${pinHead.join(', ')} lines)`);
+  const tryButton = await linesOf(portal, '[data-testid=authorize-without-app]', 'アプリなしで試す');
+  check(tryButton.length >= 1 && tryButton.every((n) => n === 1), `landing page: アプリなしで試す on one line (${tryButton.length} shown)`);
   check(await portal.evaluate(() => window.__pwned === undefined), 'landing page: a persona named "<script>…" shown as text');
   check(await portal.locator('[data-persona=hostile] strong').first().textContent() === '<script>window.__pwned=1</script>',
         'landing page: the hostile name reads literally');
@@ -307,19 +391,24 @@ try {
   check(token, 'token exchanged');
   const telegramId = `TL-${args['client-id'].slice(2, 10)}-261202100000-0001`;
   const header = (type, processId) => ({ telegramId, telegramType: type, mode: '1', processId, errorCode: '' });
+  // The hop to 情報提供NWS held 1.5 s (this request's own fault), so the first IF001-06 poll is
+  // answered MPE3008 before the notification is sent — what polling-before-notification reports.
   const accepted = JSON.parse((await post(`${args.sp}/online-resource-web/request`,
     JSON.stringify({ commonHeader: header('IFA0301-R01', ''), selfProvisionDataReqInfo: { inquiryCondition: 'Latest' } }),
-    { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' })).body);
+    { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json',
+      'X-Mynasim-Fault': JSON.stringify({ kind: 'latency', target: 'network', latency_ms: 1500 }) })).body);
   const processId = accepted.commonHeader.processId;
   check(processId, `IF001-04 accepted, processId ${processId}`);
-  let result;
+  let result, firstPoll;
   for (let i = 0; i < 100; i++) {
     result = JSON.parse((await post(`${args.sp}/online-resource-web/result`, JSON.stringify({ commonHeader: header('IFA0303-R01', processId) }),
       { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' })).body);
+    firstPoll ??= result.commonHeader.errorCode;
     if (result.commonHeader.errorCode !== 'MPE3008') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   check(result.commonHeader.telegramType === 'IFA0303-S01', `IF001-06 answered (errorCode "${result.commonHeader.errorCode}")`);
+  check(firstPoll === 'MPE3008', 'the first IF001-06 poll came before the result was ready (MPE3008)');
   const faults = await admin('GET', '/__admin/faults');
   check(!faults.faults.some((f) => f.id === faultId), 'the count-1 fault fired and is used up');
 
@@ -342,14 +431,42 @@ try {
   const faulted = room.locator('[data-testid=sequence-svg] [data-testid=sequence-hop][data-system=municipal][data-faults]');
   check(await faulted.count() === 1 && /MUNI_BUSY|503/.test(await faulted.textContent()),
         `sequence diagram: the injected fault on 自治体中間サーバ's arrow ("${(await faulted.locator('text').textContent())}")`);
+  // Arrows in the order the exchanges began (issue 30, item 10): the MPE3008 poll before the
+  // notification sent after it, though the notification's entry may be recorded later.
+  const drawn = await room.locator('[data-testid=sequence-svg] [data-testid=sequence-hop]').evaluateAll((gs) => gs.map((g) => ({
+    direction: g.dataset.direction, code: g.dataset.errorCode || '', path: g.dataset.path || '',
+    started: Date.parse(g.dataset.started), ticket: Number(g.dataset.startSeq) })));
+  const firstOut = drawn.findIndex((h) => h.direction === 'out');
+  const early = drawn.flatMap((h, i) => (h.path.endsWith('/online-resource-web/result') && h.code === 'MPE3008' ? [i] : []));
+  check(drawn[0].path.endsWith('/online-resource-web/request'), 'sequence diagram: IF001-04 is the first arrow');
+  check(early.length >= 1 && firstOut > 0 && early.every((i) => i < firstOut),
+        `sequence diagram: the MPE3008 poll(s) (arrows ${early.join(', ')}) drawn before the first IF001-05 (arrow ${firstOut})`);
+  check(drawn.every((h, i) => i === 0 || drawn[i - 1].started < h.started || (drawn[i - 1].started === h.started && drawn[i - 1].ticket < h.ticket)),
+        `sequence diagram: ${drawn.length} arrows in the order their exchanges began (started, start_seq)`);
+  await room.locator('#flows').screenshot({ path: path.join(args.out, 'control-room-sequence-order-desktop.png') });
   await room.locator('#journal-body tr').first().waitFor();
   check(await room.locator('#journal-body tr').count() >= 5, 'journal: live tail shows the flow');
+  const times = await room.getByTestId('journal-time').allTextContents();
+  check(times.length >= 5 && times.every((t) => /\d\d:\d\d:\d\d(\.\d{3})?$/.test(t)), `journal: times to the second ("${times[0]}")`);
+  const assets = await admin('GET', '/__admin/requests?path=/online-authorization-web/assets/');
+  const screens = await admin('GET', '/__admin/requests?path=/online-authorization-web/consent');
+  check(state.cssFetched >= 2 && assets.requests.length === 0 && screens.requests.length >= 1,
+        `journal: portal.css fetched ${state.cssFetched} times by the screens, journaled ${assets.requests.length} times; the screens journaled`);
   await shootSections(room, 'desktop', ['faults', 'flows', 'journal']);
   // The conformance lint of this API user: the landing flow sent no PKCE, and polled IF001-06.
   await room.getByTestId('lint-client').selectOption(args['client-id']);
   await room.getByTestId('lint-run').click();
   await room.locator('#lint-body tr[data-rule=no-pkce]').waitFor();
+  check(await room.locator('#lint-body tr[data-rule=polling-before-notification]').count() === 1,
+        'lint: polling-before-notification, the poll the diagram draws before the notification');
   check(true, `lint: findings listed (${(await room.locator('#lint-body tr[data-testid=lint-finding]').allTextContents()).length} rules)`);
+  // QA and business testers read Japanese: the remedy in Japanese first, then in English.
+  const pkceRemedy = await room.locator('#lint-body tr[data-rule=no-pkce] [data-testid=lint-remedy]').innerText();
+  check(/^code_challenge（S256）と code_verifier を送ってください\s+send code_challenge \(S256\) and code_verifier$/.test(pkceRemedy.trim()),
+        `lint: the remedy in Japanese, then in English ("${pkceRemedy.trim().replace(/\s+/g, ' ')}")`);
+  const pkceDetail = await room.locator('#lint-body tr[data-rule=no-pkce] td').nth(2).innerText();
+  check(/code_challenge のない認可要求\s+authorize without code_challenge/.test(pkceDetail),
+        `lint: what was seen in Japanese, then in English ("${pkceDetail.replace(/\s+/g, ' ')}")`);
   await shootSections(room, 'desktop', ['lint']);
 
   // 6. A card locked with three wrong PINs on the portal's screens, unlocked in the control room.
@@ -392,9 +509,22 @@ try {
   await room.locator('[data-testid=sequence-svg]').waitFor();
   const overflow = await room.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check(overflow <= 1, `control room at 390 px: page does not scroll sideways (overflow ${overflow}px)`);
+  await room.locator('[data-testid=timeline-svg] rect[data-up]').first().waitFor({ state: 'attached' });
+  await checkCalendar(room, 'week from now, 390 px');
   await shootSections(room, 'mobile');
+  await room.getByTestId('timeline-span').selectOption('1');
+  await room.locator('[data-testid=timeline-svg] text.tick.hour').first().waitFor({ state: 'attached' });
+  await checkCalendar(room, 'day from now, 390 px');
+  await room.locator('#timeline').screenshot({ path: path.join(args.out, 'control-room-timeline-day-mobile.png') });
+  await room.getByTestId('timeline-span').selectOption('31');
+  await room.locator('[data-testid=timeline-svg] text.tick.hour').first().waitFor({ state: 'detached' });
+  await room.locator('[data-testid=timeline-svg] text.tick[data-date]').nth(2).waitFor({ state: 'attached' });
+  await checkCalendar(room, 'month from now, 390 px');
+  await room.locator('#timeline').screenshot({ path: path.join(args.out, 'control-room-timeline-month-mobile.png') });
   await portal.setViewportSize({ width: 390, height: 844 });
   await portal.goto(`${args.app}/`);
+  const pinLabel = await linesOf(portal, '.label-m', '暗証番号');
+  check(pinLabel.length >= 1 && pinLabel.every((n) => n === 1), `landing page at 390 px: 暗証番号 on one line (${pinLabel.length} shown)`);
   await shoot(portal, 'landing-mobile');
   await service.locator('[data-persona=taro] [data-testid=authorize-link]').click();
   await portal.getByTestId('steps').waitFor();

@@ -2,8 +2,13 @@
 // The landing page and the control room as HTTP sees them: what is served, under which policy,
 // behind which access rule, and the admin calls the control room makes. (What a browser does
 // with them: tests/browser, run by BrowserControlRoom.)
+#include <chrono>
+#include <map>
+#include <thread>
+
 #include <gtest/gtest.h>
 
+#include "clock/time.hpp"
 #include "flow_client.hpp"
 #include "jpki/jpki.hpp"
 
@@ -194,6 +199,70 @@ TEST(ControlRoom, RecentProcessesAndOneCardReset) {
   EXPECT_FALSE(after["hanako"]["locked"].get<bool>());
   EXPECT_EQ(after["taro"]["pin_tries_left"], 2);  // the other card is untouched
   EXPECT_EQ(server.admin("POST", "/__admin/cards/NOPE/reset").status, 404);
+}
+
+// Every journal entry says when its exchange began as well as when it ended: a hop that waits
+// for another begins before it and ends after it, and the start ticket keeps that order where
+// the virtual instants are equal. (The control room's sequence diagram draws in this order.)
+TEST(Journal, EntriesSayWhenTheirExchangeBegan) {
+  notification_receiver app;
+  test_server server([&](world_config& w) {
+    w.data.portal.processing_delay = std::chrono::milliseconds(0);
+    for (auto& c : w.data.connections) c.notification_url = app.url();
+  });
+  ASSERT_EQ(server.admin("PUT", "/__admin/clock", R"({"frozen":false,"speed":1})").status, 200);
+  ASSERT_EQ(server.admin("POST", "/__admin/faults", R"({"kind":"latency","target":"juki","latency_ms":200,"count":1})")
+                .status,
+            201);
+  flow_client flow{&server};
+  ASSERT_EQ(flow.run("taro", "Latest")["commonHeader"]["errorCode"], "");
+  ASSERT_TRUE(app.wait_for(1, std::chrono::seconds(10)));
+  std::map<std::string, nlohmann::json> first;  // by system (requests into the portal: by path)
+  for (int i = 0; i < 300 && !first.count("out"); ++i) {
+    first.clear();
+    auto journal = parse_body(server.admin("GET", "/__admin/requests?limit=500").body);
+    for (const auto& e : journal["requests"]) {
+      std::string key = e["direction"] == "out"   ? "out"
+                        : e["system"] == "portal" ? e["path"].get<std::string>()
+                                                  : e["system"].get<std::string>();
+      first.emplace(key, e);
+      auto started = parse_instant(e["started"].get<std::string>());
+      ASSERT_TRUE(started) << e.dump();
+      EXPECT_LE(*started, *parse_instant(e["at"].get<std::string>())) << e.dump();
+      EXPECT_GT(e["start_seq"].get<std::uint64_t>(), 0u) << e.dump();
+    }
+    if (!first.count("out")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(first.count("out") && first.count("network") && first.count("juki") &&
+              first.count("/online-resource-web/request"));
+  auto began = [&](const char* k) { return *parse_instant(first[k]["started"].get<std::string>()); };
+  auto ended = [&](const char* k) { return *parse_instant(first[k]["at"].get<std::string>()); };
+  auto ticket = [&](const char* k) { return first[k]["start_seq"].get<std::uint64_t>(); };
+  // 住基ネット answered 200 ms late on a running clock: its exchange, and the network's around
+  // it, lasted at least that long in virtual time.
+  EXPECT_GE(ended("juki") - began("juki"), std::chrono::milliseconds(200));
+  EXPECT_GE(ended("network") - began("network"), std::chrono::milliseconds(200));
+  EXPECT_LE(began("network"), began("juki"));
+  EXPECT_LT(ticket("network"), ticket("juki"));
+  EXPECT_GT(first["network"]["seq"].get<std::uint64_t>(), first["juki"]["seq"].get<std::uint64_t>());  // ended after
+  EXPECT_LT(ticket("/online-resource-web/request"), ticket("network"));
+  EXPECT_LT(ticket("network"), ticket("out"));
+  EXPECT_LE(began("network"), began("out"));
+}
+
+// The portal screens' style sheet is fetched with every screen: found, it is not journaled; a
+// fetch that fails is, like any failing request. The pages themselves are.
+TEST(Journal, LeavesOutTheScreensStyleSheetButNotAFailedFetch) {
+  test_server server;
+  auto app = server.port("app");
+  EXPECT_EQ(request(app, true, "GET", server.base() + "/").status, 200);
+  EXPECT_EQ(request(app, true, "GET", server.base() + "/online-authorization-web/assets/portal.css").status, 200);
+  EXPECT_EQ(request(app, true, "GET", server.base() + "/online-authorization-web/assets/missing.css").status, 404);
+  std::vector<std::string> seen;
+  auto journal = parse_body(server.admin("GET", "/__admin/requests?limit=100").body);
+  for (const auto& e : journal["requests"])
+    seen.push_back(e["path"].get<std::string>() + " " + std::to_string(e["status"].get<int>()));
+  EXPECT_EQ(seen, (std::vector<std::string>{"/ 200", "/online-authorization-web/assets/missing.css 404"}));
 }
 
 TEST(ControlRoom, ScenariosListsTheShippedFiles) {

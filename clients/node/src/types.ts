@@ -134,8 +134,13 @@ export interface ScenarioStatus {
 }
 
 export interface JournalEntry {
+  /** The order entries were recorded in: when each exchange ended. */
   seq: number;
   at: string;
+  /** When the exchange began (virtual time); order by (started, start_seq). */
+  started: string;
+  /** Orders the exchanges begun at the same virtual instant (a frozen clock). */
+  start_seq: number;
   direction: "in" | "out";
   system: string;
   listener?: string;
@@ -302,9 +307,17 @@ export interface LintFinding {
   severity: "error" | "warning" | "advice";
   title_ja: string;
   title_en: string;
+  /** The remedy in English (as `remedy_en`). */
   remedy: string;
+  remedy_ja?: string;
+  remedy_en?: string;
+  /** What exactly was seen, in English (as `detail_en`). */
   detail: string;
+  detail_ja?: string;
+  detail_en?: string;
+  /** At most 20 entries; `evidence_omitted` counts the rest. */
   evidence: JournalEntry[];
+  evidence_omitted?: number;
 }
 
 export interface LintReport {
@@ -325,15 +338,23 @@ export interface ConformanceTestResult {
   expects: string;
   instruction_ja: string;
   action: "consent" | "refuse" | "none";
+  /** The remedy in English (as `remedy_en`). */
   remedy: string;
+  remedy_ja?: string;
+  remedy_en?: string;
   state: "queued" | "waiting" | "settling" | "done";
   verdict: Verdict;
+  /** What was seen, in English (as `detail_en`). */
   detail: string;
+  detail_ja?: string;
+  detail_en?: string;
   duration_ms: number;
   query_method?: "date" | "range" | "latest";
   failing_holder?: string;
   faults?: string[];
+  /** At most 20 entries; `evidence_omitted` counts the rest. */
   evidence: JournalEntry[];
+  evidence_omitted?: number;
   index?: number;
 }
 
@@ -358,6 +379,8 @@ export interface ConformanceTest {
   expects: string;
   instruction_ja: string;
   remedy: string;
+  remedy_ja?: string;
+  remedy_en?: string;
   action: "consent" | "refuse" | "none";
 }
 

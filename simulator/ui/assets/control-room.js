@@ -78,7 +78,14 @@ function jstParts(iso) {
   const d = new Date(t + JST_OFFSET_MS);
   const p = (n) => String(n).padStart(2, '0');
   return { date: `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`, time: `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`,
-           weekday: '日月火水木金土'[d.getUTCDay()] };
+           seconds: p(d.getUTCSeconds()), millis: String(d.getUTCMilliseconds()).padStart(3, '0'), weekday: '日月火水木金土'[d.getUTCDay()] };
+}
+// To the second, for what happens within a minute (the journal, the arrows of a flow);
+// milliseconds when not zero, as the API writes them.
+function jstSeconds(iso) {
+  if (!iso) return '—';
+  const p = jstParts(iso);
+  return p ? `${p.date}(${p.weekday}) ${p.time}:${p.seconds}${p.millis !== '000' ? '.' + p.millis : ''}` : String(iso);
 }
 function jst(iso) {
   if (!iso) return '—';
@@ -158,7 +165,16 @@ function timelineRange() {
   return { from, to, days };
 }
 
+// While the calendar follows the virtual now, its start field shows the virtual today.
+function showTimelineStart() {
+  const field = $('timeline-from');
+  if (state.timelineFrom || !state.clock || document.activeElement === field) return;
+  const p = jstParts(state.clock.now);
+  if (p && field.value !== p.date) field.value = p.date;
+}
+
 async function refreshTimeline(force) {
+  showTimelineStart();
   const r = timelineRange();
   const key = `${r.from}|${r.to}|${JSON.stringify(state.faults.filter((f) => f.kind === 'down'))}`;
   if (!force && key === state.timelineKey) return;
@@ -167,77 +183,170 @@ async function refreshTimeline(force) {
   drawTimeline(data, r.days);
 }
 
+// Text widths as the chart's font draws them (a canvas measures without touching the page).
+let measureCtx = null, measureFamily = '';
+function textWidth(text, px) {
+  if (!measureCtx) {
+    measureCtx = document.createElement('canvas').getContext('2d');
+    measureFamily = getComputedStyle($('timeline-chart')).fontFamily;
+  }
+  const font = `${px}px ${measureFamily}`;
+  if (measureCtx.font !== font) measureCtx.font = font;
+  return measureCtx.measureText(text).width;
+}
+
+// A name in lines no wider than `max`: whole when it fits, else before its "（…）" when both
+// parts fit, else greedily by character. Names are never cut.
+function wrapName(name, max, px) {
+  if (textWidth(name, px) <= max) return [name];
+  const paren = name.indexOf('（');
+  if (paren > 0 && textWidth(name.slice(0, paren), px) <= max && textWidth(name.slice(paren), px) <= max)
+    return [name.slice(0, paren), name.slice(paren)];
+  const lines = [''];
+  for (const ch of name) {
+    if (lines[lines.length - 1] && textWidth(lines[lines.length - 1] + ch, px) > max) lines.push('');
+    lines[lines.length - 1] += ch;
+  }
+  return lines;
+}
+
+const FONT_PX = 11, LINE_H = 13, DAY_MS = 86400000, HOUR_MS = 3600000;
+
+// Rows: the label column (desktop) or the name above its bar (narrow), each row as tall as its name.
+function timelineLayout(data, width, narrow) {
+  const longest = Math.max(...data.systems.map((s) => textWidth(s.name, FONT_PX)), 0);
+  const labelW = narrow ? 4 : Math.min(Math.max(120, Math.ceil(longest) + 14), 250);
+  const nameMax = narrow ? width - 12 : labelW - 10;
+  const top = 48;  // below the date row and the hour (or holiday) row
+  let y = top;
+  const rows = data.systems.map((s) => {
+    const lines = wrapName(s.name, nameMax, FONT_PX);
+    const nameH = lines.length * LINE_H;
+    const h = narrow ? nameH + 18 : Math.max(20, nameH + 7);
+    const row = narrow ? { lines, textY: y + 12, barY: y + nameH + 3, barH: 12 }
+                       : { lines, textY: y + (h - nameH) / 2 + 10, barY: y + 3, barH: h - 6 };
+    y += h;
+    return row;
+  });
+  return { labelW, rows, top, bottom: y };
+}
+
+// Day labels: the longest form that fits every labelled day, on every day or every 7th.
+function dayLabelPlan(dayW) {
+  const forms = [[1, 'full'], [1, 'short'], [7, 'full'], [7, 'short'], [14, 'short']];
+  const sample = { full: '12-30(水)', short: '30(水)' };
+  for (const [step, form] of forms) if (textWidth(sample[form], FONT_PX) + 8 <= dayW * step) return { step, form };
+  return { step: 14, form: 'short' };
+}
+
+function dayLabel(p, form) {
+  return form === 'full' ? `${p.date.slice(5)}(${p.weekday})` : `${Number(p.date.slice(8))}(${p.weekday})`;
+}
+
+// A label that must stay inside [lo, hi]: moved left at the right edge, dropped where it cannot fit.
+function placeLabel(root, cls, x, y, text, lo, hi, attrs) {
+  const w = textWidth(text, FONT_PX);
+  const at = Math.min(Math.max(x, lo), hi - w);
+  if (at < lo) return null;
+  const node = svg('text', { class: cls, x: at, y, ...attrs }, text);
+  root.append(node);
+  return { from: at, to: at + w };
+}
+
+function drawTimelineHeader(root, data, days, g) {
+  const { x, t0, t1, labelW, width, top, bottom } = g;
+  const firstDay = new Date(`${jstParts(data.from).date}T00:00:00+09:00`).getTime();
+  const plan = dayLabelPlan(x(t0 + DAY_MS) - x(t0));
+  const holidays = new Map((data.days_off || []).filter((d) => d.holiday).map((d) => [d.date, d.name]));
+  let taken = [];  // the date row's labels, left to right, so none overlaps the next
+  for (let t = firstDay, i = 0; t < t1; t += DAY_MS, i++) {
+    if (t >= t0) root.append(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: top - 4, y2: bottom }));
+    if (i % plan.step !== 0 && t >= t0) continue;
+    const p = jstParts(new Date(t).toISOString());
+    let text = dayLabel(p, plan.form);
+    // The 1-day view has room for the holiday's name beside its date (the hour row is below).
+    if (days <= 1 && holidays.has(p.date)) text += ` ${holidays.get(p.date)}`;
+    const lo = Math.max(x(t) + 2, labelW + 2, taken.length ? taken[taken.length - 1].to + 6 : 0);
+    const hi = Math.min(width - 2, x(Math.min(t + DAY_MS * plan.step, t1)) + (t + DAY_MS * plan.step >= t1 ? 0 : -2));
+    const placed = placeLabel(root, 'tick', x(t) + 2, top - 28, text, lo, hi, { 'data-date': p.date });
+    if (placed) taken.push(placed);
+  }
+  if (days <= 1) {  // every 3 hours, JST (3-hour boundaries are the same in UTC)
+    taken = [];
+    for (let t = Math.ceil(t0 / (3 * HOUR_MS)) * 3 * HOUR_MS; t < t1; t += 3 * HOUR_MS) {
+      root.append(svg('line', { class: 'grid minor', x1: x(t), x2: x(t), y1: top - 4, y2: bottom }));
+      const lo = Math.max(labelW + 2, taken.length ? taken[taken.length - 1].to + 6 : 0);
+      const placed = placeLabel(root, 'tick hour', x(t) + 2, top - 11, `${(new Date(t + JST_OFFSET_MS)).getUTCHours()}:00`, lo, width - 2);
+      if (placed) taken.push(placed);
+    }
+  } else {
+    taken = [];
+    for (const d of data.days_off || []) {
+      if (!d.holiday) continue;
+      const start = new Date(`${d.date}T00:00:00+09:00`).getTime();
+      const lo = Math.max(x(start) + 2, labelW + 2, taken.length ? taken[taken.length - 1].to + 6 : 0);
+      const placed = placeLabel(root, 'dayoff-label', x(start) + 2, top - 11, d.name, lo, Math.min(width - 2, x(start + DAY_MS)));
+      if (placed) taken.push(placed);
+    }
+  }
+}
+
 function drawTimeline(data, days) {
   const box = $('timeline-chart');
   const narrow = box.clientWidth < 600;
-  const labelW = narrow ? 84 : 210, rowH = 20, top = 40;
-  const maxLabel = narrow ? 9 : 15;
-  const width = Math.max(box.clientWidth || 800, narrow ? 360 : 600);
+  const width = Math.max(box.clientWidth || 800, 320);
+  const { labelW, rows, top, bottom } = timelineLayout(data, width, narrow);
   const plotW = width - labelW - 8;
   const t0 = new Date(data.from).getTime(), t1 = new Date(data.to).getTime();
   const x = (t) => labelW + Math.max(0, Math.min(1, (t - t0) / (t1 - t0))) * plotW;
-  const height = top + data.systems.length * rowH + 8;
+  const height = bottom + 8;
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
-                            'aria-label': '稼働カレンダー', 'data-testid': 'timeline-svg' });
-  // Day ticks (every day; every 7th in a month).
-  const step = days > 14 ? 7 : 1;
-  const first = new Date(`${jstParts(data.from).date}T00:00:00+09:00`).getTime();
-  for (let t = first, i = 0; t <= t1; t += 86400000, i++) {
-    if (t < t0) continue;
-    root.append(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: top - 4, y2: height - 8 }));
-    if (i % step === 0) {
-      const p = jstParts(new Date(t).toISOString());
-      root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 22 }, `${p.date.slice(5)}(${p.weekday})`));
-    }
-  }
-  if (days <= 1)
-    for (let h = 3; h < 24; h += 3) {
-      const t = first + h * 3600000;
-      if (t > t0 && t < t1) root.append(svg('text', { class: 'tick', x: x(t) + 2, y: top - 9 }, `${h}:00`));
-    }
-  data.systems.forEach((s, row) => {
-    const y = top + row * rowH;
-    const label = svg('text', { class: 'label', x: 4, y: y + 14, 'data-system': s.system },
-                      s.name.length > maxLabel ? `${s.name.slice(0, maxLabel - 1)}…` : s.name);
-    label.append(svg('title', {}, `${s.name}（${s.system}）`));
-    root.append(label);
-    for (const w of s.windows) {
-      const a = new Date(w.from).getTime(), b = new Date(w.until).getTime();
-      const code = w.up ? 'up' : (w.reason && w.reason.code) || 'down';
-      const rect = svg('rect', { class: `w-${code}`, x: x(a), y: y + 3, width: Math.max(0.5, x(b) - x(a)), height: rowH - 6,
-                                 'data-system': s.system, 'data-up': w.up, 'data-reason': code });
-      rect.append(svg('title', {}, `${s.name}: ${w.up ? '稼働' : '停止'} ${jst(w.from)} – ${jst(w.until)}${w.reason && !w.up ? '\n' + w.reason.message : ''}`));
-      root.append(rect);
-    }
-    // Forced-down faults over the calendar: from now until they revert (or the end of the range).
-    for (const f of state.faults.filter((f) => f.kind === 'down' && f.target === s.system)) {
-      const a = Math.max(t0, new Date(state.clock ? state.clock.now : data.now).getTime());
-      const b = f.until ? Math.min(t1, new Date(f.until).getTime()) : t1;
-      if (b <= a) continue;
-      const rect = svg('rect', { class: 'forced', x: x(a), y: y + 1, width: x(b) - x(a), height: rowH - 2,
-                                 'data-system': s.system, 'data-fault': f.id });
-      rect.append(svg('title', {}, `障害注入 ${f.id}: 強制停止${f.until ? '（' + jst(f.until) + ' まで）' : ''}`));
-      root.append(rect);
-    }
-  });
-  // Weekends and holidays: a band over the day labels (their names on hover), and a light
-  // wash over the rows so the closed days line up with what each system does on them.
+                            'aria-label': '稼働カレンダー', 'data-testid': 'timeline-svg', 'data-label-width': labelW });
+  // Weekends and holidays first, under the bars: a band over the day labels and a wash that
+  // shows between the rows, so every bar keeps exactly its legend colour.
   for (const d of data.days_off || []) {
     const start = new Date(`${d.date}T00:00:00+09:00`).getTime();
-    const a = x(start), w = Math.max(0, x(start + 86400000) - a);
+    const a = x(start), w = Math.max(0, x(start + DAY_MS) - a);
     if (w <= 0) continue;
     const band = svg('rect', { class: 'dayoff-band', x: a, y: top - 6, width: w, height: 5, 'data-date': d.date });
     band.append(svg('title', {}, `${d.date} ${d.name}`));
     root.append(band);
-    const wash = svg('rect', { class: 'dayoff', x: a, y: top, width: w, height: data.systems.length * rowH, 'data-date': d.date });
+    const wash = svg('rect', { class: 'dayoff', x: a, y: top, width: w, height: bottom - top, 'data-date': d.date });
     wash.append(svg('title', {}, `${d.date} ${d.name}`));
     root.append(wash);
-    if (d.holiday && w > 40) root.append(svg('text', { class: 'dayoff-label', x: a + 2, y: top - 9 }, d.name));
   }
+  drawTimelineHeader(root, data, days, { x, t0, t1, labelW, width, top, bottom });
+  data.systems.forEach((s, i) => drawTimelineRow(root, s, rows[i], x, t0, t1, data));
   const now = new Date(state.clock ? state.clock.now : data.now).getTime();
   if (now >= t0 && now <= t1)
     root.append(svg('line', { class: 'nowline', x1: x(now), x2: x(now), y1: top - 4, y2: height - 4, 'data-testid': 'timeline-now' }));
   box.replaceChildren(root);
+}
+
+function drawTimelineRow(root, s, row, x, t0, t1, data) {
+  const label = svg('text', { class: 'label', x: 4, y: row.textY, 'data-system': s.system });
+  row.lines.forEach((line, i) => label.append(svg('tspan', { x: 4, dy: i ? LINE_H : 0 }, line)));
+  label.append(svg('title', {}, `${s.name}（${s.system}）`));
+  root.append(label);
+  for (const w of s.windows) {
+    const a = new Date(w.from).getTime(), b = new Date(w.until).getTime();
+    const code = w.up ? 'up' : (w.reason && w.reason.code) || 'down';
+    const rect = svg('rect', { class: `w-${code}`, x: x(a), y: row.barY, width: Math.max(0.5, x(b) - x(a)), height: row.barH,
+                               'data-system': s.system, 'data-up': w.up, 'data-reason': code });
+    rect.append(svg('title', {}, `${s.name}: ${w.up ? '稼働' : '停止'} ${jst(w.from)} – ${jst(w.until)}${w.reason && !w.up ? '\n' + w.reason.message : ''}`));
+    root.append(rect);
+  }
+  // Forced-down faults over the calendar: from now until they revert (or the end of the range),
+  // in the legend's colour — the system is down then, whatever its calendar says.
+  for (const f of state.faults.filter((f) => f.kind === 'down' && f.target === s.system)) {
+    const a = Math.max(t0, new Date(state.clock ? state.clock.now : data.now).getTime());
+    const b = f.until ? Math.min(t1, new Date(f.until).getTime()) : t1;
+    if (b <= a) continue;
+    const rect = svg('rect', { class: 'forced', x: x(a), y: row.barY - 2, width: x(b) - x(a), height: row.barH + 4,
+                               'data-system': s.system, 'data-fault': f.id });
+    rect.append(svg('title', {}, `障害注入 ${f.id}: 強制停止${f.until ? '（' + jst(f.until) + ' まで）' : ''}`));
+    root.append(rect);
+  }
 }
 
 function wireTimeline() {
@@ -250,7 +359,6 @@ function wireTimeline() {
   $('timeline-span').addEventListener('change', () => refreshTimeline(true).catch(() => {}));
   $('timeline-now').addEventListener('click', () => {
     state.timelineFrom = null;
-    $('timeline-from').value = '';
     refreshTimeline(true).catch(() => {});
   });
   let resize;
@@ -377,13 +485,12 @@ function lanesOf(e, systems) {
   return ['network', e.system, kind === 'juki' || e.system === 'juki' ? '本人特定' : '中間サーバ照会'];
 }
 
-function phaseOf(e, systems) {
-  const kind = (systems[e.system] || {}).kind;
-  if (e.direction === 'out') return 4;
-  if (e.listener === 'sp' || e.listener === 'app') return e.path.includes('result') ? 5 : 0;
-  if (kind === 'network' || e.system === 'network') return 1;
-  if (kind === 'juki' || e.system === 'juki') return 2;
-  return 3;
+// Arrows in the order the exchanges began: the virtual instant, then the start ticket for those
+// begun at the same instant (a frozen clock). Not the journal's order, which is when each ended:
+// an IF001-05 attempt that waits for its answer ends after the IF001-06 polls made meanwhile.
+function byStart(a, b) {
+  const at = (e) => Date.parse(e.started || e.at);
+  return at(a) - at(b) || (a.start_seq || 0) - (b.start_seq || 0) || a.seq - b.seq;
 }
 
 async function openFlow(processId, quiet) {
@@ -398,7 +505,7 @@ async function openFlow(processId, quiet) {
     for (const e of [...(byProcess.requests || []), ...(byTelegram.requests || [])]) seen.set(e.seq, e);
     const systems = {};
     for (const s of (state.availability ? state.availability.systems : [])) systems[s.id] = s;
-    const hops = [...seen.values()].sort((a, b) => phaseOf(a, systems) - phaseOf(b, systems) || a.seq - b.seq);
+    const hops = [...seen.values()].sort(byStart);
     drawSequence(p, hops, systems);
   } catch (e) {
     if (!quiet) $('sequence').replaceChildren(el('p', { class: 'error' }, String(e.message || e)));
@@ -439,13 +546,14 @@ function drawSequence(p, hops, systems) {
     const code = errorCodeOf(h.response_body);
     const faults = (h.faults || []).join(',');
     const g = svg('g', { 'data-testid': 'sequence-hop', 'data-system': h.system, 'data-status': h.status,
-                         'data-direction': h.direction, 'data-faults': faults || null });
+                         'data-direction': h.direction, 'data-faults': faults || null, 'data-error-code': code || null,
+                         'data-path': h.path, 'data-started': h.started || h.at, 'data-start-seq': h.start_seq || 0 });
     const x1 = cx(laneIds.includes(from) ? from : 'portal'), x2 = cx(laneIds.includes(to) ? to : 'portal');
     g.append(svg('line', { class: `arrow${failed ? ' failed' : ''}${h.direction === 'out' ? ' out' : ''}`,
                            x1, x2: x2 + (x2 > x1 ? -3 : 3), y1: y, y2: y, 'marker-end': 'url(#arrowhead)' }));
     const text = `${label} ${h.status || 'ERR'} · ${Number(h.latency_ms).toFixed(1)} ms${code ? ' · ' + code : ''}${faults ? ' · 障害 ' + faults : ''}`;
     g.append(svg('text', { class: `arrow-label${failed || faults ? ' failed' : ''}`, x: Math.min(x1, x2) + 6, y: y - 5 }, text));
-    g.append(svg('title', {}, `${h.method} ${h.url || h.path}\n#${h.seq} ${jst(h.at)}${h.node ? ' node ' + h.node : ''}`));
+    g.append(svg('title', {}, `${h.method} ${h.url || h.path}\n#${h.seq} 開始 ${jstSeconds(h.started || h.at)} 終了 ${jstSeconds(h.at)}${h.node ? ' node ' + h.node : ''}`));
     root.append(g);
   });
   const y = top + hops.length * rowH + 22;
@@ -467,6 +575,13 @@ async function refreshLintClients() {
   for (const s of j.services || []) select.append(el('option', { value: s.client_id }, `${s.client_id} ${s.name}`));
 }
 
+// A finding's `key` in Japanese, then in English: `key_ja`, `key_en` (`key` from an older
+// server), each once.
+function bothLanguages(f, key) {
+  const ja = f[`${key}_ja`] || '', en = f[`${key}_en`] || f[key] || '';
+  return [ja, en !== ja ? en : ''].filter((t) => t);
+}
+
 async function runLint() {
   const id = $('lint-client').value;
   if (!id) return;
@@ -474,9 +589,12 @@ async function runLint() {
   const rows = j.findings.map((f) => el('tr', { 'data-rule': f.rule, 'data-testid': 'lint-finding' },
     el('td', {}, el('code', {}, f.rule)),
     el('td', { class: f.severity === 'error' ? 'down' : '' }, f.severity),
-    el('td', {}, f.title_ja, el('br'), el('small', {}, f.title_en), f.detail ? el('br') : null, f.detail ? el('small', {}, f.detail) : null),
-    el('td', {}, f.remedy),
-    el('td', {}, f.evidence.map((e) => `#${e.seq}`).join(' '))));
+    el('td', {}, f.title_ja, el('br'), el('small', {}, f.title_en),
+       ...bothLanguages(f, 'detail').flatMap((t) => [el('br'), el('small', {}, t)])),
+    el('td', { 'data-testid': 'lint-remedy' },
+       ...bothLanguages(f, 'remedy').flatMap((t, i) => (i ? [el('br'), el('small', {}, t)] : [t]))),
+    el('td', {}, f.evidence.map((e) => `#${e.seq}`).join(' '),
+       f.evidence_omitted ? el('small', {}, ` ほか ${f.evidence_omitted} 件 / ${f.evidence_omitted} more`) : null)));
   replaceRows($('lint-body'), rows.length ? rows
     : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, `指摘はありません（ジャーナル ${j.entries_read} 件を確認）。`))]);
 }
@@ -488,7 +606,8 @@ async function refreshJournal() {
   for (const [k, v] of new FormData($('journal-filter')).entries()) if (String(v).trim()) params.set(k, String(v).trim());
   const j = await api('GET', `/__admin/requests?${params}`);
   replaceRows($('journal-body'), (j.requests || []).slice().reverse().map((e) => el('tr', { 'data-seq': e.seq },
-    el('td', {}, String(e.seq)), el('td', {}, jst(e.at)), el('td', {}, e.system, e.node ? el('small', {}, ` @${e.node}`) : null),
+    el('td', {}, String(e.seq)), el('td', { class: 'time', 'data-testid': 'journal-time', title: `開始 ${jstSeconds(e.started || e.at)}` }, jstSeconds(e.at)),
+    el('td', {}, e.system, e.node ? el('small', {}, ` @${e.node}`) : null),
     el('td', {}, `${e.direction === 'out' ? '→ ' : ''}${e.method} `, el('code', {}, e.url || e.path)),
     el('td', { class: e.status >= 400 || e.status === 0 ? 'down' : '' }, String(e.status)),
     el('td', {}, Number(e.latency_ms).toFixed(1)), el('td', {}, e.client_id || ''), el('td', {}, (e.faults || []).join(',')))));

@@ -226,9 +226,13 @@ TEST(JournalJson, RoundTripsAnEntry) {
   e.response_body = "{\"error\":\"x\"}";
   e.faults = {"fault-1", "request-2"};
   e.node = "node-a";
+  e.started = t0 - millis(250);
+  e.start_seq = 41;
   auto j = journal_json(e);
   EXPECT_EQ(j["seq"], 7);
   EXPECT_EQ(j["at"], "2026-11-27T10:00:00+09:00");
+  EXPECT_EQ(j["started"], "2026-11-27T09:59:59.750+09:00");
+  EXPECT_EQ(j["start_seq"], 41);
   EXPECT_EQ(j["direction"], "in");
   auto back = journal_entry_from_json(j);
   ASSERT_TRUE(back);
@@ -237,6 +241,28 @@ TEST(JournalJson, RoundTripsAnEntry) {
   auto expected = j;
   expected["seq"] = 0;
   EXPECT_EQ(journal_json(*back), expected);
+}
+
+// An entry from a process that did not say when its exchange began (an older follower) is
+// taken as begun when it ended, with no start ticket.
+TEST(JournalJson, AnEntryWithoutItsStartBeganWhenItEnded) {
+  auto j = journal_json(entry("juki"));
+  j.erase("started");
+  j.erase("start_seq");
+  auto back = journal_entry_from_json(j);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->started, t0);
+  EXPECT_EQ(back->start_seq, 0u);
+}
+
+TEST(RequestJournal, StartTicketsIncreaseAndSurviveClear) {
+  request_journal j(10, 1 << 20, 2048);
+  auto a = j.begin();
+  auto b = j.begin();
+  j.clear();
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, j.begin());
+  EXPECT_GT(a, 0u);  // 0 is "no ticket": a request answered before it reached its world
 }
 
 // A client_id named without proof is kept for reading only: the filter, since() (what lint and
