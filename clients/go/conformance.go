@@ -30,8 +30,12 @@ type ConformanceTest struct {
 	Test          string         `json:"test"`
 	TitleJA       string         `json:"title_ja"`
 	TitleEN       string         `json:"title_en"`
-	Arranges      string         `json:"arranges"`
-	Expects       string         `json:"expects"`
+	Arranges      string         `json:"arranges"` // in English, as ArrangesEN
+	ArrangesJA    string         `json:"arranges_ja,omitempty"`
+	ArrangesEN    string         `json:"arranges_en,omitempty"`
+	Expects       string         `json:"expects"` // in English, as ExpectsEN
+	ExpectsJA     string         `json:"expects_ja,omitempty"`
+	ExpectsEN     string         `json:"expects_en,omitempty"`
 	InstructionJA string         `json:"instruction_ja"`
 	Action        string         `json:"action"` // consent, refuse, none
 	Remedy        string         `json:"remedy"` // in English, as RemedyEN

@@ -451,11 +451,16 @@ const char* to_string(test_verdict v) {
 
 namespace {
 
-// Every test, in the order a plan runs them: id, titles, what it arranges, what passes, the
-// instruction, the remedy in Japanese and in English, the e2e driver's action.
+// Every test, in the order a plan runs them: id, titles, what it arranges and what passes (each
+// in Japanese, then English), the instruction, the remedy in Japanese and in English, the e2e
+// driver's action.
 const conformance_test test_table[] = {
     {"happy-path", "正常系（照会方法ごと）", "the complete flow, once per query method the service registered",
+     "結果の作成に2秒かかる（情報提供NWSに遅延を入れる。実際のポータルでも数秒から数分かかる）",
      "results take 2 s (a latency on the 情報提供NWS, as the real portal takes seconds to minutes)",
+     "authorize → トークン → テストの照会方法で IF001-04 → IF001-05 の通知を待つ → IF001-06。IF001-04 "
+     "のエラー、別の照会方法、ポーリングの嵐（通知の前に MPE3008 の応答が polling_storm 回（既定 "
+     "10）以上。1回少ないまでは許容）で不合格。通知の前に IF001-06 を呼ぶと警告",
      "authorize → token → IF001-04 with the test's query method → wait for IF001-05 → IF001-06; fails on an "
      "IF001-04 error, another query method, or a polling storm (polling_storm — default 10 — or more MPE3008 "
      "answers before the notification; one fewer is tolerated); a warning when IF001-06 was polled before the "
@@ -463,71 +468,92 @@ const conformance_test test_table[] = {
      "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
      "IF001-05 の通知を待って一度だけ取得してください。ポーリングは回数を限った予備の手段に留めてください",
      "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
-    {"consent-refused", "同意しない", "the person refuses consent", "nothing; the person presses 連携をやめる",
+    {"consent-refused", "同意しない", "the person refuses consent", "何もしない。本人が「連携をやめる」を押す",
+     "nothing; the person presses 連携をやめる",
+     "エラーのリダイレクト（MPE1101）でフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
      "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意画面で「連携をやめる」を押してください。",
      "コールバックの error= を確認して理由を表示し、自動で再試行しないでください",
      "check error= on the callback and show the reason; do not retry by yourself", "refuse"},
     {"card-locked", "暗証番号ロック", "the card is locked",
+     "このサービスの認可はすべてカードの段階で MPE1103 になる（カード自体は変えない）",
      "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
+     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "暗証番号がロックされていることと、解除できる場所（市区町村窓口）を案内してください",
      "show that the PIN is locked and where to unlock it (市区町村窓口)", "consent"},
     {"certificate-expired", "電子証明書の期限切れ", "the card's certificate has expired",
+     "このサービスの認可はすべてカードの段階で MPE1104 になる",
      "every authorization of the service ends at the card step with MPE1104",
+     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "電子証明書の更新を案内してください", "tell the person to renew the certificate", "consent"},
     {"certificate-revoked", "電子証明書の失効", "the card's certificate is revoked",
+     "このサービスの認可はすべてカードの段階で MPE1105 になる",
      "every authorization of the service ends at the card step with MPE1105",
+     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "電子証明書が失効していることを案内してください", "tell the person the certificate is revoked", "consent"},
     {"state-forged", "state の検証（CSRF）", "a callback with a state the app never issued",
+     "mynasim がペルソナとしてこのサービスを認可し、そのコードに自分で作った state を付けてアプリのリダイレクト URI "
+     "に送る（攻撃者のリンクと同じ）",
      "mynasim authorizes the service for a persona itself and sends that code to the app's redirect URI with "
      "a state of its own, as an attacker's link would",
+     "アプリがそのコールバックを拒むこと。そのコードは交換されない",
      "the app refuses the callback: that code is never exchanged",
      "操作は不要です（mynasim がコールバックを送ります）。",
      "state を利用者のセッションに保存し、トークン交換の前に照合してください",
      "keep the state in the user's session and compare it before the token exchange", "none"},
     {"juki-year-end", "住基ネット年末年始停止中の要求", "a request during 住基ネット's year-end stop",
+     "仮想時計を住基ネットの年末年始の計画停止の中へ進める（ワールドで共有：テストの間は全員が停止を見る。終わると戻す"
+     "）",
      "the virtual clock moves into the year-end planned outage (shared: every caller sees it while the test "
      "runs; put back afterwards)",
+     "停止の応答（MPE4001〜MPE4004）の後、reopens_at まで IF001-04 を送らないこと",
      "after the outage answer (MPE4001–MPE4004) no IF001-04 before reopens_at",
      "同意・本人確認・サービス連携まで進めてください（停止中の案内が出れば正しい動きです）。",
      "reopens_at やメッセージを読んで再開の時刻を案内し、それより前に再試行しないでください",
      "read reopens_at / the message, tell the person when to come back, do not retry before it", "consent"},
     {"partial-result", "一部の情報保有機関が応答しない", "one holder fails, the others answer",
+     "このサービスの情報を持つ中間サーバの一つが、このサービスにだけ 503 を返す",
      "one 中間サーバ holding the service's items answers 503 for this service",
+     "一部の結果（MPE5001）を取得して表示すること。その後に新しい IF001-04 を送らない",
      "the partial result (MPE5001) is fetched and shown; no new IF001-04 after it",
      "同意・本人確認・サービス連携まで進めてください（一部の情報のみ表示されれば正しい動きです）。",
      "届いた情報を表示し、応答しなかった情報保有機関を providerStatus から示してください",
      "show what arrived and name the holders in providerStatus that did not answer", "consent"},
     {"notification-lost", "結果通知が届かない", "the IF001-05 notification is lost",
-     "the next notification to the service is not sent",
+     "このサービスへの次の通知を送らない", "the next notification to the service is not sent",
+     "要求から fallback_within 以内に、アプリが自分で結果を取得すること",
      "the app still fetches the result, within fallback_within of the request",
      "同意・本人確認・サービス連携まで進めてください。",
      "通知を待った後は、間隔を空けつつ回数を限って IF001-06 で取得してください",
      "after waiting for the notification, fall back to IF001-06 with a bounded back-off", "consent"},
     {"notification-duplicated", "結果通知の重複", "the IF001-05 notification arrives twice",
-     "the next notification to the service is sent twice", "one result fetch per process",
+     "このサービスへの次の通知を2回送る", "the next notification to the service is sent twice",
+     "一つの処理（processId）につき結果の取得は1回", "one result fetch per process",
      "同意・本人確認・サービス連携まで進めてください。",
      "取得済みの processId を記録し、重複した通知は無視してください",
      "remember which processIds were fetched; ignore a repeated notification", "consent"},
-    {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "nothing",
+    {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "何もしない", "nothing",
+     "IF001-05 に 2xx と IFA0302-S01 の電文ですぐ応答すること（slow_notification より遅いと警告）",
      "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
      "同意・本人確認・サービス連携まで進めてください。",
      "{\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} ですぐに応答し、その後で取得してください",
      "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
     {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
-     "the service's next IF001-04 is answered 401 MPE3001",
+     "このサービスの次の IF001-04 に 401 MPE3001 を返す", "the service's next IF001-04 is answered 401 MPE3001",
+     "新たな認可に進むこと。同じトークンで再試行せず、認可なしにコードを交換しない",
      "a new authorization follows; no retry with the same token, no code exchange without authorizing",
      "同意・本人確認・サービス連携まで進めてください（再度の同意画面が出れば正しい動きです）。",
      "MPE3001 を受けたら、改めて認可（authorize）から進めてもらってください",
      "on MPE3001 send the person through authorize again", "consent"},
     {"result-expired", "結果の保存期間切れ", "the result has expired",
-     "the service's next IF001-06 is answered 410 MPE3009",
+     "このサービスの次の IF001-06 に 410 MPE3009 を返す", "the service's next IF001-06 is answered 410 MPE3009",
+     "その処理の IF001-06 を二度と呼ばないこと（新しい IF001-04 は構わない）",
      "IF001-06 is not asked again for that process (a new IF001-04 is fine)",
      "同意・本人確認・サービス連携まで進めてください。",
      "通知の後すぐに取得してください。MPE3009 の場合は再要求を案内してください",
@@ -548,10 +574,12 @@ const conformance_test* find_conformance_test(std::string_view id) {
 }
 
 std::string conformance_tests_markdown() {
-  std::string out = "| test | テスト | what it arranges | what passes | 対処 | remedy |\n|---|---|---|---|---|---|\n";
+  std::string out =
+      "| test | テスト | 準備 | what it arranges | 合格条件 | what passes | 対処 | remedy |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const auto& t : conformance_tests())
-    out += std::string("| `") + t.id + "` | " + t.title_ja + " | " + t.arranges + " | " + t.expects + " | " +
-           t.remedy_ja + " | " + t.remedy_en + " |\n";
+    out += std::string("| `") + t.id + "` | " + t.title_ja + " | " + t.arranges_ja + " | " + t.arranges + " | " +
+           t.expects_ja + " | " + t.expects + " | " + t.remedy_ja + " | " + t.remedy_en + " |\n";
   return out;
 }
 

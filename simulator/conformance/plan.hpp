@@ -27,8 +27,10 @@ struct conformance_test {
   const char* id;
   const char* title_ja;
   const char* title_en;
-  const char* arranges;        // what mynasim does before the flow
-  const char* expects;         // what the API user's app must do, and what fails it
+  const char* arranges_ja;     // what mynasim does before the flow, in Japanese
+  const char* arranges;        // … in English
+  const char* expects_ja;      // what the API user's app must do, and what fails it, in Japanese
+  const char* expects;         // … in English
   const char* instruction_ja;  // what the person (or the e2e script) does
   const char* remedy_ja;
   const char* remedy_en;

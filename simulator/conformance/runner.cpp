@@ -101,7 +101,11 @@ nlohmann::json test_json(const conformance_runner::run::test& t, steady::time_po
                    {"title_ja", def.title_ja},
                    {"title_en", def.title_en},
                    {"arranges", def.arranges},
+                   {"arranges_ja", def.arranges_ja},
+                   {"arranges_en", def.arranges},
                    {"expects", def.expects},
+                   {"expects_ja", def.expects_ja},
+                   {"expects_en", def.expects},
                    {"instruction_ja", def.instruction_ja},
                    {"action", def.action},
                    {"remedy", def.remedy_en},
@@ -786,8 +790,15 @@ namespace {
 std::string markdown_section(const nlohmann::json& t) {
   std::string out = "\n## " + markdown_text(t.value("name", "")) + ": " + markdown_verdict(t.value("verdict", "")) +
                     "\n\n" + markdown_text(t.value("title_ja", "")) + " — " + markdown_text(t.value("title_en", "")) +
-                    "\n\n- arranged: " + markdown_text(t.value("arranges", "")) +
-                    "\n- expected: " + markdown_text(t.value("expects", "")) + "\n";
+                    "\n\n";
+  auto arranged = both_languages(t, "arranges");
+  for (std::size_t i = 0; i < arranged.size(); ++i)
+    out +=
+        std::string(arranged.size() == 2 && i == 0 ? "- 準備: " : "- arranged: ") + markdown_text(arranged[i]) + "\n";
+  auto expected = both_languages(t, "expects");
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    out += std::string(expected.size() == 2 && i == 0 ? "- 合格条件: " : "- expected: ") + markdown_text(expected[i]) +
+           "\n";
   auto details = both_languages(t, "detail");
   for (std::size_t i = 0; i < details.size(); ++i)
     out += std::string(details.size() == 2 && i == 0 ? "- 結果: " : "- seen: ") + markdown_text(details[i]) + "\n";

@@ -105,6 +105,10 @@ TEST(Conformance, ACardOutcomeIsArrangedForTheServiceOnlyAndJudged) {
   for (const auto& t : run["tests"]) {
     EXPECT_NE(t.value("detail_ja", ""), "") << t;
     EXPECT_NE(t.value("remedy_ja", ""), "") << t;
+    EXPECT_NE(t.value("arranges_ja", ""), "") << t;
+    EXPECT_NE(t.value("expects_ja", ""), "") << t;
+    EXPECT_EQ(t["arranges"], t["arranges_en"]) << t;
+    EXPECT_EQ(t["expects"], t["expects_en"]) << t;
     EXPECT_EQ(t["detail"], t["detail_en"]) << t;
     EXPECT_EQ(t["remedy"], t["remedy_en"]) << t;
     EXPECT_EQ(t.value("evidence_omitted", -1), 0) << t;

@@ -334,8 +334,14 @@ export interface ConformanceTestResult {
   test: string;
   title_ja: string;
   title_en: string;
+  /** What mynasim arranges, in English (as `arranges_en`). */
   arranges: string;
+  arranges_ja?: string;
+  arranges_en?: string;
+  /** What passes, in English (as `expects_en`). */
   expects: string;
+  expects_ja?: string;
+  expects_en?: string;
   instruction_ja: string;
   action: "consent" | "refuse" | "none";
   /** The remedy in English (as `remedy_en`). */
@@ -375,8 +381,14 @@ export interface ConformanceTest {
   id: string;
   title_ja: string;
   title_en: string;
+  /** What mynasim arranges, in English (as `arranges_en`). */
   arranges: string;
+  arranges_ja?: string;
+  arranges_en?: string;
+  /** What passes, in English (as `expects_en`). */
   expects: string;
+  expects_ja?: string;
+  expects_en?: string;
   instruction_ja: string;
   remedy: string;
   remedy_ja?: string;

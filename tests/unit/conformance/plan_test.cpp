@@ -239,11 +239,20 @@ TEST_F(Plan, EveryDetailAndRemedyIsInJapaneseAndEnglish) {
   for (const auto& t : conformance_tests()) {
     EXPECT_TRUE(has_japanese(t.remedy_ja)) << t.id;
     EXPECT_NE(std::string(t.remedy_ja), t.remedy_en) << t.id;
+    // What the test arranges and what passes, Japanese too (issue 30, item 11).
+    EXPECT_TRUE(has_japanese(t.arranges_ja)) << t.id;
+    EXPECT_TRUE(has_japanese(t.expects_ja)) << t.id;
+    EXPECT_NE(std::string(t.arranges_ja), t.arranges) << t.id;
+    EXPECT_NE(std::string(t.expects_ja), t.expects) << t.id;
   }
   auto md = conformance_tests_markdown();  // `mynasim conformance tests`, docs/conformance.md
-  EXPECT_NE(md.find("| 対処 | remedy |"), std::string::npos) << md;
-  for (const auto& t : conformance_tests())
-    EXPECT_NE(md.find(std::string(" | ") + t.remedy_ja + " | " + t.remedy_en + " |\n"), std::string::npos) << t.id;
+  EXPECT_NE(md.find("| 準備 | what it arranges | 合格条件 | what passes | 対処 | remedy |"), std::string::npos) << md;
+  for (const auto& t : conformance_tests()) {
+    EXPECT_NE(md.find(std::string(" | ") + t.arranges_ja + " | " + t.arranges + " | " + t.expects_ja + " | " +
+                      t.expects + " | " + t.remedy_ja + " | " + t.remedy_en + " |\n"),
+              std::string::npos)
+        << t.id;
+  }
 }
 
 // polling_storm = N: N calls answered MPE3008 before the notification fail the test, N - 1 do

@@ -168,6 +168,10 @@ TEST(ConformanceReports, JapaneseFirstThenEnglishAndTheEvidenceLeftOutIsCounted)
   t["remedy_ja"] = "改めて認可から進めてもらってください";
   t["remedy_en"] = "on MPE3001 send the person through authorize again";
   t["remedy"] = "on MPE3001 send the person through authorize again";
+  t["arranges_ja"] = "次の IF001-04 に 401 MPE3001 を返す";
+  t["arranges_en"] = t["arranges"] = "the next IF001-04 is answered 401 MPE3001";
+  t["expects_ja"] = "新たな認可に進むこと";
+  t["expects_en"] = t["expects"] = "a new authorization follows";
   t["evidence_omitted"] = 7;
   auto xml = conformance_junit(run);
   EXPECT_NE(xml.find("message=\"拒否されたアクセストークンで IF001-04 を再送信しました / IF001-04 retried with the "
@@ -192,6 +196,10 @@ TEST(ConformanceReports, JapaneseFirstThenEnglishAndTheEvidenceLeftOutIsCounted)
             std::string::npos)
       << md;
   EXPECT_NE(md.find("- ほか 7 件は省略 / 7 more journal entries not listed\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("- 準備: 次の IF001-04 に 401 MPE3001 を返す\n- arranged: the next IF001-04 is answered 401 "
+                    "MPE3001\n- 合格条件: 新たな認可に進むこと\n- expected: a new authorization follows\n"),
+            std::string::npos)
+      << md;
   // Nothing left out: nothing said.
   t["evidence_omitted"] = 0;
   EXPECT_EQ(conformance_markdown(run).find("ほか"), std::string::npos);
