@@ -113,6 +113,22 @@ async function calendarProblems(page) {
   }, names);
 }
 
+// The sequence diagram's lane heads: every name whole (on up to three lines) and inside its box.
+async function checkLaneHeads(page, where) {
+  const heads = await page.locator('[data-testid=sequence-svg] text[data-lane]').evaluateAll((ts) => ts.map((t) => {
+    const rect = t.ownerSVGElement.querySelector(`rect.lane-head[data-lane="${t.dataset.lane}"]`).getBBox();
+    const box = t.getBBox();
+    return { name: t.dataset.name, shown: [...t.querySelectorAll('tspan')].map((s) => s.textContent).join(''),
+             inside: box.x >= rect.x - 0.5 && box.x + box.width <= rect.x + rect.width + 0.5 &&
+                     box.y >= rect.y - 0.5 && box.y + box.height <= rect.y + rect.height + 0.5 };
+  }));
+  const cut = heads.filter((h) => h.shown !== h.name).map((h) => `${h.name} → ${h.shown}`);
+  const out = heads.filter((h) => !h.inside).map((h) => h.name);
+  check(heads.length >= 4 && heads.some((h) => h.name === '住民基本台帳ネットワークシステム') && !cut.length && !out.length,
+        `sequence diagram (${where}): ${heads.length} lane names whole and inside their heads` +
+        `${cut.length ? `; cut: ${cut.join('、')}` : ''}${out.length ? `; overflowing: ${out.join('、')}` : ''}`);
+}
+
 async function checkCalendar(page, what) {
   const problems = await calendarProblems(page);
   check(problems.length === 0, `calendar ${what}: names whole, labels inside and apart, bars in legend colours${problems.length ? ': ' + problems.slice(0, 6).join('; ') : ''}`);
@@ -443,6 +459,7 @@ try {
         `sequence diagram: the MPE3008 poll(s) (arrows ${early.join(', ')}) drawn before the first IF001-05 (arrow ${firstOut})`);
   check(drawn.every((h, i) => i === 0 || drawn[i - 1].started < h.started || (drawn[i - 1].started === h.started && drawn[i - 1].ticket < h.ticket)),
         `sequence diagram: ${drawn.length} arrows in the order their exchanges began (started, start_seq)`);
+  await checkLaneHeads(room, 'desktop');
   await room.locator('#flows').screenshot({ path: path.join(args.out, 'control-room-sequence-order-desktop.png') });
   await room.locator('#journal-body tr').first().waitFor();
   check(await room.locator('#journal-body tr').count() >= 5, 'journal: live tail shows the flow');
@@ -509,6 +526,8 @@ try {
   await room.locator('[data-testid=sequence-svg]').waitFor();
   const overflow = await room.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check(overflow <= 1, `control room at 390 px: page does not scroll sideways (overflow ${overflow}px)`);
+  await checkLaneHeads(room, '390 px');
+  await room.locator('#flows').screenshot({ path: path.join(args.out, 'control-room-sequence-mobile.png') });
   await room.locator('[data-testid=timeline-svg] rect[data-up]').first().waitFor({ state: 'attached' });
   await checkCalendar(room, 'week from now, 390 px');
   await shootSections(room, 'mobile');

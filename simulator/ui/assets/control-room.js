@@ -519,10 +519,21 @@ function drawSequence(p, hops, systems) {
   const laneName = (id) => names[id] || (systems[id] ? systems[id].name : id);
   const box = $('sequence');
   const laneW = Math.max(110, Math.min(170, ((box.clientWidth || 900) - 20) / laneIds.length));
-  const top = 46, rowH = 38;
+  const fit = Math.max(4, Math.floor((laneW - 14) / 12));
+  // A lane's name on up to three lines of `fit` characters (住民基本台帳ネットワークシステム whole
+  // at the narrowest lane); only a longer one ends in "…", its full name in the tooltip.
+  // Lines of even length, so no line holds a lone character (情報提供ネット / ワークシステム).
+  const wrap = (name) => {
+    if (name.length > 3 * fit) return [name.slice(0, fit), name.slice(fit, 2 * fit), `${name.slice(2 * fit, 3 * fit - 1)}…`];
+    const n = Math.ceil(name.length / fit), per = Math.ceil(name.length / n), lines = [];
+    for (let i = 0; i < name.length; i += per) lines.push(name.slice(i, i + per));
+    return lines;
+  };
+  const heads = laneIds.map((id) => wrap(laneName(id)));
+  const headH = 14 * Math.max(...heads.map((l) => l.length)) + 16;
+  const top = headH + 16, rowH = 38;
   // Room on the right for the last arrows' labels.
   const width = laneIds.length * laneW + 220, height = top + (hops.length + 1) * rowH + 10;
-  const fit = Math.max(4, Math.floor((laneW - 14) / 12));
   const cx = (id) => 10 + laneIds.indexOf(id) * laneW + laneW / 2;
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
                             'aria-label': `processId ${p.process_id} のシーケンス`, 'data-testid': 'sequence-svg' });
@@ -530,14 +541,17 @@ function drawSequence(p, hops, systems) {
   const marker = svg('marker', { id: 'arrowhead', markerWidth: 8, markerHeight: 8, refX: 7, refY: 4, orient: 'auto' });
   marker.append(svg('path', { d: 'M0,0 L8,4 L0,8 z' }));
   root.firstChild.append(marker);
-  laneIds.forEach((id) => {
-    root.append(svg('rect', { class: 'lane-head', x: cx(id) - laneW / 2 + 4, y: 4, width: laneW - 8, height: 30, rx: 4 }));
-    const name = laneName(id);
-    const head = svg('text', { class: 'label', x: cx(id), y: 23, 'text-anchor': 'middle', 'data-lane': id },
-                     name.length > fit ? `${name.slice(0, fit - 1)}…` : name);
+  laneIds.forEach((id, lane) => {
+    root.append(svg('rect', { class: 'lane-head', x: cx(id) - laneW / 2 + 4, y: 4, width: laneW - 8, height: headH,
+                              rx: 4, 'data-lane': id }));
+    const name = laneName(id), lines = heads[lane];
+    const first = 4 + (headH - 14 * lines.length) / 2 + 11;
+    const head = svg('text', { class: 'label', x: cx(id), y: first, 'text-anchor': 'middle', 'data-lane': id,
+                               'data-name': name });
+    lines.forEach((line, i) => head.append(svg('tspan', { x: cx(id), y: first + 14 * i }, line)));
     head.append(svg('title', {}, `${name}（${id}）`));
     root.append(head);
-    root.append(svg('line', { class: 'lane', x1: cx(id), x2: cx(id), y1: 34, y2: height - 6 }));
+    root.append(svg('line', { class: 'lane', x1: cx(id), x2: cx(id), y1: 4 + headH, y2: height - 6 }));
   });
   hops.forEach((h, i) => {
     const [from, to, label] = lanesOf(h, systems);
