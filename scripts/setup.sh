@@ -28,6 +28,8 @@ if [ "${1:-}" = "test" ]; then
   # The client libraries' toolchains (clients/): Go, JUnit 5 for Java's JDK, pytest; and
   # libfaketime, which the virtual-time test starts a program under.
   packages+=(golang-go openjdk-17-jdk-headless junit5 python3-pytest faketime)
+  # pkill for the README test (tests/readme), which stops the sample app a README block starts.
+  packages+=(procps)
   # The house rules' checkers (scripts/lint.sh).
   packages+=(clang-format-14 clang-tidy-14)
   # A machine's own Node.js (e.g. NodeSource's, which bundles npm) is kept; Debian's otherwise.

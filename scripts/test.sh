@@ -17,10 +17,16 @@ ctest --preset "$preset" -j 2
 if [ "$preset" = release ]; then
   MYNASIM_TEST_WORLD=suite MYNASIM_INTERNAL_HOPS=tcp ctest --preset "$preset" -j 2 -L integration
 fi
-# The client libraries (clients/*/test.sh) against the binary just built, each in its own
-# language with Debian's toolchain; then the image and docker-compose.yml on a real engine
+# Every ```sh block of README.md as written, twice in a row (tests/readme/readme_test.sh;
+# the README's own ./scripts/run.sh serves the blocks that use the default ports). Then the
+# client libraries (clients/*/test.sh) against the binary just built, each in its own language
+# with Debian's toolchain; then the image and docker-compose.yml on a real engine
 # (tests/engine/engine_test.sh: its own daemon, the Node Testcontainers module's test too).
 if [ "$preset" = release ]; then
+  if [ "${MYNASIM_README_TEST:-1}" = 1 ]; then
+    echo "== every README block, as written, twice"
+    tests/readme/readme_test.sh
+  fi
   export MYNASIM_BIN="$PWD/build/release/simulator/mynasim"
   for lang in python go java node; do
     if [ -x "clients/$lang/test.sh" ]; then
