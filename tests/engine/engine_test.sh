@@ -9,6 +9,7 @@
 #     containers healthy, the web flow, the clock set once through the portal closing
 #     住基ネット in its own container, a fault added through one container firing in another,
 #     and the log volume of the idle split world;
+#   the README's two Compose lines as written, each twice, in the foreground, stopped by Ctrl-C;
 #   then the Node Testcontainers module's own test (clients/node/test-container.sh).
 # The test starts its own daemon (own socket, data root and address range 10.214.0.0/16) and
 # stops everything it started. The base image debian:12-slim is made with debootstrap when no
@@ -270,6 +271,56 @@ done
 say "split: idle for 30 s, the ${#SERVICES[@]} containers logged $bytes bytes (≈ $((bytes * 120 / 1024)) KiB an hour)"
 check "split: idle logs under 1 MiB an hour" test $((bytes * 120)) -lt 1048576
 compose --profile split down > /dev/null 2>&1
+
+# --- the README's Compose lines, as written -----------------------------------------------
+# `docker compose up` and `docker compose --profile split up`, each twice, typed in the
+# checkout as a user types them: in the foreground, stopped with Ctrl-C (SIGINT to the
+# terminal's process group). Debian 12 ships Compose 1.29 only (`docker-compose`); a Docker CLI
+# plugin in this test's own Docker config hands `docker compose …` to it, so the lines run
+# as written. COMPOSE_PROJECT_NAME names the project, so the helpers above find its containers;
+# the image is the mynasim:latest the split profile just built.
+PLUGINS=$WORK/docker-config/cli-plugins
+mkdir -p "$PLUGINS"
+cat > "$PLUGINS/docker-compose" << 'PLUGIN'
+#!/bin/sh
+# The engine test's `docker compose` on Debian 12: Compose 1.29 under the v2 spelling.
+if [ "$1" = docker-cli-plugin-metadata ]; then
+  echo '{"SchemaVersion":"0.1.0","Vendor":"mynasim engine test","Version":"1.29.2","ShortDescription":"Compose 1.29 as docker compose"}'
+  exit 0
+fi
+shift
+exec docker-compose "$@"
+PLUGIN
+chmod +x "$PLUGINS/docker-compose"
+readme_compose() {  # line services…: that line of the README's Compose block, as written
+  local cmd pid ok=0
+  cmd=$(awk '/<!-- snippet:compose/ { on = 1; next } on && /^```sh$/ { go = 1; next } go && /^```$/ { exit } go' \
+    "$SRC/README.md" | sed -n "$1p")
+  shift
+  [ -n "$cmd" ] || { echo "no such line in the README's Compose block"; return 1; }
+  (cd "$SRC" && exec setsid env -u MYNASIM_WORLD_DIR DOCKER_CONFIG="$WORK/docker-config" \
+    COMPOSE_PROJECT_NAME=$PROJECT bash -c "$cmd") > "$WORK/readme-compose.log" 2>&1 &
+  pid=$!
+  wait_healthy "$@" && web_flow && ok=1
+  kill -INT -- -"$pid" 2> /dev/null || true
+  for _ in $(seq 600); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+  kill -KILL -- -"$pid" 2> /dev/null && { echo "Ctrl-C did not stop it within 60 s"; ok=0; }
+  wait "$pid" 2> /dev/null || true
+  grep -q "Stopping" "$WORK/readme-compose.log" || { echo "no graceful stop:"; tail -5 "$WORK/readme-compose.log"; ok=0; }
+  left=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" | wc -l)
+  [ "$left" = 0 ] || { echo "$left containers still running after Ctrl-C"; ok=0; }
+  compose --profile single --profile split down > /dev/null 2>&1 || true
+  [ $ok = 1 ] || tail -20 "$WORK/readme-compose.log"
+  [ $ok = 1 ]
+}
+for run in 1 2; do
+  check "README: \`docker compose up\` as written (run $run): healthy, the web flow, Ctrl-C stops it" \
+    readme_compose 1 mynasim
+done
+for run in 1 2; do
+  check "README: \`docker compose --profile split up\` as written (run $run): ${#SERVICES[@]} healthy, the web flow, Ctrl-C" \
+    readme_compose 2 "${SERVICES[@]}"
+done
 
 # --- examples/ci: the image as a CI service container ------------------------------------
 # What examples/ci/github-actions.yml's with-image job does, by hand: the image with only

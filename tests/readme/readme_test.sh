@@ -269,7 +269,7 @@ for r in 1 2; do
   fi
 done
 
-echo "--   compose: run on a real engine by tests/engine/engine_test.sh"
+echo "--   compose: run as written, twice, on a real engine by tests/engine/engine_test.sh"
 
 # Every named block has a check above.
 for f in "$WORK"/blocks/*; do
