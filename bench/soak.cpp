@@ -4,18 +4,27 @@
 // fault-header requests come in too. Samples RSS and open file descriptors every interval
 // and fails when memory keeps growing once the stores are full.
 //
-// Usage: soak [--minutes 10] [--users 4] [--interval 10]
+// Usage: soak [--minutes 10] [--users 4] [--interval 10] [--full]
+// --full starts from a world at its limits and keeps it there: a persona template of 200 000
+// (the largest count a sheet takes), the runtime changes filled to their byte bound, the
+// faults to qa.max_faults, the named worlds to worlds.max, the metrics' label values to their
+// series cap; the portal's stores and the journal fill from the flows. It prints how full
+// each is at the start and the end, and the worst /healthz latency of each interval.
 // Exit 1 when the last third's peak RSS exceeds the middle third's by more than 10 % + 8 MB,
 // or when file descriptors keep growing. The process measured is this one (server and clients
 // share it; the clients hold no state between flows).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include "flow_client.hpp"
 
@@ -41,19 +50,87 @@ int open_fds() {
   return n - 2;
 }
 
+// A world file at the sheets' limits: the default world and a template of 200 000 personas.
+std::string write_full_world() {
+  std::string dir = "/tmp/mynasim-soak-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/world.yaml")
+      << "include: [\"mynasim:fixtures/world.yaml\"]\n"
+         "personas:\n"
+         "  - {count: 200000, id: \"load-{n}\", name: \"負荷 太郎{n}\", kana: \"フカ タロウ\", birth_date: "
+         "\"1990-01-01\",\n"
+         "     sex: 男, address: \"東京都千代田区永田町一丁目{n}\", municipality: 東京都千代田区,\n"
+         "     card: {serial: \"LT{n:08}\", pin: \"1234\"},\n"
+         "     data: [{item: TM00000000000003, records: [{課税年度: \"2025\", 合計所得金額: \"4360000\"}]}]}\n";
+  return dir + "/world.yaml";
+}
+
+// How many of `what` the admin API took before refusing one; the refusal's status.
+struct filled {
+  int taken = 0;
+  int refused_with = 0;
+};
+
+filled fill(const std::string& what, int at_most, const std::function<client_response(int)>& add) {
+  filled f;
+  for (int i = 0; i < at_most; ++i) {
+    auto r = add(i);
+    if (r.status >= 300) {
+      f.refused_with = r.status;
+      break;
+    }
+    ++f.taken;
+  }
+  std::printf("full: %-34s %5d taken, the next refused with %d\n", what.c_str(), f.taken, f.refused_with);
+  return f;
+}
+
+// One line of /metrics: the value of `name` (summed over its labels).
+double metric(const std::string& text, const std::string& name) {
+  double sum = 0;
+  std::size_t at = 0;
+  while ((at = text.find("\n" + name, at)) != std::string::npos) {
+    at += 1;
+    auto end = text.find('\n', at);
+    auto line = text.substr(at, end - at);
+    auto after = line.substr(name.size());
+    if (!after.empty() && after[0] != ' ' && after[0] != '{') continue;  // a longer name
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+void print_fill(test_server& server, const char* when) {
+  auto m = server.admin("GET", "/metrics").body;
+  auto series = std::count(m.begin(), m.end(), '\n');
+  std::printf("%s: processes %.0f, journal %.0f entries / %.1f MB, worlds %.0f, /metrics %zu lines (%.1f KB)\n", when,
+              metric(m, "mynasim_processes"), metric(m, "mynasim_journal_entries"),
+              metric(m, "mynasim_journal_bytes") / 1048576, metric(m, "mynasim_worlds"),
+              static_cast<std::size_t>(series), static_cast<double>(m.size()) / 1024);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double minutes = 10;
   int users = 4, interval = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool full = false;
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--minutes") minutes = std::stod(argv[i + 1]);
-    if (a == "--users") users = std::stoi(argv[i + 1]);
-    if (a == "--interval") interval = std::stoi(argv[i + 1]);
+    if (a == "--full") full = true;
+    if (i + 1 >= argc) break;
+    if (a == "--minutes") minutes = std::stod(argv[++i]);
+    if (a == "--users") users = std::stoi(argv[++i]);
+    if (a == "--interval") interval = std::stoi(argv[++i]);
   }
-  notification_receiver receiver;
+  // The receiver remembers the last 1 000 notifications only: this process is the one measured.
+  notification_receiver receiver(200, false, std::chrono::milliseconds(15000), 1000);
+  auto loading = steady_clock::now();
   test_server server([&](world_config& w) {
+    if (full) {
+      w = test_world(write_full_world());
+      w.server.body_limit = 4 * 1024 * 1024;  // room for a change of max_change_bytes (2 MiB)
+    }
     w.data.portal.processing_delay = millis{0};
     w.data.portal.notification_first_retry = millis{10};
     w.logging.requests = false;
@@ -62,8 +139,35 @@ int main(int argc, char** argv) {
   server.admin("POST", "/__admin/faults",
                R"([{"kind":"http_error","target":"japan-pension","status":500,"probability":0.2,"seed":3},)"
                R"( {"kind":"latency","target":"juki","latency_ms":2,"probability":0.5,"seed":4}])");
+  if (full) {
+    std::printf("full: a world of %zu personas loaded and serving in %.1f s (RSS %.0f MB)\n",
+                server.runtime().data.get()->personas.size(),
+                duration_cast<milliseconds>(steady_clock::now() - loading).count() / 1000.0,
+                static_cast<double>(rss_kb()) / 1024);
+    // Runtime changes to their byte bound: personas with a note just under max_change_bytes.
+    const std::string note(1900 * 1024, 'x');
+    fill("runtime changes (1.9 MB each)", 100, [&](int i) {
+      return server.admin("PUT", "/__admin/personas/soak-" + std::to_string(i),
+                          R"({"name":"満杯 花子","kana":"マンパイ ハナコ","birth_date":"1990-01-01","sex":"女",)"
+                          R"("address":"東京都千代田区","municipality":"東京都千代田区","note":")" +
+                              note + R"(","card":{"serial":"SK)" + std::to_string(10000000 + i) +
+                              R"(","pin":"1234"}})");
+    });
+    // Faults to qa.max_faults: rare 1 ms latencies on 住基ネット, each its own seed.
+    fill("faults", 1000, [&](int i) {
+      return server.admin("POST", "/__admin/faults",
+                          R"({"kind":"latency","target":"juki","latency_ms":1,"probability":0.001,"seed":)" +
+                              std::to_string(100 + i) + "}");
+    });
+    // Named worlds to worlds.max, each idle for a day.
+    fill("named worlds", 1000, [&](int) { return server.admin("POST", "/__admin/worlds", R"({"ttl":"PT24H"})"); });
+    // The metrics' label values: 3 000 different system names, beyond the series cap.
+    for (int i = 0; i < 3000; ++i)
+      request(server.port("systems"), false, "GET", "/systems/soak-junk-" + std::to_string(i) + "/x");
+    print_fill(server, "full at the start");
+  }
   std::printf("soak: %.1f min, %d API users + 1 authorize flooder, sample every %d s\n", minutes, users, interval);
-  std::printf("%8s %10s %8s %10s %10s\n", "t(s)", "rss(MB)", "fds", "flows", "failed");
+  std::printf("%8s %10s %8s %10s %10s %12s\n", "t(s)", "rss(MB)", "fds", "flows", "failed", "healthz max");
   std::atomic<bool> stop{false};
   std::atomic<long> flows{0}, failed{0};
   std::vector<std::thread> threads;
@@ -89,6 +193,19 @@ int main(int argc, char** argv) {
               "redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&state=x",
               "", {{"X-Mynasim-Fault", R"({"kind":"latency","latency_ms":1})"}});
   });
+  // The app listener's /healthz every 100 ms: the worst latency of each interval.
+  std::atomic<long> healthz_worst_us{0};
+  threads.emplace_back([&] {
+    while (!stop) {
+      auto t0 = steady_clock::now();
+      request(server.port("app"), true, "GET", "/healthz");
+      long us = duration_cast<microseconds>(steady_clock::now() - t0).count();
+      long seen = healthz_worst_us.load();
+      while (us > seen && !healthz_worst_us.compare_exchange_weak(seen, us)) {
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
   std::vector<long> rss;
   std::vector<int> fds;
   auto start = steady_clock::now();
@@ -97,13 +214,15 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(seconds(interval));
     rss.push_back(rss_kb());
     fds.push_back(open_fds());
-    std::printf("%8ld %10.1f %8d %10ld %10ld\n",
+    std::printf("%8ld %10.1f %8d %10ld %10ld %9.1f ms\n",
                 static_cast<long>(duration_cast<seconds>(steady_clock::now() - start).count()),
-                static_cast<double>(rss.back()) / 1024, fds.back(), flows.load(), failed.load());
+                static_cast<double>(rss.back()) / 1024, fds.back(), flows.load(), failed.load(),
+                static_cast<double>(healthz_worst_us.exchange(0)) / 1000);
     std::fflush(stdout);
   }
   stop = true;
   for (auto& t : threads) t.join();
+  if (full) print_fill(server, "full at the end");
   if (rss.size() < 3) {
     std::printf("soak: too short to judge (need 3 samples)\n");
     return 0;

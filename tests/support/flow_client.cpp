@@ -9,8 +9,8 @@
 
 namespace mynasim::test {
 
-notification_receiver::notification_receiver(int status, bool tls, std::chrono::milliseconds idle)
-    : status_(status), tls_(tls) {
+notification_receiver::notification_receiver(int status, bool tls, std::chrono::milliseconds idle, std::size_t keep)
+    : status_(status), keep_(keep), tls_(tls) {
   server_settings settings;
   settings.read_timeout = idle;
   server_ = std::make_unique<http_server>(settings, [this](http_request& req, respond_fn respond) {
@@ -20,8 +20,15 @@ notification_receiver::notification_receiver(int status, bool tls, std::chrono::
     {
       std::lock_guard lock(mutex_);
       received_.push_back(body);
-      if (header.contains("processId") && header["processId"].is_string())
-        notified_.insert(header["processId"].get<std::string>());
+      if (received_.size() > keep_) received_.erase(received_.begin());
+      if (header.contains("processId") && header["processId"].is_string() &&
+          notified_.insert(header["processId"].get<std::string>()).second) {
+        notified_order_.push_back(header["processId"].get<std::string>());
+        if (notified_order_.size() > keep_) {
+          notified_.erase(notified_order_.front());
+          notified_order_.pop_front();
+        }
+      }
     }
     arrived_.notify_all();
     if (req.method == "POST") record_notification(req.path, req.body, status_);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <string>
@@ -20,9 +22,12 @@ namespace mynasim::test {
 class notification_receiver {
  public:
   // tls: HTTPS with the test certificates (an API user's endpoint as in production);
-  // idle: how long it keeps an idle keep-alive connection open.
+  // idle: how long it keeps an idle keep-alive connection open; keep: how many notifications
+  // (and processIds) it remembers, the oldest forgotten first — a soak's receiver must not
+  // grow, or the process it measures does.
   explicit notification_receiver(int status = 200, bool tls = false,
-                                 std::chrono::milliseconds idle = std::chrono::milliseconds(15000));
+                                 std::chrono::milliseconds idle = std::chrono::milliseconds(15000),
+                                 std::size_t keep = std::numeric_limits<std::size_t>::max());
   ~notification_receiver();
   std::string url() const;
   std::vector<nlohmann::json> received();
@@ -35,8 +40,10 @@ class notification_receiver {
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::set<std::string> notified_;  // processIds seen
+  std::deque<std::string> notified_order_;
   std::vector<nlohmann::json> received_;
   int status_;
+  std::size_t keep_;
   std::unique_ptr<http_server> server_;
   std::uint16_t port_ = 0;
   bool tls_ = false;
