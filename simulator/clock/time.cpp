@@ -157,23 +157,49 @@ std::optional<instant> parse_instant(std::string_view text) {
   return t;
 }
 
+namespace {
+// The n decimal digits of v (v < 10^n) at p; the end of them.
+char* put_digits(char* p, unsigned v, int n) {
+  for (int i = n - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + n;
+}
+}  // namespace
+
+// On every answer (the mynasim-virtual-time header) and in every journal entry: digits written
+// by hand, ≈ 10× fewer instructions than two snprintf calls (bench: callgrind on flow_bench).
 std::string format_instant(instant t) {
   auto local = t + jst_offset;
   auto day = floor<days>(local);
   year_month_day ymd{day};
   hh_mm_ss hms{local - day};
+  const int year = static_cast<int>(ymd.year());
+  const auto ms = static_cast<unsigned>(hms.subseconds().count());
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                        static_cast<long>(hms.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
-  if (auto ms = hms.subseconds().count(); ms != 0) {
-    std::snprintf(buf, sizeof buf, ".%03ld", static_cast<long>(ms));
-    out += buf;
+  char* p = buf;
+  if (year >= 0 && year <= 9999) {
+    p = put_digits(p, static_cast<unsigned>(year), 4);
+  } else {  // beyond what parse_instant takes back; said as printf would
+    p += std::snprintf(buf, 16, "%04d", year);
   }
-  out += "+09:00";
-  return out;
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<unsigned>(hms.hours().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.minutes().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.seconds().count()), 2);
+  if (ms != 0) {
+    *p++ = '.';
+    p = put_digits(p, ms, 3);
+  }
+  for (char c : {'+', '0', '9', ':', '0', '0'}) *p++ = c;
+  return std::string(buf, p);
 }
 
 std::string format_date(sys_days d) {

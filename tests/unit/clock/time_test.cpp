@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "clock/time.hpp"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 namespace mynasim {
@@ -32,6 +34,38 @@ TEST(Time, FormatsInJapanStandardTime) {
   EXPECT_EQ(format_instant(at("2026-12-31T15:00:00.5Z")), "2027-01-01T00:00:00.500+09:00");
   EXPECT_EQ(format_date(local_day(at("2026-12-31T15:00:00Z"))), "2027-01-01");
   EXPECT_EQ(local_minute_of_day(at("2026-12-31T15:01:00Z")), 1);
+}
+
+// The hand-written digits agree with printf's, and parse back, across the supported range and
+// at every millisecond width (none, .001 … .999).
+TEST(Time, FormatsLikePrintfAndParsesBack) {
+  auto reference = [](instant t) {
+    auto local = t + jst_offset;
+    auto day = std::chrono::floor<std::chrono::days>(local);
+    std::chrono::year_month_day ymd{day};
+    std::chrono::hh_mm_ss hms{local - day};
+    char buf[48];
+    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
+                          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                          static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                          static_cast<long>(hms.seconds().count()));
+    std::string out(buf, static_cast<std::size_t>(n));
+    if (auto ms = hms.subseconds().count(); ms != 0) {
+      std::snprintf(buf, sizeof buf, ".%03ld", static_cast<long>(ms));
+      out += buf;
+    }
+    return out + "+09:00";
+  };
+  int checked = 0;
+  for (auto t = at("1955-01-01T00:00:00+09:00"); t < at("2100-12-31T00:00:00+09:00");
+       t += std::chrono::milliseconds(7'919'000'003LL)) {
+    ASSERT_EQ(format_instant(t), reference(t));
+    ASSERT_EQ(parse_instant(format_instant(t)), t) << format_instant(t);
+    ++checked;
+  }
+  EXPECT_GT(checked, 500);
+  EXPECT_EQ(format_instant(at("2026-12-29T10:00:00.001+09:00")), "2026-12-29T10:00:00.001+09:00");
+  EXPECT_EQ(format_instant(at("2026-12-29T23:59:59.999+09:00")), "2026-12-29T23:59:59.999+09:00");
 }
 
 TEST(Time, LocalMinutesRoundTripBeforeAndAfterEpoch) {
