@@ -24,6 +24,7 @@
 #include <thread>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "flow_client.hpp"
@@ -39,6 +40,13 @@ long rss_kb() {
   for (std::string line; std::getline(in, line);)
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return 0;
+}
+
+// Bytes malloc has handed out and not had back, over all arenas: flat while RSS rises means the
+// allocator's free lists (fragmentation), rising means something keeps more.
+double heap_in_use_mb() {
+  auto m = mallinfo2();
+  return static_cast<double>(m.uordblks + m.hblkhd) / 1048576;
 }
 
 int open_fds() {
@@ -167,7 +175,8 @@ int main(int argc, char** argv) {
     print_fill(server, "full at the start");
   }
   std::printf("soak: %.1f min, %d API users + 1 authorize flooder, sample every %d s\n", minutes, users, interval);
-  std::printf("%8s %10s %8s %10s %10s %12s\n", "t(s)", "rss(MB)", "fds", "flows", "failed", "healthz max");
+  std::printf("%8s %10s %10s %8s %10s %10s %12s\n", "t(s)", "rss(MB)", "heap(MB)", "fds", "flows", "failed",
+              "healthz max");
   std::atomic<bool> stop{false};
   std::atomic<long> flows{0}, failed{0};
   std::vector<std::thread> threads;
@@ -214,9 +223,9 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(seconds(interval));
     rss.push_back(rss_kb());
     fds.push_back(open_fds());
-    std::printf("%8ld %10.1f %8d %10ld %10ld %9.1f ms\n",
+    std::printf("%8ld %10.1f %10.1f %8d %10ld %10ld %9.1f ms\n",
                 static_cast<long>(duration_cast<seconds>(steady_clock::now() - start).count()),
-                static_cast<double>(rss.back()) / 1024, fds.back(), flows.load(), failed.load(),
+                static_cast<double>(rss.back()) / 1024, heap_in_use_mb(), fds.back(), flows.load(), failed.load(),
                 static_cast<double>(healthz_worst_us.exchange(0)) / 1000);
     std::fflush(stdout);
   }
