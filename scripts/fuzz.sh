@@ -4,7 +4,7 @@
 # a bounded time from its seed corpus. Any crash, leak, sanitizer report, timeout or
 # out-of-memory fails the run and leaves the input under build/fuzz/findings/.
 # Usage: scripts/fuzz.sh [seconds per target] [target…]   (default 20 s, every target)
-# CI runs the default; a long campaign: MYNASIM_FUZZ_RUNS=10000000 scripts/fuzz.sh 1800
+# CI runs 15 s each (.ci/run); a long campaign: MYNASIM_FUZZ_RUNS=10000000 scripts/fuzz.sh 1800
 # (each target stops at 10 M executions or 30 minutes, whichever comes first).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -303,7 +303,7 @@ readme_compose() {  # line services…: that line of the README's Compose block,
   pid=$!
   wait_healthy "$@" && web_flow && ok=1
   kill -INT -- -"$pid" 2> /dev/null || true
-  for _ in $(seq 600); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+  for _ in $(seq 600); do kill -0 -- -"$pid" 2> /dev/null || break; sleep 0.1; done  # the whole group
   kill -KILL -- -"$pid" 2> /dev/null && { echo "Ctrl-C did not stop it within 60 s"; ok=0; }
   wait "$pid" 2> /dev/null || true
   grep -q "Stopping" "$WORK/readme-compose.log" || { echo "no graceful stop:"; tail -5 "$WORK/readme-compose.log"; ok=0; }
