@@ -458,9 +458,10 @@ const conformance_test test_table[] = {
     {"happy-path", "正常系（照会方法ごと）", "the complete flow, once per query method the service registered",
      "結果の作成に2秒かかる（情報提供NWSに遅延を入れる。実際のポータルでも数秒から数分かかる）",
      "results take 2 s (a latency on the 情報提供NWS, as the real portal takes seconds to minutes)",
-     "authorize → トークン → テストの照会方法で IF001-04 → IF001-05 の通知を待つ → IF001-06。IF001-04 "
-     "のエラー、別の照会方法、ポーリングの嵐（通知の前に MPE3008 の応答が polling_storm 回（既定 "
-     "10）以上。1回少ないまでは許容）で不合格。通知の前に IF001-06 を呼ぶと警告",
+     "authorize → トークン → テストの照会方法で IF001-04 → IF001-05 の通知を待つ → IF001-06。"
+     "IF001-04 のエラー、テストと異なる照会方法、過剰なポーリング（通知より前に MPE3008 の応答を "
+     "polling_storm 回（既定 10 回）以上受けること。それより少なければ可）で不合格。"
+     "通知より前に IF001-06 を呼ぶと警告",
      "authorize → token → IF001-04 with the test's query method → wait for IF001-05 → IF001-06; fails on an "
      "IF001-04 error, another query method, or a polling storm (polling_storm — default 10 — or more MPE3008 "
      "answers before the notification; one fewer is tolerated); a warning when IF001-06 was polled before the "
@@ -468,17 +469,19 @@ const conformance_test test_table[] = {
      "表示された照会方法を選び、同意・本人確認・サービス連携まで進めてください。",
      "IF001-05 の通知を待って一度だけ取得してください。ポーリングは回数を限った予備の手段に留めてください",
      "wait for IF001-05 and fetch once; poll only as a bounded fallback", "consent"},
-    {"consent-refused", "同意しない", "the person refuses consent", "何もしない。本人が「連携をやめる」を押す",
+    {"consent-refused", "同意しない", "the person refuses consent", "準備なし。本人が「連携をやめる」を押す",
      "nothing; the person presses 連携をやめる",
-     "エラーのリダイレクト（MPE1101）でフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
+     "エラーを返すリダイレクト（MPE1101）でフローを終えること。トークン交換、IF001-04、authorize "
+     "の繰り返しのいずれも行わないこと",
      "the error redirect (MPE1101) ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意画面で「連携をやめる」を押してください。",
      "コールバックの error= を確認して理由を表示し、自動で再試行しないでください",
      "check error= on the callback and show the reason; do not retry by yourself", "refuse"},
     {"card-locked", "暗証番号ロック", "the card is locked",
-     "このサービスの認可はすべてカードの段階で MPE1103 になる（カード自体は変えない）",
+     "このサービスの認可はすべてカードの段階で MPE1103 になる（カードのデータは変更しない）",
      "every authorization of the service ends at the card step with MPE1103 (no card is changed)",
-     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
+     "エラーを返すリダイレクトでフローを終えること。トークン交換、IF001-04、authorize "
+     "の繰り返しのいずれも行わないこと",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "暗証番号がロックされていることと、解除できる場所（市区町村窓口）を案内してください",
@@ -486,30 +489,32 @@ const conformance_test test_table[] = {
     {"certificate-expired", "電子証明書の期限切れ", "the card's certificate has expired",
      "このサービスの認可はすべてカードの段階で MPE1104 になる",
      "every authorization of the service ends at the card step with MPE1104",
-     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
+     "エラーを返すリダイレクトでフローを終えること。トークン交換、IF001-04、authorize "
+     "の繰り返しのいずれも行わないこと",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "電子証明書の更新を案内してください", "tell the person to renew the certificate", "consent"},
     {"certificate-revoked", "電子証明書の失効", "the card's certificate is revoked",
      "このサービスの認可はすべてカードの段階で MPE1105 になる",
      "every authorization of the service ends at the card step with MPE1105",
-     "エラーのリダイレクトでフローを終えること。トークン交換も IF001-04 も authorize の繰り返しもしない",
+     "エラーを返すリダイレクトでフローを終えること。トークン交換、IF001-04、authorize "
+     "の繰り返しのいずれも行わないこと",
      "the error redirect ends the flow: no token exchange, no IF001-04, no authorize loop",
      "同意し、カードを選んで暗証番号を入力し、「サービスに戻る」を押してください。",
      "電子証明書が失効していることを案内してください", "tell the person the certificate is revoked", "consent"},
     {"state-forged", "state の検証（CSRF）", "a callback with a state the app never issued",
      "mynasim がペルソナとしてこのサービスを認可し、そのコードに自分で作った state を付けてアプリのリダイレクト URI "
-     "に送る（攻撃者のリンクと同じ）",
+     "に送る（攻撃者が仕込むリンクと同様に）",
      "mynasim authorizes the service for a persona itself and sends that code to the app's redirect URI with "
      "a state of its own, as an attacker's link would",
-     "アプリがそのコールバックを拒むこと。そのコードは交換されない",
+     "アプリがそのコールバックを拒むこと（そのコードがトークンに交換されないこと）",
      "the app refuses the callback: that code is never exchanged",
      "操作は不要です（mynasim がコールバックを送ります）。",
      "state を利用者のセッションに保存し、トークン交換の前に照合してください",
      "keep the state in the user's session and compare it before the token exchange", "none"},
     {"juki-year-end", "住基ネット年末年始停止中の要求", "a request during 住基ネット's year-end stop",
-     "仮想時計を住基ネットの年末年始の計画停止の中へ進める（ワールドで共有：テストの間は全員が停止を見る。終わると戻す"
-     "）",
+     "仮想時計を住基ネットの年末年始の計画停止期間中の時刻へ移す（ワールドで共有：テストの間はすべての呼び出し元に"
+     "停止中と応答する。終了後に元に戻す）",
      "the virtual clock moves into the year-end planned outage (shared: every caller sees it while the test "
      "runs; put back afterwards)",
      "停止の応答（MPE4001〜MPE4004）の後、reopens_at まで IF001-04 を送らないこと",
@@ -520,7 +525,7 @@ const conformance_test test_table[] = {
     {"partial-result", "一部の情報保有機関が応答しない", "one holder fails, the others answer",
      "このサービスの情報を持つ中間サーバの一つが、このサービスにだけ 503 を返す",
      "one 中間サーバ holding the service's items answers 503 for this service",
-     "一部の結果（MPE5001）を取得して表示すること。その後に新しい IF001-04 を送らない",
+     "一部の結果（MPE5001）を取得して表示すること。その後に新しい IF001-04 を送らないこと",
      "the partial result (MPE5001) is fetched and shown; no new IF001-04 after it",
      "同意・本人確認・サービス連携まで進めてください（一部の情報のみ表示されれば正しい動きです）。",
      "届いた情報を表示し、応答しなかった情報保有機関を providerStatus から示してください",
@@ -538,22 +543,22 @@ const conformance_test test_table[] = {
      "同意・本人確認・サービス連携まで進めてください。",
      "取得済みの processId を記録し、重複した通知は無視してください",
      "remember which processIds were fetched; ignore a repeated notification", "consent"},
-    {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "何もしない", "nothing",
-     "IF001-05 に 2xx と IFA0302-S01 の電文ですぐ応答すること（slow_notification より遅いと警告）",
+    {"notification-ack", "結果通知への応答", "the notification endpoint acknowledges", "準備なし", "nothing",
+     "IF001-05 に 2xx と IFA0302-S01 の電文で応答すること（slow_notification より遅いと警告）",
      "IF001-05 answered 2xx with an IFA0302-S01 telegram (a warning when slower than slow_notification)",
      "同意・本人確認・サービス連携まで進めてください。",
      "{\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} ですぐに応答し、その後で取得してください",
      "answer {\"commonHeader\": {…, \"telegramType\": \"IFA0302-S01\"}} at once, then fetch", "consent"},
     {"token-expired", "アクセストークンの期限切れ", "the access token has expired",
      "このサービスの次の IF001-04 に 401 MPE3001 を返す", "the service's next IF001-04 is answered 401 MPE3001",
-     "新たな認可に進むこと。同じトークンで再試行せず、認可なしにコードを交換しない",
+     "新たな認可に進むこと。同じトークンでの再試行も、認可を経ないコード交換も行わないこと",
      "a new authorization follows; no retry with the same token, no code exchange without authorizing",
      "同意・本人確認・サービス連携まで進めてください（再度の同意画面が出れば正しい動きです）。",
      "MPE3001 を受けたら、改めて認可（authorize）から進めてもらってください",
      "on MPE3001 send the person through authorize again", "consent"},
     {"result-expired", "結果の保存期間切れ", "the result has expired",
      "このサービスの次の IF001-06 に 410 MPE3009 を返す", "the service's next IF001-06 is answered 410 MPE3009",
-     "その処理の IF001-06 を二度と呼ばないこと（新しい IF001-04 は構わない）",
+     "その処理の IF001-06 を再度呼ばないこと（新しい IF001-04 は構わない）",
      "IF001-06 is not asked again for that process (a new IF001-04 is fine)",
      "同意・本人確認・サービス連携まで進めてください。",
      "通知の後すぐに取得してください。MPE3009 の場合は再要求を案内してください",
