@@ -113,16 +113,19 @@ async function calendarProblems(page) {
   }, names);
 }
 
-// The sequence diagram's lane heads: every name whole (on up to three lines) and inside its box.
+// The sequence diagram's lane heads: every name whole (on up to three lines; a longer one cut
+// with "…" after three full lines) and inside its box.
 async function checkLaneHeads(page, where) {
   const heads = await page.locator('[data-testid=sequence-svg] text[data-lane]').evaluateAll((ts) => ts.map((t) => {
     const rect = t.ownerSVGElement.querySelector(`rect.lane-head[data-lane="${t.dataset.lane}"]`).getBBox();
     const box = t.getBBox();
-    return { name: t.dataset.name, shown: [...t.querySelectorAll('tspan')].map((s) => s.textContent).join(''),
+    return { name: t.dataset.name, fit: Number(t.dataset.fit),
+             shown: [...t.querySelectorAll('tspan')].map((s) => s.textContent).join(''),
              inside: box.x >= rect.x - 0.5 && box.x + box.width <= rect.x + rect.width + 0.5 &&
                      box.y >= rect.y - 0.5 && box.y + box.height <= rect.y + rect.height + 0.5 };
   }));
-  const cut = heads.filter((h) => h.shown !== h.name).map((h) => `${h.name} → ${h.shown}`);
+  const longer = (h) => h.name.length > 3 * h.fit && h.shown === `${h.name.slice(0, 3 * h.fit - 1)}…`;
+  const cut = heads.filter((h) => h.shown !== h.name && !longer(h)).map((h) => `${h.name} → ${h.shown}`);
   const out = heads.filter((h) => !h.inside).map((h) => h.name);
   check(heads.length >= 4 && heads.some((h) => h.name === '住民基本台帳ネットワークシステム') && !cut.length && !out.length,
         `sequence diagram (${where}): ${heads.length} lane names whole and inside their heads` +

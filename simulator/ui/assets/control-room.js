@@ -522,11 +522,16 @@ function drawSequence(p, hops, systems) {
   const fit = Math.max(4, Math.floor((laneW - 14) / 12));
   // A lane's name on up to three lines of `fit` characters (住民基本台帳ネットワークシステム whole
   // at the narrowest lane); only a longer one ends in "…", its full name in the tooltip.
-  // Lines of even length, so no line holds a lone character (情報提供ネット / ワークシステム).
+  // Lines of near-equal length (19 characters: 7, 6, 6), so no line holds a lone character
+  // (情報提供ネット / ワークシステム).
   const wrap = (name) => {
     if (name.length > 3 * fit) return [name.slice(0, fit), name.slice(fit, 2 * fit), `${name.slice(2 * fit, 3 * fit - 1)}…`];
-    const n = Math.ceil(name.length / fit), per = Math.ceil(name.length / n), lines = [];
-    for (let i = 0; i < name.length; i += per) lines.push(name.slice(i, i + per));
+    const n = Math.ceil(name.length / fit), base = Math.floor(name.length / n), lines = [];
+    for (let i = 0, at = 0; i < n; ++i) {
+      const len = base + (i < name.length % n ? 1 : 0);
+      lines.push(name.slice(at, at + len));
+      at += len;
+    }
     return lines;
   };
   const heads = laneIds.map((id) => wrap(laneName(id)));
@@ -547,7 +552,7 @@ function drawSequence(p, hops, systems) {
     const name = laneName(id), lines = heads[lane];
     const first = 4 + (headH - 14 * lines.length) / 2 + 11;
     const head = svg('text', { class: 'label', x: cx(id), y: first, 'text-anchor': 'middle', 'data-lane': id,
-                               'data-name': name });
+                               'data-name': name, 'data-fit': fit });
     lines.forEach((line, i) => head.append(svg('tspan', { x: cx(id), y: first + 14 * i }, line)));
     head.append(svg('title', {}, `${name}（${id}）`));
     root.append(head);
