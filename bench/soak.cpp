@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -73,24 +74,24 @@ std::string write_full_world() {
   return dir + "/world.yaml";
 }
 
-// How many of `what` the admin API took before refusing one; the refusal's status.
-struct filled {
+// Adds `what` until the admin API refuses one with `limit_status` (the limit's own answer);
+// stops the soak when something else refused it, or nothing was taken: not full, then.
+void fill(const std::string& what, int at_most, int limit_status, const std::function<client_response(int)>& add) {
   int taken = 0;
-  int refused_with = 0;
-};
-
-filled fill(const std::string& what, int at_most, const std::function<client_response(int)>& add) {
-  filled f;
-  for (int i = 0; i < at_most; ++i) {
+  client_response refused;
+  for (int i = 0; i < at_most && refused.status == 0; ++i) {
     auto r = add(i);
-    if (r.status >= 300) {
-      f.refused_with = r.status;
-      break;
-    }
-    ++f.taken;
+    if (r.status >= 300)
+      refused = r;
+    else
+      ++taken;
   }
-  std::printf("full: %-34s %5d taken, the next refused with %d\n", what.c_str(), f.taken, f.refused_with);
-  return f;
+  std::printf("full: %-34s %5d taken, the next refused with %d\n", what.c_str(), taken, refused.status);
+  if (taken == 0 || refused.status != limit_status) {
+    std::printf("soak: %s not filled to its limit (expected %d): %.300s\n", what.c_str(), limit_status,
+                refused.body.c_str());
+    std::exit(2);
+  }
 }
 
 // One line of /metrics: the value of `name` (summed over its labels).
@@ -134,9 +135,11 @@ int main(int argc, char** argv) {
   // The receiver remembers the last 1 000 notifications only: this process is the one measured.
   notification_receiver receiver(200, false, std::chrono::milliseconds(15000), 1000);
   auto loading = steady_clock::now();
+  std::string full_world;  // the world file --full writes, removed at the end
   test_server server([&](world_config& w) {
     if (full) {
-      w = test_world(write_full_world());
+      full_world = write_full_world();
+      w = test_world(full_world);
       w.server.body_limit = 4 * 1024 * 1024;  // room for a change of max_change_bytes (2 MiB)
     }
     w.data.portal.processing_delay = millis{0};
@@ -154,7 +157,7 @@ int main(int argc, char** argv) {
                 static_cast<double>(rss_kb()) / 1024);
     // Runtime changes to their byte bound: personas with a note just under max_change_bytes.
     const std::string note(1900 * 1024, 'x');
-    fill("runtime changes (1.9 MB each)", 100, [&](int i) {
+    fill("runtime changes (1.9 MB each)", 100, 413, [&](int i) {
       return server.admin("PUT", "/__admin/personas/soak-" + std::to_string(i),
                           R"({"name":"満杯 花子","kana":"マンパイ ハナコ","birth_date":"1990-01-01","sex":"女",)"
                           R"("address":"東京都千代田区","municipality":"東京都千代田区","note":")" +
@@ -162,13 +165,13 @@ int main(int argc, char** argv) {
                               R"(","pin":"1234"}})");
     });
     // Faults to qa.max_faults: rare 1 ms latencies on 住基ネット, each its own seed.
-    fill("faults", 1000, [&](int i) {
+    fill("faults", 1000, 400, [&](int i) {
       return server.admin("POST", "/__admin/faults",
                           R"({"kind":"latency","target":"juki","latency_ms":1,"probability":0.001,"seed":)" +
                               std::to_string(100 + i) + "}");
     });
     // Named worlds to worlds.max, each idle for a day.
-    fill("named worlds", 1000, [&](int) { return server.admin("POST", "/__admin/worlds", R"({"ttl":"PT24H"})"); });
+    fill("named worlds", 1000, 429, [&](int) { return server.admin("POST", "/__admin/worlds", R"({"ttl":"PT24H"})"); });
     // The metrics' label values: 3 000 different system names, beyond the series cap.
     for (int i = 0; i < 3000; ++i)
       request(server.port("systems"), false, "GET", "/systems/soak-junk-" + std::to_string(i) + "/x");
@@ -231,7 +234,10 @@ int main(int argc, char** argv) {
   }
   stop = true;
   for (auto& t : threads) t.join();
-  if (full) print_fill(server, "full at the end");
+  if (full) {
+    print_fill(server, "full at the end");
+    std::filesystem::remove_all(std::filesystem::path(full_world).parent_path());
+  }
   if (rss.size() < 3) {
     std::printf("soak: too short to judge (need 3 samples)\n");
     return 0;
