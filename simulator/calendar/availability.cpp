@@ -60,7 +60,7 @@ const availability_service::forced* availability_service::forced_at(std::string_
 void availability_service::force_down(const std::string& id, std::optional<instant> until, const std::string& label) {
   get(id);  // throws for an unknown system
   std::lock_guard lock(forced_mutex_);
-  forced_[id] = {until, label};
+  forced_[id] = {until, std::make_shared<const std::string>(label)};
   any_forced_ = true;
 }
 
@@ -74,7 +74,7 @@ availability_status availability_service::status(std::string_view id, instant t)
   const auto& e = get(id);
   if (any_forced_) {
     std::lock_guard lock(forced_mutex_);
-    if (const auto* f = forced_at(id, t)) return {false, availability_reason::forced_down, &f->label};
+    if (const auto* f = forced_at(id, t)) return {false, availability_reason::forced_down, f->label.get(), f->label};
   }
   return e.evaluator.at(t);
 }
@@ -87,7 +87,7 @@ system_availability availability_service::query(std::string_view id, instant t) 
       // Back when the fault ends, unless the rules keep the system closed then.
       std::optional<instant> next;
       if (f->until) next = e.evaluator.at(*f->until).up ? *f->until : e.evaluator.next_change(*f->until);
-      return {e.system, {false, availability_reason::forced_down, &f->label}, next};
+      return {e.system, {false, availability_reason::forced_down, f->label.get(), f->label}, next};
     }
   }
   return {e.system, e.evaluator.at(t), e.evaluator.next_change(t)};

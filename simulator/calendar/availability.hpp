@@ -51,7 +51,9 @@ class availability_service {
 
   struct forced {
     std::optional<instant> until;
-    std::string label;
+    // Shared with every status that names it: removing the fault on one thread must not free
+    // the text another thread is still answering with.
+    std::shared_ptr<const std::string> label;
   };
   const forced* forced_at(std::string_view id, instant t) const;  // call with forced_mutex_ held
 

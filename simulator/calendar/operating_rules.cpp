@@ -102,14 +102,15 @@ availability_status rule_evaluator::at(instant t) const {
   local_minutes m = to_local_minutes(t);
   sys_days day{days{m >= 0 ? m / minutes_per_day : (m - minutes_per_day + 1) / minutes_per_day}};
   int minute_of_day = static_cast<int>(m - day_start(day));
-  if (const auto* outage = active_outage(m, day)) return {false, availability_reason::planned_outage, &outage->name};
+  if (const auto* outage = active_outage(m, day))
+    return {false, availability_reason::planned_outage, &outage->name, nullptr};
   if (rules_->closed_on_holidays)
-    if (const auto* name = holidays_->name_of(day)) return {false, availability_reason::closed_holiday, name};
+    if (const auto* name = holidays_->name_of(day)) return {false, availability_reason::closed_holiday, name, nullptr};
   if (rules_->closed_weekdays & (1u << weekday{day}.c_encoding()))
-    return {false, availability_reason::closed_weekday, nullptr};
+    return {false, availability_reason::closed_weekday, nullptr, nullptr};
   for (const auto& w : rules_->hours)
     if (w.from_minute <= minute_of_day && minute_of_day < w.until_minute) return {};
-  return {false, availability_reason::outside_hours, nullptr};
+  return {false, availability_reason::outside_hours, nullptr, nullptr};
 }
 
 void rule_evaluator::boundaries(sys_days day, std::vector<local_minutes>& out) const {

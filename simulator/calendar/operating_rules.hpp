@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,10 @@ const char* to_string(availability_reason r);
 struct availability_status {
   bool up = true;
   availability_reason reason = availability_reason::operating;
-  const std::string* detail = nullptr;  // holiday or outage name; points into the rules/calendar
+  // Holiday or outage name: points into the rules/calendar (alive as long as the world), or —
+  // for a fault's forced stop, whose label a concurrent fault removal frees — into `owned`.
+  const std::string* detail = nullptr;
+  std::shared_ptr<const std::string> owned;
   friend bool operator==(const availability_status&, const availability_status&) = default;
 };
 
