@@ -57,8 +57,9 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
     error = "a fault with id '" + f.id + "' exists already";
     return std::nullopt;
   }
-  if (f.kind == fault_kind::down) rt_->availability.force_down(f.target, f.until, "fault " + f.id);
   auto id = f.id;
+  const bool down = f.kind == fault_kind::down;
+  const auto target = f.target;
   active a{std::move(f), std::mt19937_64(0), {}, 0, per_request, {}};
   if (per_request) {
     a.in_pool = request_faults_.insert(request_faults_.end(), id);
@@ -68,12 +69,26 @@ std::optional<std::string> fault_registry::insert(fault f, bool per_request, std
   }
   a.rng.seed(a.spec.seed);
   faults_.emplace(id, std::move(a));
+  if (down) refresh_forced_locked(target);
   return id;
+}
+
+void fault_registry::refresh_forced_locked(const std::string& target) {
+  const active* longest = nullptr;
+  for (const auto& [id, a] : faults_) {
+    if (a.spec.kind != fault_kind::down || a.spec.target != target) continue;
+    if (!longest || (longest->spec.until && (!a.spec.until || *a.spec.until > *longest->spec.until))) longest = &a;
+  }
+  if (longest)
+    rt_->availability.force_down(target, longest->spec.until, "fault " + longest->spec.id);
+  else
+    rt_->availability.clear_forced(target);
 }
 
 void fault_registry::drop_locked(std::map<std::string, active>::iterator it) {
   auto& a = it->second;
-  if (a.spec.kind == fault_kind::down) rt_->availability.clear_forced(a.spec.target);
+  const bool down = a.spec.kind == fault_kind::down;
+  const auto target = a.spec.target;
   if (a.per_request) {
     request_faults_.erase(a.in_pool);
     if (auto o = request_owners_.find(a.spec.client_id); o != request_owners_.end() && --o->second == 0)
@@ -82,6 +97,7 @@ void fault_registry::drop_locked(std::map<std::string, active>::iterator it) {
     --admin_faults_;
   }
   faults_.erase(it);
+  if (down) refresh_forced_locked(target);  // another down fault on it may still hold it
 }
 
 void fault_registry::evict_request_fault_locked() {

@@ -74,6 +74,9 @@ class fault_registry {
   // What a fault that fired does to the decision for `req`.
   void apply_locked(const std::string& id, active& a, const http_request& req, instant now, fault_decision& d);
   void drop_locked(std::map<std::string, active>::iterator it);
+  // The system's forced stop from every `down` fault on it still active: down until the latest
+  // of their ends (none: until removed), labelled by that fault; up when none is left.
+  void refresh_forced_locked(const std::string& target);
   void evict_request_fault_locked();  // the oldest of the owner holding the most
 
   world_runtime* rt_;

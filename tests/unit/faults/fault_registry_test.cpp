@@ -99,6 +99,28 @@ TEST_F(FaultRegistry, AddAssignsIdsListsAndRemoves) {
   EXPECT_EQ(add(make(fault_kind::latency, "juki")), "fault-1");  // numbering starts again
 }
 
+// Two down faults on one system: it stays down until the last of them is gone or over, each
+// removal or end handing the stop to the fault still active (the first removal used to bring
+// the system up while the other fault still held it; the second add shortened the first).
+TEST_F(FaultRegistry, TwoDownFaultsOnOneSystemHoldItUntilTheLastGoes) {
+  const auto now = *parse_instant("2026-11-27T10:00:00+09:00");
+  auto down_at = [&](const char* when) {
+    auto st = rt_->availability.query("juki", *parse_instant(when)).status;
+    return st.reason == availability_reason::forced_down ? *st.detail : std::string("up");
+  };
+  auto open_ended = make(fault_kind::down, "juki");
+  EXPECT_EQ(add(open_ended), "fault-1");
+  auto half_hour = make(fault_kind::down, "juki");
+  half_hour.until = now + std::chrono::minutes(30);
+  EXPECT_EQ(add(half_hour), "fault-2");
+  EXPECT_EQ(down_at("2026-11-27T11:00:00+09:00"), "fault fault-1");  // the shorter does not end it
+  EXPECT_TRUE(registry_.remove("fault-1"));
+  EXPECT_EQ(down_at("2026-11-27T10:10:00+09:00"), "fault fault-2");  // still held by the other
+  EXPECT_EQ(down_at("2026-11-27T10:40:00+09:00"), "up");             // until that one ends
+  EXPECT_TRUE(registry_.remove("fault-2"));
+  EXPECT_EQ(down_at("2026-11-27T10:10:00+09:00"), "up");
+}
+
 TEST_F(FaultRegistry, RefusesWhatItCannotApply) {
   auto duplicate = make(fault_kind::latency, "juki");
   duplicate.id = "x";
