@@ -65,7 +65,10 @@ void register_conformance_routes(router& r, conformance_runner& runner) {
   });
   r.add_sync("DELETE", "/__admin/conformance/runs/{id}", [&runner](http_request& req) {
     if (!runner.cancel(req.params["id"])) return json_error(404, "unknown_run", "no run " + req.params["id"]);
-    return json_response(200, *runner.status(req.params["id"]));
+    // A reset, the world's removal or a new run's eviction can take it between the two calls.
+    auto run = runner.status(req.params["id"]);
+    if (!run) return json_error(404, "unknown_run", "run " + req.params["id"] + " was removed as it was cancelled");
+    return json_response(200, *run);
   });
   r.add_sync("GET", "/__admin/conformance/runs/{id}/report", [&runner](http_request& req) {
     auto format = req.query_param("format").value_or("json");

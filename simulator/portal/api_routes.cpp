@@ -130,7 +130,9 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   const auto& h = call.h;
   const auto* grant = &call.grant;
   const auto* body = call.body;
+  // open_telegram checked the service in its own snapshot: one removed since is as unknown here.
   const auto* service = data.find_service(grant->client_id);
+  if (!service) return telegram_error(data, "invalid_token", h, type);
   if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
   const auto digits = service->provider_id.substr(2);
   auto got = [](const std::string& v) { return "（" + (v.empty() ? std::string("空") : v) + " を受け取りました）。"; };

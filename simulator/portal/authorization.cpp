@@ -219,7 +219,17 @@ flow_result authorization::authenticate(const std::string& id, const std::string
       r.message = data->errors.at("unknown_card").message;
       return r;
   }
-  auto persona = cards_->status(serial)->persona_id;
+  // verify() read its own snapshot of the sheets: a reload or a persona removed since then
+  // leaves no card to name, which is an unknown card.
+  auto card = cards_->status(serial);
+  if (!card) {
+    r.next = flow_step::auth_page;
+    r.session_id = id;
+    r.error_key = "unknown_card";
+    r.message = data->errors.at("unknown_card").message;
+    return r;
+  }
+  auto persona = card->persona_id;
   sessions_.with(id, clock_->now(), [&](auth_session& st) { st.persona_id = persona; });
   r.next = flow_step::link_page;
   r.session_id = id;
