@@ -121,6 +121,30 @@ std::optional<http_response> open_telegram(api_context& ctx, http_request& req, 
   return std::nullopt;
 }
 
+// What an error message says it received: the value, or 空.
+std::string received(const std::string& v) {
+  return "（" + (v.empty() ? std::string("空") : v) + " を受け取りました）。";
+}
+
+// IF001-04's commonHeader: present, a telegramId of the form the guideline gives with the
+// provider's digits, the request's telegramType.
+std::optional<http_response> check_request_header(const world_data& data, const common_header& h,
+                                                  const std::string& type, const std::string& digits) {
+  if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
+  if (!is_telegram_id(h.telegram_id))
+    return telegram_error(
+        data, "invalid_telegram", h, type,
+        "telegramId は TL-" + digits + "-<YYMMDDhhmmss>-<連番4桁> の形式です" + received(h.telegram_id));
+  if (h.telegram_id.substr(3, 8) != digits)
+    return telegram_error(
+        data, "invalid_telegram", h, type,
+        "telegramId にはサービス提供者IDの数字 " + digits + " を含めてください" + received(h.telegram_id));
+  if (h.telegram_type != "IFA0301-R01")
+    return telegram_error(data, "invalid_telegram", h, type,
+                          "telegramType は IFA0301-R01 です" + received(h.telegram_type));
+  return std::nullopt;
+}
+
 http_response self_info_request(api_context& ctx, http_request& req) {
   const auto snapshot = ctx.data->get();
   const auto& data = *snapshot;
@@ -133,17 +157,7 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   // open_telegram checked the service in its own snapshot: one removed since is as unknown here.
   const auto* service = data.find_service(grant->client_id);
   if (!service) return telegram_error(data, "invalid_token", h, type);
-  if (!h.present) return telegram_error(data, "invalid_telegram", h, type, "commonHeader がありません。");
-  const auto digits = service->provider_id.substr(2);
-  auto got = [](const std::string& v) { return "（" + (v.empty() ? std::string("空") : v) + " を受け取りました）。"; };
-  if (!is_telegram_id(h.telegram_id))
-    return telegram_error(data, "invalid_telegram", h, type,
-                          "telegramId は TL-" + digits + "-<YYMMDDhhmmss>-<連番4桁> の形式です" + got(h.telegram_id));
-  if (h.telegram_id.substr(3, 8) != digits)
-    return telegram_error(data, "invalid_telegram", h, type,
-                          "telegramId にはサービス提供者IDの数字 " + digits + " を含めてください" + got(h.telegram_id));
-  if (h.telegram_type != "IFA0301-R01")
-    return telegram_error(data, "invalid_telegram", h, type, "telegramType は IFA0301-R01 です" + got(h.telegram_type));
+  if (auto refused = check_request_header(data, h, type, service->provider_id.substr(2))) return std::move(*refused);
   const auto& info =
       body->contains("selfProvisionDataReqInfo") ? (*body)["selfProvisionDataReqInfo"] : nlohmann::json();
   if (!info.is_object() || !info.contains("inquiryCondition") || !info["inquiryCondition"].is_string())
@@ -154,7 +168,7 @@ http_response self_info_request(api_context& ctx, http_request& req) {
   if (!q)
     return telegram_error(data, "invalid_inquiry_condition", h, type,
                           "inquiryCondition は Date=YYYYMMDD、" + data.portal.range_prefix + "YYYYMMDD-YYYYMMDD、" +
-                              data.portal.latest_condition + " のいずれかです" + got(condition.substr(0, 64)));
+                              data.portal.latest_condition + " のいずれかです" + received(condition.substr(0, 64)));
   if (std::find(service->query_methods.begin(), service->query_methods.end(), q->method) ==
       service->query_methods.end()) {
     std::string registered;
