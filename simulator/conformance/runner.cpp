@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string_view>
 
@@ -706,6 +707,17 @@ std::vector<std::string> both_languages(const nlohmann::json& t, const std::stri
   return out;
 }
 
+// `key`'s texts a line each, Japanese first: the Japanese one labelled `ja`, the English one
+// (or the only one) `en`, each text put through `shown` (Markdown escaping, or as it is).
+std::string labelled_lines(const nlohmann::json& t, const std::string& key, const char* ja, const char* en,
+                           const std::function<std::string(const std::string&)>& shown) {
+  auto texts = both_languages(t, key);
+  std::string out;
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    out += (texts.size() == 2 && i == 0 ? ja : en) + shown(texts[i]) + "\n";
+  return out;
+}
+
 std::string joined(const std::vector<std::string>& texts, const std::string& separator) {
   std::string out;
   for (const auto& t : texts) out += (out.empty() ? "" : separator) + t;
@@ -733,10 +745,7 @@ std::string junit_outcome(const nlohmann::json& t, const std::string& state) {
     evidence += '\n';
   }
   if (auto more = omitted_line(t); !more.empty()) evidence += more + "\n";
-  std::string remedy;
-  auto remedies = both_languages(t, "remedy");
-  for (std::size_t i = 0; i < remedies.size(); ++i)
-    remedy += (remedies.size() == 2 && i == 0 ? "対処: " : "remedy: ") + remedies[i] + "\n";
+  auto remedy = labelled_lines(t, "remedy", "対処: ", "remedy: ", [](const std::string& text) { return text; });
   if (verdict == "not_applicable") return "      <skipped message=\"" + xml_escape(message) + "\"/>\n";
   if (verdict == "pending") return "      <error message=\"not run (" + xml_escape(state) + ")\"/>\n";
   if (verdict == "fail") {
@@ -791,20 +800,10 @@ std::string markdown_section(const nlohmann::json& t) {
   std::string out = "\n## " + markdown_text(t.value("name", "")) + ": " + markdown_verdict(t.value("verdict", "")) +
                     "\n\n" + markdown_text(t.value("title_ja", "")) + " — " + markdown_text(t.value("title_en", "")) +
                     "\n\n";
-  auto arranged = both_languages(t, "arranges");
-  for (std::size_t i = 0; i < arranged.size(); ++i)
-    out +=
-        std::string(arranged.size() == 2 && i == 0 ? "- 準備: " : "- arranged: ") + markdown_text(arranged[i]) + "\n";
-  auto expected = both_languages(t, "expects");
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    out += std::string(expected.size() == 2 && i == 0 ? "- 合格条件: " : "- expected: ") + markdown_text(expected[i]) +
-           "\n";
-  auto details = both_languages(t, "detail");
-  for (std::size_t i = 0; i < details.size(); ++i)
-    out += std::string(details.size() == 2 && i == 0 ? "- 結果: " : "- seen: ") + markdown_text(details[i]) + "\n";
-  auto remedies = both_languages(t, "remedy");
-  for (std::size_t i = 0; i < remedies.size(); ++i)
-    out += std::string(remedies.size() == 2 && i == 0 ? "- 対処: " : "- remedy: ") + markdown_text(remedies[i]) + "\n";
+  out += labelled_lines(t, "arranges", "- 準備: ", "- arranged: ", markdown_text);
+  out += labelled_lines(t, "expects", "- 合格条件: ", "- expected: ", markdown_text);
+  out += labelled_lines(t, "detail", "- 結果: ", "- seen: ", markdown_text);
+  out += labelled_lines(t, "remedy", "- 対処: ", "- remedy: ", markdown_text);
   if (t.contains("evidence") && t["evidence"].is_array() && !t["evidence"].empty()) {
     out += "\nevidence (journal):\n\n";
     for (const auto& e : t["evidence"]) out += "- " + markdown_text(evidence_line(e)) + "\n";

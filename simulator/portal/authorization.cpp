@@ -193,6 +193,10 @@ flow_result authorization::authenticate(const std::string& id, const std::string
   if (check == card_check::ok && s->outcome_override == "expired_certificate") check = card_check::certificate_expired;
   if (check == card_check::ok && s->outcome_override == "revoked_certificate") check = card_check::certificate_revoked;
   if (check != card_check::unknown_card && s->outcome_override == "lock_card") check = card_check::locked;
+  // verify() read its own snapshot of the sheets: a reload or a persona removed since then
+  // leaves no card to name, which is an unknown card.
+  std::optional<card_status> card;
+  if (check == card_check::ok && !(card = cards_->status(serial))) check = card_check::unknown_card;
   switch (check) {
     case card_check::ok:
       break;
@@ -218,16 +222,6 @@ flow_result authorization::authenticate(const std::string& id, const std::string
       r.error_key = "unknown_card";
       r.message = data->errors.at("unknown_card").message;
       return r;
-  }
-  // verify() read its own snapshot of the sheets: a reload or a persona removed since then
-  // leaves no card to name, which is an unknown card.
-  auto card = cards_->status(serial);
-  if (!card) {
-    r.next = flow_step::auth_page;
-    r.session_id = id;
-    r.error_key = "unknown_card";
-    r.message = data->errors.at("unknown_card").message;
-    return r;
   }
   auto persona = card->persona_id;
   sessions_.with(id, clock_->now(), [&](auth_session& st) { st.persona_id = persona; });

@@ -520,10 +520,9 @@ function drawSequence(p, hops, systems) {
   const box = $('sequence');
   const laneW = Math.max(110, Math.min(170, ((box.clientWidth || 900) - 20) / laneIds.length));
   const fit = Math.max(4, Math.floor((laneW - 14) / 12));
-  // A lane's name on up to three lines of `fit` characters (住民基本台帳ネットワークシステム whole
-  // at the narrowest lane); only a longer one ends in "…", its full name in the tooltip.
-  // Lines of near-equal length (19 characters: 7, 6, 6), so no line holds a lone character
-  // (情報提供ネット / ワークシステム).
+  // A lane's name on up to three lines of at most `fit` characters and near-equal length
+  // (情報提供ネット / ワークシステム; 19 characters: 7, 6, 6), 住民基本台帳ネットワークシステム whole at
+  // the narrowest lane; only a longer name ends in "…", its full name in the tooltip.
   const wrap = (name) => {
     if (name.length > 3 * fit) return [name.slice(0, fit), name.slice(fit, 2 * fit), `${name.slice(2 * fit, 3 * fit - 1)}…`];
     const n = Math.ceil(name.length / fit), base = Math.floor(name.length / n), lines = [];
