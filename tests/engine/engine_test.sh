@@ -164,9 +164,12 @@ wait_healthy() {  # services…: all healthy within 120 s
   echo "$states"
   return 1
 }
+readme_block() {  # NAME: the ```sh block after README.md's <!-- snippet:NAME --> line
+  awk -v mark="<!-- snippet:$1" 'index($0, mark) == 1 { on = 1; next } on && /^```sh$/ { go = 1; next }
+    go && /^```$/ { exit } go' "$SRC/README.md"
+}
 web_flow() {  # the README's snippet, as written, through the published ports
-  awk '/<!-- snippet:web-flow/ { on = 1; next } on && /^```sh$/ { go = 1; next } go && /^```$/ { exit } go' \
-    "$SRC/README.md" > "$WORK/web-flow.sh"
+  readme_block web-flow > "$WORK/web-flow.sh"
   A=https://localhost:8443 S=https://localhost:9443 bash "$WORK/web-flow.sh" > "$WORK/web-flow.out" 2>&1
   grep -q '"selfPersonalData"' "$WORK/web-flow.out" || { cat "$WORK/web-flow.out"; return 1; }
 }
@@ -294,8 +297,7 @@ PLUGIN
 chmod +x "$PLUGINS/docker-compose"
 readme_compose() {  # line services…: that line of the README's Compose block, as written
   local cmd pid ok=0
-  cmd=$(awk '/<!-- snippet:compose/ { on = 1; next } on && /^```sh$/ { go = 1; next } go && /^```$/ { exit } go' \
-    "$SRC/README.md" | sed -n "$1p")
+  cmd=$(readme_block compose | sed -n "$1p")
   shift
   [ -n "$cmd" ] || { echo "no such line in the README's Compose block"; return 1; }
   (cd "$SRC" && exec setsid env -u MYNASIM_WORLD_DIR DOCKER_CONFIG="$WORK/docker-config" \
